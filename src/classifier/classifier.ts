@@ -1,0 +1,38 @@
+// Classification is a pure function of stored evidence and the rules in force.
+// Nothing here may read the clock, the network or the database: given the same evidence and rules,
+// it must give the same outcome today and in an audit two years from now.
+
+import type { Classification, Evidence } from '../domain.ts';
+import { classifyWebsite, type WebsiteRules } from './website.ts';
+
+export const CLASSIFIER_VERSION = 1;
+
+export interface ClassifierRules {
+  website: WebsiteRules;
+}
+
+export const DEFAULT_RULES: ClassifierRules = {
+  website: { slowMs: 3000, certExpiryWarnDays: 14 },
+};
+
+export function classify(evidence: Evidence, rules: ClassifierRules = DEFAULT_RULES): Classification {
+  switch (evidence.method) {
+    case 'http':
+      return classifyWebsite(evidence, rules.website);
+    case 'internal':
+    case 'none':
+      return {
+        outcome: 'error',
+        reason: `prober_${evidence.method}`,
+        detail: `The probe could not run on our side: ${String(evidence.error)}`,
+        flags: [],
+      };
+    default:
+      return {
+        outcome: 'error',
+        reason: 'unknown_evidence',
+        detail: `No classifier for evidence method "${evidence.method}".`,
+        flags: [],
+      };
+  }
+}

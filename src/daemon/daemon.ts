@@ -1,0 +1,91 @@
+// Start-up and shutdown order. The registry is validated before the database is opened, so a
+// broken file changes nothing stored; shutdown stops new work, finishes or aborts probes in flight,
+// flushes results, closes the HTTP server, then checkpoints and closes the database.
+
+import { watch, type FSWatcher } from 'node:fs';
+import type { Logger } from 'pino';
+import { buildApp, type App } from '../api/app.ts';
+import type { Config } from '../config/config.ts';
+import { assertLoadable, formatProblem, loadRegistry } from '../registry/load.ts';
+import { openDatabase, type DB } from '../store/db.ts';
+import { Monitor } from './monitor.ts';
+
+export interface Daemon {
+  app: App;
+  monitor: Monitor;
+  db: DB;
+  /** The address the API listens on, e.g. http://127.0.0.1:8080 */
+  url: string;
+  reload(): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
+  // Refuse a structurally broken registry before touching the database.
+  const pre = loadRegistry(config.registry.file);
+  assertLoadable(pre);
+  log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');
+
+  const db = openDatabase(config.dataDir);
+  const monitor = new Monitor(db, config, log);
+  monitor.loadRegistry();
+
+  const reload = (): boolean => {
+    try {
+      monitor.loadRegistry();
+      return true;
+    } catch (err) {
+      const problems = (err as { problems?: Parameters<typeof formatProblem>[0][] }).problems;
+      log.error(
+        { err: problems ? undefined : err, problems: problems?.filter((p) => p.severity === 'error').map(formatProblem) },
+        'registry reload refused: the file has errors; the previous registry stays in force and nothing was changed',
+      );
+      return false;
+    }
+  };
+
+  let watcher: FSWatcher | null = null;
+  let debounce: NodeJS.Timeout | null = null;
+  if (config.registry.watch) {
+    // Editors save by rename, so watch the folder's events for this file and debounce bursts.
+    try {
+      watcher = watch(config.registry.file, () => {
+        if (debounce) clearTimeout(debounce);
+        debounce = setTimeout(() => {
+          log.info({ file: config.registry.file }, 'registry file changed; reloading');
+          reload();
+        }, 300);
+      });
+    } catch (err) {
+      log.warn({ err }, 'cannot watch the registry file; reload with SIGHUP');
+    }
+  }
+  const onHup = () => {
+    log.info('SIGHUP: reloading the registry');
+    reload();
+  };
+  process.on('SIGHUP', onHup);
+
+  const app = await buildApp({ db, monitor, logger: log });
+  const url = await app.listen({ host: config.http.host, port: config.http.port });
+  monitor.start();
+  log.info({ url, docs: `${url}/docs`, data: config.dataDir }, 'reachwatch is running');
+
+  let stopped: Promise<void> | null = null;
+  const stop = () =>
+    (stopped ??= (async () => {
+      process.off('SIGHUP', onHup);
+      watcher?.close();
+      if (debounce) clearTimeout(debounce);
+      await monitor.stop();
+      await app.close();
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        db.close();
+      }
+      log.info('reachwatch stopped');
+    })());
+
+  return { app, monitor, db, url, reload, stop };
+}

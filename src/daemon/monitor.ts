@@ -1,0 +1,219 @@
+// The daemon's core loop, wiring the data flow: registry -> scheduler -> probers -> classifier
+// -> store -> status. Each stage lives in its own folder; this file only connects them.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { ClassifierRules } from '../classifier/classifier.ts';
+import type { Config } from '../config/config.ts';
+import type { Center, Channel } from '../domain.ts';
+import { probeOnce } from '../probers/probe-once.ts';
+import type { ProberSet } from '../probers/prober.ts';
+import { createWebsiteProber } from '../probers/website/http.ts';
+import { assertLoadable, formatProblem, loadRegistry } from '../registry/load.ts';
+import { syncRegistry, type SyncSummary } from '../registry/sync.ts';
+import { parseSchedule, type Schedule } from '../scheduler/schedule.ts';
+import { Scheduler, type DueJob } from '../scheduler/scheduler.ts';
+import { CanaryMonitor } from '../selfcheck/canary.ts';
+import type { DB } from '../store/db.ts';
+import { ProbeWriter, type StoredProbe } from '../store/probe-writer.ts';
+
+export const NOT_CONFIGURED_REASON = 'not probed: telephony not configured';
+
+export interface MonitorEvents {
+  onStored?: (stored: StoredProbe[]) => void;
+}
+
+export class Monitor {
+  readonly scheduler: Scheduler;
+  readonly writer: ProbeWriter;
+  readonly canary: CanaryMonitor;
+  readonly probers: ProberSet;
+  readonly rules: ClassifierRules;
+  private channels = new Map<string, Channel>();
+  private centers = new Map<string, Center>();
+  private readonly abort = new AbortController();
+  /** Set when a write failed and not yet recovered: readiness reports it. */
+  lastWriteError: string | null = null;
+  lastSync: SyncSummary | null = null;
+  probesStored = 0;
+
+  private readonly db: DB;
+  private readonly config: Config;
+  private readonly log: Logger;
+
+  constructor(db: DB, config: Config, log: Logger, events: MonitorEvents = {}) {
+    this.db = db;
+    this.config = config;
+    this.log = log;
+    const w = config.website;
+    this.probers = {
+      website: createWebsiteProber({
+        connectTimeoutMs: w.connectTimeoutMs,
+        tlsTimeoutMs: w.tlsTimeoutMs,
+        headersTimeoutMs: w.headersTimeoutMs,
+        totalTimeoutMs: w.totalTimeoutMs,
+        maxRedirects: w.maxRedirects,
+        maxBodyBytes: w.maxBodyBytes,
+        userAgent: w.userAgent,
+        resolve: w.resolve,
+      }),
+    };
+    this.rules = { website: { slowMs: w.slowMs, certExpiryWarnDays: w.certExpiryWarnDays } };
+    this.canary = new CanaryMonitor({
+      urls: config.canaries.urls,
+      maxAgeMs: config.canaries.maxAgeMs,
+      prober: this.probers.website as NonNullable<ProberSet['website']>,
+      totalTimeoutMs: Math.min(w.totalTimeoutMs, 10_000),
+    });
+    this.canary.onChange = (s) =>
+      s.ok ? log.info({ canary: s }, 'canaries answer again: failures count against centers again') : log.warn({ canary: s }, 'canaries failed: probe failures are recorded as our own errors');
+    this.writer = new ProbeWriter(db, {
+      rules: config.status,
+      batchMaxRows: config.store.batchMaxRows,
+      flushIntervalMs: config.store.flushIntervalMs,
+      onCommitted: (stored) => {
+        if (this.lastWriteError) log.info('probe results are being written again');
+        this.lastWriteError = null;
+        this.probesStored += stored.length;
+        for (const s of stored) {
+          if (s.change) log.info({ channel: s.channelId, from: s.change.from, to: s.change.to, reason: s.change.reason }, 'channel status changed');
+        }
+        events.onStored?.(stored);
+      },
+      onError: (err, pending) => {
+        this.lastWriteError = err instanceof Error ? err.message : String(err);
+        log.error({ err, pending }, 'could not write probe results; they stay queued and will be retried');
+      },
+    });
+    this.scheduler = new Scheduler({
+      concurrency: config.scheduler.concurrency,
+      perHostConcurrency: config.scheduler.perHostConcurrency,
+      jitterMs: config.scheduler.jitterMs,
+      run: (job) => this.runJob(job),
+      onSkip: (id) => log.debug({ channel: id }, 'skipped a run: the previous probe of this channel is still in flight'),
+    });
+  }
+
+  get centerList(): Center[] {
+    return [...this.centers.values()];
+  }
+
+  channel(id: string): Channel | undefined {
+    return this.channels.get(id);
+  }
+
+  /**
+   * Loads the registry file, syncs it to the database and (re)schedules channels. A file with errors
+   * is refused as a whole and nothing is written; the caller decides whether that is fatal.
+   */
+  loadRegistry(): SyncSummary {
+    const file = this.config.registry.file;
+    const load = loadRegistry(file);
+    for (const p of load.problems) if (p.severity === 'warning') this.log.warn(formatProblem(p));
+    assertLoadable(load);
+    const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const summary = syncRegistry(this.db, load.centers, file, sha);
+    this.centers = new Map(load.centers.map((c) => [c.id, c]));
+    const next = new Map<string, Channel>();
+    for (const c of load.centers) for (const ch of c.channels) next.set(ch.id, ch);
+    const remembered = new Map(
+      (this.db.prepare('SELECT c.id, s.next_due_at FROM channels c JOIN channel_state s ON s.channel_ref = c.ref').all() as { id: string; next_due_at: number | null }[]).map(
+        (r) => [r.id, r.next_due_at],
+      ),
+    );
+    for (const id of this.channels.keys()) if (!next.has(id)) this.scheduler.remove(id);
+    const changed = new Set(summary.changedChannels);
+    const noProber: string[] = [];
+    const withProber: string[] = [];
+    for (const ch of next.values()) {
+      const prober = this.probers[ch.type];
+      if (ch.target && !prober) noProber.push(ch.id);
+      else if (ch.target) withProber.push(ch.id);
+      if (!ch.target || !prober) {
+        this.scheduler.remove(ch.id);
+        continue;
+      }
+      if (this.scheduler.has(ch.id) && !changed.has(ch.id)) continue;
+      const schedule = this.scheduleOf(ch);
+      this.scheduler.upsert({ id: ch.id, hostKey: prober.hostKey(ch), schedule }, changed.has(ch.id) ? null : (remembered.get(ch.id) ?? null));
+    }
+    this.markProberAvailability(noProber, withProber);
+    this.channels = next;
+    this.lastSync = summary;
+    this.log.info(
+      { file, centers: load.centers.length, channels: next.size, scheduled: this.scheduler.size, ...summary, changedChannels: summary.changedChannels.length, archivedChannels: summary.archivedChannels.length },
+      'registry synced',
+    );
+    return summary;
+  }
+
+  /**
+   * A channel whose type has no prober here (phones without telephony configured) is shown as
+   * "not probed" with the reason, never as unknown or down; it returns to unknown once it can be probed.
+   */
+  private markProberAvailability(noProber: string[], withProber: string[]): void {
+    const off = this.db.prepare(
+      `UPDATE channel_state SET status = 'not_probed', status_reason = ?, status_since = COALESCE(status_since, ?)
+       WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) AND status IN ('unknown', 'not_probed')`,
+    );
+    const on = this.db.prepare(
+      `UPDATE channel_state SET status = 'unknown', status_reason = NULL, status_since = ?
+       WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) AND status = 'not_probed'
+         AND (SELECT target FROM channels WHERE id = ?) IS NOT NULL`,
+    );
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const id of noProber) off.run(NOT_CONFIGURED_REASON, now, id);
+      for (const id of withProber) on.run(now, id, id);
+    })();
+  }
+
+  private scheduleOf(ch: Channel): Schedule {
+    const center = this.centers.get(ch.centerId);
+    const tz = center?.tz ?? this.config.defaultTimezone;
+    const spec = ch.options.schedule ?? this.config.scheduler.channels[ch.id] ?? this.config.scheduler.defaults[ch.type];
+    const s = parseSchedule(spec, tz);
+    if ('error' in s) {
+      // The registry loader checks the form; node-cron is stricter. Fall back rather than not probing.
+      this.log.warn({ channel: ch.id, schedule: spec }, `${s.error} Using the default for ${ch.type} channels.`);
+      return parseSchedule(this.config.scheduler.defaults[ch.type], tz) as Schedule;
+    }
+    return s;
+  }
+
+  start(): void {
+    this.scheduler.start();
+  }
+
+  private async runJob(job: DueJob): Promise<void> {
+    const ch = this.channels.get(job.channelId);
+    if (!ch) return;
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.config.website.totalTimeoutMs + 5000)]);
+    const attempt = await probeOnce(ch, this.probers, this.rules, this.canary, signal);
+    if (this.abort.signal.aborted) return; // shutting down: an aborted probe is our doing, not evidence
+    await this.writer.add(
+      { channelId: ch.id, dueAt: job.dueAt, startedAt: attempt.startedAt, durationMs: attempt.durationMs, evidence: attempt.evidence, classification: attempt.classification },
+      job.nextSlotAt,
+    );
+  }
+
+  /** Probes one channel now and stores the result (the API's "probe now" and tests). */
+  async probeNow(channelId: string): Promise<StoredProbe> {
+    const ch = this.channels.get(channelId);
+    if (!ch) throw new Error(`No channel ${channelId} in the registry.`);
+    const attempt = await probeOnce(ch, this.probers, this.rules, this.canary, AbortSignal.timeout(this.config.website.totalTimeoutMs + 5000));
+    const p = this.writer.add({ channelId: ch.id, dueAt: attempt.startedAt, startedAt: attempt.startedAt, durationMs: attempt.durationMs, evidence: attempt.evidence, classification: attempt.classification });
+    this.writer.flush();
+    return p;
+  }
+
+  /** Stops taking work, lets probes in flight finish (or aborts them after `graceMs`), flushes. */
+  async stop(graceMs = 5000): Promise<void> {
+    const stopping = this.scheduler.stop();
+    const timer = setTimeout(() => this.abort.abort(new Error('daemon stopping')), graceMs);
+    await stopping;
+    clearTimeout(timer);
+    this.writer.close();
+  }
+}

@@ -1,0 +1,45 @@
+// `npm start`: the daemon on its embedded defaults (./data, the default registry, 127.0.0.1:8080).
+
+import closeWithGrace from 'close-with-grace';
+import { ConfigError, loadConfig } from './config/config.ts';
+import { startDaemon } from './daemon/daemon.ts';
+import { createLogger } from './log.ts';
+import { RegistryError, formatProblem } from './registry/load.ts';
+import { SchemaError } from './store/db.ts';
+
+export async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`reachwatch: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.log.level });
+  try {
+    const daemon = await startDaemon(config, log);
+    closeWithGrace({ delay: 15_000, logger: log }, async ({ signal, err }) => {
+      if (err) log.error({ err }, 'stopping after an unexpected error');
+      else log.info({ signal }, 'stopping');
+      await daemon.stop();
+    });
+  } catch (err) {
+    if (err instanceof RegistryError) {
+      const lines = err.problems.filter((p) => p.severity === 'error').map(formatProblem);
+      log.fatal({ problems: lines }, `refusing to start: the registry ${config.registry.file} has ${lines.length} error(s); the database was not touched`);
+      process.stderr.write(`reachwatch: the registry has errors, nothing was changed:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+      process.exit(78);
+    }
+    if (err instanceof SchemaError) {
+      log.fatal(err.message);
+      process.stderr.write(`reachwatch: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,76 @@
+// The status policy: evidence in, decision out (Checkmate's monitor-status-policy, kept pure).
+// A channel's status changes only after N consecutive identical outcomes, as the 2018 protocol
+// asked for at least three attempts before calling a number dead. Our own errors neither count
+// nor break a streak: they say nothing about the center.
+
+import type { ChannelStatus, Outcome } from '../domain.ts';
+
+export interface StreakProbe {
+  id: number;
+  at: number;
+  reason: string;
+  detail: string;
+}
+
+export interface ChannelStatusState {
+  status: ChannelStatus;
+  statusSince: number | null;
+  statusReason: string | null;
+  streakOutcome: Outcome | null;
+  streakCount: number;
+  /** The first `confirmations` probes of the current streak: the evidence a change will cite. */
+  streakProbes: StreakProbe[];
+}
+
+export interface StatusRules {
+  /** Consecutive identical outcomes needed to change status (default 3). */
+  confirmations: number;
+}
+
+export interface ObservedProbe extends StreakProbe {
+  outcome: Outcome;
+}
+
+export interface StatusChange {
+  from: ChannelStatus;
+  to: ChannelStatus;
+  at: number;
+  reason: string;
+  probes: StreakProbe[];
+}
+
+export const INITIAL_STATE: ChannelStatusState = {
+  status: 'unknown',
+  statusSince: null,
+  statusReason: null,
+  streakOutcome: null,
+  streakCount: 0,
+  streakProbes: [],
+};
+
+export function applyProbe(
+  state: ChannelStatusState,
+  probe: ObservedProbe,
+  rules: StatusRules,
+): { state: ChannelStatusState; change: StatusChange | null } {
+  if (probe.outcome === 'error') return { state, change: null };
+
+  const { id, at, reason, detail } = probe;
+  const continues = state.streakOutcome === probe.outcome;
+  const streakCount = continues ? state.streakCount + 1 : 1;
+  const streakProbes =
+    continues && state.streakProbes.length >= rules.confirmations
+      ? state.streakProbes
+      : [...(continues ? state.streakProbes : []), { id, at, reason, detail }];
+
+  const next: ChannelStatusState = { ...state, streakOutcome: probe.outcome, streakCount, streakProbes };
+
+  if (probe.outcome !== state.status && streakCount >= rules.confirmations) {
+    const change: StatusChange = { from: state.status, to: probe.outcome, at, reason, probes: streakProbes };
+    // "Since" is when the streak began, not when it was confirmed: that is when people started failing.
+    const since = streakProbes[0]?.at ?? at;
+    return { state: { ...next, status: probe.outcome, statusSince: since, statusReason: reason }, change };
+  }
+  if (probe.outcome === state.status) next.statusReason = reason;
+  return { state: next, change: null };
+}

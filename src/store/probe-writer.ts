@@ -1,0 +1,215 @@
+// Group commit for probe results. Each probe's row, its channel's new status and any status change
+// are written in one transaction per batch, so status and history never disagree after a crash,
+// and throughput does not hinge on one fsync per probe (WAL + synchronous=FULL costs ~0.2 ms/commit).
+
+import { CLASSIFIER_VERSION } from '../classifier/classifier.ts';
+import type { ChannelStatus, Outcome, ProbeRecord } from '../domain.ts';
+import { applyProbe, type ChannelStatusState, type StatusChange, type StatusRules, type StreakProbe } from '../status/policy.ts';
+import type { DB } from './db.ts';
+
+export interface StoredProbe {
+  probeId: number;
+  channelId: string;
+  record: ProbeRecord;
+  change: StatusChange | null;
+}
+
+export interface ProbeWriterOptions {
+  rules: StatusRules;
+  /** Flush when this many results are waiting. */
+  batchMaxRows: number;
+  /** Flush at least this often while results wait. */
+  flushIntervalMs: number;
+  /** Called after each commit, outside the transaction (metrics, later alerts). */
+  onCommitted?: (stored: StoredProbe[]) => void;
+  /** Called when a batch cannot be written (disk full, I/O error). The batch is kept for a retry. */
+  onError?: (err: unknown, pending: number) => void;
+}
+
+interface Pending {
+  record: ProbeRecord;
+  nextDueAt: number | null;
+  resolve: (stored: StoredProbe) => void;
+  reject: (err: unknown) => void;
+}
+
+interface StateRow {
+  status: ChannelStatus;
+  status_since: number | null;
+  status_reason: string | null;
+  streak_outcome: Outcome | null;
+  streak_count: number;
+  streak_probes: string;
+  last_reachable_at: number | null;
+  last_verified_at: number | null;
+}
+
+export class ProbeWriter {
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing = false;
+  private readonly writeBatch: (batch: Pending[]) => (StoredProbe | null)[];
+  /** Pending writes beyond this are refused: a full disk must not become an out-of-memory crash. */
+  readonly maxQueue = 100_000;
+
+  private readonly opts: ProbeWriterOptions;
+
+  constructor(db: DB, opts: ProbeWriterOptions) {
+    this.opts = opts;
+    const refOf = db.prepare<[string], { ref: number }>('SELECT ref FROM channels WHERE id = ?');
+    const insertProbe = db.prepare(
+      `INSERT INTO probes (channel_ref, due_at, started_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const readState = db.prepare<[number], StateRow>(
+      `SELECT status, status_since, status_reason, streak_outcome, streak_count, streak_probes, last_reachable_at, last_verified_at
+       FROM channel_state WHERE channel_ref = ?`,
+    );
+    const upsertState = db.prepare(
+      `INSERT INTO channel_state (channel_ref, status, status_since, status_reason, streak_outcome, streak_count, streak_probes,
+         last_probe_id, last_probe_at, last_outcome, last_reason, last_detail, last_flags, last_verified_at, last_reachable_at, next_due_at)
+       VALUES (@ref, @status, @since, @statusReason, @streakOutcome, @streakCount, @streakProbes,
+         @probeId, @at, @outcome, @reason, @detail, @flags, @verifiedAt, @reachableAt, @nextDueAt)
+       ON CONFLICT(channel_ref) DO UPDATE SET
+         status = excluded.status, status_since = excluded.status_since, status_reason = excluded.status_reason,
+         streak_outcome = excluded.streak_outcome, streak_count = excluded.streak_count, streak_probes = excluded.streak_probes,
+         last_probe_id = excluded.last_probe_id, last_probe_at = excluded.last_probe_at, last_outcome = excluded.last_outcome,
+         last_reason = excluded.last_reason, last_detail = excluded.last_detail, last_flags = excluded.last_flags,
+         last_verified_at = excluded.last_verified_at, last_reachable_at = excluded.last_reachable_at,
+         next_due_at = COALESCE(excluded.next_due_at, channel_state.next_due_at)`,
+    );
+    const insertChange = db.prepare(
+      `INSERT INTO status_changes (channel_ref, at, from_status, to_status, reason, probe_ids, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const refs = new Map<string, number>();
+
+    this.writeBatch = db.transaction((batch: Pending[]): (StoredProbe | null)[] => {
+      const stored: (StoredProbe | null)[] = [];
+      for (const p of batch) {
+        const r = p.record;
+        let ref = refs.get(r.channelId);
+        if (ref === undefined) {
+          // Channels are archived, never deleted, so this is a caller's bug; it must not poison the batch.
+          ref = refOf.get(r.channelId)?.ref;
+          if (ref === undefined) {
+            stored.push(null);
+            continue;
+          }
+          refs.set(r.channelId, ref);
+        }
+        const c = r.classification;
+        const flags = c.flags.length ? c.flags.join(',') : null;
+        const info = insertProbe.run(
+          ref, r.dueAt, r.startedAt, r.durationMs, r.evidence.method, c.outcome, c.reason, flags, CLASSIFIER_VERSION, JSON.stringify(r.evidence),
+        );
+        const probeId = Number(info.lastInsertRowid);
+        const row = readState.get(ref);
+        const prev: ChannelStatusState = row
+          ? {
+              status: row.status,
+              statusSince: row.status_since,
+              statusReason: row.status_reason,
+              streakOutcome: row.streak_outcome,
+              streakCount: row.streak_count,
+              streakProbes: JSON.parse(row.streak_probes) as StreakProbe[],
+            }
+          : { status: 'unknown', statusSince: null, statusReason: null, streakOutcome: null, streakCount: 0, streakProbes: [] };
+        const { state, change } = applyProbe(
+          prev,
+          { id: probeId, at: r.startedAt, outcome: c.outcome, reason: c.reason, detail: c.detail },
+          this.opts.rules,
+        );
+        upsertState.run({
+          ref,
+          status: state.status,
+          since: state.statusSince,
+          statusReason: state.statusReason,
+          streakOutcome: state.streakOutcome,
+          streakCount: state.streakCount,
+          streakProbes: JSON.stringify(state.streakProbes),
+          probeId,
+          at: r.startedAt,
+          outcome: c.outcome,
+          reason: c.reason,
+          detail: c.detail,
+          flags,
+          verifiedAt: c.outcome === 'error' ? (row?.last_verified_at ?? null) : r.startedAt,
+          reachableAt: c.outcome === 'reachable' ? r.startedAt : (row?.last_reachable_at ?? null),
+          nextDueAt: p.nextDueAt,
+        });
+        if (change) {
+          insertChange.run(
+            ref, change.at, change.from, change.to, change.reason,
+            JSON.stringify(change.probes.map((x) => x.id)),
+            JSON.stringify({ outcome: change.to, probes: change.probes }),
+          );
+        }
+        stored.push({ probeId, channelId: r.channelId, record: r, change });
+      }
+      return stored;
+    });
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Queues a result; resolves once it is committed. `nextDueAt` is the scheduler's memory. */
+  add(record: ProbeRecord, nextDueAt: number | null = null): Promise<StoredProbe> {
+    if (this.queue.length >= this.maxQueue) {
+      return Promise.reject(new Error(`The probe write queue is full (${this.maxQueue} results): the database is not accepting writes.`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ record, nextDueAt, resolve, reject });
+      if (this.queue.length >= this.opts.batchMaxRows) queueMicrotask(() => this.flush());
+      else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);
+    });
+  }
+
+  /** Writes everything queued now. Returns how many results were committed. */
+  flush(): number {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.flushing || this.queue.length === 0) return 0;
+    this.flushing = true;
+    let committed = 0;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.slice(0, this.opts.batchMaxRows);
+        let stored: (StoredProbe | null)[];
+        try {
+          stored = this.writeBatch(batch);
+        } catch (err) {
+          // The transaction rolled back; keep the batch queued and retry later (disk full may clear).
+          this.opts.onError?.(err, this.queue.length);
+          if (!this.timer) this.timer = setTimeout(() => this.flush(), Math.max(1000, this.opts.flushIntervalMs));
+          return committed;
+        }
+        this.queue.splice(0, batch.length);
+        committed += batch.length;
+        const ok: StoredProbe[] = [];
+        batch.forEach((p, i) => {
+          const s = stored[i];
+          if (s) {
+            ok.push(s);
+            p.resolve(s);
+          } else p.reject(new Error(`Unknown channel ${p.record.channelId}: it is not in the database.`));
+        });
+        this.opts.onCommitted?.(ok);
+      }
+    } finally {
+      this.flushing = false;
+    }
+    return committed;
+  }
+
+  /** Flushes and stops the timer; results that still cannot be written are rejected. */
+  close(): void {
+    this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const p of this.queue.splice(0)) p.reject(new Error('The probe writer closed before this result could be written.'));
+  }
+}

@@ -1,0 +1,257 @@
+// Read side of the store: what the API and CLI show. Statements are prepared once per database.
+
+import type { DB } from './db.ts';
+
+export interface ChannelView {
+  id: string;
+  type: string;
+  value: string;
+  target: string | null;
+  probeable: boolean;
+  unprobeableReason: string | null;
+  archived: boolean;
+  status: string;
+  statusSince: string | null;
+  statusReason: string | null;
+  lastOutcome: string | null;
+  lastReason: string | null;
+  lastDetail: string | null;
+  lastFlags: string[];
+  lastProbeAt: string | null;
+  lastVerifiedAt: string | null;
+  lastReachableAt: string | null;
+  nextDueAt: string | null;
+  confirming: { outcome: string; count: number } | null;
+}
+
+export interface CenterView {
+  id: string;
+  name: string;
+  kind: string;
+  city: string | null;
+  region: string | null;
+  tz: string | null;
+  archived: boolean;
+  channels: ChannelView[];
+}
+
+export interface ProbeView {
+  id: number;
+  startedAt: string;
+  dueAt: string;
+  durationMs: number;
+  method: string;
+  outcome: string;
+  reason: string;
+  flags: string[];
+  classifierVersion: number;
+  evidence: unknown;
+}
+
+export interface ProbePage {
+  channelId: string;
+  probes: ProbeView[];
+  nextCursor: string | null;
+}
+
+export interface StatusChangeView {
+  id: number;
+  at: string;
+  from: string;
+  to: string;
+  reason: string | null;
+  probeIds: number[];
+  evidence: unknown;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const flagsOf = (f: string | null): string[] => (f ? f.split(',') : []);
+
+interface ChannelRow {
+  ref: number;
+  id: string;
+  center_id: string;
+  type: string;
+  value: string;
+  target: string | null;
+  unprobeable_reason: string | null;
+  archived_at: number | null;
+  status: string | null;
+  status_since: number | null;
+  status_reason: string | null;
+  streak_outcome: string | null;
+  streak_count: number | null;
+  last_outcome: string | null;
+  last_reason: string | null;
+  last_detail: string | null;
+  last_flags: string | null;
+  last_probe_at: number | null;
+  last_verified_at: number | null;
+  last_reachable_at: number | null;
+  next_due_at: number | null;
+}
+
+interface CenterRow {
+  id: string;
+  name: string;
+  kind: string;
+  city: string | null;
+  region: string | null;
+  tz: string | null;
+  archived_at: number | null;
+}
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+export function encodeCursor(startedAt: number, id: number): string {
+  return Buffer.from(`${startedAt}:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { startedAt: number; id: number } {
+  const m = /^(\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw new InvalidCursorError('cursor is not a value returned as nextCursor by this API');
+  return { startedAt: Number(m[1]), id: Number(m[2]) };
+}
+
+export class Queries {
+  private readonly centersStmt;
+  private readonly centerStmt;
+  private readonly channelsStmt;
+  private readonly channelsOfStmt;
+  private readonly channelRefStmt;
+  private readonly changesStmt;
+
+  private readonly db: DB;
+
+  constructor(db: DB) {
+    this.db = db;
+    const channelSelect = `SELECT c.ref, c.id, c.center_id, c.type, c.value, c.target, c.unprobeable_reason, c.archived_at,
+        s.status, s.status_since, s.status_reason, s.streak_outcome, s.streak_count, s.last_outcome, s.last_reason, s.last_detail,
+        s.last_flags, s.last_probe_at, s.last_verified_at, s.last_reachable_at, s.next_due_at
+      FROM channels c LEFT JOIN channel_state s ON s.channel_ref = c.ref`;
+    this.centersStmt = db.prepare<[number], CenterRow>(
+      'SELECT id, name, kind, city, region, tz, archived_at FROM centers WHERE (? = 1 OR archived_at IS NULL) ORDER BY region IS NULL, region, name',
+    );
+    this.centerStmt = db.prepare<[string], CenterRow>('SELECT id, name, kind, city, region, tz, archived_at FROM centers WHERE id = ?');
+    this.channelsStmt = db.prepare<[number], ChannelRow>(`${channelSelect} WHERE (? = 1 OR c.archived_at IS NULL) ORDER BY c.center_id, c.position`);
+    this.channelsOfStmt = db.prepare<[string, number], ChannelRow>(`${channelSelect} WHERE c.center_id = ? AND (? = 1 OR c.archived_at IS NULL) ORDER BY c.position`);
+    this.channelRefStmt = db.prepare<[string], { ref: number }>('SELECT ref FROM channels WHERE id = ?');
+    this.changesStmt = db.prepare<[number, number, number], { id: number; at: number; from_status: string; to_status: string; reason: string | null; probe_ids: string; evidence: string }>(
+      'SELECT id, at, from_status, to_status, reason, probe_ids, evidence FROM status_changes WHERE channel_ref = ? AND id < ? ORDER BY id DESC LIMIT ?',
+    );
+  }
+
+  private channelView(r: ChannelRow): ChannelView {
+    const needsMore = r.streak_outcome !== null && r.streak_outcome !== r.status && r.streak_outcome !== 'error';
+    return {
+      id: r.id,
+      type: r.type,
+      value: r.value,
+      target: r.target,
+      probeable: r.target !== null,
+      unprobeableReason: r.unprobeable_reason,
+      archived: r.archived_at !== null,
+      status: r.status ?? (r.target === null ? 'not_probed' : 'unknown'),
+      statusSince: iso(r.status_since),
+      statusReason: r.target === null ? r.unprobeable_reason : r.status_reason,
+      lastOutcome: r.last_outcome,
+      lastReason: r.last_reason,
+      lastDetail: r.last_detail,
+      lastFlags: flagsOf(r.last_flags),
+      lastProbeAt: iso(r.last_probe_at),
+      lastVerifiedAt: iso(r.last_verified_at),
+      lastReachableAt: iso(r.last_reachable_at),
+      nextDueAt: iso(r.next_due_at),
+      confirming: needsMore ? { outcome: r.streak_outcome as string, count: r.streak_count ?? 0 } : null,
+    };
+  }
+
+  private centerView(c: CenterRow, channels: ChannelRow[]): CenterView {
+    return { id: c.id, name: c.name, kind: c.kind, city: c.city, region: c.region, tz: c.tz, archived: c.archived_at !== null, channels: channels.map((r) => this.channelView(r)) };
+  }
+
+  centers(opts: { includeArchived?: boolean } = {}): CenterView[] {
+    const all = opts.includeArchived ? 1 : 0;
+    const byCenter = new Map<string, ChannelRow[]>();
+    for (const r of this.channelsStmt.all(all)) {
+      const list = byCenter.get(r.center_id);
+      if (list) list.push(r);
+      else byCenter.set(r.center_id, [r]);
+    }
+    return this.centersStmt.all(all).map((c) => this.centerView(c, byCenter.get(c.id) ?? []));
+  }
+
+  center(id: string): CenterView | null {
+    const c = this.centerStmt.get(id);
+    if (!c) return null;
+    return this.centerView(c, this.channelsOfStmt.all(id, 1));
+  }
+
+  channelExists(id: string): boolean {
+    return this.channelRefStmt.get(id) !== undefined;
+  }
+
+  /**
+   * A page of a channel's probes in [from, to), newest first by default. Keyset pagination on
+   * (started_at, id) keeps every page an index range scan, however deep the history.
+   */
+  probes(channelId: string, q: { from?: number; to?: number; limit: number; cursor?: string; order: 'asc' | 'desc' }): ProbePage | null {
+    const ref = this.channelRefStmt.get(channelId)?.ref;
+    if (ref === undefined) return null;
+    const cur = q.cursor ? decodeCursor(q.cursor) : null;
+    const from = q.from ?? 0;
+    const to = q.to ?? Number.MAX_SAFE_INTEGER;
+    const desc = q.order === 'desc';
+    const keyset = cur ? (desc ? 'AND (started_at, id) < (@cs, @ci)' : 'AND (started_at, id) > (@cs, @ci)') : '';
+    const sql = `SELECT id, started_at, due_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence FROM probes
+      WHERE channel_ref = @ref AND started_at >= @from AND started_at < @to ${keyset}
+      ORDER BY started_at ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
+    const rows = this.db.prepare(sql).all({ ref, from, to, limit: q.limit + 1, cs: cur?.startedAt, ci: cur?.id }) as {
+      id: number;
+      started_at: number;
+      due_at: number;
+      duration_ms: number;
+      method: string;
+      outcome: string;
+      reason: string;
+      flags: string | null;
+      classifier_version: number;
+      evidence: string;
+    }[];
+    const more = rows.length > q.limit;
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      channelId,
+      probes: page.map((r) => ({
+        id: r.id,
+        startedAt: new Date(r.started_at).toISOString(),
+        dueAt: new Date(r.due_at).toISOString(),
+        durationMs: r.duration_ms,
+        method: r.method,
+        outcome: r.outcome,
+        reason: r.reason,
+        flags: flagsOf(r.flags),
+        classifierVersion: r.classifier_version,
+        evidence: JSON.parse(r.evidence) as unknown,
+      })),
+      nextCursor: more && last ? encodeCursor(last.started_at, last.id) : null,
+    };
+  }
+
+  statusChanges(channelId: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): StatusChangeView[] | null {
+    const ref = this.channelRefStmt.get(channelId)?.ref;
+    if (ref === undefined) return null;
+    return this.changesStmt.all(ref, beforeId, limit).map((r) => ({
+      id: r.id,
+      at: new Date(r.at).toISOString(),
+      from: r.from_status,
+      to: r.to_status,
+      reason: r.reason,
+      probeIds: JSON.parse(r.probe_ids) as number[],
+      evidence: JSON.parse(r.evidence) as unknown,
+    }));
+  }
+}

@@ -1,0 +1,58 @@
+import { describe, expect, test } from 'vitest';
+import type { Outcome } from '../../src/domain.ts';
+import { applyProbe, INITIAL_STATE, type ChannelStatusState, type StatusChange } from '../../src/status/policy.ts';
+
+function feed(outcomes: Outcome[], confirmations = 3, state: ChannelStatusState = INITIAL_STATE) {
+  const changes: StatusChange[] = [];
+  let s = state;
+  outcomes.forEach((outcome, i) => {
+    const r = applyProbe(s, { id: i + 1, at: 1000 * (i + 1), outcome, reason: `r-${outcome}`, detail: `d${i + 1}` }, { confirmations });
+    s = r.state;
+    if (r.change) changes.push(r.change);
+  });
+  return { state: s, changes };
+}
+
+describe('status policy', () => {
+  test('a status changes only after N consecutive identical outcomes', () => {
+    const two = feed(['unavailable', 'unavailable']);
+    expect(two.state.status).toBe('unknown');
+    expect(two.changes).toHaveLength(0);
+    const three = feed(['unavailable', 'unavailable', 'unavailable']);
+    expect(three.state.status).toBe('unavailable');
+    expect(three.changes).toEqual([
+      { from: 'unknown', to: 'unavailable', at: 3000, reason: 'r-unavailable', probes: [
+        { id: 1, at: 1000, reason: 'r-unavailable', detail: 'd1' },
+        { id: 2, at: 2000, reason: 'r-unavailable', detail: 'd2' },
+        { id: 3, at: 3000, reason: 'r-unavailable', detail: 'd3' },
+      ] },
+    ]);
+    // "since" is when people started failing, not when we were sure.
+    expect(three.state.statusSince).toBe(1000);
+  });
+
+  test('one different outcome breaks the streak', () => {
+    const r = feed(['unavailable', 'unavailable', 'reachable', 'unavailable', 'unavailable']);
+    expect(r.state.status).toBe('unknown');
+    expect(r.state.streakCount).toBe(2);
+  });
+
+  test('our own errors neither count nor break a streak', () => {
+    const r = feed(['closed', 'error', 'closed', 'error', 'error', 'closed']);
+    expect(r.state.status).toBe('closed');
+    expect(r.changes).toHaveLength(1);
+    expect(r.changes[0]?.probes.map((p) => p.id)).toEqual([1, 3, 6]);
+  });
+
+  test('recovery needs the same confirmation and records one change per transition', () => {
+    const r = feed(['reachable', 'reachable', 'reachable', 'unavailable', 'unavailable', 'unavailable', 'unavailable', 'reachable', 'reachable', 'reachable']);
+    expect(r.changes.map((c) => `${c.from}->${c.to}`)).toEqual(['unknown->reachable', 'reachable->unavailable', 'unavailable->reachable']);
+    // A streak longer than N still cites the first N probes.
+    expect(r.changes[1]?.probes.map((p) => p.id)).toEqual([4, 5, 6]);
+  });
+
+  test('N is configurable', () => {
+    expect(feed(['closed'], 1).state.status).toBe('closed');
+    expect(feed(['closed', 'closed', 'closed', 'closed'], 5).state.status).toBe('unknown');
+  });
+});
