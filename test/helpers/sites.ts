@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { KeyPair } from './tls.ts';
 
 export const LOOPBACK = '127.0.0.1';
@@ -90,7 +90,11 @@ export interface SeenRequest {
   path: string;
   /** Client port: distinct ports mean distinct TCP connections. */
   remotePort: number | undefined;
+  /** HTTPS only: whether the client resumed an earlier TLS session instead of a full handshake. */
+  tlsResumed?: boolean;
   headers: IncomingMessage['headers'];
+  /** Epoch ms when the request arrived (for rhythm and burst checks). */
+  at: number;
 }
 
 export interface LoopbackSite {
@@ -111,7 +115,9 @@ export async function startSite(opts: SiteOptions = {}): Promise<LoopbackSite> {
   const requests: SeenRequest[] = [];
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const { host, path } = requestTarget(req);
-    requests.push({ host, path, remotePort: req.socket.remotePort, headers: req.headers });
+    const seen: SeenRequest = { host, path, remotePort: req.socket.remotePort, headers: req.headers, at: Date.now() };
+    if (req.socket instanceof TLSSocket) seen.tlsResumed = req.socket.isSessionReused();
+    requests.push(seen);
     respond(lookupRoute(routes, host, path), req, res);
   };
   const server: Server = opts.tls ? createHttpsServer(httpsOptions(opts.tls), onRequest) : createHttpServer(onRequest);

@@ -392,13 +392,15 @@ describe('website prober + classifier on loopback servers', () => {
     });
   });
 
-  it('two probes of the same target open two distinct TCP connections', async () => {
+  it('two probes of the same target open two distinct TCP connections, with full TLS handshakes', async () => {
     const site = await startSite({ routes: { '/': page('<title>one</title>') } });
+    const tlsSite = await startSite({ tls: { cert: await pki.issue({ hosts: [CENTER] }) }, routes: { '/': page('ok') } });
     try {
       const prober = createWebsiteProber(baseOptions());
       const ctx = { signal: new AbortController().signal };
-      await prober.probe(channel(site.url(CENTER)), ctx);
-      await prober.probe(channel(site.url(CENTER)), ctx);
+      for (const target of [site.url(CENTER), site.url(CENTER), tlsSite.url(CENTER), tlsSite.url(CENTER)]) {
+        await prober.probe(channel(target), ctx);
+      }
       expect(site.connections).toBe(2);
       const ports = site.requests.map((r) => r.remotePort);
       expect(ports).toHaveLength(2);
@@ -406,8 +408,11 @@ describe('website prober + classifier on loopback servers', () => {
       expect(site.requests[0]?.headers['connection']).toBe('close');
       expect(site.requests[0]?.headers['accept-encoding']).toBe('identity');
       expect(site.requests[0]?.headers['user-agent']).toBe('reachwatch-test/1');
+
+      expect(tlsSite.connections).toBe(2);
+      expect(tlsSite.requests.map((r) => r.tlsResumed)).toEqual([false, false]);
     } finally {
-      await site.close();
+      await Promise.all([site.close(), tlsSite.close()]);
     }
   });
 

@@ -354,7 +354,8 @@ function watchSocket(socket: Socket, state: HopState, limits: Limits, https: boo
     state.error ??= { code: error.code, phase: state.phase, message: error.message };
     socket.destroy(error);
   });
-  socket.once('connect', () => {
+  // Prepended so the marks are taken before undici's own listeners hand the socket on and send the request.
+  socket.prependOnceListener('connect', () => {
     state.marks.connect = performance.now();
     state.remote = formatRemote(socket.remoteAddress, socket.remotePort);
     state.phase = https ? 'tls' : 'headers';
@@ -368,7 +369,7 @@ function watchSocket(socket: Socket, state: HopState, limits: Limits, https: boo
       socket.destroy(Object.assign(new Error(message), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
     });
   });
-  socket.once('secureConnect', () => {
+  socket.prependOnceListener('secureConnect', () => {
     state.marks.tls = performance.now();
     state.phase = 'headers';
     timers.clear();

@@ -1,0 +1,63 @@
+// Runs the real daemon (`node src/main.ts`) as a child process, as an operator would, so tests can
+// stop it gracefully or kill -9 it and look at what the database kept.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export const NODE = process.execPath;
+export const MAIN = path.resolve('src/main.ts');
+
+export interface RunningDaemon {
+  child: ChildProcess;
+  url: string;
+  logs: string[];
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>;
+}
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+/** Writes a config file into `dir` and returns its path. `yaml` is the file's body. */
+export function writeConfig(dir: string, yaml: string): string {
+  const file = path.join(dir, 'reachwatch.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+export async function startDaemonProcess(opts: { config: string; dataDir: string; env?: Record<string, string>; waitFor?: RegExp }): Promise<RunningDaemon> {
+  const port = await freePort();
+  const child = spawn(NODE, [MAIN], {
+    env: { ...process.env, REACHWATCH_CONFIG: opts.config, REACHWATCH_DATA_DIR: opts.dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const waitFor = opts.waitFor ?? /reachwatch is running/;
+  await new Promise<void>((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const l of lines) {
+        logs.push(l);
+        if (waitFor.test(l)) resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then((code) => reject(new Error(`daemon exited (${code}) before it was ready:\n${logs.join('\n')}${buf}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}`, logs, exited };
+}
