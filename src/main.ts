@@ -21,7 +21,8 @@ export async function main(): Promise<void> {
   const log = createLogger({ level: config.log.level });
   try {
     const daemon = await startDaemon(config, log);
-    closeWithGrace({ delay: 15_000, logger: log }, async ({ signal, err }) => {
+    // SIGHUP means "reload the registry" here (a daemon convention), not "shut down".
+    closeWithGrace({ delay: 15_000, logger: log, skip: ['SIGHUP'] }, async ({ signal, err }) => {
       if (err) log.error({ err }, 'stopping after an unexpected error');
       else log.info({ signal }, 'stopping');
       await daemon.stop();

@@ -3,6 +3,7 @@
 // flushes results, closes the HTTP server, then checkpoints and closes the database.
 
 import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildApp, type App } from '../api/app.ts';
 import type { Config } from '../config/config.ts';
@@ -49,7 +50,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   if (config.registry.watch) {
     // Editors save by rename, so watch the folder's events for this file and debounce bursts.
     try {
-      watcher = watch(config.registry.file, () => {
+      const name = path.basename(config.registry.file);
+      watcher = watch(path.dirname(config.registry.file), (_event, changed) => {
+        if (changed !== null && changed !== name) return;
         if (debounce) clearTimeout(debounce);
         debounce = setTimeout(() => {
           log.info({ file: config.registry.file }, 'registry file changed; reloading');
