@@ -25,13 +25,24 @@ export function scrubUrl(url: string): string {
     .replace(/([?&](?:token|key|sig|signature|secret|password|auth)[^=&]*=)[^&\s]*/gi, '$1***');
 }
 
+/** pino-pretty is a development dependency: production images log JSON even on a terminal. */
+function prettyAvailable(): boolean {
+  try {
+    import.meta.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function createLogger(opts: { level: string; pretty?: boolean; destination?: NodeJS.WritableStream }): Logger {
-  const pretty = opts.pretty ?? (process.stdout.isTTY === true && !opts.destination);
+  const pretty = (opts.pretty ?? (process.stdout.isTTY === true && !opts.destination)) && prettyAvailable();
   const base = {
     level: opts.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: scrubUrl(req.url), ip: req.ip }),
+      // Request headers are never logged (cookies, tokens, Twilio signatures); the URL is scrubbed.
+      req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, url: req.url === undefined ? undefined : scrubUrl(req.url), ip: req.ip }),
       err: pino.stdSerializers.err,
     },
   };

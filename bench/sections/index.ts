@@ -1,0 +1,9 @@
+// Benchmark sections, run in this order by bench/run.ts (`--only <name>` picks some).
+// To add one (signed Twilio callbacks/s, board render times, reports …): write
+// bench/sections/<name>.ts exporting a BenchSection (bench/lib/section.ts) and list it here.
+
+import type { BenchSection } from '../lib/section.ts';
+import { blackboxSection } from './blackbox.ts';
+import { probesSection } from './probes.ts';
+
+export const SECTIONS: readonly BenchSection[] = [probesSection, blackboxSection];
