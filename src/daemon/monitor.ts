@@ -198,16 +198,6 @@ export class Monitor {
     );
   }
 
-  /** Probes one channel now and stores the result (the API's "probe now" and tests). */
-  async probeNow(channelId: string): Promise<StoredProbe> {
-    const ch = this.channels.get(channelId);
-    if (!ch) throw new Error(`No channel ${channelId} in the registry.`);
-    const attempt = await probeOnce(ch, this.probers, this.rules, this.canary, AbortSignal.timeout(this.config.website.totalTimeoutMs + 5000));
-    const p = this.writer.add({ channelId: ch.id, dueAt: attempt.startedAt, startedAt: attempt.startedAt, durationMs: attempt.durationMs, evidence: attempt.evidence, classification: attempt.classification });
-    this.writer.flush();
-    return p;
-  }
-
   /** Stops taking work, lets probes in flight finish (or aborts them after `graceMs`), flushes. */
   async stop(graceMs = 5000): Promise<void> {
     const stopping = this.scheduler.stop();

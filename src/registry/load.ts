@@ -26,6 +26,7 @@ import { parseYamlSource } from '../util/yaml-source.ts';
 import type { NodePath, PathSegment, SourcePosition, YamlSource } from '../util/yaml-source.ts';
 import { isValidChannelId, parseLooseUrl, hasScheme, phoneChannelId, slugify, websiteChannelId } from './channel-id.ts';
 import { isPhoneProblem, normalizePhone } from './phone.ts';
+import { parseSchedule } from '../scheduler/schedule.ts';
 
 export interface RegistryProblem {
   severity: 'error' | 'warning';
@@ -100,35 +101,6 @@ export function loadRegistry(file: string): RegistryLoad {
     };
   }
   return parseRegistry(text, file);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Schedules
-
-const DURATION_RE = /^([1-9]\d*)(s|m|h|d)$/;
-const DURATION_UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-// Digits, names (JAN, MON), and the usual cron operators including Quartz-style ? L W #.
-const CRON_FIELD_RE = /^[0-9A-Za-z*?/,\-LW#]+$/;
-
-/** `30s`, `5m`, `1h`, `1d` -> milliseconds; null for anything else (including zero). */
-export function parseDurationMs(text: string): number | null {
-  const m = DURATION_RE.exec(text.trim());
-  if (!m) return null;
-  const [, amount, unit] = m;
-  const perUnit = unit === undefined ? undefined : DURATION_UNIT_MS[unit];
-  return amount === undefined || perUnit === undefined ? null : Number(amount) * perUnit;
-}
-
-/**
- * True for a positive duration (`30s`, `5m`, `1h`, `1d`) or something shaped like a cron expression
- * (5 or 6 fields of cron characters). Only the shape of cron is checked here; the daemon validates
- * cron expressions fully with node-cron, which this module deliberately does not depend on.
- */
-export function isDurationOrCron(text: string): boolean {
-  const t = text.trim();
-  if (parseDurationMs(t) !== null) return true;
-  const fields = t.split(/\s+/);
-  return (fields.length === 5 || fields.length === 6) && fields.every((f) => CRON_FIELD_RE.test(f));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -577,14 +549,12 @@ class Validator {
     }
     const schedule = ch['schedule'];
     if (typeof schedule === 'string') {
-      if (isDurationOrCron(schedule)) {
-        options.schedule = schedule.trim();
+      // The scheduler's own parser, so a schedule that passes here is one the daemon can run.
+      const parsed = parseSchedule(schedule.trim(), 'UTC');
+      if ('error' in parsed) {
+        this.error([...path, 'schedule'], `The schedule ${parsed.error} Correct it, or remove it to use the default schedule.`);
       } else {
-        this.error(
-          [...path, 'schedule'],
-          `The schedule "${schedule}" is neither a duration (a whole number followed by s, m, h or d, e.g. "30s", "5m", "1h") ` +
-            `nor a cron expression with 5 or 6 fields (e.g. "*/10 * * * *"). Correct it, or remove it to use the default schedule.`,
-        );
+        options.schedule = schedule.trim();
       }
     }
     return options;

@@ -7,13 +7,15 @@ import cron from 'node-cron';
 
 export type Schedule = { kind: 'interval'; everyMs: number; spec: string } | { kind: 'cron'; expression: string; tz: string; spec: string };
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** "500ms", "30s", "5m", "1h", "1d" -> milliseconds; null for anything else, including zero. */
 export function parseDuration(spec: string): number | null {
   const m = DURATION.exec(spec.trim());
   if (!m) return null;
-  return Math.round(Number(m[1]) * (UNIT_MS[m[2] as string] as number));
+  const ms = Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+  return ms > 0 ? ms : null;
 }
 
 /** Parses "5m", "90s", "1h" or a 5/6-field cron expression; returns an error sentence when invalid. */

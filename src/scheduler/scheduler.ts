@@ -109,16 +109,6 @@ export class Scheduler {
     return this.channels.has(channelId);
   }
 
-  /** Runs a channel now, outside its schedule (the CLI and "probe now"); still one at a time. */
-  runNow(channelId: string): boolean {
-    const c = this.channels.get(channelId);
-    if (!c || this.inFlight.has(channelId) || this.waiting.has(channelId)) return false;
-    const now = this.now();
-    this.enqueue({ channel: c.channel, phase: c.phase, generation: c.generation, slotAt: now, dueAt: now });
-    this.dispatch();
-    return true;
-  }
-
   start(): void {
     this.running = true;
     this.arm();

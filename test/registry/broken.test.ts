@@ -1,13 +1,12 @@
 // One small file per problem under test/fixtures/registry-broken/. Each case pins the complete list of
 // problems (severity, position, field, a key phrase), so a new follow-on message is noticed too.
+import { parseDuration, parseSchedule } from '../../src/scheduler/schedule.ts';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   assertLoadable,
   formatProblem,
-  isDurationOrCron,
   loadRegistry,
-  parseDurationMs,
   RegistryError,
 } from '../../src/registry/load.ts';
 import type { RegistryProblem } from '../../src/registry/load.ts';
@@ -153,18 +152,18 @@ describe('broken registry files', () => {
 });
 
 describe('schedules', () => {
-  it.each(['30s', '5m', '1h', '1d', '*/5 * * * *', '0 */2 * * *', '0 0 9 * * MON-FRI', '0 0 12 ? * 1#2'])('%s is accepted', (s) => {
-    expect(isDurationOrCron(s)).toBe(true);
+  it.each(['30s', '5m', '1h', '1d', '*/5 * * * *', '0 */2 * * *', '0 0 9 * * MON-FRI', '0 9-18 * * 1-5'])('%s is accepted', (s) => {
+    expect(parseSchedule(s, 'UTC')).not.toHaveProperty('error');
   });
-  it.each(['', '0m', '5', 'm', '5 min', 'every 5 minutes', '* * * *', '* * * * * * *', '1.5h', '-5m'])('%j is refused', (s) => {
-    expect(isDurationOrCron(s)).toBe(false);
+  it.each(['', '0m', '5', 'm', '5 min', 'every 5 minutes', '* * * *', '* * * * * * *', '1.5h', '-5m', '500ms', '61 * * * *'])('%j is refused', (s) => {
+    expect(parseSchedule(s, 'UTC')).toHaveProperty('error');
   });
   it('parses durations to milliseconds', () => {
-    expect(parseDurationMs('30s')).toBe(30_000);
-    expect(parseDurationMs('5m')).toBe(300_000);
-    expect(parseDurationMs('1h')).toBe(3_600_000);
-    expect(parseDurationMs('2d')).toBe(172_800_000);
-    expect(parseDurationMs('0s')).toBeNull();
-    expect(parseDurationMs('*/5 * * * *')).toBeNull();
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('5m')).toBe(300_000);
+    expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('2d')).toBe(172_800_000);
+    expect(parseDuration('0s')).toBeNull();
+    expect(parseDuration('*/5 * * * *')).toBeNull();
   });
 });
