@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../src/scheduler/schedule.ts';
 import type { BenchContext, BenchOptions, SectionReport } from './lib/section.ts';
+import { DEFAULT_BENCH_CONCURRENCY } from './lib/daemon.ts';
 import { startSiteFarm, type SiteFarm } from './lib/sites.ts';
 import { SECTIONS } from './sections/index.ts';
 
@@ -13,6 +14,7 @@ const HELP = `Usage: npm run bench -- [flags]
   --duration S     measured seconds per run or saturation step (default 30; --quick: 3)
   --warmup S       seconds before measuring (default 5; --quick: 1)
   --interval D     per-channel interval, e.g. 3s or 2500ms (default: demand ≈ 3,333 probes/s, at least 1s)
+  --concurrency N  the scheduler's cap on probes in flight (default ${DEFAULT_BENCH_CONCURRENCY})
   --saturate       then step the interval down until lag p99 > 250 ms or < 95 % of demand is stored
   --blackbox       also measure prometheus-blackbox-exporter against the same sites
   --quick          a smoke run of a few seconds (used by test/bench/bench-smoke.test.ts)
@@ -28,6 +30,7 @@ function parseOptions(argv: string[]): { opts: BenchOptions; json: boolean; only
       duration: { type: 'string' },
       warmup: { type: 'string' },
       interval: { type: 'string' },
+      concurrency: { type: 'string' },
       saturate: { type: 'boolean', default: false },
       blackbox: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
@@ -65,6 +68,7 @@ function parseOptions(argv: string[]): { opts: BenchOptions; json: boolean; only
       durationS: num('duration', values.duration, quick ? 3 : 30, 1),
       warmupS: num('warmup', values.warmup, quick ? 1 : 5, 0),
       intervalMs,
+      concurrency: Math.floor(num('concurrency', values.concurrency, DEFAULT_BENCH_CONCURRENCY, 1)),
       saturate: values.saturate,
       blackbox: values.blackbox,
       quick,

@@ -38,6 +38,11 @@ export interface Classification {
   /** A sentence a person can read on the board or in an alert. */
   detail: string;
   flags: OutcomeFlag[];
+  /**
+   * False for informational results that say nothing about reachability (a Lookup finding the number
+   * valid): they neither confirm nor break a status streak. Absent means true. `error` never confirms.
+   */
+  confirming?: false;
 }
 
 /** A center as loaded from the registry (the YAML record keeps every other field in `record`). */

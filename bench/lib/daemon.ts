@@ -7,6 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { buildConfig, type Config } from '../../src/config/config.ts';
+import { loadRegistryInWorker } from '../../src/registry/load-in-worker.ts';
 import { Monitor } from '../../src/daemon/monitor.ts';
 import { DB_FILE_NAME, openDatabase, type DB } from '../../src/store/db.ts';
 import type { StoredProbe } from '../../src/store/probe-writer.ts';
@@ -16,11 +17,13 @@ import { lagSummary, ProcessSampler, procCpuSeconds, sleep } from './stats.ts';
 
 /** Short timeouts so hanging sites end quickly; printed with every report. */
 export const BENCH_TIMEOUTS = { connect: '1s', tls: '1s', headers: '1500ms', total: '2s' } as const;
-export const BENCH_CONCURRENCY = 1024;
+/** Enough slots for the hanging share (3 % of the demand held up to 1.5 s) and the slow share. */
+export const DEFAULT_BENCH_CONCURRENCY = 1024;
 
 export interface RunSpec {
   channels: number;
   intervalMs: number;
+  concurrency: number;
   warmupS: number;
   durationS: number;
 }
@@ -28,6 +31,7 @@ export interface RunSpec {
 export interface RunResult {
   channels: number;
   intervalMs: number;
+  concurrency: number;
   demandPerS: number;
   setupMs: number;
   windowS: number;
@@ -43,6 +47,8 @@ export interface RunResult {
   maxInFlight: number;
   maxWriterPending: number;
   peakRssBytes: number;
+  /** The kernel's high-water mark for this process so far: includes start-up (registry load) and earlier runs. */
+  processMaxRssBytes: number;
   eventLoopUtilisation: number;
   eventLoopDelayP99Ms: number;
   daemonCpuCores: number;
@@ -53,6 +59,8 @@ export interface RunResult {
   dbBytesPerProbe: number | null;
   /** For each site kind: `outcome/reason` → count, over the window. */
   outcomes: Record<SiteKind, Record<string, number>>;
+  /** For each site kind: how long its probes took (probeOnce's durationMs), over the window. */
+  durationsMs: Record<SiteKind, ReturnType<typeof lagSummary>>;
 }
 
 /** One center per channel, each with one website at its own host name on the farm. */
@@ -75,15 +83,14 @@ export function registryYaml(channels: number, ports: SitePorts): string {
 }
 
 /** DEFAULTS with the bench overrides, through the same validation as a config file. */
-export function benchConfig(dir: string, registryFile: string, intervalMs: number, channels: number): Config {
+export function benchConfig(dir: string, registryFile: string, intervalMs: number, channels: number, concurrency = DEFAULT_BENCH_CONCURRENCY): Config {
   const resolve: Record<string, string> = {};
   for (let i = 0; i < channels; i++) resolve[hostOf(i)] = '127.0.0.1';
   const raw = {
     data_dir: path.join(dir, 'data'),
     registry: { file: registryFile, watch: false },
     log: { level: 'silent' },
-    // Enough slots for the hanging share (3 % of the demand held up to 1.5 s) and the slow share.
-    scheduler: { concurrency: BENCH_CONCURRENCY, defaults: { website: `${intervalMs}ms` } },
+    scheduler: { concurrency, defaults: { website: `${intervalMs}ms` } },
     website: {
       connect_timeout: BENCH_TIMEOUTS.connect,
       tls_timeout: BENCH_TIMEOUTS.tls,
@@ -118,10 +125,11 @@ export async function runDaemon(farm: SiteFarm, spec: RunSpec, progress: (line: 
   try {
     const registryFile = path.join(dir, 'centers.yaml');
     writeFileSync(registryFile, registryYaml(spec.channels, farm.ports));
-    const config = benchConfig(dir, registryFile, spec.intervalMs, spec.channels);
+    const config = benchConfig(dir, registryFile, spec.intervalMs, spec.channels, spec.concurrency);
     const db = openDatabase(config.dataDir);
 
     const outcomes = Object.fromEntries(SITE_KINDS.map((k) => [k, {}])) as RunResult['outcomes'];
+    const durations = Object.fromEntries(SITE_KINDS.map((k) => [k, [] as number[]])) as Record<SiteKind, number[]>;
     let measuring = false;
     let stored = 0;
     let changes = 0;
@@ -131,7 +139,9 @@ export async function runDaemon(farm: SiteFarm, spec: RunSpec, progress: (line: 
       for (const s of batch) {
         if (s.change) changes++;
         const c = s.record.classification;
-        const bucket = outcomes[kindOf(indexOfId(s.channelId))];
+        const kind = kindOf(indexOfId(s.channelId));
+        durations[kind].push(s.record.durationMs);
+        const bucket = outcomes[kind];
         const key = `${c.outcome}/${c.reason}`;
         bucket[key] = (bucket[key] ?? 0) + 1;
       }
@@ -139,7 +149,7 @@ export async function runDaemon(farm: SiteFarm, spec: RunSpec, progress: (line: 
     const monitor = new Monitor(db, config, pino({ level: 'silent' }), { onStored });
 
     const t0 = performance.now();
-    monitor.loadRegistry();
+    monitor.applyRegistry(await loadRegistryInWorker(registryFile));
     const setupMs = performance.now() - t0;
     const baseBytes = checkpointedSize(db, config.dataDir);
     progress(`  ${spec.channels} channels synced in ${(setupMs / 1000).toFixed(1)} s; every ${spec.intervalMs} ms → ${Math.round((spec.channels * 1000) / spec.intervalMs)} probes/s demanded; warming up ${spec.warmupS} s`);
@@ -189,6 +199,7 @@ export async function runDaemon(farm: SiteFarm, spec: RunSpec, progress: (line: 
     return {
       channels: spec.channels,
       intervalMs: spec.intervalMs,
+      concurrency: spec.concurrency,
       demandPerS: (spec.channels * 1000) / spec.intervalMs,
       setupMs,
       windowS,
@@ -203,6 +214,7 @@ export async function runDaemon(farm: SiteFarm, spec: RunSpec, progress: (line: 
       maxInFlight,
       maxWriterPending: maxPending,
       peakRssBytes: proc.peakRss,
+      processMaxRssBytes: process.resourceUsage().maxRSS * 1024,
       eventLoopUtilisation: proc.elu,
       eventLoopDelayP99Ms: proc.loopDelayP99Ms,
       daemonCpuCores: proc.cpuCores,
@@ -212,6 +224,7 @@ export async function runDaemon(farm: SiteFarm, spec: RunSpec, progress: (line: 
       dbBytes: dbBytes - baseBytes,
       dbBytesPerProbe: totalProbeRows > 0 ? (dbBytes - baseBytes) / totalProbeRows : null,
       outcomes,
+      durationsMs: Object.fromEntries(SITE_KINDS.map((k) => [k, lagSummary(durations[k])])) as RunResult['durationsMs'],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,8 @@ export interface BenchOptions {
   warmupS: number;
   /** Probe interval per channel. */
   intervalMs: number;
+  /** The scheduler's global cap on probes in flight. */
+  concurrency: number;
   saturate: boolean;
   blackbox: boolean;
   quick: boolean;

@@ -1,10 +1,12 @@
 // The site farm, run as its own process so its CPU is counted apart from the daemon's.
-// One HTTP server plays every fast and slow site by Host name (test/helpers/sites.ts routes by
-// Host), one silent TCP server plays every hanging site, and a released port plays every refused one.
+// One HTTP server (test/helpers/sites.ts, routing by Host) plays every fast and slow site, a silent
+// TCP server every hanging one, and a released port every refused one.
 //
 //   node bench/lib/sites-child.ts <channels>      (started by bench/lib/sites.ts over an IPC channel)
 
-import { page, refusedPort, startSilentServer, startSite, type SeenRequest, type SiteRoutes } from '../../test/helpers/sites.ts';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { LOOPBACK, page, refusedPort, startSite, type SeenRequest, type SiteRoutes } from '../../test/helpers/sites.ts';
 import { hostOf, kindOf, pageHtml, slowDelayMs, type SitePorts } from './plan.ts';
 
 const channels = Number(process.argv[2]);
@@ -19,8 +21,23 @@ for (let i = 0; i < channels; i++) {
 }
 
 const web = await startSite({ routes });
-const silent = await startSilentServer();
-const ports: SitePorts = { web: web.port, hang: silent.port, refused: await refusedPort() };
+
+// Hanging sites accept and never answer. Unlike the helper's startSilentServer, this one reads (and
+// drops) what arrives, so it sees the prober hang up and closes its end: an unread socket never
+// notices the FIN and sits in CLOSE_WAIT holding a descriptor, ~100 a second here, until EMFILE.
+let hangConnections = 0;
+const open = new Set<Socket>();
+const silent = createServer((socket) => {
+  hangConnections++;
+  open.add(socket);
+  socket.on('close', () => open.delete(socket));
+  socket.on('error', () => undefined);
+  socket.resume();
+});
+silent.listen(0, LOOPBACK);
+await once(silent, 'listening');
+
+const ports: SitePorts = { web: web.port, hang: (silent.address() as AddressInfo).port, refused: await refusedPort() };
 
 // The helper logs every request for tests to inspect; at thousands per second that log is a leak
 // here, so it is emptied every second (the counters we report are kept separately).
@@ -33,10 +50,12 @@ const drain = setInterval(() => {
 
 process.on('message', (msg: { type: string }) => {
   if (msg.type === 'stats') {
-    process.send?.({ type: 'stats', requests: requests + log.length, connections: web.connections, hangConnections: silent.connections, rss: process.memoryUsage().rss });
+    process.send?.({ type: 'stats', requests: requests + log.length, connections: web.connections, hangConnections, rss: process.memoryUsage().rss });
   } else if (msg.type === 'stop') {
     clearInterval(drain);
-    void Promise.all([web.close(), silent.close()]).finally(() => process.exit(0));
+    for (const s of open) s.destroy();
+    silent.close();
+    void web.close().finally(() => process.exit(0));
   }
 });
 // The parent going away (crash, Ctrl-C) must not leave a farm of sockets behind.

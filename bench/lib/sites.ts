@@ -30,18 +30,25 @@ export async function startSiteFarm(channels: number): Promise<SiteFarm> {
     void exited.then(([code]) => reject(new Error(`the site farm exited (${String(code)}) before it was ready`)));
   });
   const ports = await ready;
+  let exitCode: number | string | null = null;
+  void exited.then(([code, signal]) => {
+    exitCode = (code as number | null) ?? (signal as string);
+  });
   return {
     channels,
     ports,
     pid: child.pid as number,
+    // Rejects when the farm has died, so a crash there fails the run instead of hanging it.
     stats: () =>
-      new Promise<SiteStats>((resolve) => {
+      new Promise<SiteStats>((resolve, reject) => {
+        if (exitCode !== null) return reject(new Error(`the site farm has exited (${exitCode})`));
         const on = (m: { type: string } & SiteStats): void => {
           if (m.type !== 'stats') return;
           child.off('message', on);
           resolve(m);
         };
         child.on('message', on);
+        void exited.then(() => reject(new Error(`the site farm exited (${String(exitCode)}) during the run`)));
         child.send({ type: 'stats' });
       }),
     close: async () => {

@@ -1,7 +1,8 @@
 // The daemon's probing throughput: N loopback sites, the real Monitor, a fixed window.
 // With --saturate it then steps the interval down until the daemon no longer keeps up.
 
-import { BENCH_CONCURRENCY, BENCH_TIMEOUTS, runDaemon, type RunResult } from '../lib/daemon.ts';
+import { DEFAULTS } from '../../src/config/config.ts';
+import { BENCH_TIMEOUTS, runDaemon, type RunResult } from '../lib/daemon.ts';
 import { countKinds, SITE_KINDS } from '../lib/plan.ts';
 import type { BenchContext, BenchOptions, BenchSection, SectionReport, Verdict } from '../lib/section.ts';
 import { fmtInt, fmtMB, fmtMs, fmtPct, renderTable } from '../lib/stats.ts';
@@ -19,24 +20,38 @@ export const probesSection: BenchSection = {
   async run(opts: BenchOptions, ctx: BenchContext): Promise<SectionReport> {
     const farm = await ctx.sites();
     ctx.progress(`probes: run at ${opts.intervalMs} ms interval`);
-    const main = await runDaemon(farm, { channels: opts.channels, intervalMs: opts.intervalMs, warmupS: opts.warmupS, durationS: opts.durationS }, ctx.progress);
+    const main = await runDaemon(farm, { channels: opts.channels, intervalMs: opts.intervalMs, concurrency: opts.concurrency, warmupS: opts.warmupS, durationS: opts.durationS }, ctx.progress);
 
     const ladder: RunResult[] = [];
     if (opts.saturate) {
-      for (const intervalMs of ladderIntervals(opts.channels)) {
+      const step = async (intervalMs: number): Promise<RunResult> => {
         ctx.progress(`probes --saturate: step at ${intervalMs} ms interval`);
-        const r = await runDaemon(farm, { channels: opts.channels, intervalMs, warmupS: opts.warmupS, durationS: opts.durationS }, ctx.progress);
+        const r = await runDaemon(farm, { channels: opts.channels, intervalMs, concurrency: opts.concurrency, warmupS: opts.warmupS, durationS: opts.durationS }, ctx.progress);
         ladder.push(r);
         ctx.progress(`  → ${fmtInt(r.storedPerS)}/s stored of ${fmtInt(r.demandPerS)}/s demanded, lag p99 ${fmtMs(r.lagMs.p99)}: ${keptUp(r) ? 'kept up' : 'saturated'}`);
-        if (!keptUp(r)) break;
+        return r;
+      };
+      let lastGood: RunResult | null = null;
+      for (const intervalMs of ladderIntervals(opts.channels)) {
+        const r = await step(intervalMs);
+        if (keptUp(r)) {
+          lastGood = r;
+          continue;
+        }
+        // One more step halfway between the last interval that kept up and this one narrows the knee.
+        const mid = lastGood ? Math.round((lastGood.intervalMs + intervalMs) / 20) * 10 : intervalMs;
+        if (lastGood && mid !== intervalMs && mid !== lastGood.intervalMs) await step(mid);
+        break;
       }
+      ladder.sort((a, b) => b.intervalMs - a.intervalMs);
     }
     const sustained = ladder.filter(keptUp).reduce<RunResult | null>((best, r) => (best === null || r.storedPerS > best.storedPerS ? r : best), null);
 
     const text = [
       `Mix of ${fmtInt(opts.channels)} sites: ${Object.entries(countKinds(opts.channels)).map(([k, n]) => `${n} ${k}`).join(', ')}. ` +
         `Bench timeouts: connect ${BENCH_TIMEOUTS.connect}, TLS ${BENCH_TIMEOUTS.tls}, headers ${BENCH_TIMEOUTS.headers}, total ${BENCH_TIMEOUTS.total}; ` +
-        `concurrency ${BENCH_CONCURRENCY}, per host 2; canaries off; SQLite WAL + synchronous=FULL, batches of 1000 / 200 ms.`,
+        `concurrency ${opts.concurrency}, per host 2; canaries off; SQLite WAL + synchronous=FULL, ` +
+        `batches of ${DEFAULTS.store.batchMaxRows} / ${DEFAULTS.store.flushIntervalMs} ms (defaults).`,
       '',
       mainTable(main),
       '',
@@ -88,8 +103,10 @@ function mainTable(r: RunResult): string {
     ['lag due→start p50 / p95 / p99 / max', `${fmtMs(r.lagMs.p50)} / ${fmtMs(r.lagMs.p95)} / ${fmtMs(r.lagMs.p99)} / ${fmtMs(r.lagMs.max)}`],
     ['runs skipped (still in flight)', fmtInt(r.skippedOverlap)],
     ['max probes in flight / max write queue', `${fmtInt(r.maxInFlight)} / ${fmtInt(r.maxWriterPending)}`],
-    ['peak RSS (daemon process, 100 ms samples)', fmtMB(r.peakRssBytes)],
+    ['peak RSS in window (daemon, 100 ms samples)', fmtMB(r.peakRssBytes)],
+    ['max RSS of the process so far (incl. start-up)', fmtMB(r.processMaxRssBytes)],
     ['event-loop utilisation / delay p99', `${fmtPct(r.eventLoopUtilisation)} / ${fmtMs(r.eventLoopDelayP99Ms)}`],
+    ['HTTP requests/s answered by the site farm', fmtInt(r.siteRequests / r.windowS)],
     ['CPU: daemon / site farm (cores)', `${r.daemonCpuCores.toFixed(2)} / ${r.sitesCpuCores?.toFixed(2) ?? '—'}`],
     ['database bytes per probe (after checkpoint)', `${fmtInt(r.dbBytesPerProbe)} B (${fmtMB(r.dbBytes)} for ${fmtInt(r.totalProbeRows)} probes)`],
     ['status changes in window', fmtInt(r.statusChanges)],
@@ -102,9 +119,10 @@ function outcomeTable(r: RunResult): string {
   const rows = SITE_KINDS.map((kind) => {
     const entries = Object.entries(r.outcomes[kind]).sort((a, b) => b[1] - a[1]);
     const total = entries.reduce((s, [, n]) => s + n, 0);
-    return [kind, fmtInt(total), entries.map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ') || '—'];
+    const d = r.durationsMs[kind];
+    return [kind, fmtInt(total), `${fmtMs(d.p50)} / ${fmtMs(d.p99)}`, entries.map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ') || '—'];
   });
-  return renderTable(['site kind', 'stored', 'outcome/reason'], rows);
+  return renderTable(['site kind', 'stored', 'probe duration p50 / p99', 'outcome/reason'], rows);
 }
 
 function ladderTable(ladder: RunResult[]): string {

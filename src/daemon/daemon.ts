@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildApp, type App } from '../api/app.ts';
 import type { Config } from '../config/config.ts';
-import { assertLoadable, formatProblem, loadRegistry } from '../registry/load.ts';
+import { assertLoadable, formatProblem } from '../registry/load.ts';
+import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { Monitor } from './monitor.ts';
 
@@ -17,23 +18,26 @@ export interface Daemon {
   db: DB;
   /** The address the API listens on, e.g. http://127.0.0.1:8080 */
   url: string;
-  reload(): boolean;
+  reload(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   // Refuse a structurally broken registry before touching the database.
-  const pre = loadRegistry(config.registry.file);
-  assertLoadable(pre);
+  const first = await loadRegistryInWorker(config.registry.file);
+  assertLoadable(first);
   log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');
 
   const db = openDatabase(config.dataDir);
   const monitor = new Monitor(db, config, log);
-  monitor.loadRegistry();
+  monitor.applyRegistry(first);
 
-  const reload = (): boolean => {
+  // Reloads are serialised: a burst of file events must not apply an older file after a newer one.
+  let reloading: Promise<boolean> = Promise.resolve(true);
+  const reload = (): Promise<boolean> => (reloading = reloading.then(reloadOnce));
+  const reloadOnce = async (): Promise<boolean> => {
     try {
-      monitor.loadRegistry();
+      monitor.applyRegistry(await loadRegistryInWorker(config.registry.file));
       return true;
     } catch (err) {
       const problems = (err as { problems?: Parameters<typeof formatProblem>[0][] }).problems;
@@ -56,7 +60,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         if (debounce) clearTimeout(debounce);
         debounce = setTimeout(() => {
           log.info({ file: config.registry.file }, 'registry file changed; reloading');
-          reload();
+          void reload();
         }, 300);
       });
     } catch (err) {
@@ -65,7 +69,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   }
   const onHup = () => {
     log.info('SIGHUP: reloading the registry');
-    reload();
+    void reload();
   };
   process.on('SIGHUP', onHup);
 

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ClassifierRules } from '../classifier/classifier.ts';
 import type { Config } from '../config/config.ts';
-import type { Center, Channel } from '../domain.ts';
+import type { Channel } from '../domain.ts';
 import { probeOnce } from '../probers/probe-once.ts';
 import type { ProberSet } from '../probers/prober.ts';
 import { createWebsiteProber } from '../probers/website/http.ts';
-import { assertLoadable, formatProblem, loadRegistry } from '../registry/load.ts';
+import { assertLoadable, formatProblem, type RegistryLoad } from '../registry/load.ts';
 import { syncRegistry, type SyncSummary } from '../registry/sync.ts';
 import { parseSchedule, type Schedule } from '../scheduler/schedule.ts';
 import { Scheduler, type DueJob } from '../scheduler/scheduler.ts';
@@ -31,8 +31,10 @@ export class Monitor {
   readonly probers: ProberSet;
   readonly rules: ClassifierRules;
   private channels = new Map<string, Channel>();
-  private centers = new Map<string, Center>();
+  private centerZones = new Map<string, string | null>();
   private readonly abort = new AbortController();
+  /** One per probe in flight; stop() aborts them. */
+  private readonly probeAborts = new Set<AbortController>();
   /** Set when a write failed and not yet recovered: readiness reports it. */
   lastWriteError: string | null = null;
   lastSync: SyncSummary | null = null;
@@ -95,26 +97,22 @@ export class Monitor {
     });
   }
 
-  get centerList(): Center[] {
-    return [...this.centers.values()];
-  }
-
   channel(id: string): Channel | undefined {
     return this.channels.get(id);
   }
 
   /**
-   * Loads the registry file, syncs it to the database and (re)schedules channels. A file with errors
-   * is refused as a whole and nothing is written; the caller decides whether that is fatal.
+   * Syncs a loaded registry to the database and (re)schedules channels. A load with errors is refused
+   * as a whole and nothing is written; the caller decides whether that is fatal.
    */
-  loadRegistry(): SyncSummary {
+  applyRegistry(load: RegistryLoad): SyncSummary {
     const file = this.config.registry.file;
-    const load = loadRegistry(file);
     for (const p of load.problems) if (p.severity === 'warning') this.log.warn(formatProblem(p));
     assertLoadable(load);
     const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
     const summary = syncRegistry(this.db, load.centers, file, sha);
-    this.centers = new Map(load.centers.map((c) => [c.id, c]));
+    // Only what scheduling needs stays in memory; the full records live in the database.
+    this.centerZones = new Map(load.centers.map((c) => [c.id, c.tz]));
     const next = new Map<string, Channel>();
     for (const c of load.centers) for (const ch of c.channels) next.set(ch.id, ch);
     const remembered = new Map(
@@ -170,8 +168,7 @@ export class Monitor {
   }
 
   private scheduleOf(ch: Channel): Schedule {
-    const center = this.centers.get(ch.centerId);
-    const tz = center?.tz ?? this.config.defaultTimezone;
+    const tz = this.centerZones.get(ch.centerId) ?? this.config.defaultTimezone;
     const spec = ch.options.schedule ?? this.config.scheduler.channels[ch.id] ?? this.config.scheduler.defaults[ch.type];
     const s = parseSchedule(spec, tz);
     if ('error' in s) {
@@ -189,19 +186,39 @@ export class Monitor {
   private async runJob(job: DueJob): Promise<void> {
     const ch = this.channels.get(job.channelId);
     if (!ch) return;
-    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.config.website.totalTimeoutMs + 5000)]);
-    const attempt = await probeOnce(ch, this.probers, this.rules, this.canary, signal);
+    // A controller and a cleared timer rather than AbortSignal.any([daemon, AbortSignal.timeout(…)]):
+    // Node keeps a timeout signal passed to any() alive until it fires, i.e. total + 5 s after every probe.
+    const ac = new AbortController();
+    const deadline = setTimeout(() => ac.abort(new DOMException('The probe overran its deadline.', 'TimeoutError')), this.config.website.totalTimeoutMs + 5000);
+    this.probeAborts.add(ac);
+    if (this.abort.signal.aborted) ac.abort(this.abort.signal.reason);
+    let attempt;
+    try {
+      attempt = await probeOnce(ch, this.probers, this.rules, this.canary, ac.signal);
+    } finally {
+      clearTimeout(deadline);
+      this.probeAborts.delete(ac);
+    }
     if (this.abort.signal.aborted) return; // shutting down: an aborted probe is our doing, not evidence
-    await this.writer.add(
+    const stored = this.writer.add(
       { channelId: ch.id, dueAt: job.dueAt, startedAt: attempt.startedAt, durationMs: attempt.durationMs, evidence: attempt.evidence, classification: attempt.classification },
       job.nextSlotAt,
     );
+    // Free the scheduler's slot once the result is queued, not committed: waiting for the group commit
+    // (up to flushIntervalMs) held one concurrency slot per queued result and released them all at once.
+    // Back-pressure stays: when the writer falls behind (a stalled disk), probes wait for it again.
+    if (this.writer.pending > 2 * this.config.store.batchMaxRows) await stored;
+    else stored.catch(() => undefined); // failures are the writer's to report (onError)
   }
 
   /** Stops taking work, lets probes in flight finish (or aborts them after `graceMs`), flushes. */
   async stop(graceMs = 5000): Promise<void> {
     const stopping = this.scheduler.stop();
-    const timer = setTimeout(() => this.abort.abort(new Error('daemon stopping')), graceMs);
+    const timer = setTimeout(() => {
+      const reason = new Error('daemon stopping');
+      this.abort.abort(reason);
+      for (const ac of this.probeAborts) ac.abort(reason);
+    }, graceMs);
     await stopping;
     clearTimeout(timer);
     this.writer.close();

@@ -29,6 +29,8 @@ export interface StatusRules {
 
 export interface ObservedProbe extends StreakProbe {
   outcome: Outcome;
+  /** False for informational results (see Classification.confirming). */
+  confirming?: boolean;
 }
 
 export interface StatusChange {
@@ -53,7 +55,7 @@ export function applyProbe(
   probe: ObservedProbe,
   rules: StatusRules,
 ): { state: ChannelStatusState; change: StatusChange | null } {
-  if (probe.outcome === 'error') return { state, change: null };
+  if (probe.outcome === 'error' || probe.confirming === false) return { state, change: null };
 
   const { id, at, reason, detail } = probe;
   const continues = state.streakOutcome === probe.outcome;

@@ -116,7 +116,7 @@ export class ProbeWriter {
           : { status: 'unknown', statusSince: null, statusReason: null, streakOutcome: null, streakCount: 0, streakProbes: [] };
         const { state, change } = applyProbe(
           prev,
-          { id: probeId, at: r.startedAt, outcome: c.outcome, reason: c.reason, detail: c.detail },
+          { id: probeId, at: r.startedAt, outcome: c.outcome, reason: c.reason, detail: c.detail, confirming: c.confirming !== false },
           this.opts.rules,
         );
         upsertState.run({

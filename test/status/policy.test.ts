@@ -51,6 +51,19 @@ describe('status policy', () => {
     expect(r.changes[1]?.probes.map((p) => p.id)).toEqual([4, 5, 6]);
   });
 
+  test('informational results (confirming: false) neither count nor break a streak', () => {
+    let s = INITIAL_STATE;
+    const outcomes: [Outcome, boolean][] = [['no_answer', true], ['inconclusive', false], ['no_answer', true], ['no_answer', true]];
+    const changes: StatusChange[] = [];
+    outcomes.forEach(([outcome, confirming], i) => {
+      const r = applyProbe(s, { id: i + 1, at: i, outcome, confirming, reason: 'r', detail: 'd' }, { confirmations: 3 });
+      s = r.state;
+      if (r.change) changes.push(r.change);
+    });
+    expect(s.status).toBe('no_answer');
+    expect(changes[0]?.probes.map((p) => p.id)).toEqual([1, 3, 4]);
+  });
+
   test('N is configurable', () => {
     expect(feed(['closed'], 1).state.status).toBe('closed');
     expect(feed(['closed', 'closed', 'closed', 'closed'], 5).state.status).toBe('unknown');

@@ -113,8 +113,29 @@ async function probeWebsite(channel: Channel, ctx: ProbeContext, limits: Limits)
   const start = targetUrl(channel);
   const at = Date.now();
   const t0 = performance.now();
-  const budget = AbortSignal.timeout(limits.totalTimeoutMs);
-  const signals: ProbeSignals = { ctx: ctx.signal, budget, any: AbortSignal.any([ctx.signal, budget]) };
+  // Plain controllers and a timer cleared when the probe ends, not AbortSignal.timeout()/any(): Node
+  // pins a timeout signal handed to AbortSignal.any() (gcPersistentSignals) until its timer fires, so
+  // at thousands of probes per second every probe's signals outlived it by the whole budget.
+  const budget = new AbortController();
+  const chain = new AbortController();
+  const budgetTimer = setTimeout(() => {
+    const reason = new DOMException(`The probe's total timeout of ${limits.totalTimeoutMs} ms expired.`, 'TimeoutError');
+    budget.abort(reason);
+    chain.abort(reason);
+  }, limits.totalTimeoutMs);
+  const onCtxAbort = (): void => chain.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onCtxAbort();
+  else ctx.signal.addEventListener('abort', onCtxAbort, { once: true });
+  const signals: ProbeSignals = { ctx: ctx.signal, budget: budget.signal, any: chain.signal };
+  try {
+    return await probeChain(channel, signals, limits, start, at, t0);
+  } finally {
+    clearTimeout(budgetTimer);
+    ctx.signal.removeEventListener('abort', onCtxAbort);
+  }
+}
+
+async function probeChain(channel: Channel, signals: ProbeSignals, limits: Limits, start: URL, at: number, t0: number): Promise<Evidence> {
 
   const hops: WebsiteHop[] = [];
   const redirect: RedirectFacts = { count: 0, loop: false, tooMany: false };
@@ -192,6 +213,9 @@ interface HopResult {
 // this much later only as a backstop in case a socket event we rely on never comes.
 const UNDICI_BACKSTOP_MS = 1_000;
 
+/** Handed to client.destroy() once a hop is over; nothing reads it (the hop's outcome is already recorded). */
+const HOP_DONE = Object.assign(new Error('The probe hop is over; its connection is closed.'), { code: 'REACHWATCH_HOP_DONE' });
+
 async function runHop(url: URL, channel: Channel, signals: ProbeSignals, limits: Limits): Promise<HopResult> {
   const state: HopState = {
     url,
@@ -199,7 +223,12 @@ async function runHop(url: URL, channel: Channel, signals: ProbeSignals, limits:
     phase: isIP(bareHostname(url)) === 0 ? 'dns' : 'connect',
     marks: {},
   };
-  const watchdog = new HopWatchdog(state);
+  // The hop's own controller: the chain's abort and the watchdog both end the request through it.
+  const hopAbort = new AbortController();
+  const onChainAbort = (): void => hopAbort.abort(signals.any.reason);
+  if (signals.any.aborted) onChainAbort();
+  else signals.any.addEventListener('abort', onChainAbort, { once: true });
+  const watchdog = new HopWatchdog(state, hopAbort);
   state.onReady = () => watchdog.arm(limits.headersTimeoutMs, 'UND_ERR_HEADERS_TIMEOUT', 'No response headers');
   // One Client per hop and `reset: true`: every hop is a fresh TCP (and TLS) connection, as a first visitor sees.
   const client = new Client(url.origin, {
@@ -221,7 +250,7 @@ async function runHop(url: URL, channel: Channel, signals: ProbeSignals, limits:
         // We search the bytes for text: never let the server compress them.
         'accept-encoding': 'identity',
       },
-      signal: AbortSignal.any([signals.any, watchdog.signal]),
+      signal: hopAbort.signal,
       reset: true,
     });
     state.marks.ttfb = performance.now();
@@ -243,8 +272,10 @@ async function runHop(url: URL, channel: Channel, signals: ProbeSignals, limits:
     body = undefined;
   } finally {
     watchdog.disarm();
+    signals.any.removeEventListener('abort', onChainAbort);
     // Destroy, not close: we never want what is left of the body, and the socket must not be reused.
-    await client.destroy().catch(() => undefined);
+    // With an error of our own: undici otherwise builds a ClientDestroyedError (and its stack) per hop.
+    await client.destroy(HOP_DONE).catch(() => undefined);
   }
   return { hop: freezeHop(state), ...(next ? { next } : {}), ...(body ? { body } : {}) };
 }
@@ -252,15 +283,12 @@ async function runHop(url: URL, channel: Channel, signals: ProbeSignals, limits:
 /** Enforces the headers and body-idle limits of one hop by aborting its request, recording why first. */
 class HopWatchdog {
   readonly #state: HopState;
-  readonly #abort = new AbortController();
+  readonly #abort: AbortController;
   readonly #timer = new PhaseTimer();
 
-  constructor(state: HopState) {
+  constructor(state: HopState, abort: AbortController) {
     this.#state = state;
-  }
-
-  get signal(): AbortSignal {
-    return this.#abort.signal;
+    this.#abort = abort;
   }
 
   /** (Re)starts the countdown; `code` uses undici's names so the evidence reads the same either way. */
@@ -544,7 +572,9 @@ function discard(stream: Discardable): void {
 
 function analyseBody(read: CappedRead, contentType: string | undefined, expectText: string | undefined): BodyFacts {
   const { text: html, charset } = decodeBody(read.bytes, contentType);
-  const visible = visibleText(html);
+  // Built only when needed: five passes over the page, the largest allocation of a whole probe.
+  let visible: string | undefined;
+  const getVisible = (): string => (visible ??= visibleText(html));
   const facts: BodyFacts = {
     title: extractTitle(html),
     sha256: createHash('sha256').update(read.bytes).digest('hex'),
@@ -552,10 +582,10 @@ function analyseBody(read: CappedRead, contentType: string | undefined, expectTe
     ...(read.truncated ? { truncated: true as const } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
     charset,
-    parkedMarker: findParkedMarker(html, visible),
+    parkedMarker: findParkedMarker(html, getVisible),
   };
   if (expectText !== undefined && expectText !== '') {
-    facts.expectText = { text: expectText, found: containsText(html, visible, expectText) };
+    facts.expectText = { text: expectText, found: containsText(html, getVisible(), expectText) };
   }
   return facts;
 }
@@ -641,10 +671,18 @@ const PARKED_TEXT_PATTERNS: readonly RegExp[] = [
 /** Parking vendors' page code, which is in scripts rather than in the visible text. */
 const PARKED_VENDOR_PATTERNS: readonly RegExp[] = [/sedoParkingUrl/, /img\.sedoparking\.com/i];
 
-function findParkedMarker(html: string, visible: string): string | null {
-  for (const re of PARKED_TEXT_PATTERNS) {
-    const hit = visible.match(re);
-    if (hit) return hit[0];
+/** Every PARKED_TEXT_PATTERNS match contains one of these words. */
+const PARKED_KEYWORDS = /domain|offer|parked|домен/i;
+
+function findParkedMarker(html: string, visible: () => string): string | null {
+  // The visible text is the html minus tags, with entities decoded; named entities decode to punctuation
+  // only, so unless a numeric entity could spell a letter, a keyword missing from the html is missing there too.
+  if (PARKED_KEYWORDS.test(html) || html.includes('&#')) {
+    const text = visible();
+    for (const re of PARKED_TEXT_PATTERNS) {
+      const hit = text.match(re);
+      if (hit) return hit[0];
+    }
   }
   for (const re of PARKED_VENDOR_PATTERNS) {
     const hit = html.match(re);
