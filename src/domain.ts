@@ -28,8 +28,13 @@ export const OUTCOME_FLAGS = ['slow', 'cert_expiring', 'tls_invalid_ignored', 'h
 export type OutcomeFlag = (typeof OUTCOME_FLAGS)[number];
 
 /** A channel's status is the outcome confirmed by N consecutive probes, or one of these. */
-export const CHANNEL_STATUSES = [...OUTCOMES.filter((o) => o !== 'error'), 'unknown', 'not_probed'] as const;
-export type ChannelStatus = Exclude<Outcome, 'error'> | 'unknown' | 'not_probed';
+export const CHANNEL_STATUSES = [...OUTCOMES.filter((o) => o !== 'error'), 'unknown', 'not_probed', 'opted_out'] as const;
+/** `opted_out`: the number asked never to be called again; permanent. */
+export type ChannelStatus = Exclude<Outcome, 'error'> | 'unknown' | 'not_probed' | 'opted_out';
+
+/** How a channel is probed. `manual` is recorded by a person through the API, never scheduled. */
+export const PROBE_METHODS = ['http', 'lookup', 'call', 'manual'] as const;
+export type ProbeMethod = (typeof PROBE_METHODS)[number];
 
 export interface Classification {
   outcome: Outcome;
@@ -84,6 +89,8 @@ export interface ChannelOptions {
   insecure?: boolean;
   /** Overrides the schedule for this one channel: `5m`, `1h` or a cron expression. */
   schedule?: string;
+  /** Overrides the probe methods of the channel type (phones: lookup and call by default). */
+  methods?: ProbeMethod[];
 }
 
 /** Raw evidence of one attempt. Each prober defines its own shape; it is stored verbatim as JSON. */
@@ -98,6 +105,10 @@ export interface Evidence {
 /** One probe as handed from prober to store. */
 export interface ProbeRecord {
   channelId: string;
+  /** The scheduled job that produced it (`<channel>#<method>`), or null for manual and ad-hoc probes. */
+  jobId?: string | null;
+  /** Local day and half-day of the attempt in the center's zone (the 2018 protocol's "time slot"). */
+  slot?: string;
   dueAt: number;
   startedAt: number;
   durationMs: number;

@@ -12,12 +12,18 @@ import { Queries } from '../store/queries.ts';
 import { centerRoutes } from './routes/centers.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { healthRoutes } from './routes/health.ts';
+import { manualProbeRoutes } from './routes/manual-probes.ts';
+import { twilioWebhookRoutes, type TwilioWebhookOptions } from './routes/twilio-webhooks.ts';
 import { Center, Channel, ErrorReply, Probe } from './schemas.ts';
 
 export interface AppDeps {
   db: DB;
   monitor: Monitor | null;
   logger: Logger;
+  /** Twilio's webhooks, when telephony is configured. */
+  twilio?: TwilioWebhookOptions | null;
+  /** Bearer token that may record manual probes (REACHWATCH_OPERATOR_TOKEN). */
+  operatorToken?: string | null;
 }
 
 export type App = FastifyInstance<
@@ -84,5 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { db: deps.db, monitor: deps.monitor });
   await app.register(centerRoutes, { queries, prefix: '/api/v1' });
   await app.register(channelRoutes, { queries, prefix: '/api/v1' });
+  await app.register(manualProbeRoutes, { monitor: deps.monitor, queries, operatorToken: deps.operatorToken ?? null, prefix: '/api/v1' });
+  if (deps.twilio) await app.register(twilioWebhookRoutes, deps.twilio);
   return app;
 }

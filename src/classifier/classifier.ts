@@ -3,6 +3,7 @@
 // it must give the same outcome today and in an audit two years from now.
 
 import type { Classification, Evidence } from '../domain.ts';
+import { classifyPhone } from './phone.ts';
 import { classifyWebsite, type WebsiteRules } from './website.ts';
 
 export const CLASSIFIER_VERSION = 1;
@@ -19,6 +20,10 @@ export function classify(evidence: Evidence, rules: ClassifierRules = DEFAULT_RU
   switch (evidence.method) {
     case 'http':
       return classifyWebsite(evidence, rules.website);
+    case 'call':
+    case 'lookup':
+    case 'manual':
+      return classifyPhone(evidence);
     case 'internal':
     case 'none':
       return {

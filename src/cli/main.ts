@@ -11,6 +11,9 @@ import { createWebsiteProber } from '../probers/website/http.ts';
 import { formatProblem, loadRegistry, RegistryError } from '../registry/load.ts';
 import { CanaryMonitor } from '../selfcheck/canary.ts';
 import { renderTable } from './table.ts';
+import { NOT_CONFIGURED_REASON } from '../daemon/monitor.ts';
+import { createLookupProber } from '../probers/phone/lookup.ts';
+import { createTwilioClient, twilioSettingsFromEnv } from '../probers/phone/twilio-client.ts';
 
 const USAGE = `reachwatch: availability monitoring for directories of help services
 
@@ -85,8 +88,11 @@ function probersFor(config: Config): { probers: ProberSet; rules: ClassifierRule
     userAgent: w.userAgent,
     resolve: w.resolve,
   });
+  // Phones get a Lookup only: a call from the CLI would ring a help line with no webhook to answer it.
+  const { settings } = twilioSettingsFromEnv(process.env);
+  const lookup = settings ? createLookupProber({ client: createTwilioClient(settings), fields: config.telephony.lookupFields, concurrency: 4 }) : undefined;
   return {
-    probers: { website },
+    probers: { http: website, ...(lookup ? { lookup } : {}) },
     rules: { website: { slowMs: w.slowMs, certExpiryWarnDays: w.certExpiryWarnDays } },
     canary: new CanaryMonitor({ urls: config.canaries.urls, maxAgeMs: config.canaries.maxAgeMs, prober: website, totalTimeoutMs: Math.min(w.totalTimeoutMs, 10_000) }),
   };
@@ -118,21 +124,25 @@ async function check(args: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
   const results: { channel: Channel; attempt: Attempt | null }[] = await Promise.all(
     selected.map(async (channel) => ({
       channel,
-      attempt: channel.target ? await probeOnce(channel, probers, rules, canary, AbortSignal.timeout(config.website.totalTimeoutMs + 5000)) : null,
+      attempt:
+        channel.target && (channel.type === 'website' || probers.lookup)
+          ? await probeOnce(channel, channel.type === 'website' ? probers.http : probers.lookup, rules, canary, { signal: AbortSignal.timeout(config.website.totalTimeoutMs + 5000) })
+          : null,
     })),
   );
   if (values.json) {
-    out.write(`${JSON.stringify(results.map((r) => ({ channel: r.channel.id, target: r.channel.target, ...(r.attempt ?? { notProbed: r.channel.unprobeableReason }) })), null, 2)}\n`);
+    out.write(`${JSON.stringify(results.map((r) => ({ channel: r.channel.id, target: r.channel.target, ...(r.attempt ?? { notProbed: r.channel.unprobeableReason ?? NOT_CONFIGURED_REASON }) })), null, 2)}\n`);
   } else {
     const rows = results.map(({ channel, attempt }) => {
-      if (!attempt) return [channel.id, channel.type, channel.value, 'not probed', '', '', channel.unprobeableReason ?? ''];
+      if (!attempt) return [channel.id, channel.type, channel.value, 'not probed', '', '', channel.unprobeableReason ?? NOT_CONFIGURED_REASON];
       const c = attempt.classification;
       return [channel.id, channel.type, channel.target ?? '', c.outcome + (c.flags.length ? ` (${c.flags.join(', ')})` : ''), c.reason, `${Math.round(attempt.durationMs)} ms`, c.detail];
     });
     out.write(renderTable(['channel', 'type', 'target', 'outcome', 'reason', 'time', 'detail'], rows));
   }
   // Exit 0 when every probed channel was reachable: usable in scripts and cron.
-  return results.every((r) => !r.attempt || r.attempt.classification.outcome === 'reachable') ? 0 : 2;
+  // A Lookup's "valid number" is informational, not a failure.
+  return results.every((r) => !r.attempt || r.attempt.classification.outcome === 'reachable' || r.attempt.classification.confirming === false) ? 0 : 2;
 }
 
 if (import.meta.main) {

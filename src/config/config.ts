@@ -7,7 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseYamlSource } from '../util/yaml-source.ts';
 import { parseSchedule, parseDuration } from '../scheduler/schedule.ts';
-import type { ChannelType } from '../domain.ts';
+import type { CallingWindow } from '../calling/policy.ts';
+
+export type ScheduledMethod = 'website' | 'lookup' | 'call';
+const isScheduledMethod = (m: string): m is ScheduledMethod => m === 'website' || m === 'lookup' || m === 'call';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_CONFIG_FILE = path.join(PROJECT_ROOT, 'config', 'reachwatch.yaml');
@@ -22,7 +25,8 @@ export interface Config {
     concurrency: number;
     perHostConcurrency: number;
     jitterMs: number;
-    defaults: Record<ChannelType, string>;
+    /** Schedule per probe method: website (http), lookup, call. */
+    defaults: Record<ScheduledMethod, string>;
     /** Per-channel schedule overrides by channel id (the registry's `schedule` key wins over these). */
     channels: Record<string, string>;
   };
@@ -43,6 +47,29 @@ export interface Config {
   canaries: { urls: string[]; maxAgeMs: number };
   store: { batchMaxRows: number; flushIntervalMs: number };
   defaultTimezone: string;
+  telephony: TelephonyConfig;
+}
+
+export interface TelephonyConfig {
+  /** Methods of a phone channel unless its registry entry says otherwise. */
+  methods: ('lookup' | 'call')[];
+  /** After an unconfirmed failure (no answer, unavailable, busy) the next call comes this soon, within hours and caps. */
+  followUpMs: number;
+  ringTimeoutSec: number;
+  timeLimitSec: number;
+  /** How long after ring timeout + time limit to wait for the final callback before asking Twilio. */
+  callbackGraceMs: number;
+  callsPerSecond: number;
+  maxConcurrentCalls: number;
+  lookupFields: string[];
+  callingHours: CallingWindow;
+  perNumberPerDay: number;
+  perNumberPerWeek: number;
+  monthlySpendCap: number;
+  estimatedCallCost: number;
+  kazakhPromptAudio: string | null;
+  /** The 2018 protocol: distinct days or half-days a no_answer/unavailable streak must span. */
+  minSlots: number;
 }
 
 export class ConfigError extends Error {
@@ -63,7 +90,7 @@ export const DEFAULTS: Omit<Config, 'file'> = {
     concurrency: 256,
     perHostConcurrency: 2,
     jitterMs: 2000,
-    defaults: { website: '5m', phone: '1d' },
+    defaults: { website: '5m', lookup: '1d', call: '7d' },
     channels: {},
   },
   website: {
@@ -82,6 +109,23 @@ export const DEFAULTS: Omit<Config, 'file'> = {
   canaries: { urls: [], maxAgeMs: 15_000 },
   store: { batchMaxRows: 1000, flushIntervalMs: 200 },
   defaultTimezone: 'Asia/Almaty',
+  telephony: {
+    methods: ['lookup', 'call'],
+    followUpMs: 4 * 3_600_000,
+    ringTimeoutSec: 30,
+    timeLimitSec: 120,
+    callbackGraceMs: 30_000,
+    callsPerSecond: 1,
+    maxConcurrentCalls: 2,
+    lookupFields: [],
+    callingHours: { days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' },
+    perNumberPerDay: 1,
+    perNumberPerWeek: 3,
+    monthlySpendCap: 20,
+    estimatedCallCost: 0.25,
+    kazakhPromptAudio: null,
+    minSlots: 2,
+  },
 };
 
 type Obj = Record<string, unknown>;
@@ -115,7 +159,7 @@ export function buildConfig(
   baseDir: string,
 ): Config {
   const problems: string[] = [];
-  const sections = ['http', 'data_dir', 'registry', 'log', 'scheduler', 'website', 'status', 'canaries', 'store', 'default_timezone'];
+  const sections = ['http', 'data_dir', 'registry', 'log', 'scheduler', 'website', 'status', 'canaries', 'store', 'default_timezone', 'telephony'];
   for (const k of Object.keys(raw)) if (!sections.includes(k)) problems.push(`${where([k])}: unknown section "${k}"; known sections are ${sections.join(', ')}.`);
 
   const section = (name: string): Obj => {
@@ -186,10 +230,10 @@ export function buildConfig(
   const defaults = { ...D.scheduler.defaults };
   const dRaw = sched.defaults;
   if (dRaw !== undefined) {
-    if (!isObj(dRaw)) problems.push(`${where(['scheduler', 'defaults'])}: must map a channel type (website, phone) to a schedule.`);
+    if (!isObj(dRaw)) problems.push(`${where(['scheduler', 'defaults'])}: must map a probe method (website, lookup, call) to a schedule.`);
     else
       for (const [type, spec] of Object.entries(dRaw)) {
-        if (type !== 'website' && type !== 'phone') problems.push(`${where(['scheduler', 'defaults', type])}: unknown channel type "${type}"; use website or phone.`);
+        if (!isScheduledMethod(type)) problems.push(`${where(['scheduler', 'defaults', type])}: unknown probe method "${type}"; use website, lookup or call.`);
         else if (typeof spec !== 'string') problems.push(`${where(['scheduler', 'defaults', type])}: must be a schedule such as "5m" or "*/10 * * * *".`);
         else {
           const s = parseSchedule(spec, D.defaultTimezone);
@@ -252,6 +296,63 @@ export function buildConfig(
     problems.push(`${where(['default_timezone'])}: "${tz}" is not an IANA time zone (for example Asia/Almaty).`);
   }
 
+  const tel = section('telephony');
+  known('telephony', tel, [
+    'methods', 'follow_up', 'ring_timeout', 'time_limit', 'callback_grace', 'calls_per_second', 'max_concurrent_calls', 'lookup_fields', 'calling_hours',
+    'per_number', 'monthly_spend_cap', 'estimated_call_cost', 'kazakh_prompt_audio', 'min_slots',
+  ]);
+  const T = D.telephony;
+  let methods = T.methods;
+  if (tel.methods !== undefined) {
+    if (!Array.isArray(tel.methods) || tel.methods.some((m) => m !== 'lookup' && m !== 'call')) {
+      problems.push(`${where(['telephony', 'methods'])}: must be a list of lookup and/or call.`);
+    } else methods = tel.methods as ('lookup' | 'call')[];
+  }
+  const number = (name: string, obj: Obj, key: string, dflt: number, min: number): number => {
+    const v = obj[key];
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+      problems.push(`${where([name, key])}: must be a number of at least ${min}, not ${JSON.stringify(v)}.`);
+      return dflt;
+    }
+    return v;
+  };
+  let callingHours = T.callingHours;
+  const ch = tel.calling_hours;
+  if (ch !== undefined) {
+    const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/;
+    const ok =
+      isObj(ch) &&
+      Array.isArray(ch.days) && ch.days.every((d) => Number.isInteger(d) && (d as number) >= 1 && (d as number) <= 7) &&
+      typeof ch.from === 'string' && hhmm.test(ch.from) && typeof ch.to === 'string' && hhmm.test(ch.to) && ch.from < ch.to;
+    if (!ok) problems.push(`${where(['telephony', 'calling_hours'])}: must be {days: [1..7, Monday = 1], from: "HH:MM", to: "HH:MM"} with from before to.`);
+    else callingHours = { days: ch.days as number[], from: ch.from as string, to: ch.to as string };
+  }
+  const perNumber = isObj(tel.per_number) ? tel.per_number : {};
+  if (tel.per_number !== undefined && !isObj(tel.per_number)) problems.push(`${where(['telephony', 'per_number'])}: must be {per_day, per_week}.`);
+  const lookupFields = Array.isArray(tel.lookup_fields) ? (tel.lookup_fields as unknown[]).filter((f): f is string => typeof f === 'string') : T.lookupFields;
+  const audio = tel.kazakh_prompt_audio;
+  if (audio !== undefined && audio !== null && (typeof audio !== 'string' || !/^https?:\/\//.test(audio))) {
+    problems.push(`${where(['telephony', 'kazakh_prompt_audio'])}: must be an http(s) URL of a recording Twilio can fetch.`);
+  }
+  const telephony: TelephonyConfig = {
+    methods,
+    followUpMs: duration('telephony', tel, 'follow_up', T.followUpMs),
+    ringTimeoutSec: Math.round(duration('telephony', tel, 'ring_timeout', T.ringTimeoutSec * 1000) / 1000),
+    timeLimitSec: Math.round(duration('telephony', tel, 'time_limit', T.timeLimitSec * 1000) / 1000),
+    callbackGraceMs: duration('telephony', tel, 'callback_grace', T.callbackGraceMs),
+    callsPerSecond: number('telephony', tel, 'calls_per_second', T.callsPerSecond, 0.01),
+    maxConcurrentCalls: int('telephony', tel, 'max_concurrent_calls', T.maxConcurrentCalls, 1, 100),
+    lookupFields,
+    callingHours,
+    perNumberPerDay: int('telephony', perNumber, 'per_day', T.perNumberPerDay, 0, 100),
+    perNumberPerWeek: int('telephony', perNumber, 'per_week', T.perNumberPerWeek, 0, 700),
+    monthlySpendCap: number('telephony', tel, 'monthly_spend_cap', T.monthlySpendCap, 0),
+    estimatedCallCost: number('telephony', tel, 'estimated_call_cost', T.estimatedCallCost, 0),
+    kazakhPromptAudio: typeof audio === 'string' ? audio : null,
+    minSlots: int('telephony', tel, 'min_slots', T.minSlots, 1, 14),
+  };
+
   const portEnv = env.PORT;
   let port = int('http', http, 'port', D.http.port, 0, 65535);
   if (portEnv !== undefined && portEnv !== '') {
@@ -304,6 +405,7 @@ export function buildConfig(
       flushIntervalMs: duration('store', store, 'flush_interval', D.store.flushIntervalMs),
     },
     defaultTimezone: tz,
+    telephony,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -11,6 +11,8 @@ import { assertLoadable, formatProblem } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { Monitor } from './monitor.ts';
+import { createTelephony } from './telephony.ts';
+import { twilioSettingsFromEnv } from '../probers/phone/twilio-client.ts';
 
 export interface Daemon {
   app: App;
@@ -22,14 +24,18 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
+export async function startDaemon(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Daemon> {
   // Refuse a structurally broken registry before touching the database.
   const first = await loadRegistryInWorker(config.registry.file);
   assertLoadable(first);
   log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');
 
   const db = openDatabase(config.dataDir);
-  const monitor = new Monitor(db, config, log);
+  const { settings: twilioSettings, missing } = twilioSettingsFromEnv(env);
+  let monitor: Monitor | null = null;
+  const telephony = twilioSettings ? createTelephony(db, config, twilioSettings, (ch) => monitor?.tzOf(ch) ?? config.defaultTimezone) : null;
+  if (!telephony) log.warn({ missing }, 'telephony not configured: phone channels are not probed');
+  monitor = new Monitor(db, config, log, {}, telephony);
   monitor.applyRegistry(first);
 
   // Reloads are serialised: a burst of file events must not apply an older file after a newer one.
@@ -73,7 +79,28 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   };
   process.on('SIGHUP', onHup);
 
-  const app = await buildApp({ db, monitor, logger: log });
+  const m = monitor;
+  const app = await buildApp({
+    db,
+    monitor: m,
+    logger: log,
+    operatorToken: env.REACHWATCH_OPERATOR_TOKEN || null,
+    twilio: telephony
+      ? {
+          ledger: telephony.ledger,
+          authToken: telephony.settings.authToken,
+          publicUrl: telephony.settings.publicUrl,
+          ivr: { kazakhAudioUrl: config.telephony.kazakhPromptAudio, gatherTimeoutSec: 6, recordMaxSec: 30 },
+          centerNameOf: (id) => telephony.ledger.centerNameOf(id),
+          onOptOut: (id, via) => {
+            const row = telephony.ledger.get(id);
+            if (!row) return;
+            telephony.ledger.optOut(row.number, Date.now(), via, id, null);
+            log.warn({ channel: row.channel_id, via }, 'a number asked never to be called again; it is opted out for good');
+          },
+        }
+      : null,
+  });
   const url = await app.listen({ host: config.http.host, port: config.http.port });
   monitor.start();
   log.info({ url, docs: `${url}/docs`, data: config.dataDir }, 'reachwatch is running');

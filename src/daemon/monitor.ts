@@ -6,17 +6,22 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ClassifierRules } from '../classifier/classifier.ts';
 import type { Config } from '../config/config.ts';
-import type { Channel } from '../domain.ts';
+import { classify } from '../classifier/classifier.ts';
+import { timeSlot } from '../calling/policy.ts';
+import type { Channel, ProbeMethod } from '../domain.ts';
+import { fetchAndApply, finish } from '../probers/phone/call.ts';
 import { probeOnce } from '../probers/probe-once.ts';
-import type { ProberSet } from '../probers/prober.ts';
+import type { Prober, ProberSet } from '../probers/prober.ts';
 import { createWebsiteProber } from '../probers/website/http.ts';
 import { assertLoadable, formatProblem, type RegistryLoad } from '../registry/load.ts';
 import { syncRegistry, type SyncSummary } from '../registry/sync.ts';
-import { parseSchedule, type Schedule } from '../scheduler/schedule.ts';
+import { parseSchedule, phaseOf, type Schedule } from '../scheduler/schedule.ts';
 import { Scheduler, type DueJob } from '../scheduler/scheduler.ts';
 import { CanaryMonitor } from '../selfcheck/canary.ts';
 import type { DB } from '../store/db.ts';
 import { ProbeWriter, type StoredProbe } from '../store/probe-writer.ts';
+import type { Telephony } from './telephony.ts';
+import type { StatusRules } from '../status/policy.ts';
 
 export const NOT_CONFIGURED_REASON = 'not probed: telephony not configured';
 
@@ -24,12 +29,20 @@ export interface MonitorEvents {
   onStored?: (stored: StoredProbe[]) => void;
 }
 
+type ScheduledMethod = Exclude<ProbeMethod, 'manual'>;
+
+const RETRY_OUR_ERROR_MS = 10 * 60_000;
+
+/** Outcomes after which a phone channel is tried again soon (on another day), until confirmed. */
+const FOLLOW_UP = new Set(['no_answer', 'unavailable', 'busy']);
+
 export class Monitor {
   readonly scheduler: Scheduler;
   readonly writer: ProbeWriter;
   readonly canary: CanaryMonitor;
   readonly probers: ProberSet;
   readonly rules: ClassifierRules;
+  readonly telephony: Telephony | null;
   private channels = new Map<string, Channel>();
   private centerZones = new Map<string, string | null>();
   private readonly abort = new AbortController();
@@ -39,39 +52,44 @@ export class Monitor {
   lastWriteError: string | null = null;
   lastSync: SyncSummary | null = null;
   probesStored = 0;
+  /** Why calls are not being placed right now (spend cap...), for the operator. */
+  callingBlocked: { reason: string; detail: string; since: number } | null = null;
 
   private readonly db: DB;
   private readonly config: Config;
   private readonly log: Logger;
 
-  constructor(db: DB, config: Config, log: Logger, events: MonitorEvents = {}) {
+  constructor(db: DB, config: Config, log: Logger, events: MonitorEvents = {}, telephony: Telephony | null = null) {
     this.db = db;
     this.config = config;
     this.log = log;
+    this.telephony = telephony;
     const w = config.website;
-    this.probers = {
-      website: createWebsiteProber({
-        connectTimeoutMs: w.connectTimeoutMs,
-        tlsTimeoutMs: w.tlsTimeoutMs,
-        headersTimeoutMs: w.headersTimeoutMs,
-        totalTimeoutMs: w.totalTimeoutMs,
-        maxRedirects: w.maxRedirects,
-        maxBodyBytes: w.maxBodyBytes,
-        userAgent: w.userAgent,
-        resolve: w.resolve,
-      }),
-    };
+    const http = createWebsiteProber({
+      connectTimeoutMs: w.connectTimeoutMs,
+      tlsTimeoutMs: w.tlsTimeoutMs,
+      headersTimeoutMs: w.headersTimeoutMs,
+      totalTimeoutMs: w.totalTimeoutMs,
+      maxRedirects: w.maxRedirects,
+      maxBodyBytes: w.maxBodyBytes,
+      userAgent: w.userAgent,
+      resolve: w.resolve,
+    });
+    this.probers = { http, ...(telephony ? { lookup: telephony.lookup, call: telephony.call } : {}) };
     this.rules = { website: { slowMs: w.slowMs, certExpiryWarnDays: w.certExpiryWarnDays } };
     this.canary = new CanaryMonitor({
       urls: config.canaries.urls,
       maxAgeMs: config.canaries.maxAgeMs,
-      prober: this.probers.website as NonNullable<ProberSet['website']>,
+      prober: http,
       totalTimeoutMs: Math.min(w.totalTimeoutMs, 10_000),
     });
     this.canary.onChange = (s) =>
       s.ok ? log.info({ canary: s }, 'canaries answer again: failures count against centers again') : log.warn({ canary: s }, 'canaries failed: probe failures are recorded as our own errors');
+    const websiteRules: StatusRules = config.status;
+    // The 2018 protocol: a phone is declared no_answer or unavailable only after attempts in several slots.
+    const phoneRules: StatusRules = { ...config.status, spread: { outcomes: ['no_answer', 'unavailable'], minSlots: config.telephony.minSlots } };
     this.writer = new ProbeWriter(db, {
-      rules: config.status,
+      rules: (type) => (type === 'phone' ? phoneRules : websiteRules),
       batchMaxRows: config.store.batchMaxRows,
       flushIntervalMs: config.store.flushIntervalMs,
       onCommitted: (stored) => {
@@ -80,6 +98,7 @@ export class Monitor {
         this.probesStored += stored.length;
         for (const s of stored) {
           if (s.change) log.info({ channel: s.channelId, from: s.change.from, to: s.change.to, reason: s.change.reason }, 'channel status changed');
+          this.followUp(s);
         }
         events.onStored?.(stored);
       },
@@ -88,10 +107,12 @@ export class Monitor {
         log.error({ err, pending }, 'could not write probe results; they stay queued and will be retried');
       },
     });
+    const hostLimits = new Map(Object.values(this.probers).flatMap((pr) => Object.entries(pr?.hostLimits ?? {})));
     this.scheduler = new Scheduler({
       concurrency: config.scheduler.concurrency,
       perHostConcurrency: config.scheduler.perHostConcurrency,
       jitterMs: config.scheduler.jitterMs,
+      hostLimit: (host) => hostLimits.get(host),
       run: (job) => this.runJob(job),
       onSkip: (id) => log.debug({ channel: id }, 'skipped a run: the previous probe of this channel is still in flight'),
     });
@@ -99,6 +120,16 @@ export class Monitor {
 
   channel(id: string): Channel | undefined {
     return this.channels.get(id);
+  }
+
+  tzOf(channel: Channel): string {
+    return this.centerZones.get(channel.centerId) ?? this.config.defaultTimezone;
+  }
+
+  /** The scheduled methods of a channel: the registry's choice, or the channel type's default. */
+  private methodsOf(ch: Channel): ScheduledMethod[] {
+    const chosen = ch.options.methods ?? (ch.type === 'website' ? ['http'] : this.config.telephony.methods);
+    return chosen.filter((m): m is ScheduledMethod => m !== 'manual');
   }
 
   /**
@@ -116,38 +147,42 @@ export class Monitor {
     const next = new Map<string, Channel>();
     for (const c of load.centers) for (const ch of c.channels) next.set(ch.id, ch);
     const remembered = new Map(
-      (this.db.prepare('SELECT c.id, s.next_due_at FROM channels c JOIN channel_state s ON s.channel_ref = c.ref').all() as { id: string; next_due_at: number | null }[]).map(
-        (r) => [r.id, r.next_due_at],
-      ),
+      (this.db.prepare('SELECT job_id, next_slot_at FROM job_slots').all() as { job_id: string; next_slot_at: number }[]).map((r) => [r.job_id, r.next_slot_at]),
     );
-    for (const id of this.channels.keys()) if (!next.has(id)) this.scheduler.remove(id);
     const changed = new Set(summary.changedChannels);
+    const wanted = new Set<string>();
     const noProber: string[] = [];
     const withProber: string[] = [];
     for (const ch of next.values()) {
-      const prober = this.probers[ch.type];
-      if (ch.target && !prober) noProber.push(ch.id);
-      else if (ch.target) withProber.push(ch.id);
-      if (!ch.target || !prober) {
-        this.scheduler.remove(ch.id);
-        continue;
+      if (!ch.target) continue;
+      const methods = this.methodsOf(ch);
+      const runnable = methods.filter((m) => this.probers[m]);
+      if (methods.length > 0 && runnable.length === 0) noProber.push(ch.id);
+      else withProber.push(ch.id);
+      for (const m of runnable) {
+        const prober = this.probers[m] as Prober;
+        const jobId = `${ch.id}#${m}`;
+        wanted.add(jobId);
+        if (this.scheduler.has(jobId) && !changed.has(ch.id)) continue;
+        this.scheduler.upsert(
+          { id: jobId, channelId: ch.id, hostKey: prober.hostKey(ch), schedule: this.scheduleOf(ch, m) },
+          changed.has(ch.id) ? null : (remembered.get(jobId) ?? null),
+        );
       }
-      if (this.scheduler.has(ch.id) && !changed.has(ch.id)) continue;
-      const schedule = this.scheduleOf(ch);
-      this.scheduler.upsert({ id: ch.id, hostKey: prober.hostKey(ch), schedule }, changed.has(ch.id) ? null : (remembered.get(ch.id) ?? null));
     }
+    for (const jobId of this.scheduler.jobIds()) if (!wanted.has(jobId)) this.scheduler.remove(jobId);
     this.markProberAvailability(noProber, withProber);
     this.channels = next;
     this.lastSync = summary;
     this.log.info(
-      { file, centers: load.centers.length, channels: next.size, scheduled: this.scheduler.size, ...summary, changedChannels: summary.changedChannels.length, archivedChannels: summary.archivedChannels.length },
+      { file, centers: load.centers.length, channels: next.size, jobs: this.scheduler.size, ...summary, changedChannels: summary.changedChannels.length, archivedChannels: summary.archivedChannels.length },
       'registry synced',
     );
     return summary;
   }
 
   /**
-   * A channel whose type has no prober here (phones without telephony configured) is shown as
+   * A channel whose methods have no prober here (phones without telephony configured) is shown as
    * "not probed" with the reason, never as unknown or down; it returns to unknown once it can be probed.
    */
   private markProberAvailability(noProber: string[], withProber: string[]): void {
@@ -167,48 +202,144 @@ export class Monitor {
     })();
   }
 
-  private scheduleOf(ch: Channel): Schedule {
-    const tz = this.centerZones.get(ch.centerId) ?? this.config.defaultTimezone;
-    const spec = ch.options.schedule ?? this.config.scheduler.channels[ch.id] ?? this.config.scheduler.defaults[ch.type];
+  private scheduleOf(ch: Channel, method: ScheduledMethod): Schedule {
+    const tz = this.tzOf(ch);
+    const key = method === 'http' ? 'website' : method;
+    const spec = ch.options.schedule ?? this.config.scheduler.channels[ch.id] ?? this.config.scheduler.defaults[key];
     const s = parseSchedule(spec, tz);
     if ('error' in s) {
       // The registry loader checks the form; node-cron is stricter. Fall back rather than not probing.
-      this.log.warn({ channel: ch.id, schedule: spec }, `${s.error} Using the default for ${ch.type} channels.`);
-      return parseSchedule(this.config.scheduler.defaults[ch.type], tz) as Schedule;
+      this.log.warn({ channel: ch.id, schedule: spec }, `${s.error} Using the default for ${key} probes.`);
+      return parseSchedule(this.config.scheduler.defaults[key], tz) as Schedule;
     }
     return s;
   }
 
+  /** Finishing the calls a previous run left in flight (resolves when all are stored). */
+  recovery: Promise<void> = Promise.resolve();
+
+  /** Starts the scheduler and, in the background, finishes calls a previous run left in flight. */
   start(): void {
     this.scheduler.start();
+    const t = this.telephony;
+    if (t) this.recovery = this.recoverCalls(t).catch((err: unknown) => this.log.error({ err }, 'could not finish the calls left in flight'));
+  }
+
+  private deadlineMs(method: ScheduledMethod): number {
+    if (method === 'call') return (this.config.telephony.ringTimeoutSec + this.config.telephony.timeLimitSec) * 1000 + this.config.telephony.callbackGraceMs + 60_000;
+    return this.config.website.totalTimeoutMs + 5000;
   }
 
   private async runJob(job: DueJob): Promise<void> {
     const ch = this.channels.get(job.channelId);
-    if (!ch) return;
+    const method = job.jobId.slice(job.jobId.lastIndexOf('#') + 1) as ScheduledMethod;
+    const prober = this.probers[method];
+    if (!ch || !prober) return;
+    const gate = prober.gate?.(ch, Date.now());
+    if (gate && !gate.ok) {
+      this.onGateRefused(job, gate.reason, gate.detail, gate.retryAt);
+      return;
+    }
+    if (method === 'call') this.callingBlocked = null;
     // A controller and a cleared timer rather than AbortSignal.any([daemon, AbortSignal.timeout(…)]):
     // Node keeps a timeout signal passed to any() alive until it fires, i.e. total + 5 s after every probe.
     const ac = new AbortController();
-    const deadline = setTimeout(() => ac.abort(new DOMException('The probe overran its deadline.', 'TimeoutError')), this.config.website.totalTimeoutMs + 5000);
+    const deadline = setTimeout(() => ac.abort(new DOMException('The probe overran its deadline.', 'TimeoutError')), this.deadlineMs(method));
     this.probeAborts.add(ac);
     if (this.abort.signal.aborted) ac.abort(this.abort.signal.reason);
     let attempt;
     try {
-      attempt = await probeOnce(ch, this.probers, this.rules, this.canary, ac.signal);
+      attempt = await probeOnce(ch, prober, this.rules, this.canary, { signal: ac.signal, dueAt: job.dueAt });
     } finally {
       clearTimeout(deadline);
       this.probeAborts.delete(ac);
     }
-    if (this.abort.signal.aborted) return; // shutting down: an aborted probe is our doing, not evidence
+    // Shutting down: an aborted probe is our doing, not evidence. An open call attempt is finished after the restart.
+    if (this.abort.signal.aborted) return;
+    const attemptId = typeof attempt.evidence.attempt === 'string' ? attempt.evidence.attempt : null;
     const stored = this.writer.add(
-      { channelId: ch.id, dueAt: job.dueAt, startedAt: attempt.startedAt, durationMs: attempt.durationMs, evidence: attempt.evidence, classification: attempt.classification },
+      {
+        channelId: ch.id,
+        jobId: job.jobId,
+        dueAt: job.dueAt,
+        startedAt: attempt.startedAt,
+        durationMs: attempt.durationMs,
+        evidence: attempt.evidence,
+        classification: attempt.classification,
+        slot: timeSlot(this.tzOf(ch), attempt.startedAt),
+      },
       job.nextSlotAt,
+      attemptId && this.telephony ? (probeId) => this.telephony?.ledger.markProbe(attemptId, probeId) : undefined,
     );
     // Free the scheduler's slot once the result is queued, not committed: waiting for the group commit
     // (up to flushIntervalMs) held one concurrency slot per queued result and released them all at once.
     // Back-pressure stays: when the writer falls behind (a stalled disk), probes wait for it again.
     if (this.writer.pending > 2 * this.config.store.batchMaxRows) await stored;
     else stored.catch(() => undefined); // failures are the writer's to report (onError)
+  }
+
+  private onGateRefused(job: DueJob, reason: string, detail: string, retryAt: number | null): void {
+    if (reason === 'spend_cap' && this.callingBlocked?.reason !== 'spend_cap') {
+      this.log.error({ detail }, 'calls stopped: the monthly spend cap is reached; no call is placed until next month or a higher cap');
+    }
+    if (reason === 'spend_cap') this.callingBlocked ??= { reason, detail, since: Date.now() };
+    else this.log.debug({ job: job.jobId, reason, detail }, 'probe not run now');
+    // Run once more when allowed (calling hours open, a cap expires), at a stable minute of that hour.
+    if (retryAt !== null && retryAt - job.dueAt < 7 * 86_400_000) {
+      this.scheduler.deferTo(job.jobId, retryAt + Math.floor(phaseOf(job.jobId) * 30 * 60_000));
+    }
+  }
+
+  /**
+   * The 2018 protocol: one silent call is not an outage. After an unconfirmed failure the number is
+   * tried again soon (calling hours and per-number caps move it to another day), until the status is
+   * confirmed or the number answers.
+   */
+  private followUp(s: StoredProbe): void {
+    if (s.record.evidence.method !== 'call' || !s.record.jobId) return;
+    const { outcome, reason } = s.record.classification;
+    if (FOLLOW_UP.has(outcome) && s.status !== outcome) this.scheduler.deferTo(s.record.jobId, Date.now() + this.config.telephony.followUpMs);
+    // Twilio asked us to slow down or was down: try again in a while, not at the next weekly slot.
+    if (reason === 'twilio_rate_limited' || reason === 'provider_unavailable') this.scheduler.deferTo(s.record.jobId, Date.now() + RETRY_OUR_ERROR_MS);
+  }
+
+  /** Calls left in flight by a stop or a crash: fetch each from Twilio and store it. */
+  private async recoverCalls(t: Telephony): Promise<void> {
+    const open = t.ledger.openAttempts();
+    if (open.length === 0) return;
+    this.log.info({ calls: open.length }, 'finishing calls left in flight by the previous run');
+    await Promise.all(
+      open.map(async (row) => {
+        const remaining = row.started_at + this.deadlineMs('call') - Date.now();
+        if (row.final_at === null && row.call_sid) {
+          const final = await fetchAndApply(t, row.id);
+          if (!final && remaining > 0) await finish(t, row.id, [remaining], this.abort.signal).catch(() => false);
+        } else if (row.final_at === null && !row.call_sid) {
+          // Stopped between recording the attempt and Twilio's answer: we cannot know if it rang.
+          t.ledger.createFailed(row.id, { message: 'the daemon stopped before Twilio confirmed the call' }, Date.now());
+        }
+        if (this.abort.signal.aborted) return;
+        const evidence = t.ledger.evidenceOf(row.id);
+        const ch = this.channels.get(row.channel_id);
+        if (!evidence) return;
+        if (!evidence.final && !evidence.createError) evidence.gaveUp = 'no final status after a restart, from callbacks or from Twilio';
+        const withAttempt = { ...evidence, attempt: row.id } as unknown as import('../domain.ts').Evidence;
+        await this.writer.add(
+          {
+            channelId: row.channel_id,
+            jobId: `${row.channel_id}#call`,
+            dueAt: row.due_at,
+            startedAt: row.started_at,
+            durationMs: Date.now() - row.started_at,
+            evidence: withAttempt,
+            classification: classify(withAttempt, this.rules),
+            slot: timeSlot(ch ? this.tzOf(ch) : this.config.defaultTimezone, row.started_at),
+          },
+          null,
+          (probeId) => t.ledger.markProbe(row.id, probeId),
+        );
+      }),
+    );
   }
 
   /** Stops taking work, lets probes in flight finish (or aborts them after `graceMs`), flushes. */
@@ -224,3 +355,4 @@ export class Monitor {
     this.writer.close();
   }
 }
+

@@ -4,7 +4,7 @@
 import { classify, type ClassifierRules } from '../classifier/classifier.ts';
 import type { Channel, Classification, Evidence } from '../domain.ts';
 import type { CanaryMonitor } from '../selfcheck/canary.ts';
-import type { ProberSet } from './prober.ts';
+import type { ProbeContext, Prober } from './prober.ts';
 
 export interface Attempt {
   startedAt: number;
@@ -15,27 +15,27 @@ export interface Attempt {
 
 export async function probeOnce(
   channel: Channel,
-  probers: ProberSet,
+  prober: Prober | undefined,
   rules: ClassifierRules,
   canary: CanaryMonitor | null,
-  signal: AbortSignal,
+  ctx: ProbeContext,
 ): Promise<Attempt> {
   const startedAt = Date.now();
   const t0 = performance.now();
-  const prober = probers[channel.type];
   let evidence: Evidence;
   if (!prober) {
     evidence = { method: 'none', v: 1, error: `No prober is configured for ${channel.type} channels.` };
   } else {
     try {
-      evidence = await prober.probe(channel, { signal });
+      evidence = await prober.probe(channel, ctx);
     } catch (err) {
       // A prober that throws has a bug or hit our own limits; either way the center is not to blame.
       evidence = { method: 'internal', v: 1, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
     }
   }
   let classification = classify(evidence, rules);
-  if (canary && classification.outcome !== 'reachable' && classification.outcome !== 'error') {
+  // Canaries judge our internet connection, so they only excuse website failures.
+  if (canary && channel.type === 'website' && classification.outcome !== 'reachable' && classification.outcome !== 'error') {
     const state = await canary.state();
     if (state) {
       evidence = { ...evidence, canary: state };

@@ -21,7 +21,7 @@
 
 import { readFileSync } from 'node:fs';
 import { CHANNEL_TYPES } from '../domain.ts';
-import type { Center, Channel, ChannelOptions, ChannelType } from '../domain.ts';
+import type { Center, Channel, ChannelOptions, ChannelType, ProbeMethod } from '../domain.ts';
 import { parseYamlSource } from '../util/yaml-source.ts';
 import type { NodePath, PathSegment, SourcePosition, YamlSource } from '../util/yaml-source.ts';
 import { isValidChannelId, parseLooseUrl, hasScheme, phoneChannelId, slugify, websiteChannelId } from './channel-id.ts';
@@ -153,6 +153,7 @@ export const CHANNEL_KEYS: Readonly<Record<string, FieldKind>> = {
   expect_text: 'text',
   insecure: 'boolean',
   schedule: 'text',
+  methods: 'text-list',
 };
 
 // Each Intl.DateTimeFormat holds ~25 KB of ICU data in native memory, which glibc does not give back:
@@ -562,6 +563,16 @@ class Validator {
     if (typeof insecure === 'boolean') {
       if (type === 'phone') this.warn([...path, 'insecure'], `insecure only applies to websites and is ignored on a phone channel. Remove it.`);
       else options.insecure = insecure;
+    }
+    const methods = ch['methods'];
+    if (Array.isArray(methods)) {
+      const allowed: readonly string[] = type === 'phone' ? ['lookup', 'call', 'manual'] : ['http', 'manual'];
+      const bad = methods.filter((m) => typeof m !== 'string' || !allowed.includes(m));
+      if (bad.length > 0) {
+        this.error([...path, 'methods'], `methods of a ${type} channel may be ${allowed.join(', ')}; ${bad.map((m) => JSON.stringify(m)).join(', ')} is not one of them.`);
+      } else {
+        options.methods = [...new Set(methods as ProbeMethod[])];
+      }
     }
     const schedule = ch['schedule'];
     if (typeof schedule === 'string') {

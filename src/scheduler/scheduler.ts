@@ -18,16 +18,22 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Runs one probe. `nextDueAt` is the slot after this one, to be persisted with the result. */
   run: (job: DueJob) => Promise<void>;
+  /** Probes in flight allowed for a host key, when it differs from perHostConcurrency (Twilio calls). */
+  hostLimit?: (hostKey: string) => number | undefined;
   onSkip?: (channelId: string, reason: 'overlap') => void;
 }
 
+/** A scheduled job: one probe method of one channel. Two jobs of a channel never run at once. */
 export interface ScheduledChannel {
+  /** Job id, `<channel id>#<method>`. */
   id: string;
+  channelId: string;
   hostKey: string;
   schedule: Schedule;
 }
 
 export interface DueJob {
+  jobId: string;
   channelId: string;
   /** The slot this run belongs to (without jitter). */
   slotAt: number;
@@ -45,6 +51,8 @@ interface Entry {
   phase: number;
   /** Bumped when the channel is replaced or removed, so stale heap entries are ignored. */
   generation: number;
+  /** A one-off run (a follow-up or a deferral): it does not schedule a following slot. */
+  oneOff?: boolean;
 }
 
 export class Scheduler {
@@ -101,12 +109,26 @@ export class Scheduler {
     this.push({ channel, phase, generation, slotAt, dueAt: slotAt + this.jitter(channel.schedule) });
   }
 
-  remove(channelId: string): void {
-    this.channels.delete(channelId);
+  remove(jobId: string): void {
+    this.channels.delete(jobId);
   }
 
-  has(channelId: string): boolean {
-    return this.channels.has(channelId);
+  has(jobId: string): boolean {
+    return this.channels.has(jobId);
+  }
+
+  jobIds(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  /**
+   * Adds a one-off run of a job at `at` besides its regular slots: a call refused outside calling
+   * hours runs when they open; an unconfirmed failure is tried again on another day (2018 protocol).
+   */
+  deferTo(jobId: string, at: number): void {
+    const c = this.channels.get(jobId);
+    if (!c) return;
+    this.push({ channel: c.channel, phase: c.phase, generation: c.generation, slotAt: at, dueAt: at, oneOff: true });
   }
 
   start(): void {
@@ -119,7 +141,7 @@ export class Scheduler {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    for (const q of this.hostQueues.values()) for (const e of q) this.waiting.delete(e.channel.id);
+    for (const q of this.hostQueues.values()) for (const e of q) this.waiting.delete(e.channel.channelId);
     this.hostQueues.clear();
     this.runnableHosts.length = 0;
     this.runnableSet.clear();
@@ -158,11 +180,13 @@ export class Scheduler {
       const current = this.channels.get(e.channel.id);
       if (!current || current.generation !== e.generation) continue;
       // Schedule the following slot first: the channel's rhythm never depends on how long a probe takes.
-      const following = nextSlot(e.channel.schedule, e.phase, Math.max(e.slotAt, now - 1));
-      this.heap.push({ ...e, slotAt: following, dueAt: following + this.jitter(e.channel.schedule) });
-      if (this.inFlight.has(e.channel.id) || this.waiting.has(e.channel.id)) {
+      if (!e.oneOff) {
+        const following = nextSlot(e.channel.schedule, e.phase, Math.max(e.slotAt, now - 1));
+        this.heap.push({ ...e, slotAt: following, dueAt: following + this.jitter(e.channel.schedule) });
+      }
+      if (this.inFlight.has(e.channel.channelId) || this.waiting.has(e.channel.channelId)) {
         this.skipped++;
-        this.opts.onSkip?.(e.channel.id, 'overlap');
+        this.opts.onSkip?.(e.channel.channelId, 'overlap');
         continue;
       }
       this.enqueue(e);
@@ -179,7 +203,7 @@ export class Scheduler {
       this.hostQueues.set(host, q);
     }
     q.push(e);
-    this.waiting.add(e.channel.id);
+    this.waiting.add(e.channel.channelId);
     this.markRunnable(host);
   }
 
@@ -187,7 +211,7 @@ export class Scheduler {
     if (this.runnableSet.has(host)) return;
     const q = this.hostQueues.get(host);
     if (!q || q.length === 0) return;
-    if ((this.hostActive.get(host) ?? 0) >= this.opts.perHostConcurrency) return;
+    if ((this.hostActive.get(host) ?? 0) >= (this.opts.hostLimit?.(host) ?? this.opts.perHostConcurrency)) return;
     this.runnableSet.add(host);
     this.runnableHosts.push(host);
   }
@@ -206,7 +230,7 @@ export class Scheduler {
   }
 
   private start1(e: Entry, host: string): void {
-    const id = e.channel.id;
+    const id = e.channel.channelId;
     this.waiting.delete(id);
     this.inFlight.add(id);
     this.active++;
@@ -215,10 +239,9 @@ export class Scheduler {
     this.started++;
     this.lagSamples.push(startedAt - e.dueAt);
     if (this.lagSamples.length > 100_000) this.lagSamples.splice(0, 50_000);
-    const current = this.channels.get(id);
-    const nextSlotAt = current ? nextSlot(e.channel.schedule, e.phase, Math.max(e.slotAt, startedAt)) : e.slotAt;
+    const nextSlotAt = nextSlot(e.channel.schedule, e.phase, Math.max(e.slotAt, startedAt));
     const p = this.opts
-      .run({ channelId: id, slotAt: e.slotAt, dueAt: e.dueAt, startedAt, nextSlotAt })
+      .run({ jobId: e.channel.id, channelId: id, slotAt: e.slotAt, dueAt: e.dueAt, startedAt, nextSlotAt })
       .catch(() => undefined)
       .finally(() => {
         this.settled.delete(p);

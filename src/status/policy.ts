@@ -20,17 +20,28 @@ export interface ChannelStatusState {
   streakCount: number;
   /** The first `confirmations` probes of the current streak: the evidence a change will cite. */
   streakProbes: StreakProbe[];
+  /** Distinct time slots (local day + half-day) the current streak covers. */
+  streakSlots: string[];
 }
 
 export interface StatusRules {
   /** Consecutive identical outcomes needed to change status (default 3). */
   confirmations: number;
+  /**
+   * The 2018 protocol: these outcomes are confirmed only when the streak also spans this many
+   * distinct time slots (different days or half-days). One silent afternoon is not an outage.
+   */
+  spread?: { outcomes: Outcome[]; minSlots: number };
 }
 
 export interface ObservedProbe extends StreakProbe {
   outcome: Outcome;
   /** False for informational results (see Classification.confirming). */
   confirming?: boolean;
+  /** Local day + half-day of the attempt, for the spread rule. */
+  slot?: string;
+  /** The person asked never to be called again: the status becomes `opted_out` at once, for good. */
+  optOut?: boolean;
 }
 
 export interface StatusChange {
@@ -48,6 +59,7 @@ export const INITIAL_STATE: ChannelStatusState = {
   streakOutcome: null,
   streakCount: 0,
   streakProbes: [],
+  streakSlots: [],
 };
 
 export function applyProbe(
@@ -55,19 +67,27 @@ export function applyProbe(
   probe: ObservedProbe,
   rules: StatusRules,
 ): { state: ChannelStatusState; change: StatusChange | null } {
+  if (state.status === 'opted_out') return { state, change: null };
+  const { id, at, reason, detail } = probe;
+  if (probe.optOut) {
+    const change: StatusChange = { from: state.status, to: 'opted_out', at, reason, probes: [{ id, at, reason, detail }] };
+    return { state: { ...INITIAL_STATE, status: 'opted_out', statusSince: at, statusReason: reason }, change };
+  }
   if (probe.outcome === 'error' || probe.confirming === false) return { state, change: null };
 
-  const { id, at, reason, detail } = probe;
   const continues = state.streakOutcome === probe.outcome;
   const streakCount = continues ? state.streakCount + 1 : 1;
   const streakProbes =
     continues && state.streakProbes.length >= rules.confirmations
       ? state.streakProbes
       : [...(continues ? state.streakProbes : []), { id, at, reason, detail }];
+  const priorSlots = continues ? state.streakSlots : [];
+  const streakSlots = probe.slot && !priorSlots.includes(probe.slot) ? [...priorSlots, probe.slot].slice(-16) : priorSlots;
 
-  const next: ChannelStatusState = { ...state, streakOutcome: probe.outcome, streakCount, streakProbes };
+  const next: ChannelStatusState = { ...state, streakOutcome: probe.outcome, streakCount, streakProbes, streakSlots };
+  const spreadOk = !rules.spread?.outcomes.includes(probe.outcome) || streakSlots.length >= rules.spread.minSlots;
 
-  if (probe.outcome !== state.status && streakCount >= rules.confirmations) {
+  if (probe.outcome !== state.status && streakCount >= rules.confirmations && spreadOk) {
     const change: StatusChange = { from: state.status, to: probe.outcome, at, reason, probes: streakProbes };
     // "Since" is when the streak began, not when it was confirmed: that is when people started failing.
     const since = streakProbes[0]?.at ?? at;

@@ -3,8 +3,9 @@
 // and throughput does not hinge on one fsync per probe (WAL + synchronous=FULL costs ~0.2 ms/commit).
 
 import { CLASSIFIER_VERSION } from '../classifier/classifier.ts';
+import { OPT_OUT_REASON } from '../classifier/phone.ts';
 import type { ChannelStatus, Outcome, ProbeRecord } from '../domain.ts';
-import { applyProbe, type ChannelStatusState, type StatusChange, type StatusRules, type StreakProbe } from '../status/policy.ts';
+import { applyProbe, INITIAL_STATE, type ChannelStatusState, type StatusChange, type StatusRules, type StreakProbe } from '../status/policy.ts';
 import type { DB } from './db.ts';
 
 export interface StoredProbe {
@@ -12,10 +13,16 @@ export interface StoredProbe {
   channelId: string;
   record: ProbeRecord;
   change: StatusChange | null;
+  /** The channel's status after this probe. */
+  status: ChannelStatus;
 }
 
+/** Called inside the write transaction of a probe (e.g. to tie a call attempt to its probe). */
+export type InTransaction = (probeId: number) => void;
+
 export interface ProbeWriterOptions {
-  rules: StatusRules;
+  /** Status rules per channel type (phones add the 2018 spread rule). */
+  rules: StatusRules | ((channelType: string) => StatusRules);
   /** Flush when this many results are waiting. */
   batchMaxRows: number;
   /** Flush at least this often while results wait. */
@@ -29,6 +36,7 @@ export interface ProbeWriterOptions {
 interface Pending {
   record: ProbeRecord;
   nextDueAt: number | null;
+  inTransaction?: InTransaction;
   resolve: (stored: StoredProbe) => void;
   reject: (err: unknown) => void;
 }
@@ -40,6 +48,7 @@ interface StateRow {
   streak_outcome: Outcome | null;
   streak_count: number;
   streak_probes: string;
+  streak_slots: string;
   last_reachable_at: number | null;
   last_verified_at: number | null;
 }
@@ -56,53 +65,63 @@ export class ProbeWriter {
 
   constructor(db: DB, opts: ProbeWriterOptions) {
     this.opts = opts;
-    const refOf = db.prepare<[string], { ref: number }>('SELECT ref FROM channels WHERE id = ?');
+    const refOf = db.prepare<[string], { ref: number; type: string }>('SELECT ref, type FROM channels WHERE id = ?');
     const insertProbe = db.prepare(
       `INSERT INTO probes (channel_ref, due_at, started_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const readState = db.prepare<[number], StateRow>(
-      `SELECT status, status_since, status_reason, streak_outcome, streak_count, streak_probes, last_reachable_at, last_verified_at
+      `SELECT status, status_since, status_reason, streak_outcome, streak_count, streak_probes, streak_slots, last_reachable_at, last_verified_at
        FROM channel_state WHERE channel_ref = ?`,
     );
     const upsertState = db.prepare(
-      `INSERT INTO channel_state (channel_ref, status, status_since, status_reason, streak_outcome, streak_count, streak_probes,
+      `INSERT INTO channel_state (channel_ref, status, status_since, status_reason, streak_outcome, streak_count, streak_probes, streak_slots,
          last_probe_id, last_probe_at, last_outcome, last_reason, last_detail, last_flags, last_verified_at, last_reachable_at, next_due_at)
-       VALUES (@ref, @status, @since, @statusReason, @streakOutcome, @streakCount, @streakProbes,
-         @probeId, @at, @outcome, @reason, @detail, @flags, @verifiedAt, @reachableAt, @nextDueAt)
+       VALUES (@ref, @status, @since, @statusReason, @streakOutcome, @streakCount, @streakProbes, @streakSlots,
+         @probeId, @at, @outcome, @reason, @detail, @flags, @verifiedAt, @reachableAt,
+         (SELECT MIN(next_slot_at) FROM job_slots WHERE channel_ref = @ref))
        ON CONFLICT(channel_ref) DO UPDATE SET
          status = excluded.status, status_since = excluded.status_since, status_reason = excluded.status_reason,
          streak_outcome = excluded.streak_outcome, streak_count = excluded.streak_count, streak_probes = excluded.streak_probes,
+         streak_slots = excluded.streak_slots,
          last_probe_id = excluded.last_probe_id, last_probe_at = excluded.last_probe_at, last_outcome = excluded.last_outcome,
          last_reason = excluded.last_reason, last_detail = excluded.last_detail, last_flags = excluded.last_flags,
          last_verified_at = excluded.last_verified_at, last_reachable_at = excluded.last_reachable_at,
-         next_due_at = COALESCE(excluded.next_due_at, channel_state.next_due_at)`,
+         next_due_at = excluded.next_due_at`,
+    );
+    const upsertSlot = db.prepare(
+      `INSERT INTO job_slots (job_id, channel_ref, next_slot_at) VALUES (?, ?, ?)
+       ON CONFLICT(job_id) DO UPDATE SET next_slot_at = excluded.next_slot_at`,
     );
     const insertChange = db.prepare(
       `INSERT INTO status_changes (channel_ref, at, from_status, to_status, reason, probe_ids, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    const refs = new Map<string, number>();
+    const refs = new Map<string, { ref: number; type: string }>();
+    const rulesFor = typeof opts.rules === 'function' ? opts.rules : () => opts.rules as StatusRules;
 
     this.writeBatch = db.transaction((batch: Pending[]): (StoredProbe | null)[] => {
       const stored: (StoredProbe | null)[] = [];
       for (const p of batch) {
         const r = p.record;
-        let ref = refs.get(r.channelId);
-        if (ref === undefined) {
+        let channel = refs.get(r.channelId);
+        if (channel === undefined) {
           // Channels are archived, never deleted, so this is a caller's bug; it must not poison the batch.
-          ref = refOf.get(r.channelId)?.ref;
-          if (ref === undefined) {
+          channel = refOf.get(r.channelId);
+          if (channel === undefined) {
             stored.push(null);
             continue;
           }
-          refs.set(r.channelId, ref);
+          refs.set(r.channelId, channel);
         }
+        const ref = channel.ref;
         const c = r.classification;
         const flags = c.flags.length ? c.flags.join(',') : null;
         const info = insertProbe.run(
           ref, r.dueAt, r.startedAt, r.durationMs, r.evidence.method, c.outcome, c.reason, flags, CLASSIFIER_VERSION, JSON.stringify(r.evidence),
         );
         const probeId = Number(info.lastInsertRowid);
+        p.inTransaction?.(probeId);
+        if (r.jobId && p.nextDueAt !== null) upsertSlot.run(r.jobId, ref, p.nextDueAt);
         const row = readState.get(ref);
         const prev: ChannelStatusState = row
           ? {
@@ -112,13 +131,19 @@ export class ProbeWriter {
               streakOutcome: row.streak_outcome,
               streakCount: row.streak_count,
               streakProbes: JSON.parse(row.streak_probes) as StreakProbe[],
+              streakSlots: JSON.parse(row.streak_slots) as string[],
             }
-          : { status: 'unknown', statusSince: null, statusReason: null, streakOutcome: null, streakCount: 0, streakProbes: [] };
+          : INITIAL_STATE;
         const { state, change } = applyProbe(
           prev,
-          { id: probeId, at: r.startedAt, outcome: c.outcome, reason: c.reason, detail: c.detail, confirming: c.confirming !== false },
-          this.opts.rules,
+          {
+            id: probeId, at: r.startedAt, outcome: c.outcome, reason: c.reason, detail: c.detail, confirming: c.confirming !== false,
+            ...(r.slot ? { slot: r.slot } : {}),
+            ...(c.reason === OPT_OUT_REASON ? { optOut: true } : {}),
+          },
+          rulesFor(channel.type),
         );
+        const informative = c.outcome !== 'error' && c.confirming !== false;
         upsertState.run({
           ref,
           status: state.status,
@@ -127,15 +152,15 @@ export class ProbeWriter {
           streakOutcome: state.streakOutcome,
           streakCount: state.streakCount,
           streakProbes: JSON.stringify(state.streakProbes),
+          streakSlots: JSON.stringify(state.streakSlots),
           probeId,
           at: r.startedAt,
           outcome: c.outcome,
           reason: c.reason,
           detail: c.detail,
           flags,
-          verifiedAt: c.outcome === 'error' ? (row?.last_verified_at ?? null) : r.startedAt,
+          verifiedAt: informative ? r.startedAt : (row?.last_verified_at ?? null),
           reachableAt: c.outcome === 'reachable' ? r.startedAt : (row?.last_reachable_at ?? null),
-          nextDueAt: p.nextDueAt,
         });
         if (change) {
           insertChange.run(
@@ -144,7 +169,7 @@ export class ProbeWriter {
             JSON.stringify({ outcome: change.to, probes: change.probes }),
           );
         }
-        stored.push({ probeId, channelId: r.channelId, record: r, change });
+        stored.push({ probeId, channelId: r.channelId, record: r, change, status: state.status });
       }
       return stored;
     });
@@ -155,12 +180,12 @@ export class ProbeWriter {
   }
 
   /** Queues a result; resolves once it is committed. `nextDueAt` is the scheduler's memory. */
-  add(record: ProbeRecord, nextDueAt: number | null = null): Promise<StoredProbe> {
+  add(record: ProbeRecord, nextDueAt: number | null = null, inTransaction?: InTransaction): Promise<StoredProbe> {
     if (this.queue.length >= this.maxQueue) {
       return Promise.reject(new Error(`The probe write queue is full (${this.maxQueue} results): the database is not accepting writes.`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, nextDueAt, resolve, reject });
+      this.queue.push({ record, nextDueAt, resolve, reject, ...(inTransaction ? { inTransaction } : {}) });
       if (this.queue.length >= this.opts.batchMaxRows) queueMicrotask(() => this.flush());
       else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);
     });

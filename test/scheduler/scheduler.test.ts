@@ -49,7 +49,7 @@ function harness(opts: { concurrency?: number; perHost?: number; runMs?: number;
   });
   const add = (id: string, spec: string, host = id, remembered: number | null = null) => {
     hostOf.set(id, host);
-    s.upsert({ id, hostKey: host, schedule: every(spec) }, remembered);
+    s.upsert({ id, channelId: id, hostKey: host, schedule: every(spec) }, remembered);
   };
   return { s, runs, add, stats: () => ({ maxActive, maxHost, overlaps }) };
 }

@@ -24,7 +24,7 @@ describe('database and migrations', () => {
     const recorded = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number }[];
     expect(recorded.map((r) => r.version)).toEqual(readMigrations().map((m) => m.version));
     const tables = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[];
-    for (const t of tables) expect(t.sql, t.name).toMatch(/STRICT\s*$/);
+    for (const t of tables) expect(t.sql, t.name).toMatch(/STRICT(,\s*WITHOUT ROWID)?\s*$/);
     // STRICT means a wrong type is an error, not a silent cast.
     expect(() => db.prepare("INSERT INTO centers (id, name, kind, record, record_hash, created_at, updated_at) VALUES ('x','x','k','{}','h','not a time',1)").run()).toThrow(/cannot store TEXT/);
     db.close();

@@ -68,6 +68,7 @@ export function createWebsiteProber(opts: WebsiteProberOptions): Prober {
   const limits = normaliseOptions(opts);
   return {
     channelType: 'website',
+    method: 'http',
     hostKey: (channel) => targetUrl(channel).hostname.toLowerCase(),
     probe: (channel, ctx) => probeWebsite(channel, ctx, limits),
   };

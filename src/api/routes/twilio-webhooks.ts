@@ -1,0 +1,105 @@
+// Twilio's webhooks: the TwiML of the confirmation menu, the menu answers, the recording, and the
+// status and AMD callbacks. Every request must carry a valid X-Twilio-Signature computed over the
+// configured public URL (a proxy in front may rewrite Host and scheme, so the request's own idea of
+// its URL is not trusted); a forged or unsigned request gets 403 and changes nothing.
+// Callbacks may come twice or out of order: the ledger applies each (attempt, event) once and never
+// moves a call back from a final status.
+
+import formbody from '@fastify/formbody';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import twilio from 'twilio';
+import { MENU_KEYS, speechToKey } from '../../classifier/phone.ts';
+import type { CallLedger, WebhookParams } from '../../probers/phone/call-ledger.ts';
+import { AFTER_KEY, goodbyeTwiml, menuTwiml, recordTwiml, type IvrConfig } from '../../probers/phone/ivr.ts';
+
+export interface TwilioWebhookOptions {
+  ledger: CallLedger;
+  authToken: string;
+  publicUrl: string;
+  ivr: IvrConfig;
+  centerNameOf: (attemptId: string) => string | null;
+  /** A number asked never to be called again (key 9 or speech); called before the goodbye is sent. */
+  onOptOut: (attemptId: string, via: string) => void;
+  now?: () => number;
+}
+
+type Req = FastifyRequest<{ Params: { id: string }; Querystring: { step?: string }; Body: WebhookParams }>;
+
+const ID = /^[0-9a-f]{24}$/;
+
+export const twilioWebhookRoutes: FastifyPluginAsync<TwilioWebhookOptions> = async (app, o) => {
+  const now = o.now ?? Date.now;
+  await app.register(formbody);
+
+  // Reject before any handler runs: nothing unsigned reaches the ledger.
+  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+    const signature = req.headers['x-twilio-signature'];
+    const params = (req.body ?? {}) as Record<string, string>;
+    const valid = typeof signature === 'string' && twilio.validateRequest(o.authToken, signature, o.publicUrl + req.url, params);
+    if (!valid) {
+      req.log.warn({ url: req.url }, 'refused a Twilio webhook with a missing or invalid signature');
+      return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'Missing or invalid X-Twilio-Signature.' });
+    }
+  });
+
+  const attempt = (req: Req, reply: FastifyReply): string | null => {
+    const id = req.params.id;
+    if (!ID.test(id) || !o.ledger.get(id)) {
+      void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No call attempt "${id}".` });
+      return null;
+    }
+    return id;
+  };
+  const twiml = (reply: FastifyReply, xml: string) => reply.type('text/xml').send(xml);
+  const hide = { hide: true } as const; // Twilio's protocol, not the public API
+
+  app.post('/twilio/voice/:id', { schema: hide }, async (req: Req, reply) => {
+    const id = attempt(req, reply);
+    if (!id) return reply;
+    o.ledger.apply(id, 'voice', req.body ?? {}, req.body?.CallStatus ?? 'in-progress', now());
+    return twiml(reply, menuTwiml(o.ivr, o.centerNameOf(id) ?? 'центр помощи', `${o.publicUrl}/twilio/gather/${id}?step=1`, false));
+  });
+
+  app.post('/twilio/gather/:id', { schema: hide }, async (req: Req, reply) => {
+    const id = attempt(req, reply);
+    if (!id) return reply;
+    const step = Math.max(1, Math.min(9, Number(req.query.step) || 1));
+    const body = req.body ?? {};
+    o.ledger.apply(id, `gather:${step}`, body, null, now());
+    const key = body.Digits ? body.Digits.slice(0, 1) : body.SpeechResult ? speechToKey(body.SpeechResult) : null;
+    if (key === MENU_KEYS.optOut) {
+      o.onOptOut(id, body.Digits ? 'key_9' : 'speech');
+      return twiml(reply, goodbyeTwiml(AFTER_KEY['9'] as string));
+    }
+    if (key === MENU_KEYS.moved) return twiml(reply, recordTwiml(o.ivr, `${o.publicUrl}/twilio/record/${id}`));
+    if (key && AFTER_KEY[key]) return twiml(reply, goodbyeTwiml(AFTER_KEY[key] as string));
+    if (key === 'callback') return twiml(reply, goodbyeTwiml('Спасибо, мы перезвоним позже. До свидания.'));
+    // Nothing (or an unknown key): ask once more, then let it go.
+    if (step === 1) return twiml(reply, menuTwiml(o.ivr, o.centerNameOf(id) ?? 'центр помощи', `${o.publicUrl}/twilio/gather/${id}?step=2`, true));
+    return twiml(reply, goodbyeTwiml('Спасибо. До свидания.'));
+  });
+
+  app.post('/twilio/record/:id', { schema: hide }, async (req: Req, reply) => {
+    const id = attempt(req, reply);
+    if (!id) return reply;
+    o.ledger.apply(id, 'record', req.body ?? {}, null, now());
+    return twiml(reply, goodbyeTwiml('Спасибо, мы обновим справочник. До свидания.'));
+  });
+
+  app.post('/twilio/status/:id', { schema: hide }, async (req: Req, reply) => {
+    const id = attempt(req, reply);
+    if (!id) return reply;
+    const body = req.body ?? {};
+    // SequenceNumber orders a call's events; without it, the status itself is the event's identity.
+    const key = `status:${body.SequenceNumber ?? body.CallStatus ?? 'unknown'}`;
+    o.ledger.apply(id, key, body, body.CallStatus ?? null, now());
+    return reply.code(204).send();
+  });
+
+  app.post('/twilio/amd/:id', { schema: hide }, async (req: Req, reply) => {
+    const id = attempt(req, reply);
+    if (!id) return reply;
+    o.ledger.apply(id, 'amd', req.body ?? {}, null, now());
+    return reply.code(204).send();
+  });
+};

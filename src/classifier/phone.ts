@@ -1,0 +1,223 @@
+// What a phone probe's evidence means, after ../shared/docs/telephony.md §1 (first matching row
+// wins). Pure: no clock, no I/O. Our account, permissions, quota and provider outages are `error`:
+// they never count against a center.
+
+import type { Classification, Evidence, Outcome } from '../domain.ts';
+import {
+  isCallEvidence,
+  isLookupEvidence,
+  isManualEvidence,
+  type CallEvidence,
+  type GatherFacts,
+  type LookupEvidence,
+  type TwilioErrorFacts,
+} from '../probers/phone/evidence.ts';
+
+/** The reason of a probe in which the person asked never to be called again (the status follows at once). */
+export const OPT_OUT_REASON = 'opted_out';
+
+/** The confirmation menu: what each key means. Speech is mapped onto the same keys. */
+export const MENU_KEYS = { confirmed: '1', wrongNumber: '2', closed: '3', moved: '4', optOut: '9' } as const;
+
+const verdict = (outcome: Outcome, reason: string, detail: string, confirming = true): Classification => ({
+  outcome,
+  reason,
+  detail,
+  flags: [],
+  ...(confirming ? {} : { confirming: false }),
+});
+
+export function classifyPhone(evidence: Evidence): Classification {
+  if (isCallEvidence(evidence)) return classifyCall(evidence);
+  if (isLookupEvidence(evidence)) return classifyLookup(evidence);
+  if (isManualEvidence(evidence)) {
+    return verdict(evidence.outcome, 'manual', `Recorded by ${evidence.recordedBy}: ${evidence.note || 'no note'}`);
+  }
+  return verdict('error', 'malformed_evidence', 'The stored phone evidence does not have the expected shape.');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors from Twilio's REST API: ours, or the number's?
+
+const AUTH_CODES = new Set([20003, 20005, 10001, 70051]);
+const QUOTA_CODES = new Set([20429, 10004]);
+const CALLER_ID_CODES = new Set([21210, 21212]);
+const PERMISSION_CODES = new Set([21215, 13227, 32205, 21216, 13225, 21219]);
+const INVALID_NUMBER_CODES = new Set([21211, 21217, 13223, 13226]);
+
+/** Returns a verdict when the REST error is about us; null when it is about the number. */
+function ourRestError(e: TwilioErrorFacts, what: string): Classification | null {
+  const code = e.code ?? 0;
+  // Permission codes first: Twilio answers some of them with HTTP 403 too.
+  if (PERMISSION_CODES.has(code)) {
+    return verdict('error', 'twilio_permissions', `Our Twilio geo permissions or block list stopped ${what} (${describe(e)}).`);
+  }
+  if (e.status === 401 || e.status === 403 || AUTH_CODES.has(code)) {
+    return verdict('error', 'twilio_auth', `Twilio rejected our account (${describe(e)}); ${what} was not made.`);
+  }
+  if (e.status === 429 || QUOTA_CODES.has(code)) {
+    return verdict('error', 'twilio_rate_limited', `Twilio asked us to slow down (${describe(e)}); ${what} will be retried.`);
+  }
+  if (CALLER_ID_CODES.has(code)) return verdict('error', 'caller_id_config', `Our caller ID is not accepted (${describe(e)}).`);
+  if (e.status === undefined || e.status >= 500) {
+    return verdict('error', 'provider_unavailable', `Twilio could not be reached or failed (${describe(e)}).`);
+  }
+  return null;
+}
+
+function describe(e: TwilioErrorFacts): string {
+  return [e.status !== undefined ? `HTTP ${e.status}` : null, e.code !== undefined ? `code ${e.code}` : null, e.message].filter(Boolean).join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls
+
+function classifyCall(e: CallEvidence): Classification {
+  if (e.createError) {
+    const ours = ourRestError(e.createError, 'the call');
+    if (ours) return ours;
+    const code = e.createError.code ?? 0;
+    if (INVALID_NUMBER_CODES.has(code)) {
+      return verdict('unavailable', 'invalid_number', `Twilio says ${e.number} is not a valid number (${describe(e.createError)}).`);
+    }
+    if (code === 21214) return verdict('unavailable', 'cannot_route', `Twilio cannot reach ${e.number} (${describe(e.createError)}).`);
+    return verdict('error', 'twilio_error', `Twilio refused the call (${describe(e.createError)}).`);
+  }
+  const f = e.final;
+  if (!f) return verdict('error', 'no_final_status', `No final call status was obtained (${e.gaveUp ?? 'unknown reason'}).`);
+  const sip = f.sip;
+  const sipText = sip !== undefined ? ` (SIP ${sip})` : '';
+  switch (f.status) {
+    case 'canceled':
+      return verdict('error', 'call_canceled', 'The call was canceled before it connected (by us or by Twilio\'s queue), so it says nothing about the number.');
+    case 'busy':
+      if (sip === 603) return verdict('busy', 'rejected', `The call was rejected by the callee${sipText}.`);
+      return verdict('busy', 'busy', `The line was busy${sipText}.`);
+    case 'no-answer':
+      return verdict('no_answer', 'no_answer', `It rang out with no answer${sipText}.`);
+    case 'failed':
+      return classifyFailedCall(e, f.errorCode, sip);
+    case 'completed':
+      return classifyAnswered(e);
+    default:
+      return verdict('error', 'malformed_evidence', `The stored final call status "${String(f.status)}" is not a final status.`);
+  }
+}
+
+function classifyFailedCall(e: CallEvidence, errorCode: number | undefined, sip: number | undefined): Classification {
+  const sipText = sip !== undefined ? `SIP ${sip}` : 'no SIP code';
+  if (sip === 603 || sip === 600) return verdict('busy', 'rejected', `The call was rejected by the callee (${sipText}).`);
+  if (errorCode !== undefined && (PERMISSION_CODES.has(errorCode) || AUTH_CODES.has(errorCode))) {
+    return verdict('error', 'twilio_permissions', `Twilio blocked the call on our side (error ${errorCode}).`);
+  }
+  if (sip === 404 || sip === 604 || sip === 484 || errorCode === 13224) {
+    return verdict('unavailable', 'not_in_service', `The number is not in service (${sipText}${errorCode ? `, error ${errorCode}` : ''}).`);
+  }
+  if (sip === 410) return verdict('unavailable', 'number_changed', 'The network says the number has changed (SIP 410).');
+  if (sip === 480) return verdict('unavailable', 'switched_off', 'The handset is switched off or out of coverage (SIP 480).');
+  if (sip === 408) return verdict('no_answer', 'no_answer', 'Nobody responded (SIP 408).');
+  if (sip === 401 || sip === 403 || sip === 407) {
+    return verdict('error', 'route_blocked', `The call was refused on the route (${sipText}); this is usually our permissions, not the number.`);
+  }
+  if ((sip !== undefined && sip >= 500 && sip < 600) || (errorCode !== undefined && errorCode >= 32000 && errorCode < 33000)) {
+    return verdict('error', 'carrier_error', `A carrier or network failed (${sipText}${errorCode ? `, error ${errorCode}` : ''}); retried later.`);
+  }
+  return verdict('unavailable', 'call_failed', `The call failed (${sipText}${errorCode ? `, error ${errorCode}` : ''}).`);
+}
+
+// Phrases of operator announcements when the network *answers* and plays them (most are early media
+// and end as failed/no-answer with a SIP code instead). To be validated against real recordings.
+const INTERCEPT = /абонент недоступен|аппарат абонента выключен|вне зоны действия|номер набран неверно|такого номера не существует|номер не обслуживается|неправильно набран|қол жетімсіз|нөмір дұрыс терілмеді/i;
+
+// Speech is a secondary signal (Kazakh speech recognition is not offered by Twilio); keys come first.
+const SPEECH: [RegExp, string][] = [
+  [/не звоните|больше не звон|удалите номер|қоңырау шалмаңыз/i, MENU_KEYS.optOut],
+  [/перезвон|позвоните позже|қайта қоңырау/i, 'callback'],
+  [/закры|не работа|ликвидир|жабыл|жұмыс істемейді/i, MENU_KEYS.closed],
+  [/переех|другой адрес|новый номер|другому номеру|көшті/i, MENU_KEYS.moved],
+  [/не туда|ошиб|другой номер|это не|частн|қате нөмір/i, MENU_KEYS.wrongNumber],
+  // Not \b: JavaScript's word boundary only knows Latin letters, so it never matches after «да».
+  [/^(да|верно|правильно|иә|ия)(?=$|[\s,.!?])|это центр|центр слушает/i, MENU_KEYS.confirmed],
+];
+
+export function speechToKey(speech: string): string | null {
+  for (const [re, key] of SPEECH) if (re.test(speech.trim())) return key;
+  return null;
+}
+
+const KNOWN_KEYS = new Set<string>(Object.values(MENU_KEYS));
+
+/** The first answer that means something: a key outside the menu is skipped, as the menu is asked again. */
+function firstAnswer(gathers: GatherFacts[]): { key: string; via: string } | null {
+  for (const g of gathers) {
+    const digit = g.digits?.slice(0, 1);
+    if (digit && KNOWN_KEYS.has(digit)) return { key: digit, via: `pressed ${digit}` };
+    if (g.speech) {
+      const key = speechToKey(g.speech);
+      if (key) return { key, via: `said "${g.speech}"` };
+    }
+  }
+  return null;
+}
+
+function classifyAnswered(e: CallEvidence): Classification {
+  // Our webhook failed (11200/11205): the person heard "an application error", not our menu.
+  const code = e.final?.errorCode;
+  if ((code === 11200 || code === 11205) && e.gathers.length === 0) {
+    return verdict('error', 'webhook_failed', `Twilio could not fetch our menu (error ${code}); the call says nothing about the center.`);
+  }
+  const answeredBy = e.final?.answeredBy ?? e.events.find((x) => x.answeredBy)?.answeredBy;
+  const spoken = e.gathers.map((g) => g.speech ?? '').join(' ');
+  const answer = firstAnswer(e.gathers);
+  if (!answer && INTERCEPT.test(spoken)) {
+    return verdict('unavailable', 'intercept_announcement', `The network answered with an announcement: "${spoken.trim()}".`);
+  }
+  if (answer) {
+    switch (answer.key) {
+      case MENU_KEYS.confirmed:
+        return verdict('reachable', 'confirmed', `Answered; the person ${answer.via}: this is the center.`);
+      case MENU_KEYS.wrongNumber:
+        return verdict('wrong_number', 'not_the_center', `Answered; the person ${answer.via}: this is not the center's number.`);
+      case MENU_KEYS.closed:
+        return verdict('closed', 'center_closed', `Answered; the person ${answer.via}: the center has closed.`);
+      case MENU_KEYS.moved:
+        return verdict(
+          'redirected',
+          'center_moved',
+          `Answered; the person ${answer.via}: the center has moved${e.recording ? ` (recorded message, ${e.recording.durationSec} s)` : ''}.`,
+        );
+      case MENU_KEYS.optOut:
+        return verdict('inconclusive', OPT_OUT_REASON, `Answered; the person ${answer.via}: never call this number again. The number is opted out.`);
+      case 'callback':
+        return verdict('callback_requested', 'callback_requested', `Answered; the person ${answer.via}: call back later.`);
+      default:
+        break; // an unknown key: treat like no answer to the menu
+    }
+  }
+  if (answeredBy === 'fax') return verdict('wrong_number', 'fax', 'A fax machine answered.');
+  if (answeredBy?.startsWith('machine')) return verdict('voicemail', 'voicemail', `An answering machine answered (${answeredBy}) and nobody used the menu.`);
+  const secs = e.final?.durationSec;
+  return verdict('inconclusive', 'answered_silent', `Answered${answeredBy ? ` (${answeredBy})` : ''}, but nobody used the menu${secs !== undefined ? ` in ${secs} s` : ''}.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookups: cheap and silent. A valid number says nothing about whether anyone answers, so such a
+// result is informational (`confirming: false`): it neither confirms nor breaks a status streak.
+
+function classifyLookup(e: LookupEvidence): Classification {
+  if (e.error) {
+    const ours = ourRestError(e.error, 'the lookup');
+    if (ours) return { ...ours, confirming: false };
+    if (e.error.code === 60607) return verdict('inconclusive', 'lookup_no_data', 'Lookup has no data for this country.', false);
+    if (e.error.status === 404) return verdict('unavailable', 'invalid_number', `Lookup does not know ${e.number} as a number (HTTP 404).`);
+    return verdict('error', 'twilio_error', `The lookup failed (${describe(e.error)}).`, false);
+  }
+  const r = e.result;
+  if (!r) return verdict('error', 'malformed_evidence', 'The lookup evidence has neither a result nor an error.', false);
+  if (!r.valid) {
+    const why = r.validationErrors.length ? r.validationErrors.join(', ') : 'no reason given';
+    return verdict('unavailable', 'invalid_number', `Lookup says ${e.number} is not a valid number (${why}); it will not be dialled.`);
+  }
+  const line = r.lineType ? `, ${r.lineType}${r.carrierName ? ` (${r.carrierName})` : ''}` : '';
+  return verdict('inconclusive', 'valid_number', `Lookup says ${e.number} is a valid ${r.countryCode ?? ''} number${line}.`, false);
+}

@@ -1,0 +1,59 @@
+// Telephony wiring: the twilio client, the call ledger, the lookup and call probers and the webhook
+// options, built from the environment and the config. Without credentials there is none of it and
+// phone channels say "not probed: telephony not configured".
+
+import type twilio from 'twilio';
+import type { Config } from '../config/config.ts';
+import type { Channel } from '../domain.ts';
+import { CallLedger } from '../probers/phone/call-ledger.ts';
+import { createCallProber, type CallPacer } from '../probers/phone/call.ts';
+import { createLookupProber } from '../probers/phone/lookup.ts';
+import { createTwilioClient, type TwilioSettings } from '../probers/phone/twilio-client.ts';
+import type { Prober } from '../probers/prober.ts';
+import type { DB } from '../store/db.ts';
+
+export interface Telephony {
+  settings: TwilioSettings;
+  client: twilio.Twilio;
+  ledger: CallLedger;
+  lookup: Prober;
+  call: Prober;
+  pacer: CallPacer;
+}
+
+export function createTelephony(
+  db: DB,
+  config: Config,
+  settings: TwilioSettings,
+  tzOf: (channel: Channel) => string,
+  client: twilio.Twilio = createTwilioClient(settings),
+): Telephony {
+  const t = config.telephony;
+  const ledger = new CallLedger(db);
+  // "A number Lookup calls invalid is not dialled": the latest lookup of the channel decides.
+  const latestLookup = db.prepare<[string], { outcome: string }>(
+    `SELECT p.outcome FROM probes p JOIN channels c ON c.ref = p.channel_ref
+     WHERE c.id = ? AND p.method = 'lookup' AND p.outcome != 'error' ORDER BY p.started_at DESC, p.id DESC LIMIT 1`,
+  );
+  const call = createCallProber({
+    client,
+    settings,
+    ledger,
+    rules: {
+      window: t.callingHours,
+      perNumberPerDay: t.perNumberPerDay,
+      perNumberPerWeek: t.perNumberPerWeek,
+      estimatedCallCost: t.estimatedCallCost,
+      monthlySpendCap: t.monthlySpendCap,
+    },
+    callsPerSecond: t.callsPerSecond,
+    maxConcurrentCalls: t.maxConcurrentCalls,
+    ringTimeoutSec: t.ringTimeoutSec,
+    timeLimitSec: t.timeLimitSec,
+    callbackGraceMs: t.callbackGraceMs,
+    tzOf,
+    lookupSaysInvalid: (ch) => latestLookup.get(ch.id)?.outcome === 'unavailable',
+  });
+  const lookup = createLookupProber({ client, fields: t.lookupFields, concurrency: 4 });
+  return { settings, client, ledger, lookup, call, pacer: call.pacer };
+}

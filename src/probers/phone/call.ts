@@ -1,0 +1,186 @@
+// An outbound call through Twilio, with status callbacks for every event, asynchronous answering-
+// machine detection, a ring timeout and a time limit. The attempt is recorded before dialling and
+// every callback is stored as it arrives (call-ledger.ts), so the evidence is the same whether the
+// call ends while we wait, after a missed callback (fetched from Twilio), or after a restart.
+
+import type twilio from 'twilio';
+import { decideCall, type CallingRules } from '../../calling/policy.ts';
+import type { Channel, Evidence } from '../../domain.ts';
+import type { GateDecision, Prober, ProbeContext } from '../prober.ts';
+import type { CallLedger } from './call-ledger.ts';
+import type { CallEvidence } from './evidence.ts';
+import { restErrorFacts, type TwilioSettings } from './twilio-client.ts';
+
+export interface CallProberOptions {
+  client: twilio.Twilio;
+  settings: TwilioSettings;
+  ledger: CallLedger;
+  rules: CallingRules;
+  callsPerSecond: number;
+  maxConcurrentCalls: number;
+  ringTimeoutSec: number;
+  timeLimitSec: number;
+  /** Extra wait for the final callback before the call is fetched from Twilio. */
+  callbackGraceMs: number;
+  /** The center's time zone, for calling hours and time slots. */
+  tzOf: (channel: Channel) => string;
+  /** True when the latest Lookup of this number found it invalid: such a number is not dialled. */
+  lookupSaysInvalid: (channel: Channel) => boolean;
+  /** Grace after a final status for a late AMD callback. */
+  settleMs?: number;
+  now?: () => number;
+}
+
+/** Spaces calls.create requests to the account's calls-per-second limit (Twilio queues the excess). */
+export class CallPacer {
+  private nextAt = 0;
+  private readonly spacingMs: number;
+  private readonly now: () => number;
+  /** Start times of every create, for the benchmark's "never exceeded" check. */
+  readonly starts: number[] = [];
+
+  constructor(callsPerSecond: number, now: () => number = Date.now) {
+    this.spacingMs = 1000 / callsPerSecond;
+    this.now = now;
+  }
+
+  async acquire(signal?: AbortSignal): Promise<void> {
+    const now = this.now();
+    const at = Math.max(now, this.nextAt);
+    this.nextAt = at + this.spacingMs;
+    if (at > now) {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, at - now);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(t);
+          reject(signal.reason);
+        }, { once: true });
+      });
+    }
+    this.starts.push(this.now());
+    if (this.starts.length > 10_000) this.starts.splice(0, 5_000);
+  }
+}
+
+const DAY = 86_400_000;
+
+function monthBounds(now: number): [number, number] {
+  const d = new Date(now);
+  return [Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)];
+}
+
+export function createCallProber(opts: CallProberOptions): Prober & { pacer: CallPacer; webhookUrl: (kind: string, attemptId: string) => string } {
+  const now = opts.now ?? Date.now;
+  const pacer = new CallPacer(opts.callsPerSecond, now);
+  const hook = (kind: string, id: string) => `${opts.settings.publicUrl}/twilio/${kind}/${id}`;
+
+  const gate = (channel: Channel, at: number): GateDecision => {
+    if (!channel.target) return { ok: false, reason: 'no_number', detail: 'The channel has no number to dial.', retryAt: null };
+    if (opts.lookupSaysInvalid(channel)) {
+      return { ok: false, reason: 'invalid_number', detail: 'Lookup found the number invalid; it is not dialled until a lookup finds it valid.', retryAt: null };
+    }
+    const [monthStart, monthEnd] = monthBounds(at);
+    const d = decideCall(opts.rules, {
+      now: at,
+      tz: opts.tzOf(channel),
+      recentCalls: opts.ledger.callsSince(channel.target, at - 7 * DAY),
+      spentThisMonth: opts.ledger.spendBetween(monthStart, monthEnd),
+      optedOut: opts.ledger.isOptedOut(channel.target),
+    });
+    return d.allow ? { ok: true } : { ok: false, reason: d.reason, detail: d.detail, retryAt: d.retryAt };
+  };
+
+  const probe = async (channel: Channel, ctx: ProbeContext): Promise<Evidence> => {
+    const number = channel.target;
+    if (!number) throw new TypeError(`channel ${channel.id} has no number to dial`);
+    await pacer.acquire(ctx.signal);
+    const id = opts.ledger.newAttemptId();
+    const startedAt = now();
+    if (!opts.ledger.begin({ id, channelId: channel.id, number, dueAt: ctx.dueAt ?? startedAt, startedAt, estimatedCost: opts.rules.estimatedCallCost })) {
+      throw new Error(`channel ${channel.id} is not in the database`);
+    }
+    try {
+      const call = await opts.client.calls.create({
+        to: number,
+        from: opts.settings.from,
+        url: hook('voice', id),
+        method: 'POST',
+        statusCallback: hook('status', id),
+        statusCallbackMethod: 'POST',
+        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+        machineDetection: 'Enable',
+        asyncAmd: 'true',
+        asyncAmdStatusCallback: hook('amd', id),
+        asyncAmdStatusCallbackMethod: 'POST',
+        timeout: opts.ringTimeoutSec,
+        timeLimit: opts.timeLimitSec,
+      });
+      opts.ledger.setCallSid(id, call.sid);
+    } catch (err) {
+      opts.ledger.createFailed(id, restErrorFacts(err), now());
+      return withAttempt(opts.ledger.evidenceOf(id), id);
+    }
+    // An unanswered call is over once the ring timeout passes; an answered one may last the time limit.
+    const waits = [opts.ringTimeoutSec * 1000 + opts.callbackGraceMs, (opts.ringTimeoutSec + opts.timeLimitSec) * 1000 + opts.callbackGraceMs];
+    const waitMs = waits[1] as number;
+    const final = await finish(opts, id, waits, ctx.signal);
+    const evidence = opts.ledger.evidenceOf(id);
+    if (evidence && !final) evidence.gaveUp = `no final status within ${Math.round(waitMs / 1000)} s, and Twilio's record of the call had none either`;
+    return withAttempt(evidence, id);
+  };
+
+  return {
+    channelType: 'phone',
+    method: 'call',
+    hostKey: () => 'twilio-calls',
+    hostLimits: { 'twilio-calls': opts.maxConcurrentCalls },
+    gate,
+    probe,
+    pacer,
+    webhookUrl: hook,
+  };
+}
+
+/**
+ * Waits for the final status from the callbacks; when it does not come in time (our webhook was
+ * unreachable, Twilio dropped it), fetches the call from Twilio and applies what it says. `waits` are
+ * the moments (ms after now) at which to ask Twilio, e.g. after the ring timeout, then after the
+ * time limit: a call still in progress at the first is waited for until the next.
+ */
+export async function finish(
+  opts: Pick<CallProberOptions, 'client' | 'ledger' | 'settleMs' | 'now'>,
+  id: string,
+  waits: number[],
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const now = opts.now ?? Date.now;
+  const t0 = now();
+  let final = false;
+  for (const until of waits) {
+    final = await opts.ledger.waitForFinal(id, Math.max(0, t0 + until - now()), signal);
+    if (!final) final = await fetchAndApply(opts, id, now);
+    if (final) break;
+  }
+  if (final) await new Promise((r) => setTimeout(r, opts.settleMs ?? 1000)); // a late AMD result may still come
+  return final;
+}
+
+export async function fetchAndApply(opts: Pick<CallProberOptions, 'client' | 'ledger'>, id: string, now: () => number = Date.now): Promise<boolean> {
+  const row = opts.ledger.get(id);
+  if (!row?.call_sid) return false;
+  try {
+    const c = await opts.client.calls(row.call_sid).fetch();
+    const params: Record<string, string> = { CallSid: c.sid, CallStatus: c.status };
+    if (c.duration) params.CallDuration = String(c.duration);
+    if (c.answeredBy) params.AnsweredBy = c.answeredBy;
+    opts.ledger.apply(id, `fetch:${c.status}`, params, c.status, now());
+  } catch (err) {
+    opts.ledger.apply(id, `fetch-error:${now()}`, { error: restErrorFacts(err).message }, null, now());
+  }
+  return opts.ledger.get(id)?.final_at != null;
+}
+
+function withAttempt(e: CallEvidence | null, id: string): Evidence {
+  if (!e) throw new Error(`call attempt ${id} vanished from the database`);
+  return { ...e, attempt: id } as unknown as Evidence;
+}

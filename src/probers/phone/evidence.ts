@@ -1,0 +1,104 @@
+// Raw evidence of phone probes, stored verbatim. Every signal Twilio gave is kept (call status,
+// SipResponseCode, ErrorCode, AnsweredBy, durations, digits, speech, recordings, Lookup fields),
+// so the classifier can be re-run on it when the rules change.
+
+import { OUTCOMES, type Evidence, type Outcome } from '../../domain.ts';
+
+/** An error answered by Twilio's REST API (RestException) or a transport failure reaching it. */
+export interface TwilioErrorFacts {
+  /** HTTP status; absent when Twilio could not be reached at all. */
+  status?: number;
+  /** Twilio error code (20003, 20429, 21215...). */
+  code?: number;
+  message: string;
+}
+
+/** One callback (or REST fetch) as received. */
+export interface CallEventFacts {
+  /** initiated | ringing | answered | completed | amd | fetch | gather | record */
+  kind: string;
+  status?: string;
+  seq?: number;
+  sip?: number;
+  errorCode?: number;
+  durationSec?: number;
+  answeredBy?: string;
+  /** Epoch ms when we received it. */
+  at: number;
+}
+
+export interface GatherFacts {
+  /** 1-based step of the menu. */
+  step: number;
+  digits?: string;
+  speech?: string;
+  confidence?: number;
+}
+
+export interface CallFinal {
+  status: 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled';
+  sip?: number;
+  errorCode?: number;
+  durationSec?: number;
+  answeredBy?: string;
+  /** Where the final status came from: the status callback, or a REST fetch after it never came. */
+  source: 'callback' | 'fetch';
+}
+
+export interface CallEvidence {
+  method: 'call';
+  v: 1;
+  number: string;
+  at: number;
+  callSid?: string;
+  /** calls.create itself failed: no call existed. */
+  createError?: TwilioErrorFacts;
+  events: CallEventFacts[];
+  gathers: GatherFacts[];
+  recording?: { url: string; durationSec: number };
+  final?: CallFinal;
+  /** No final status could be obtained (callbacks and fetch both failed) before we gave up. */
+  gaveUp?: string;
+}
+
+export interface LookupEvidence {
+  method: 'lookup';
+  v: 1;
+  number: string;
+  at: number;
+  result?: {
+    valid: boolean;
+    validationErrors: string[];
+    countryCode: string | null;
+    callingCountryCode: string | null;
+    nationalFormat: string | null;
+    lineType?: string | null;
+    carrierName?: string | null;
+    lineTypeErrorCode?: number | null;
+  };
+  error?: TwilioErrorFacts;
+}
+
+/** A call placed by a person (the national short number 114 cannot be dialled from abroad). */
+export interface ManualEvidence {
+  method: 'manual';
+  v: 1;
+  value: string;
+  at: number;
+  outcome: Exclude<Outcome, 'error'>;
+  note: string;
+  recordedBy: string;
+  calledFrom?: string;
+}
+
+export function isCallEvidence(e: Evidence): e is Evidence & CallEvidence {
+  return e.method === 'call' && e.v === 1 && Array.isArray(e.events);
+}
+
+export function isLookupEvidence(e: Evidence): e is Evidence & LookupEvidence {
+  return e.method === 'lookup' && e.v === 1;
+}
+
+export function isManualEvidence(e: Evidence): e is Evidence & ManualEvidence {
+  return e.method === 'manual' && e.v === 1 && typeof e.outcome === 'string' && e.outcome !== 'error' && (OUTCOMES as readonly string[]).includes(e.outcome);
+}

@@ -1,0 +1,75 @@
+// The answer-confirmation menu. A person who picks up hears, in Russian and Kazakh, that this is an
+// automated check of the directory listing for the center, and is asked for one key. Keys are the
+// primary signal (they work in any language); Russian speech is accepted beside them.
+
+import twilio from 'twilio';
+
+export interface IvrConfig {
+  /** Recorded Kazakh prompt (Twilio has no Kazakh text-to-speech); played after the Russian one. */
+  kazakhAudioUrl: string | null;
+  /** Seconds to wait for a key after the prompt. */
+  gatherTimeoutSec: number;
+  /** Seconds a person may speak after pressing 4 (the center moved). */
+  recordMaxSec: number;
+}
+
+const RU_VOICE = { language: 'ru-RU', voice: 'Polly.Tatyana' } as const;
+
+/** Kazakh text of the prompt, for whoever records kazakhAudioUrl (README). */
+export const KAZAKH_PROMPT =
+  'Сәлеметсіз бе. Бұл көмек орталықтары анықтамалығының автоматты тексеруі. ' +
+  'Егер бұл орталық болса, 1-ді басыңыз. Басқа нөмір болса, 2-ні. Орталық жабылса, 3-ті. ' +
+  'Орталық көшсе, 4-ті басып, жаңа мекенжайын айтыңыз. Бізге енді қоңырау шалмауымызды қаласаңыз, 9-ды басыңыз.';
+
+export function russianPrompt(centerName: string): string {
+  return (
+    `Здравствуйте. Это автоматическая проверка справочника центров помощи: запись о центре «${centerName}». ` +
+    `Если это центр «${centerName}», нажмите 1 или скажите «да». Если это другой номер, нажмите 2. ` +
+    'Если центр закрылся, нажмите 3. Если центр переехал, нажмите 4 и назовите новый адрес или номер. ' +
+    'Чтобы вам больше не звонили, нажмите 9.'
+  );
+}
+
+/** The menu, asked at most twice; `actionUrl` receives the key (or nothing). */
+export function menuTwiml(cfg: IvrConfig, centerName: string, actionUrl: string, repeat: boolean): string {
+  const r = new twilio.twiml.VoiceResponse();
+  const gather = r.gather({
+    input: ['dtmf', 'speech'],
+    numDigits: 1,
+    timeout: cfg.gatherTimeoutSec,
+    speechTimeout: 'auto',
+    language: 'ru-RU',
+    hints: 'да, нет, закрыт, переехал, другой номер, не звоните, перезвоните',
+    action: actionUrl,
+    method: 'POST',
+    actionOnEmptyResult: true,
+  });
+  if (repeat) gather.say(RU_VOICE, 'Повторяю.');
+  gather.say(RU_VOICE, russianPrompt(centerName));
+  if (cfg.kazakhAudioUrl) gather.play(cfg.kazakhAudioUrl);
+  return r.toString();
+}
+
+export function goodbyeTwiml(text: string): string {
+  const r = new twilio.twiml.VoiceResponse();
+  r.say(RU_VOICE, text);
+  r.hangup();
+  return r.toString();
+}
+
+export function recordTwiml(cfg: IvrConfig, actionUrl: string): string {
+  const r = new twilio.twiml.VoiceResponse();
+  r.say(RU_VOICE, 'Пожалуйста, после сигнала назовите новый адрес или номер центра и нажмите решётку.');
+  r.record({ action: actionUrl, method: 'POST', maxLength: cfg.recordMaxSec, finishOnKey: '#', playBeep: true });
+  r.say(RU_VOICE, 'Спасибо. До свидания.');
+  r.hangup();
+  return r.toString();
+}
+
+/** What to say after the menu, by key. */
+export const AFTER_KEY: Record<string, string> = {
+  '1': 'Спасибо, запись подтверждена. До свидания.',
+  '2': 'Спасибо, мы исправим справочник. Извините за беспокойство. До свидания.',
+  '3': 'Спасибо, мы отметим, что центр закрыт. До свидания.',
+  '9': 'Хорошо, мы больше не будем звонить на этот номер. До свидания.',
+};
