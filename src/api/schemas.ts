@@ -117,5 +117,6 @@ export const Ready = Type.Object({
     database: Type.String(),
     scheduler: Type.String(),
     canaries: Type.String(),
+    telephony: Type.String({ description: 'not configured, configured, or why calls are stopped (the spend cap)' }),
   }),
 });

@@ -30,7 +30,9 @@ export const healthRoutes: FastifyPluginAsync<{ db: DB; monitor: Monitor | null 
       const c = monitor?.canary.lastState;
       const canaries = !monitor?.canary.configured ? 'not configured' : !c ? 'not checked yet' : c.ok ? `ok: ${c.detail}` : `failing: ${c.detail}`;
       const ready = database === 'writable' && scheduler.startsWith('running');
-      return reply.code(ready ? 200 : 503).send({ ready, checks: { database, scheduler, canaries } });
+      const blocked = monitor?.callingBlocked;
+      const telephony = !monitor?.telephony ? 'not configured' : blocked ? `calls stopped: ${blocked.detail}` : 'configured';
+      return reply.code(ready ? 200 : 503).send({ ready, checks: { database, scheduler, canaries, telephony } });
     },
   );
 };
