@@ -169,6 +169,47 @@ describe('scheduler', () => {
     await stopAll(h.s);
   });
 
+  test('two jobs of one channel (lookup and call) never run at once', async () => {
+    const h = harness({ runMs: 3000 });
+    h.s.upsert({ id: 'x#lookup', channelId: 'x', hostKey: 'a', schedule: every('5s') });
+    h.s.upsert({ id: 'x#call', channelId: 'x', hostKey: 'b', schedule: every('5s') });
+    h.s.start();
+    await vi.advanceTimersByTimeAsync(60_000);
+    const runs = h.runs.map((r) => [r.startedAt, r.startedAt + 3000] as const).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < runs.length; i++) expect(runs[i]![0]).toBeGreaterThanOrEqual(runs[i - 1]![1]);
+    expect(h.s.skipped).toBeGreaterThan(0);
+    await stopAll(h.s);
+  });
+
+  test('deferTo adds one extra run at the given time without changing the grid', async () => {
+    const h = harness();
+    h.add('d', '1h');
+    h.s.start();
+    const at = Date.now() + 90_000;
+    h.s.deferTo('d', at);
+    await vi.advanceTimersByTimeAsync(91_000);
+    const extra = h.runs.filter((r) => r.slotAt === at);
+    expect(extra).toHaveLength(1);
+    expect(h.runs.length).toBeLessThanOrEqual(2); // the extra run, and at most the regular hourly slot
+    await stopAll(h.s);
+  });
+
+  test('a host may have its own limit (concurrent calls)', async () => {
+    const s = new Scheduler({ concurrency: 50, perHostConcurrency: 10, jitterMs: 0, now: () => Date.now(), hostLimit: (host) => (host === 'twilio-calls' ? 2 : undefined), run: async () => {
+      active++;
+      max = Math.max(max, active);
+      await new Promise((r) => setTimeout(r, 5000));
+      active--;
+    } });
+    let active = 0;
+    let max = 0;
+    for (let i = 0; i < 10; i++) s.upsert({ id: `p${i}#call`, channelId: `p${i}`, hostKey: 'twilio-calls', schedule: every('10s') });
+    s.start();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(max).toBe(2);
+    await stopAll(s);
+  });
+
   test('the job carries the following slot so the store can remember it', async () => {
     const h = harness();
     h.add('x', '60s');
