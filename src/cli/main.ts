@@ -7,9 +7,9 @@ import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import type { Channel } from '../domain.ts';
 import { probeOnce, type Attempt } from '../probers/probe-once.ts';
 import type { ProberSet } from '../probers/prober.ts';
-import { createWebsiteProber } from '../probers/website/http.ts';
+import { canaryFor, classifierRulesFor, websiteProberFor } from '../probers/from-config.ts';
 import { formatProblem, loadRegistry, RegistryError } from '../registry/load.ts';
-import { CanaryMonitor } from '../selfcheck/canary.ts';
+import type { CanaryMonitor } from '../selfcheck/canary.ts';
 import { renderTable } from './table.ts';
 import { NOT_CONFIGURED_REASON } from '../daemon/monitor.ts';
 import { createLookupProber } from '../probers/phone/lookup.ts';
@@ -77,24 +77,14 @@ function validate(args: string[], out: NodeJS.WritableStream, err: NodeJS.Writab
 }
 
 function probersFor(config: Config): { probers: ProberSet; rules: ClassifierRules; canary: CanaryMonitor } {
-  const w = config.website;
-  const website = createWebsiteProber({
-    connectTimeoutMs: w.connectTimeoutMs,
-    tlsTimeoutMs: w.tlsTimeoutMs,
-    headersTimeoutMs: w.headersTimeoutMs,
-    totalTimeoutMs: w.totalTimeoutMs,
-    maxRedirects: w.maxRedirects,
-    maxBodyBytes: w.maxBodyBytes,
-    userAgent: w.userAgent,
-    resolve: w.resolve,
-  });
+  const website = websiteProberFor(config);
   // Phones get a Lookup only: a call from the CLI would ring a help line with no webhook to answer it.
   const { settings } = twilioSettingsFromEnv(process.env);
   const lookup = settings ? createLookupProber({ client: createTwilioClient(settings), fields: config.telephony.lookupFields, concurrency: 4 }) : undefined;
   return {
     probers: { http: website, ...(lookup ? { lookup } : {}) },
-    rules: { website: { slowMs: w.slowMs, certExpiryWarnDays: w.certExpiryWarnDays } },
-    canary: new CanaryMonitor({ urls: config.canaries.urls, maxAgeMs: config.canaries.maxAgeMs, prober: website, totalTimeoutMs: Math.min(w.totalTimeoutMs, 10_000) }),
+    rules: classifierRulesFor(config),
+    canary: canaryFor(config, website),
   };
 }
 

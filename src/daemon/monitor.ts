@@ -12,12 +12,12 @@ import type { Channel, ProbeMethod } from '../domain.ts';
 import { fetchAndApply, finish } from '../probers/phone/call.ts';
 import { probeOnce } from '../probers/probe-once.ts';
 import type { Prober, ProberSet } from '../probers/prober.ts';
-import { createWebsiteProber } from '../probers/website/http.ts';
+import { canaryFor, classifierRulesFor, websiteProberFor } from '../probers/from-config.ts';
 import { assertLoadable, formatProblem, type RegistryLoad } from '../registry/load.ts';
 import { syncRegistry, type SyncSummary } from '../registry/sync.ts';
 import { parseSchedule, phaseOf, type Schedule } from '../scheduler/schedule.ts';
 import { Scheduler, type DueJob } from '../scheduler/scheduler.ts';
-import { CanaryMonitor } from '../selfcheck/canary.ts';
+import type { CanaryMonitor } from '../selfcheck/canary.ts';
 import type { DB } from '../store/db.ts';
 import { ProbeWriter, type StoredProbe } from '../store/probe-writer.ts';
 import type { Telephony } from './telephony.ts';
@@ -64,25 +64,10 @@ export class Monitor {
     this.config = config;
     this.log = log;
     this.telephony = telephony;
-    const w = config.website;
-    const http = createWebsiteProber({
-      connectTimeoutMs: w.connectTimeoutMs,
-      tlsTimeoutMs: w.tlsTimeoutMs,
-      headersTimeoutMs: w.headersTimeoutMs,
-      totalTimeoutMs: w.totalTimeoutMs,
-      maxRedirects: w.maxRedirects,
-      maxBodyBytes: w.maxBodyBytes,
-      userAgent: w.userAgent,
-      resolve: w.resolve,
-    });
+    const http = websiteProberFor(config);
     this.probers = { http, ...(telephony ? { lookup: telephony.lookup, call: telephony.call } : {}) };
-    this.rules = { website: { slowMs: w.slowMs, certExpiryWarnDays: w.certExpiryWarnDays } };
-    this.canary = new CanaryMonitor({
-      urls: config.canaries.urls,
-      maxAgeMs: config.canaries.maxAgeMs,
-      prober: http,
-      totalTimeoutMs: Math.min(w.totalTimeoutMs, 10_000),
-    });
+    this.rules = classifierRulesFor(config);
+    this.canary = canaryFor(config, http);
     this.canary.onChange = (s) =>
       s.ok ? log.info({ canary: s }, 'canaries answer again: failures count against centers again') : log.warn({ canary: s }, 'canaries failed: probe failures are recorded as our own errors');
     const websiteRules: StatusRules = config.status;

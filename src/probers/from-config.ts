@@ -1,0 +1,35 @@
+// The probers, classifier rules and canaries a configuration asks for: one place, so the daemon and
+// `reachwatch check` probe exactly alike.
+
+import type { ClassifierRules } from '../classifier/classifier.ts';
+import type { Config } from '../config/config.ts';
+import { CanaryMonitor } from '../selfcheck/canary.ts';
+import type { Prober } from './prober.ts';
+import { createWebsiteProber } from './website/http.ts';
+
+export function websiteProberFor(config: Config): Prober {
+  const w = config.website;
+  return createWebsiteProber({
+    connectTimeoutMs: w.connectTimeoutMs,
+    tlsTimeoutMs: w.tlsTimeoutMs,
+    headersTimeoutMs: w.headersTimeoutMs,
+    totalTimeoutMs: w.totalTimeoutMs,
+    maxRedirects: w.maxRedirects,
+    maxBodyBytes: w.maxBodyBytes,
+    userAgent: w.userAgent,
+    resolve: w.resolve,
+  });
+}
+
+export function classifierRulesFor(config: Config): ClassifierRules {
+  return { website: { slowMs: config.website.slowMs, certExpiryWarnDays: config.website.certExpiryWarnDays } };
+}
+
+export function canaryFor(config: Config, http: Prober): CanaryMonitor {
+  return new CanaryMonitor({
+    urls: config.canaries.urls,
+    maxAgeMs: config.canaries.maxAgeMs,
+    prober: http,
+    totalTimeoutMs: Math.min(config.website.totalTimeoutMs, 10_000),
+  });
+}
