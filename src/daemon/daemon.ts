@@ -33,7 +33,15 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
   const db = openDatabase(config.dataDir);
   const { settings: twilioSettings, missing } = twilioSettingsFromEnv(env);
   let monitor: Monitor | null = null;
-  const telephony = twilioSettings ? createTelephony(db, config, twilioSettings, (ch) => monitor?.tzOf(ch) ?? config.defaultTimezone) : null;
+  const telephony = twilioSettings
+    ? createTelephony(
+        db,
+        config,
+        twilioSettings,
+        (ch) => monitor?.tzOf(ch) ?? config.defaultTimezone,
+        (ch) => monitor?.methodsOf(ch).includes('lookup') ?? false,
+      )
+    : null;
   if (!telephony) log.warn({ missing }, 'telephony not configured: phone channels are not probed');
   monitor = new Monitor(db, config, log, {}, telephony);
   monitor.applyRegistry(first);

@@ -112,7 +112,7 @@ export class Monitor {
   }
 
   /** The scheduled methods of a channel: the registry's choice, or the channel type's default. */
-  private methodsOf(ch: Channel): ScheduledMethod[] {
+  methodsOf(ch: Channel): ScheduledMethod[] {
     const chosen = ch.options.methods ?? (ch.type === 'website' ? ['http'] : this.config.telephony.methods);
     return chosen.filter((m): m is ScheduledMethod => m !== 'manual');
   }
@@ -149,10 +149,10 @@ export class Monitor {
         const jobId = `${ch.id}#${m}`;
         wanted.add(jobId);
         if (this.scheduler.has(jobId) && !changed.has(ch.id)) continue;
-        this.scheduler.upsert(
-          { id: jobId, channelId: ch.id, hostKey: prober.hostKey(ch), schedule: this.scheduleOf(ch, m) },
-          changed.has(ch.id) ? null : (remembered.get(jobId) ?? null),
-        );
+        const memory = changed.has(ch.id) ? null : (remembered.get(jobId) ?? null);
+        this.scheduler.upsert({ id: jobId, channelId: ch.id, hostKey: prober.hostKey(ch), schedule: this.scheduleOf(ch, m) }, memory);
+        // A number never looked up gets its silent lookup within minutes: its first call waits for it.
+        if (m === 'lookup' && memory === null) this.scheduler.deferTo(jobId, Date.now() + Math.floor(phaseOf(jobId) * 5 * 60_000));
       }
     }
     for (const jobId of this.scheduler.jobIds()) if (!wanted.has(jobId)) this.scheduler.remove(jobId);
@@ -300,8 +300,9 @@ export class Monitor {
           const final = await fetchAndApply(t, row.id);
           if (!final && remaining > 0) await finish(t, row.id, [remaining], this.abort.signal).catch(() => false);
         } else if (row.final_at === null && !row.call_sid) {
-          // Stopped between recording the attempt and Twilio's answer: we cannot know if it rang.
-          t.ledger.createFailed(row.id, { message: 'the daemon stopped before Twilio confirmed the call' }, Date.now());
+          // Stopped between recording the attempt and Twilio's answer: we cannot know if it rang, so it
+          // still counts towards the number's caps, and it is our error, not the center's.
+          t.ledger.interrupted(row.id, { message: 'the daemon stopped before Twilio confirmed the call' }, Date.now());
         }
         if (this.abort.signal.aborted) return;
         const evidence = t.ledger.evidenceOf(row.id);

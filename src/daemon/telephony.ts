@@ -26,6 +26,7 @@ export function createTelephony(
   config: Config,
   settings: TwilioSettings,
   tzOf: (channel: Channel) => string,
+  looksUp: (channel: Channel) => boolean,
   client: twilio.Twilio = createTwilioClient(settings),
 ): Telephony {
   const t = config.telephony;
@@ -52,7 +53,11 @@ export function createTelephony(
     timeLimitSec: t.timeLimitSec,
     callbackGraceMs: t.callbackGraceMs,
     tzOf,
-    lookupSaysInvalid: (ch) => latestLookup.get(ch.id)?.outcome === 'unavailable',
+    lookupVerdict: (ch) => {
+      const last = latestLookup.get(ch.id);
+      return !last ? 'none' : last.outcome === 'unavailable' ? 'invalid' : 'valid';
+    },
+    looksUp,
   });
   const lookup = createLookupProber({ client, fields: t.lookupFields, concurrency: 4 });
   return { settings, client, ledger, lookup, call, pacer: call.pacer };

@@ -51,6 +51,7 @@ interface StateRow {
   streak_slots: string;
   last_reachable_at: number | null;
   last_verified_at: number | null;
+  last_probe_at: number | null;
 }
 
 export class ProbeWriter {
@@ -72,6 +73,7 @@ export class ProbeWriter {
     );
     const readState = db.prepare<[number], StateRow>(
       `SELECT status, status_since, status_reason, streak_outcome, streak_count, streak_probes, streak_slots, last_reachable_at, last_verified_at
+              , last_probe_at
        FROM channel_state WHERE channel_ref = ?`,
     );
     const upsertState = db.prepare(
@@ -123,6 +125,12 @@ export class ProbeWriter {
         p.inTransaction?.(probeId);
         if (r.jobId && p.nextDueAt !== null) upsertSlot.run(r.jobId, ref, p.nextDueAt);
         const row = readState.get(ref);
+        // A record older than the channel's latest probe (a manual call written down later) joins the
+        // history but does not rewrite the present: the status and "last" fields follow time order.
+        if (row?.last_probe_at != null && r.startedAt < row.last_probe_at) {
+          stored.push({ probeId, channelId: r.channelId, record: r, change: null, status: row.status });
+          continue;
+        }
         const prev: ChannelStatusState = row
           ? {
               status: row.status,

@@ -17,7 +17,7 @@ const isFinal = (s: string): s is FinalStatus => (FINAL_STATUSES as readonly str
 
 // Progress order: a status may only move forward, so an out-of-order `ringing` after `in-progress` is ignored.
 const RANK: Record<string, number> = { creating: 0, queued: 1, initiated: 2, ringing: 3, 'in-progress': 4 };
-const rankOf = (s: string): number => (isFinal(s) || s === 'create_failed' ? 9 : (RANK[s] ?? 0));
+const rankOf = (s: string): number => (isFinal(s) || s === 'create_failed' || s === 'interrupted' ? 9 : (RANK[s] ?? 0));
 
 export interface AttemptRow {
   id: string;
@@ -52,6 +52,7 @@ export class CallLedger {
       ),
       setSid: db.prepare(`UPDATE call_attempts SET call_sid = ?, status = CASE WHEN status = 'creating' THEN 'queued' ELSE status END WHERE id = ?`),
       createFailed: db.prepare(`UPDATE call_attempts SET status = 'create_failed', final_at = ?, create_error = ?, estimated_cost = 0 WHERE id = ?`),
+      interrupted: db.prepare(`UPDATE call_attempts SET status = 'interrupted', final_at = ?, create_error = ? WHERE id = ?`),
       get: db.prepare<[string], AttemptRow>(
         `SELECT a.*, c.id AS channel_id FROM call_attempts a JOIN channels c ON c.ref = a.channel_ref WHERE a.id = ?`,
       ),
@@ -91,6 +92,12 @@ export class CallLedger {
 
   setCallSid(id: string, sid: string): void {
     this.stmts.setSid.run(sid, id);
+  }
+
+  /** The daemon stopped between recording the attempt and Twilio's answer; the call may have rung. */
+  interrupted(id: string, error: TwilioErrorFacts, at: number): void {
+    this.stmts.interrupted.run(at, JSON.stringify(error), id);
+    this.events.emit(`final:${id}`);
   }
 
   createFailed(id: string, error: TwilioErrorFacts, at: number): void {

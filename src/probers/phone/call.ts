@@ -7,7 +7,9 @@ import type twilio from 'twilio';
 import { decideCall, type CallingRules } from '../../calling/policy.ts';
 import type { Channel, Evidence } from '../../domain.ts';
 import type { GateDecision, Prober, ProbeContext } from '../prober.ts';
-import type { CallLedger } from './call-ledger.ts';
+import { FINAL_STATUSES, type CallLedger } from './call-ledger.ts';
+
+const isFinalStatus = (s: string) => (FINAL_STATUSES as readonly string[]).includes(s);
 import type { CallEvidence } from './evidence.ts';
 import { restErrorFacts, type TwilioSettings } from './twilio-client.ts';
 
@@ -24,42 +26,60 @@ export interface CallProberOptions {
   callbackGraceMs: number;
   /** The center's time zone, for calling hours and time slots. */
   tzOf: (channel: Channel) => string;
-  /** True when the latest Lookup of this number found it invalid: such a number is not dialled. */
-  lookupSaysInvalid: (channel: Channel) => boolean;
+  /** What the latest Lookup of this channel said; an invalid number is not dialled. */
+  lookupVerdict: (channel: Channel) => 'valid' | 'invalid' | 'none';
+  /** True when the channel is also looked up: then its first call waits for the first lookup. */
+  looksUp: (channel: Channel) => boolean;
   /** Grace after a final status for a late AMD callback. */
   settleMs?: number;
   now?: () => number;
 }
 
-/** Spaces calls.create requests to the account's calls-per-second limit (Twilio queues the excess). */
+/**
+ * Spaces calls.create requests to the account's calls-per-second limit (Twilio would queue the excess).
+ * Callers are served one at a time, and the next start is counted from the *actual* start plus a small
+ * margin, because timers fire a millisecond early or late and "2 per second" must never become 3.
+ */
 export class CallPacer {
   private nextAt = 0;
+  private chain: Promise<void> = Promise.resolve();
   private readonly spacingMs: number;
   private readonly now: () => number;
   /** Start times of every create, for the benchmark's "never exceeded" check. */
   readonly starts: number[] = [];
+  static readonly MARGIN_MS = 5;
 
   constructor(callsPerSecond: number, now: () => number = Date.now) {
     this.spacingMs = 1000 / callsPerSecond;
     this.now = now;
   }
 
-  async acquire(signal?: AbortSignal): Promise<void> {
-    const now = this.now();
-    const at = Math.max(now, this.nextAt);
-    this.nextAt = at + this.spacingMs;
-    if (at > now) {
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, at - now);
-        signal?.addEventListener('abort', () => {
-          clearTimeout(t);
-          reject(signal.reason);
-        }, { once: true });
-      });
-    }
-    this.starts.push(this.now());
-    if (this.starts.length > 10_000) this.starts.splice(0, 5_000);
+  acquire(signal?: AbortSignal): Promise<void> {
+    const turn = this.chain.then(async () => {
+      for (let wait = this.nextAt - this.now(); wait > 0; wait = this.nextAt - this.now()) await sleep(wait, signal);
+      const start = this.now();
+      this.nextAt = start + this.spacingMs + CallPacer.MARGIN_MS;
+      this.starts.push(start);
+      if (this.starts.length > 10_000) this.starts.splice(0, 5_000);
+    });
+    this.chain = turn.catch(() => undefined);
+    return turn;
   }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 const DAY = 86_400_000;
@@ -76,8 +96,12 @@ export function createCallProber(opts: CallProberOptions): Prober & { pacer: Cal
 
   const gate = (channel: Channel, at: number): GateDecision => {
     if (!channel.target) return { ok: false, reason: 'no_number', detail: 'The channel has no number to dial.', retryAt: null };
-    if (opts.lookupSaysInvalid(channel)) {
+    const verdict = opts.lookupVerdict(channel);
+    if (verdict === 'invalid') {
       return { ok: false, reason: 'invalid_number', detail: 'Lookup found the number invalid; it is not dialled until a lookup finds it valid.', retryAt: null };
+    }
+    if (verdict === 'none' && opts.looksUp(channel)) {
+      return { ok: false, reason: 'awaiting_lookup', detail: 'The number has not been looked up yet; the silent check comes before the first call.', retryAt: at + 10 * 60_000 };
     }
     const [monthStart, monthEnd] = monthBounds(at);
     const d = decideCall(opts.rules, {
@@ -173,6 +197,13 @@ export async function fetchAndApply(opts: Pick<CallProberOptions, 'client' | 'le
     const params: Record<string, string> = { CallSid: c.sid, CallStatus: c.status };
     if (c.duration) params.CallDuration = String(c.duration);
     if (c.answeredBy) params.AnsweredBy = c.answeredBy;
+    // The callbacks we missed may have carried an error (11200: Twilio could not reach our menu);
+    // the call's notifications still have it.
+    if (isFinalStatus(c.status)) {
+      const notes = await opts.client.calls(row.call_sid).notifications.list({ limit: 20 }).catch(() => []);
+      const withCode = notes.find((n) => n.errorCode);
+      if (withCode?.errorCode) params.ErrorCode = String(withCode.errorCode);
+    }
     opts.ledger.apply(id, `fetch:${c.status}`, params, c.status, now());
   } catch (err) {
     opts.ledger.apply(id, `fetch-error:${now()}`, { error: restErrorFacts(err).message }, null, now());
