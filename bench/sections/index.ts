@@ -1,9 +1,11 @@
 // Benchmark sections, run in this order by bench/run.ts (`--only <name>` picks some).
-// To add one (signed Twilio callbacks/s, board render times, reports …): write
+// To add one (board render times, reports …): write
 // bench/sections/<name>.ts exporting a BenchSection (bench/lib/section.ts) and list it here.
 
 import type { BenchSection } from '../lib/section.ts';
 import { blackboxSection } from './blackbox.ts';
+import { callbacksSection } from './callbacks.ts';
+import { cpsSection } from './calls-per-second.ts';
 import { probesSection } from './probes.ts';
 
-export const SECTIONS: readonly BenchSection[] = [probesSection, blackboxSection];
+export const SECTIONS: readonly BenchSection[] = [probesSection, blackboxSection, callbacksSection, cpsSection];

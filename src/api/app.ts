@@ -37,7 +37,6 @@ export type App = FastifyInstance<
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: false,
     bodyLimit: 64 * 1024,
     // Request ids make one API call traceable across log lines.
     requestIdHeader: 'x-request-id',

@@ -60,5 +60,8 @@ export function createTelephony(
     looksUp,
   });
   const lookup = createLookupProber({ client, fields: t.lookupFields, concurrency: 4 });
+  // twilio-node loads its REST modules on first use (~30 ms): do it now, not inside the first paced call.
+  void client.calls;
+  void client.lookups.v2;
   return { settings, client, ledger, lookup, call, pacer: call.pacer };
 }

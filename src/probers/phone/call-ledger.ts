@@ -53,6 +53,8 @@ export class CallLedger {
       setSid: db.prepare(`UPDATE call_attempts SET call_sid = ?, status = CASE WHEN status = 'creating' THEN 'queued' ELSE status END WHERE id = ?`),
       createFailed: db.prepare(`UPDATE call_attempts SET status = 'create_failed', final_at = ?, create_error = ?, estimated_cost = 0 WHERE id = ?`),
       interrupted: db.prepare(`UPDATE call_attempts SET status = 'interrupted', final_at = ?, create_error = ? WHERE id = ?`),
+      exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM call_attempts WHERE id = ?'),
+      progress: db.prepare<[string], { status: string; final_at: number | null }>('SELECT status, final_at FROM call_attempts WHERE id = ?'),
       get: db.prepare<[string], AttemptRow>(
         `SELECT a.*, c.id AS channel_id FROM call_attempts a JOIN channels c ON c.ref = a.channel_ref WHERE a.id = ?`,
       ),
@@ -109,6 +111,11 @@ export class CallLedger {
     return this.stmts.get.get(id);
   }
 
+  /** A cheap existence check for every webhook (no join). */
+  exists(id: string): boolean {
+    return this.stmts.exists.get(id) !== undefined;
+  }
+
   /** Attempts whose probe is not stored yet: in flight, or interrupted by a restart. */
   openAttempts(): AttemptRow[] {
     return this.stmts.open.all();
@@ -124,7 +131,7 @@ export class CallLedger {
     this.db.transaction(() => {
       applied = this.stmts.addEvent.run(id, key, at, JSON.stringify(params)).changes === 1;
       if (!applied || !status) return;
-      const row = this.stmts.get.get(id);
+      const row = this.stmts.progress.get(id);
       if (!row || row.final_at !== null) return;
       if (isFinal(status)) {
         reachedFinal = this.stmts.finalize.run(status, at, id).changes === 1;
