@@ -39,17 +39,15 @@ CREATE TABLE opt_outs (
   note        TEXT
 ) STRICT;
 
--- The scheduler's memory per job (a channel has one job per probe method: http, or lookup + call):
--- the next slot, so a restart keeps every job's rhythm.
+-- The scheduler's memory for phone jobs (a phone channel has a lookup and a call job): the next slot,
+-- so a restart keeps every job's rhythm. A website's single job keeps its slot in channel_state.
 CREATE TABLE job_slots (
   job_id       TEXT PRIMARY KEY,
   channel_ref  INTEGER NOT NULL REFERENCES channels(ref),
   next_slot_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX job_slots_channel ON job_slots(channel_ref);
-INSERT INTO job_slots (job_id, channel_ref, next_slot_at)
-  SELECT c.id || '#http', s.channel_ref, s.next_due_at FROM channel_state s JOIN channels c ON c.ref = s.channel_ref
-  WHERE s.next_due_at IS NOT NULL AND c.type = 'website';
+
 
 -- The 2018 protocol: a phone channel is declared no_answer or unavailable only after attempts in at
 -- least two different days or time slots. The distinct slots of the current streak are kept here.

@@ -13,7 +13,7 @@ import { centerRoutes } from './routes/centers.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { healthRoutes } from './routes/health.ts';
 import { manualProbeRoutes } from './routes/manual-probes.ts';
-import { twilioWebhookRoutes, type TwilioWebhookOptions } from './routes/twilio-webhooks.ts';
+import type { TwilioWebhookOptions } from './routes/twilio-webhooks.ts';
 import { Center, Channel, ErrorReply, Probe } from './schemas.ts';
 
 export interface AppDeps {
@@ -90,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(centerRoutes, { queries, prefix: '/api/v1' });
   await app.register(channelRoutes, { queries, prefix: '/api/v1' });
   await app.register(manualProbeRoutes, { monitor: deps.monitor, queries, operatorToken: deps.operatorToken ?? null, prefix: '/api/v1' });
-  if (deps.twilio) await app.register(twilioWebhookRoutes, deps.twilio);
+  // Loaded only with telephony: the twilio package is large.
+  if (deps.twilio) await app.register((await import('./routes/twilio-webhooks.ts')).twilioWebhookRoutes, deps.twilio);
   return app;
 }

@@ -12,8 +12,7 @@ import { formatProblem, loadRegistry, RegistryError } from '../registry/load.ts'
 import type { CanaryMonitor } from '../selfcheck/canary.ts';
 import { renderTable } from './table.ts';
 import { NOT_CONFIGURED_REASON } from '../daemon/monitor.ts';
-import { createLookupProber } from '../probers/phone/lookup.ts';
-import { createTwilioClient, twilioSettingsFromEnv } from '../probers/phone/twilio-client.ts';
+import { twilioSettingsFromEnv } from '../probers/phone/settings.ts';
 
 const USAGE = `reachwatch: availability monitoring for directories of help services
 
@@ -76,11 +75,17 @@ function validate(args: string[], out: NodeJS.WritableStream, err: NodeJS.Writab
   return errors.length ? 1 : 0;
 }
 
-function probersFor(config: Config): { probers: ProberSet; rules: ClassifierRules; canary: CanaryMonitor } {
+async function probersFor(config: Config): Promise<{ probers: ProberSet; rules: ClassifierRules; canary: CanaryMonitor }> {
   const website = websiteProberFor(config);
   // Phones get a Lookup only: a call from the CLI would ring a help line with no webhook to answer it.
   const { settings } = twilioSettingsFromEnv(process.env);
-  const lookup = settings ? createLookupProber({ client: createTwilioClient(settings), fields: config.telephony.lookupFields, concurrency: 4 }) : undefined;
+  const lookup = settings
+    ? (await import('../probers/phone/lookup.ts')).createLookupProber({
+        client: (await import('../probers/phone/twilio-client.ts')).createTwilioClient(settings),
+        fields: config.telephony.lookupFields,
+        concurrency: 4,
+      })
+    : undefined;
   return {
     probers: { http: website, ...(lookup ? { lookup } : {}) },
     rules: classifierRulesFor(config),
@@ -110,7 +115,7 @@ async function check(args: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
       return 65;
     }
   }
-  const { probers, rules, canary } = probersFor(config);
+  const { probers, rules, canary } = await probersFor(config);
   const results: { channel: Channel; attempt: Attempt | null }[] = await Promise.all(
     selected.map(async (channel) => ({
       channel,

@@ -11,8 +11,7 @@ import { assertLoadable, formatProblem } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { Monitor } from './monitor.ts';
-import { createTelephony } from './telephony.ts';
-import { twilioSettingsFromEnv } from '../probers/phone/twilio-client.ts';
+import { twilioSettingsFromEnv } from '../probers/phone/settings.ts';
 
 export interface Daemon {
   app: App;
@@ -33,8 +32,9 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
   const db = openDatabase(config.dataDir);
   const { settings: twilioSettings, missing } = twilioSettingsFromEnv(env);
   let monitor: Monitor | null = null;
+  // The twilio package is loaded only when telephony is configured.
   const telephony = twilioSettings
-    ? createTelephony(
+    ? (await import('./telephony.ts')).createTelephony(
         db,
         config,
         twilioSettings,

@@ -9,7 +9,6 @@ import type { Config } from '../config/config.ts';
 import { classify } from '../classifier/classifier.ts';
 import { timeSlot } from '../calling/policy.ts';
 import type { Channel, ProbeMethod } from '../domain.ts';
-import { fetchAndApply, finish } from '../probers/phone/call.ts';
 import { probeOnce } from '../probers/probe-once.ts';
 import type { Prober, ProberSet } from '../probers/prober.ts';
 import { canaryFor, classifierRulesFor, websiteProberFor } from '../probers/from-config.ts';
@@ -131,8 +130,17 @@ export class Monitor {
     this.centerZones = new Map(load.centers.map((c) => [c.id, c.tz]));
     const next = new Map<string, Channel>();
     for (const c of load.centers) for (const ch of c.channels) next.set(ch.id, ch);
+    // Where each job's next slot was remembered: websites in channel_state, phone jobs in job_slots.
     const remembered = new Map(
-      (this.db.prepare('SELECT job_id, next_slot_at FROM job_slots').all() as { job_id: string; next_slot_at: number }[]).map((r) => [r.job_id, r.next_slot_at]),
+      (
+        this.db
+          .prepare(
+            `SELECT job_id, next_slot_at FROM job_slots
+             UNION ALL SELECT c.id || '#http', s.next_due_at FROM channel_state s JOIN channels c ON c.ref = s.channel_ref
+             WHERE c.type = 'website' AND s.next_due_at IS NOT NULL`,
+          )
+          .all() as { job_id: string; next_slot_at: number }[]
+      ).map((r) => [r.job_id, r.next_slot_at]),
     );
     const changed = new Set(summary.changedChannels);
     const wanted = new Set<string>();
@@ -251,7 +259,8 @@ export class Monitor {
         durationMs: attempt.durationMs,
         evidence: attempt.evidence,
         classification: attempt.classification,
-        slot: timeSlot(this.tzOf(ch), attempt.startedAt),
+        // Only phones use time slots (the 2018 spread rule); Intl formatting per website probe would be waste.
+        ...(ch.type === 'phone' ? { slot: timeSlot(this.tzOf(ch), attempt.startedAt) } : {}),
       },
       job.nextSlotAt,
       attemptId && this.telephony ? (probeId) => this.telephony?.ledger.markProbe(attemptId, probeId) : undefined,
@@ -297,8 +306,8 @@ export class Monitor {
       open.map(async (row) => {
         const remaining = row.started_at + this.deadlineMs('call') - Date.now();
         if (row.final_at === null && row.call_sid) {
-          const final = await fetchAndApply(t, row.id);
-          if (!final && remaining > 0) await finish(t, row.id, [remaining], this.abort.signal).catch(() => false);
+          const final = await t.fetchAndApply(row.id);
+          if (!final && remaining > 0) await t.finish(row.id, [remaining], this.abort.signal).catch(() => false);
         } else if (row.final_at === null && !row.call_sid) {
           // Stopped between recording the attempt and Twilio's answer: we cannot know if it rang, so it
           // still counts towards the number's caps, and it is our error, not the center's.

@@ -6,9 +6,10 @@ import type twilio from 'twilio';
 import type { Config } from '../config/config.ts';
 import type { Channel } from '../domain.ts';
 import { CallLedger } from '../probers/phone/call-ledger.ts';
-import { createCallProber, type CallPacer } from '../probers/phone/call.ts';
+import { createCallProber, fetchAndApply, finish, type CallPacer } from '../probers/phone/call.ts';
 import { createLookupProber } from '../probers/phone/lookup.ts';
-import { createTwilioClient, type TwilioSettings } from '../probers/phone/twilio-client.ts';
+import { createTwilioClient } from '../probers/phone/twilio-client.ts';
+import type { TwilioSettings } from '../probers/phone/settings.ts';
 import type { Prober } from '../probers/prober.ts';
 import type { DB } from '../store/db.ts';
 
@@ -19,6 +20,10 @@ export interface Telephony {
   lookup: Prober;
   call: Prober;
   pacer: CallPacer;
+  /** Fetches a call from Twilio and applies its status; true if it is final. */
+  fetchAndApply(attemptId: string): Promise<boolean>;
+  /** Waits for a call's final status, asking Twilio at each of `waits` (ms from now). */
+  finish(attemptId: string, waits: number[], signal?: AbortSignal): Promise<boolean>;
 }
 
 export function createTelephony(
@@ -63,5 +68,14 @@ export function createTelephony(
   // twilio-node loads its REST modules on first use (~30 ms): do it now, not inside the first paced call.
   void client.calls;
   void client.lookups.v2;
-  return { settings, client, ledger, lookup, call, pacer: call.pacer };
+  return {
+    settings,
+    client,
+    ledger,
+    lookup,
+    call,
+    pacer: call.pacer,
+    fetchAndApply: (id) => fetchAndApply({ client, ledger }, id),
+    finish: (id, waits, signal) => finish({ client, ledger }, id, waits, signal),
+  };
 }

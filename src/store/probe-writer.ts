@@ -80,8 +80,7 @@ export class ProbeWriter {
       `INSERT INTO channel_state (channel_ref, status, status_since, status_reason, streak_outcome, streak_count, streak_probes, streak_slots,
          last_probe_id, last_probe_at, last_outcome, last_reason, last_detail, last_flags, last_verified_at, last_reachable_at, next_due_at)
        VALUES (@ref, @status, @since, @statusReason, @streakOutcome, @streakCount, @streakProbes, @streakSlots,
-         @probeId, @at, @outcome, @reason, @detail, @flags, @verifiedAt, @reachableAt,
-         (SELECT MIN(next_slot_at) FROM job_slots WHERE channel_ref = @ref))
+         @probeId, @at, @outcome, @reason, @detail, @flags, @verifiedAt, @reachableAt, @nextDueAt)
        ON CONFLICT(channel_ref) DO UPDATE SET
          status = excluded.status, status_since = excluded.status_since, status_reason = excluded.status_reason,
          streak_outcome = excluded.streak_outcome, streak_count = excluded.streak_count, streak_probes = excluded.streak_probes,
@@ -89,12 +88,13 @@ export class ProbeWriter {
          last_probe_id = excluded.last_probe_id, last_probe_at = excluded.last_probe_at, last_outcome = excluded.last_outcome,
          last_reason = excluded.last_reason, last_detail = excluded.last_detail, last_flags = excluded.last_flags,
          last_verified_at = excluded.last_verified_at, last_reachable_at = excluded.last_reachable_at,
-         next_due_at = excluded.next_due_at`,
+         next_due_at = COALESCE(excluded.next_due_at, channel_state.next_due_at)`,
     );
     const upsertSlot = db.prepare(
       `INSERT INTO job_slots (job_id, channel_ref, next_slot_at) VALUES (?, ?, ?)
        ON CONFLICT(job_id) DO UPDATE SET next_slot_at = excluded.next_slot_at`,
     );
+    const earliestSlot = db.prepare<[number], { at: number | null }>('SELECT MIN(next_slot_at) AS at FROM job_slots WHERE channel_ref = ?');
     const insertChange = db.prepare(
       `INSERT INTO status_changes (channel_ref, at, from_status, to_status, reason, probe_ids, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -123,7 +123,16 @@ export class ProbeWriter {
         );
         const probeId = Number(info.lastInsertRowid);
         p.inTransaction?.(probeId);
-        if (r.jobId && p.nextDueAt !== null) upsertSlot.run(r.jobId, ref, p.nextDueAt);
+        // The scheduler's memory. A website has one job, so its next slot lives in channel_state (no
+        // extra write on the hot path); a phone's jobs (lookup, call) each keep theirs in job_slots.
+        let nextDueAt: number | null = null;
+        if (r.jobId && p.nextDueAt !== null) {
+          if (channel.type === 'website') nextDueAt = p.nextDueAt;
+          else {
+            upsertSlot.run(r.jobId, ref, p.nextDueAt);
+            nextDueAt = earliestSlot.get(ref)?.at ?? null;
+          }
+        }
         const row = readState.get(ref);
         // A record older than the channel's latest probe (a manual call written down later) joins the
         // history but does not rewrite the present: the status and "last" fields follow time order.
@@ -169,6 +178,7 @@ export class ProbeWriter {
           flags,
           verifiedAt: informative ? r.startedAt : (row?.last_verified_at ?? null),
           reachableAt: c.outcome === 'reachable' ? r.startedAt : (row?.last_reachable_at ?? null),
+          nextDueAt,
         });
         if (change) {
           insertChange.run(

@@ -59,6 +59,7 @@ const CASES: Case[] = [
   },
   { name: 'geo permissions refuse the call (ours)', number: n(16), script: { outcome: 'completed', reject: { status: 400, code: 21215 } }, expect: { outcome: 'error', reason: 'twilio_permissions', status: 'unknown' } },
   { name: 'rate limited (429, ours)', number: n(17), script: { outcome: 'completed', reject: { status: 429, code: 20429 } }, expect: { outcome: 'error', reason: 'twilio_rate_limited', status: 'unknown' } },
+  { name: 'our auth rejected (401, 20003)', number: n(18), script: { outcome: 'completed', reject: { status: 401, code: 20003 } }, expect: { outcome: 'error', reason: 'twilio_auth', status: 'unknown' } },
 ];
 
 let fake: FakeTwilio;

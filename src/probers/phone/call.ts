@@ -11,7 +11,7 @@ import { FINAL_STATUSES, type CallLedger } from './call-ledger.ts';
 
 const isFinalStatus = (s: string) => (FINAL_STATUSES as readonly string[]).includes(s);
 import type { CallEvidence } from './evidence.ts';
-import { restErrorFacts, type TwilioSettings } from './twilio-client.ts';
+import { restErrorFacts, type TwilioSettings } from './settings.ts';
 
 export interface CallProberOptions {
   client: twilio.Twilio;

@@ -5,7 +5,7 @@ import type twilio from 'twilio';
 import type { Channel, Evidence } from '../../domain.ts';
 import type { Prober, ProbeContext } from '../prober.ts';
 import type { LookupEvidence } from './evidence.ts';
-import { restErrorFacts } from './twilio-client.ts';
+import { restErrorFacts } from './settings.ts';
 
 export interface LookupProberOptions {
   client: twilio.Twilio;

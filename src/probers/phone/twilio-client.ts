@@ -5,7 +5,7 @@
 
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
-import type { TwilioErrorFacts } from './evidence.ts';
+import type { TwilioSettings } from './settings.ts';
 
 type Response<TData> = import('twilio/lib/http/response.js').default<TData>;
 
@@ -25,42 +25,7 @@ export class BaseUrlRequestClient extends twilio.RequestClient {
   }
 }
 
-export interface TwilioSettings {
-  accountSid: string;
-  authToken: string;
-  from: string;
-  publicUrl: string;
-  baseUrl: string | null;
-}
-
-/** Credentials and addresses from the environment; null when telephony is not configured. */
-export function twilioSettingsFromEnv(env: NodeJS.ProcessEnv): { settings: TwilioSettings | null; missing: string[] } {
-  const need = { TWILIO_ACCOUNT_SID: env.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN, REACHWATCH_TWILIO_FROM: env.REACHWATCH_TWILIO_FROM, REACHWATCH_PUBLIC_URL: env.REACHWATCH_PUBLIC_URL };
-  const missing = Object.entries(need).filter(([, v]) => !v).map(([k]) => k);
-  if (missing.length) return { settings: null, missing };
-  return {
-    settings: {
-      accountSid: need.TWILIO_ACCOUNT_SID as string,
-      authToken: need.TWILIO_AUTH_TOKEN as string,
-      from: need.REACHWATCH_TWILIO_FROM as string,
-      publicUrl: (need.REACHWATCH_PUBLIC_URL as string).replace(/\/$/, ''),
-      baseUrl: env.REACHWATCH_TWILIO_BASE_URL || null,
-    },
-    missing: [],
-  };
-}
-
 export function createTwilioClient(s: TwilioSettings): twilio.Twilio {
   const options = { timeout: 15_000 };
   return twilio(s.accountSid, s.authToken, s.baseUrl ? { httpClient: new BaseUrlRequestClient(s.baseUrl, options) } : {});
-}
-
-/** What a failed REST call tells us, without the stack or the request (which carries credentials). */
-export function restErrorFacts(err: unknown): TwilioErrorFacts {
-  const e = err as { status?: unknown; code?: unknown; message?: unknown };
-  return {
-    ...(typeof e.status === 'number' ? { status: e.status } : {}),
-    ...(typeof e.code === 'number' ? { code: e.code } : {}),
-    message: typeof e.message === 'string' ? e.message : String(err),
-  };
 }
