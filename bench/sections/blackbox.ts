@@ -6,10 +6,10 @@
 // (the exporter builds a new HTTP client per probe), which the farm's connection counter confirms.
 // The load generator keeps ~256 /probe requests in flight over an undici Pool (closed loop).
 
+import { freePort } from '../../test/helpers/daemon.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -189,16 +189,6 @@ async function waitHealthy(pool: Pool, child: ChildProcess, stderr: () => string
     await sleep(100);
   }
   throw new Error(`blackbox_exporter did not become healthy in 10 s:\n${stderr()}`);
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  await once(s, 'close');
-  return port;
 }
 
 /** VmHWM: the kernel's record of the process's peak resident set. */
