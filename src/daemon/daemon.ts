@@ -43,6 +43,9 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
       )
     : null;
   if (!telephony) log.warn({ missing }, 'telephony not configured: phone channels are not probed');
+  else if (!config.telephony.kazakhPromptAudio) {
+    log.warn('telephony.kazakh_prompt_audio is not set: the menu is played in Russian only (Twilio has no Kazakh text-to-speech); record the Kazakh prompt (README)');
+  }
   monitor = new Monitor(db, config, log, {}, telephony);
   monitor.applyRegistry(first);
 
