@@ -8,7 +8,7 @@ import type { ClassifierRules } from '../classifier/classifier.ts';
 import type { Config } from '../config/config.ts';
 import { classify } from '../classifier/classifier.ts';
 import { timeSlot } from '../calling/policy.ts';
-import type { Channel, ProbeMethod } from '../domain.ts';
+import type { Channel, Evidence, ProbeMethod } from '../domain.ts';
 import { probeOnce } from '../probers/probe-once.ts';
 import type { Prober, ProberSet } from '../probers/prober.ts';
 import { canaryFor, classifierRulesFor, websiteProberFor } from '../probers/from-config.ts';
@@ -318,7 +318,7 @@ export class Monitor {
         const ch = this.channels.get(row.channel_id);
         if (!evidence) return;
         if (!evidence.final && !evidence.createError) evidence.gaveUp = 'no final status after a restart, from callbacks or from Twilio';
-        const withAttempt = { ...evidence, attempt: row.id } as unknown as import('../domain.ts').Evidence;
+        const withAttempt = { ...evidence, attempt: row.id } as unknown as Evidence;
         await this.writer.add(
           {
             channelId: row.channel_id,

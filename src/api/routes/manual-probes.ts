@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { classify } from '../../classifier/classifier.ts';
 import type { Monitor } from '../../daemon/monitor.ts';
-import { OUTCOMES } from '../../domain.ts';
+import { OUTCOMES, type Evidence } from '../../domain.ts';
 import type { ManualEvidence } from '../../probers/phone/evidence.ts';
 import { timeSlot } from '../../calling/policy.ts';
 import type { Queries } from '../../store/queries.ts';
@@ -70,7 +70,7 @@ export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | n
         recordedBy: req.body.recordedBy,
         ...(req.body.calledFrom ? { calledFrom: req.body.calledFrom } : {}),
       };
-      const asEvidence = evidence as unknown as import('../../domain.ts').Evidence;
+      const asEvidence = evidence as unknown as Evidence;
       const pending = monitor.writer.add({
         channelId: channel.id,
         jobId: null,
