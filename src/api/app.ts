@@ -7,6 +7,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Monitor } from '../daemon/monitor.ts';
+import type { Alerting } from '../daemon/alerting.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { incidentRoutes } from './routes/incidents.ts';
+import { maintenanceRoutes } from './routes/maintenance.ts';
+import { buildRegistry, metricsRoutes } from './routes/metrics.ts';
 import type { DB } from '../store/db.ts';
 import { Queries } from '../store/queries.ts';
 import { centerRoutes } from './routes/centers.ts';
@@ -19,6 +24,8 @@ import { Center, Channel, ErrorReply, Probe } from './schemas.ts';
 export interface AppDeps {
   db: DB;
   monitor: Monitor | null;
+  /** Center status, incidents, maintenance and alerts; null in tools that only read history. */
+  alerting?: Alerting | null;
   logger: Logger;
   /** Twilio's webhooks, when telephony is configured. */
   twilio?: TwilioWebhookOptions | null;
@@ -59,6 +66,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'health', description: 'Liveness and readiness of the daemon' },
         { name: 'centers', description: 'Centers and their channels' },
         { name: 'history', description: 'Probe history and status changes' },
+        { name: 'incidents', description: 'Center status changes and incidents' },
+        { name: 'maintenance', description: 'Planned closures: alerts held, probes continue' },
+        { name: 'alerts', description: 'Subscriptions and the durable alert outbox' },
       ],
     },
   });
@@ -90,6 +100,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(centerRoutes, { queries, prefix: '/api/v1' });
   await app.register(channelRoutes, { queries, prefix: '/api/v1' });
   await app.register(manualProbeRoutes, { monitor: deps.monitor, queries, operatorToken: deps.operatorToken ?? null, prefix: '/api/v1' });
+  await app.register(incidentRoutes, { queries, prefix: '/api/v1' });
+  const a = deps.alerting;
+  if (a) {
+    const operatorToken = deps.operatorToken ?? null;
+    await app.register(maintenanceRoutes, { windows: a.maintenance, queries, operatorToken, prefix: '/api/v1' });
+    await app.register(alertRoutes, {
+      subscriptions: a.subscriptions,
+      outbox: a.outbox,
+      selfCheck: a.selfCheck,
+      configured: (channel) => a.dispatcher.hasChannel(channel),
+      kick: () => a.dispatcher.kick(),
+      operatorToken,
+      prefix: '/api/v1',
+    });
+  }
+  await app.register(metricsRoutes, { register: buildRegistry(deps.db, deps.monitor, a ?? null) });
   // Loaded only with telephony: the twilio package is large.
   if (deps.twilio) await app.register((await import('./routes/twilio-webhooks.ts')).twilioWebhookRoutes, deps.twilio);
   return app;

@@ -3,6 +3,7 @@
 
 import { Type, type Static } from 'typebox';
 import { CHANNEL_STATUSES, OUTCOMES } from '../domain.ts';
+import { CENTER_STATUSES } from '../status/center.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
@@ -52,6 +53,11 @@ export const Center = Type.Object(
     region: Nullable(Type.String()),
     tz: Nullable(Type.String()),
     archived: Type.Boolean(),
+    status: Type.Union(CENTER_STATUSES.map((s) => Type.Literal(s)), {
+      description: 'reachable: a channel is confirmed reachable and none is down; dark: every probeable channel confirmed down for the grace period; partial: in between; unknown: no evidence; opted_out: asked not to be called.',
+    }),
+    statusSince: Nullable(DateTime),
+    openIncidentId: Nullable(Type.Integer()),
     channels: Type.Array(Type.Ref('Channel')),
   },
   { $id: 'Center' },

@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { parseYamlSource } from '../util/yaml-source.ts';
 import { parseSchedule, parseDuration } from '../scheduler/schedule.ts';
 import type { CallingWindow } from '../calling/policy.ts';
+import {
+  ALERT_DEFAULTS, CENTER_DEFAULTS, parseAlertsSection, parseCentersSection, parseMaintenanceSection, type AlertsConfig, type CentersConfig,
+} from '../alerts/config.ts';
+import type { DeclaredWindow } from '../maintenance/windows.ts';
 
 export type ScheduledMethod = 'website' | 'lookup' | 'call';
 const isScheduledMethod = (m: string): m is ScheduledMethod => m === 'website' || m === 'lookup' || m === 'call';
@@ -48,6 +52,9 @@ export interface Config {
   store: { batchMaxRows: number; flushIntervalMs: number };
   defaultTimezone: string;
   telephony: TelephonyConfig;
+  centers: CentersConfig;
+  alerts: AlertsConfig;
+  maintenance: DeclaredWindow[];
 }
 
 export interface TelephonyConfig {
@@ -126,6 +133,9 @@ export const DEFAULTS: Omit<Config, 'file'> = {
     kazakhPromptAudio: null,
     minSlots: 2,
   },
+  centers: CENTER_DEFAULTS,
+  alerts: ALERT_DEFAULTS,
+  maintenance: [],
 };
 
 type Obj = Record<string, unknown>;
@@ -159,7 +169,7 @@ export function buildConfig(
   baseDir: string,
 ): Config {
   const problems: string[] = [];
-  const sections = ['http', 'data_dir', 'registry', 'log', 'scheduler', 'website', 'status', 'canaries', 'store', 'default_timezone', 'telephony'];
+  const sections = ['http', 'data_dir', 'registry', 'log', 'scheduler', 'website', 'status', 'canaries', 'store', 'default_timezone', 'telephony', 'centers', 'alerts', 'maintenance'];
   for (const k of Object.keys(raw)) if (!sections.includes(k)) problems.push(`${where([k])}: unknown section "${k}"; known sections are ${sections.join(', ')}.`);
 
   const section = (name: string): Obj => {
@@ -406,6 +416,9 @@ export function buildConfig(
     },
     defaultTimezone: tz,
     telephony,
+    centers: parseCentersSection(raw.centers, { env, where, problems }),
+    alerts: parseAlertsSection(raw.alerts, { env, where, problems }, Boolean(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN)),
+    maintenance: parseMaintenanceSection(raw.maintenance, { env, where, problems }),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

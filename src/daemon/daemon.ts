@@ -12,10 +12,14 @@ import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { Monitor } from './monitor.ts';
 import { twilioSettingsFromEnv } from '../probers/phone/settings.ts';
+import { ConfigError } from '../config/config.ts';
+import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
+import { createAlerting, type Alerting } from './alerting.ts';
 
 export interface Daemon {
   app: App;
   monitor: Monitor;
+  alerting: Alerting;
   db: DB;
   /** The address the API listens on, e.g. http://127.0.0.1:8080 */
   url: string;
@@ -46,15 +50,46 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
   else if (!config.telephony.kazakhPromptAudio) {
     log.warn('telephony.kazakh_prompt_audio is not set: the menu is played in Russian only (Twilio has no Kazakh text-to-speech); record the Kazakh prompt (README)');
   }
-  monitor = new Monitor(db, config, log, {}, telephony);
-  monitor.applyRegistry(first);
+  let alerting: Alerting;
+  try {
+    alerting = await createAlerting(db, config, log, twilioSettings);
+  } catch (err) {
+    db.close();
+    if (err instanceof SubscriptionConflict) throw new ConfigError([err.message]);
+    throw err;
+  }
+  const a = alerting;
+  monitor = new Monitor(
+    db,
+    config,
+    log,
+    {
+      afterBatch: (stored) => a.afterBatch(stored),
+      onStored: (stored) => a.afterCommit(stored),
+      onCanaryChange: (c) => a.selfCheck.report('canaries', c.ok ? null : c.detail),
+      onWriteHealth: (error) => a.selfCheck.report('disk', error),
+    },
+    telephony,
+  );
+  const applied = (load: Parameters<Monitor['applyRegistry']>[0]) => {
+    monitor?.applyRegistry(load);
+    a.tracker.loadCenters();
+    const known = new Set(load.centers.map((c) => c.id));
+    const regions = new Set(load.centers.map((c) => c.region).filter(Boolean));
+    for (const w of config.maintenance) {
+      if (w.centerId && !known.has(w.centerId)) log.warn({ center: w.centerId }, 'a maintenance window names a center that is not in the registry');
+      if (w.region && !regions.has(w.region)) log.warn({ region: w.region }, 'a maintenance window names a region no center is in');
+    }
+  };
+  applied(first);
 
   // Reloads are serialised: a burst of file events must not apply an older file after a newer one.
   let reloading: Promise<boolean> = Promise.resolve(true);
   const reload = (): Promise<boolean> => (reloading = reloading.then(reloadOnce));
   const reloadOnce = async (): Promise<boolean> => {
     try {
-      monitor.applyRegistry(await loadRegistryInWorker(config.registry.file));
+      applied(await loadRegistryInWorker(config.registry.file));
+      a.tracker.evaluateAll();
       return true;
     } catch (err) {
       const problems = (err as { problems?: Parameters<typeof formatProblem>[0][] }).problems;
@@ -94,6 +129,7 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
   const app = await buildApp({
     db,
     monitor: m,
+    alerting: a,
     logger: log,
     operatorToken: env.REACHWATCH_OPERATOR_TOKEN || null,
     twilio: telephony
@@ -114,6 +150,7 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
   });
   const url = await app.listen({ host: config.http.host, port: config.http.port });
   monitor.start();
+  a.start({ recheckCanaries: () => m.canary.state() });
   log.info({ url, docs: `${url}/docs`, data: config.dataDir }, 'reachwatch is running');
 
   let stopped: Promise<void> | null = null;
@@ -123,6 +160,7 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
       watcher?.close();
       if (debounce) clearTimeout(debounce);
       await monitor.stop();
+      await a.stop();
       await app.close();
       try {
         db.pragma('wal_checkpoint(TRUNCATE)');
@@ -132,5 +170,5 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
       log.info('reachwatch stopped');
     })());
 
-  return { app, monitor, db, url, reload, stop };
+  return { app, monitor, alerting: a, db, url, reload, stop };
 }

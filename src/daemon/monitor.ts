@@ -16,7 +16,7 @@ import { assertLoadable, formatProblem, type RegistryLoad } from '../registry/lo
 import { syncRegistry, type SyncSummary } from '../registry/sync.ts';
 import { parseSchedule, phaseOf, type Schedule } from '../scheduler/schedule.ts';
 import { Scheduler, type DueJob } from '../scheduler/scheduler.ts';
-import type { CanaryMonitor } from '../selfcheck/canary.ts';
+import type { CanaryMonitor, CanaryState } from '../selfcheck/canary.ts';
 import type { DB } from '../store/db.ts';
 import { ProbeWriter, type StoredProbe } from '../store/probe-writer.ts';
 import type { Telephony } from './telephony.ts';
@@ -26,6 +26,12 @@ export const NOT_CONFIGURED_REASON = 'not probed: telephony not configured';
 
 export interface MonitorEvents {
   onStored?: (stored: StoredProbe[]) => void;
+  /** Inside each batch's write transaction (center status, incidents, alerts). */
+  afterBatch?: (stored: StoredProbe[]) => void;
+  /** The canaries' verdict changed: our own network works, or does not. */
+  onCanaryChange?: (state: CanaryState) => void;
+  /** A batch could not be written (disk full...): the message, or null once writes succeed again. */
+  onWriteHealth?: (error: string | null) => void;
 }
 
 type ScheduledMethod = Exclude<ProbeMethod, 'manual'>;
@@ -67,8 +73,11 @@ export class Monitor {
     this.probers = { http, ...(telephony ? { lookup: telephony.lookup, call: telephony.call } : {}) };
     this.rules = classifierRulesFor(config);
     this.canary = canaryFor(config, http);
-    this.canary.onChange = (s) =>
-      s.ok ? log.info({ canary: s }, 'canaries answer again: failures count against centers again') : log.warn({ canary: s }, 'canaries failed: probe failures are recorded as our own errors');
+    this.canary.onChange = (s) => {
+      if (s.ok) log.info({ canary: s }, 'canaries answer again: failures count against centers again');
+      else log.warn({ canary: s }, 'canaries failed: probe failures are recorded as our own errors');
+      events.onCanaryChange?.(s);
+    };
     const websiteRules: StatusRules = config.status;
     // The 2018 protocol: a phone is declared no_answer or unavailable only after attempts in several slots.
     const phoneRules: StatusRules = { ...config.status, spread: { outcomes: ['no_answer', 'unavailable'], minSlots: config.telephony.minSlots } };
@@ -76,8 +85,11 @@ export class Monitor {
       rules: (type) => (type === 'phone' ? phoneRules : websiteRules),
       batchMaxRows: config.store.batchMaxRows,
       flushIntervalMs: config.store.flushIntervalMs,
+      ...(events.afterBatch ? { afterBatch: events.afterBatch } : {}),
+      onAfterBatchError: (err) => log.error({ err }, 'center status or alert bookkeeping failed for a batch; the probes were stored'),
       onCommitted: (stored) => {
         if (this.lastWriteError) log.info('probe results are being written again');
+        if (this.lastWriteError) events.onWriteHealth?.(null);
         this.lastWriteError = null;
         this.probesStored += stored.length;
         for (const s of stored) {
@@ -88,6 +100,7 @@ export class Monitor {
       },
       onError: (err, pending) => {
         this.lastWriteError = err instanceof Error ? err.message : String(err);
+        events.onWriteHealth?.(this.lastWriteError);
         log.error({ err, pending }, 'could not write probe results; they stay queued and will be retried');
       },
     });

@@ -27,6 +27,9 @@ export interface ProbeWriterOptions {
   batchMaxRows: number;
   /** Flush at least this often while results wait. */
   flushIntervalMs: number;
+  /** Called inside each batch's transaction, after its rows (center status and alerts ride along). */
+  afterBatch?: (stored: StoredProbe[]) => void;
+  onAfterBatchError?: (err: unknown) => void;
   /** Called after each commit, outside the transaction (metrics, later alerts). */
   onCommitted?: (stored: StoredProbe[]) => void;
   /** Called when a batch cannot be written (disk full, I/O error). The batch is kept for a retry. */
@@ -78,9 +81,10 @@ export class ProbeWriter {
     );
     const upsertState = db.prepare(
       `INSERT INTO channel_state (channel_ref, status, status_since, status_reason, streak_outcome, streak_count, streak_probes, streak_slots,
-         last_probe_id, last_probe_at, last_outcome, last_reason, last_detail, last_flags, last_verified_at, last_reachable_at, next_due_at)
+         last_probe_id, last_probe_at, last_outcome, last_reason, last_detail, last_flags, last_verified_at, last_reachable_at, next_due_at,
+         status_confirmed_at)
        VALUES (@ref, @status, @since, @statusReason, @streakOutcome, @streakCount, @streakProbes, @streakSlots,
-         @probeId, @at, @outcome, @reason, @detail, @flags, @verifiedAt, @reachableAt, @nextDueAt)
+         @probeId, @at, @outcome, @reason, @detail, @flags, @verifiedAt, @reachableAt, @nextDueAt, @confirmedAt)
        ON CONFLICT(channel_ref) DO UPDATE SET
          status = excluded.status, status_since = excluded.status_since, status_reason = excluded.status_reason,
          streak_outcome = excluded.streak_outcome, streak_count = excluded.streak_count, streak_probes = excluded.streak_probes,
@@ -88,7 +92,8 @@ export class ProbeWriter {
          last_probe_id = excluded.last_probe_id, last_probe_at = excluded.last_probe_at, last_outcome = excluded.last_outcome,
          last_reason = excluded.last_reason, last_detail = excluded.last_detail, last_flags = excluded.last_flags,
          last_verified_at = excluded.last_verified_at, last_reachable_at = excluded.last_reachable_at,
-         next_due_at = COALESCE(excluded.next_due_at, channel_state.next_due_at)`,
+         next_due_at = COALESCE(excluded.next_due_at, channel_state.next_due_at),
+         status_confirmed_at = COALESCE(excluded.status_confirmed_at, channel_state.status_confirmed_at)`,
     );
     const upsertSlot = db.prepare(
       `INSERT INTO job_slots (job_id, channel_ref, next_slot_at) VALUES (?, ?, ?)
@@ -99,6 +104,7 @@ export class ProbeWriter {
       `INSERT INTO status_changes (channel_ref, at, from_status, to_status, reason, probe_ids, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     const refs = new Map<string, { ref: number; type: string }>();
+    const afterBatchTx = db.transaction((stored: StoredProbe[]) => opts.afterBatch?.(stored));
     const rulesFor = typeof opts.rules === 'function' ? opts.rules : () => opts.rules as StatusRules;
 
     this.writeBatch = db.transaction((batch: Pending[]): (StoredProbe | null)[] => {
@@ -179,6 +185,7 @@ export class ProbeWriter {
           verifiedAt: informative ? r.startedAt : (row?.last_verified_at ?? null),
           reachableAt: c.outcome === 'reachable' ? r.startedAt : (row?.last_reachable_at ?? null),
           nextDueAt,
+          confirmedAt: change ? change.at : null,
         });
         if (change) {
           insertChange.run(
@@ -188,6 +195,15 @@ export class ProbeWriter {
           );
         }
         stored.push({ probeId, channelId: r.channelId, record: r, change, status: state.status });
+      }
+      if (opts.afterBatch) {
+        // In a savepoint: a fault in status or alert bookkeeping rolls back only that part and is
+        // reported; it must never keep the probes themselves from being stored.
+        try {
+          afterBatchTx(stored.filter((s): s is StoredProbe => s !== null));
+        } catch (err) {
+          opts.onAfterBatchError?.(err);
+        }
       }
       return stored;
     });

@@ -32,7 +32,35 @@ export interface CenterView {
   region: string | null;
   tz: string | null;
   archived: boolean;
+  /** Derived from the channels (src/status/center.ts): reachable, partial, dark, unknown, opted_out. */
+  status: string;
+  statusSince: string | null;
+  openIncidentId: number | null;
   channels: ChannelView[];
+}
+
+export interface IncidentView {
+  id: number;
+  centerId: string;
+  openedAt: string;
+  closedAt: string | null;
+  status: string;
+  worstStatus: string;
+  wentDarkAt: string | null;
+  closeReason: string | null;
+  maintenanceId: number | null;
+  openEvidence: unknown;
+  closeEvidence: unknown;
+}
+
+export interface CenterStatusChangeView {
+  id: number;
+  at: string;
+  from: string;
+  to: string;
+  incidentId: number | null;
+  maintenanceId: number | null;
+  evidence: unknown;
 }
 
 export interface ProbeView {
@@ -99,6 +127,23 @@ interface CenterRow {
   region: string | null;
   tz: string | null;
   archived_at: number | null;
+  center_status: string | null;
+  center_since: number | null;
+  incident_id: number | null;
+}
+
+interface IncidentRow {
+  id: number;
+  center_id: string;
+  opened_at: number;
+  closed_at: number | null;
+  status: string;
+  worst_status: string;
+  went_dark_at: number | null;
+  close_reason: string | null;
+  maintenance_id: number | null;
+  open_evidence: string;
+  close_evidence: string | null;
 }
 
 export class InvalidCursorError extends Error {
@@ -131,10 +176,13 @@ export class Queries {
         s.status, s.status_since, s.status_reason, s.streak_outcome, s.streak_count, s.last_outcome, s.last_reason, s.last_detail,
         s.last_flags, s.last_probe_at, s.last_verified_at, s.last_reachable_at, s.next_due_at
       FROM channels c LEFT JOIN channel_state s ON s.channel_ref = c.ref`;
+    const centerSelect = `SELECT c.id, c.name, c.kind, c.city, c.region, c.tz, c.archived_at,
+        cs.status AS center_status, cs.since AS center_since, cs.incident_id
+      FROM centers c LEFT JOIN center_state cs ON cs.center_id = c.id`;
     this.centersStmt = db.prepare<[number], CenterRow>(
-      'SELECT id, name, kind, city, region, tz, archived_at FROM centers WHERE (? = 1 OR archived_at IS NULL) ORDER BY region IS NULL, region, name',
+      `${centerSelect} WHERE (? = 1 OR c.archived_at IS NULL) ORDER BY c.region IS NULL, c.region, c.name`,
     );
-    this.centerStmt = db.prepare<[string], CenterRow>('SELECT id, name, kind, city, region, tz, archived_at FROM centers WHERE id = ?');
+    this.centerStmt = db.prepare<[string], CenterRow>(`${centerSelect} WHERE c.id = ?`);
     this.channelsStmt = db.prepare<[number], ChannelRow>(`${channelSelect} WHERE (? = 1 OR c.archived_at IS NULL) ORDER BY c.center_id, c.position`);
     this.channelsOfStmt = db.prepare<[string, number], ChannelRow>(`${channelSelect} WHERE c.center_id = ? AND (? = 1 OR c.archived_at IS NULL) ORDER BY c.position`);
     this.channelRefStmt = db.prepare<[string], { ref: number }>('SELECT ref FROM channels WHERE id = ?');
@@ -169,7 +217,11 @@ export class Queries {
   }
 
   private centerView(c: CenterRow, channels: ChannelRow[]): CenterView {
-    return { id: c.id, name: c.name, kind: c.kind, city: c.city, region: c.region, tz: c.tz, archived: c.archived_at !== null, channels: channels.map((r) => this.channelView(r)) };
+    return {
+      id: c.id, name: c.name, kind: c.kind, city: c.city, region: c.region, tz: c.tz, archived: c.archived_at !== null,
+      status: c.center_status ?? 'unknown', statusSince: iso(c.center_since), openIncidentId: c.incident_id,
+      channels: channels.map((r) => this.channelView(r)),
+    };
   }
 
   centers(opts: { includeArchived?: boolean } = {}): CenterView[] {
@@ -251,6 +303,60 @@ export class Queries {
       to: r.to_status,
       reason: r.reason,
       probeIds: JSON.parse(r.probe_ids) as number[],
+      evidence: JSON.parse(r.evidence) as unknown,
+    }));
+  }
+
+  private incidentView(r: IncidentRow): IncidentView {
+    return {
+      id: r.id,
+      centerId: r.center_id,
+      openedAt: new Date(r.opened_at).toISOString(),
+      closedAt: iso(r.closed_at),
+      status: r.status,
+      worstStatus: r.worst_status,
+      wentDarkAt: iso(r.went_dark_at),
+      closeReason: r.close_reason,
+      maintenanceId: r.maintenance_id,
+      openEvidence: JSON.parse(r.open_evidence) as unknown,
+      closeEvidence: r.close_evidence === null ? null : (JSON.parse(r.close_evidence) as unknown),
+    };
+  }
+
+  /** Incidents newest first; keyset on id. */
+  incidents(q: { centerId?: string; open?: boolean; limit: number; beforeId?: number }): IncidentView[] {
+    const where: string[] = ['id < @before'];
+    if (q.centerId) where.push('center_id = @center');
+    if (q.open === true) where.push('closed_at IS NULL');
+    if (q.open === false) where.push('closed_at IS NOT NULL');
+    return (
+      this.db
+        .prepare(`SELECT * FROM incidents WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @limit`)
+        .all({ before: q.beforeId ?? Number.MAX_SAFE_INTEGER, center: q.centerId ?? null, limit: q.limit }) as IncidentRow[]
+    ).map((r) => this.incidentView(r));
+  }
+
+  incident(id: number): (IncidentView & { changes: CenterStatusChangeView[] }) | null {
+    const r = this.db.prepare<[number], IncidentRow>('SELECT * FROM incidents WHERE id = ?').get(id);
+    if (!r) return null;
+    return { ...this.incidentView(r), changes: this.centerStatusChanges(r.center_id, 1000, Number.MAX_SAFE_INTEGER, id) ?? [] };
+  }
+
+  centerStatusChanges(centerId: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER, incidentId?: number): CenterStatusChangeView[] | null {
+    if (!this.centerStmt.get(centerId)) return null;
+    const rows = this.db
+      .prepare<[string, number, number | null, number | null, number], { id: number; at: number; from_status: string; to_status: string; incident_id: number | null; maintenance_id: number | null; evidence: string }>(
+        `SELECT id, at, from_status, to_status, incident_id, maintenance_id, evidence FROM center_status_changes
+         WHERE center_id = ? AND id < ? AND (? IS NULL OR incident_id = ?) ORDER BY id DESC LIMIT ?`,
+      )
+      .all(centerId, beforeId, incidentId ?? null, incidentId ?? null, limit);
+    return rows.map((r) => ({
+      id: r.id,
+      at: new Date(r.at).toISOString(),
+      from: r.from_status,
+      to: r.to_status,
+      incidentId: r.incident_id,
+      maintenanceId: r.maintenance_id,
       evidence: JSON.parse(r.evidence) as unknown,
     }));
   }

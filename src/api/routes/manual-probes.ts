@@ -2,7 +2,6 @@
 // Twilio from abroad) and records what happened. It is stored as evidence like any other probe,
 // with who recorded it, and moves the channel's status by the same rules.
 
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { classify } from '../../classifier/classifier.ts';
@@ -12,6 +11,7 @@ import type { ManualEvidence } from '../../probers/phone/evidence.ts';
 import { timeSlot } from '../../calling/policy.ts';
 import type { Queries } from '../../store/queries.ts';
 import { ErrorReply, IdParams } from '../schemas.ts';
+import { operatorCheck } from '../auth.ts';
 
 const ManualOutcome = Type.Union(OUTCOMES.filter((o) => o !== 'error').map((o) => Type.Literal(o)));
 
@@ -32,7 +32,7 @@ export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | n
   app,
   { monitor, queries, operatorToken },
 ) => {
-  const expected = operatorToken ? createHash('sha256').update(operatorToken).digest() : null;
+  const isOperator = operatorCheck(operatorToken, 'Recording manual probes');
   app.post(
     '/channels/:id/manual-probes',
     {
@@ -46,11 +46,7 @@ export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | n
       },
     },
     async (req, reply) => {
-      const auth = req.headers.authorization ?? '';
-      const given = auth.startsWith('Bearer ') ? createHash('sha256').update(auth.slice(7)).digest() : null;
-      if (!expected || !given || !timingSafeEqual(expected, given)) {
-        return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: expected ? 'A valid operator token is required (Authorization: Bearer ...).' : 'Manual probes are disabled: set REACHWATCH_OPERATOR_TOKEN.' });
-      }
+      if (!isOperator(req, reply)) return reply;
       if (!monitor) return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'The monitor is not running.' });
       const channel = monitor.channel(req.params.id);
       if (!channel || !queries.channelExists(req.params.id)) {

@@ -1,0 +1,65 @@
+// The shape every alert channel shares (blackbox_exporter's habit, applied to delivery): a rendered
+// message and a target in, a delivery or a typed error out. Adding a channel is adding a file beside
+// this one. Channels never touch the outbox: the dispatcher decides what a failure means.
+
+export const ALERT_CHANNELS = ['webhook', 'email', 'sms', 'telegram'] as const;
+export type AlertChannelKind = (typeof ALERT_CHANNELS)[number];
+
+export const LANGUAGES = ['ru', 'kk', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** What happened, as subscribers filter on it. `self_check` goes to the operator only. */
+export const ALERT_EVENTS = ['went_dark', 'partly_reachable', 'recovered', 'still_dark', 'channel_closed', 'cert_expiring', 'self_check'] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+/** A message rendered once, at enqueue time, in the subscriber's language. */
+export interface AlertMessage {
+  /** The outbox id: stable across retries, the receiver's idempotency key (webhook-id, Message-ID). */
+  id: string;
+  event: AlertEvent;
+  /** When the alert was raised (epoch ms); the webhook's `timestamp`. */
+  createdAt: number;
+  subject: string;
+  /** The full message as plain text (email body). */
+  text: string;
+  /** An SMS-sized version (Cyrillic is UCS-2: 70 characters per segment). */
+  short: string;
+  /** Telegram's HTML subset, already escaped. */
+  html: string;
+  /** The structured payload of a webhook: `{type, timestamp, data}` per Standard Webhooks. */
+  data: Record<string, unknown>;
+}
+
+export type DeliveryTarget =
+  | { kind: 'webhook'; url: string; secret: string }
+  | { kind: 'email'; to: string[] }
+  | { kind: 'sms'; to: string }
+  | { kind: 'telegram'; chatId: string };
+
+/**
+ * A failed delivery says whether trying again can help (Healthchecks' TransportError(permanent)).
+ * A bad address is permanent; a receiver that is down or asks us to wait is not.
+ */
+export class DeliveryError extends Error {
+  override name = 'DeliveryError';
+  readonly permanent: boolean;
+  /** The receiver asked us to wait this long (Retry-After, Telegram's retry_after). */
+  readonly retryAfterMs: number | null;
+  constructor(message: string, opts: { permanent: boolean; retryAfterMs?: number | null }) {
+    super(message);
+    this.permanent = opts.permanent;
+    this.retryAfterMs = opts.retryAfterMs ?? null;
+  }
+}
+
+export interface Delivered {
+  /** What the receiver answered (an HTTP status, an SMTP reply, a message sid), for the attempt log. */
+  detail: string;
+}
+
+export interface AlertSender {
+  readonly kind: AlertChannelKind;
+  /** Resolves when the receiver accepted the message; rejects with a DeliveryError otherwise. */
+  send(message: AlertMessage, target: DeliveryTarget, signal: AbortSignal): Promise<Delivered>;
+  close?(): Promise<void>;
+}

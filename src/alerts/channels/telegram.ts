@@ -1,0 +1,116 @@
+// Telegram through the Bot API's sendMessage. The bot token is part of the URL path, so every
+// error message leaving this file is scrubbed of it: attempt logs are not secret stores.
+
+import { Agent } from 'undici';
+import { DeliveryError, type AlertMessage, type AlertSender, type Delivered, type DeliveryTarget } from '../channel.ts';
+
+export interface TelegramSenderOptions {
+  /** https://api.telegram.org, or a local Bot API server (REACHWATCH_TELEGRAM_API_URL). */
+  apiUrl: string;
+  token: string;
+  timeoutMs: number;
+}
+
+interface BotApiReply {
+  ok?: unknown;
+  result?: { message_id?: unknown };
+  error_code?: unknown;
+  description?: unknown;
+  parameters?: { retry_after?: unknown; migrate_to_chat_id?: unknown };
+}
+
+const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+// undici's own timeouts tick on coarse timers; ours (AbortSignal.timeout) decides, theirs only backs it up.
+const UNDICI_BACKSTOP_MS = 1_000;
+
+export function createTelegramSender(opts: TelegramSenderOptions): AlertSender {
+  const endpoint = new URL(`${opts.apiUrl.replace(/\/+$/, '')}/bot${opts.token}/sendMessage`);
+  const scrub = scrubber(opts.token);
+  const agent = new Agent({
+    connect: { timeout: opts.timeoutMs },
+    headersTimeout: opts.timeoutMs + UNDICI_BACKSTOP_MS,
+    bodyTimeout: opts.timeoutMs + UNDICI_BACKSTOP_MS,
+    connections: 4,
+  });
+  return {
+    kind: 'telegram',
+    async send(message: AlertMessage, target: DeliveryTarget, signal: AbortSignal): Promise<Delivered> {
+      if (target.kind !== 'telegram') throw new DeliveryError(`The Telegram sender cannot deliver to a ${target.kind} target`, { permanent: true });
+      const deadline = AbortSignal.timeout(opts.timeoutMs);
+      let status: number;
+      let text: string;
+      try {
+        const res = await agent.request({
+          origin: endpoint.origin,
+          path: endpoint.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            chat_id: target.chatId,
+            text: message.html,
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+          }),
+          signal: AbortSignal.any([signal, deadline]),
+        });
+        status = res.statusCode;
+        text = await res.body.text();
+      } catch (err) {
+        if (signal.aborted) throw new DeliveryError('Telegram delivery aborted', { permanent: false });
+        if (deadline.aborted) throw new DeliveryError(`No answer from Telegram within ${opts.timeoutMs} ms`, { permanent: false });
+        throw new DeliveryError(scrub(`Telegram unreachable: ${describe(err)}`), { permanent: false });
+      }
+      return interpret(status, text, scrub);
+    },
+    close: () => agent.close(),
+  };
+}
+
+function interpret(status: number, text: string, scrub: (s: string) => string): Delivered {
+  const reply = parse(text);
+  if (status >= 200 && status < 300 && reply?.ok === true) {
+    const id = reply.result?.message_id;
+    return { detail: `message ${typeof id === 'number' || typeof id === 'string' ? id : '?'}` };
+  }
+  const code = typeof reply?.error_code === 'number' ? reply.error_code : status;
+  const description = typeof reply?.description === 'string' ? reply.description : text.slice(0, 200).trim();
+  const said = scrub(`Telegram ${code}: ${description || `HTTP ${status}`}`);
+  const moved = reply?.parameters?.migrate_to_chat_id;
+  if (typeof moved === 'number' || typeof moved === 'string') {
+    // A group upgraded to a supergroup has a new id; this one will never work again.
+    return fail(`${said} (the chat moved to ${moved}; the subscription needs the new chat id)`, true);
+  }
+  const retryAfter = reply?.parameters?.retry_after;
+  if (typeof retryAfter === 'number' && retryAfter >= 0) {
+    return fail(said, false, Math.min(retryAfter * 1000, MAX_RETRY_AFTER_MS));
+  }
+  // 400: chat not found, bad request; 403: bot blocked or kicked. 401/404 mean our token or API URL is
+  // wrong, not the chat; 429 without retry_after, 5xx and anything unknown: try again later.
+  return fail(said, code === 400 || code === 403);
+}
+
+function fail(message: string, permanent: boolean, retryAfterMs?: number): never {
+  throw new DeliveryError(message, { permanent, retryAfterMs: retryAfterMs ?? null });
+}
+
+/** Node's and undici's message, led by the error code when the message does not already say it. */
+function describe(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  return typeof e.code === 'string' && !message.includes(e.code) ? `${e.code}: ${message}` : message;
+}
+
+function parse(text: string): BotApiReply | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as BotApiReply) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Removes the token, raw or percent-encoded (it holds a ':'), from text headed for logs. */
+function scrubber(token: string): (s: string) => string {
+  const forms = [...new Set([token, encodeURIComponent(token)])].filter((f) => f.length > 0);
+  return (s) => forms.reduce((out, form) => out.split(form).join('<token>'), s);
+}

@@ -1,0 +1,263 @@
+// Subscriptions, the alert outbox and reachwatch's own health. Subscriptions and the outbox contents
+// are the operator's (addresses are personal data); the outbox's depth and the self-check are public.
+
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ALERT_CHANNELS, ALERT_EVENTS, LANGUAGES, type AlertMessage } from '../../alerts/channel.ts';
+import { generateWebhookSecret } from '../../alerts/channels/webhook.ts';
+import { OUTBOX_STATUSES, type Outbox, type OutboxRow } from '../../alerts/outbox.ts';
+import { parseSubscription, publicSubscription } from '../../alerts/subscription.ts';
+import { SubscriptionConflict, type Subscriptions } from '../../alerts/subscriptions-store.ts';
+import type { SelfCheck } from '../../selfcheck/self-check.ts';
+import { actorOf, operatorCheck } from '../auth.ts';
+import { ErrorReply } from '../schemas.ts';
+
+const SubscriptionBody = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
+    channel: Type.Union(ALERT_CHANNELS.map((c) => Type.Literal(c))),
+    to: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1, maxItems: 20 })], { description: 'email: address(es); sms: E.164 number' })),
+    url: Type.Optional(Type.String({ description: 'webhook: the receiver (https recommended)' })),
+    chat_id: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'telegram: the chat the bot posts to' })),
+    language: Type.Optional(Type.Union(LANGUAGES.map((l) => Type.Literal(l)))),
+    centers: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
+    regions: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
+    kinds: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
+    events: Type.Optional(Type.Array(Type.Union(ALERT_EVENTS.map((e) => Type.Literal(e))), { minItems: 1 })),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ id: 'ngo-almaty', channel: 'webhook', url: 'https://ngo.example.kz/hooks/reachwatch', language: 'ru', regions: ['Almaty'], events: ['went_dark', 'recovered'] }],
+  },
+);
+
+const SubscriptionView = Type.Object({
+  id: Type.String(),
+  source: Type.String(),
+  channel: Type.String(),
+  target: Type.Record(Type.String(), Type.Unknown()),
+  language: Type.String(),
+  filters: Type.Object({ centers: Type.Array(Type.String()), regions: Type.Array(Type.String()), kinds: Type.Array(Type.String()), events: Type.Array(Type.String()) }),
+  created_by: Type.String(),
+  created_at: Type.String(),
+  disabled_at: Type.Union([Type.String(), Type.Null()]),
+});
+
+const OutboxItem = Type.Object({
+  id: Type.String({ description: 'The idempotency key: webhook-id, and the email Message-ID.' }),
+  subscriptionId: Type.String(),
+  channel: Type.String(),
+  event: Type.String(),
+  centerId: Type.Union([Type.String(), Type.Null()]),
+  incidentId: Type.Union([Type.Integer(), Type.Null()]),
+  status: Type.Enum([...OUTBOX_STATUSES]),
+  attempts: Type.Integer(),
+  nextAttemptAt: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  sentAt: Type.Union([Type.String(), Type.Null()]),
+  suppressedBy: Type.Union([Type.String(), Type.Null()]),
+  subject: Type.String(),
+});
+
+const Summary = Type.Object({
+  pending: Type.Integer(),
+  sending: Type.Integer(),
+  sent: Type.Integer(),
+  failed: Type.Integer(),
+  suppressed: Type.Integer(),
+  oldestPendingAt: Type.Union([Type.String(), Type.Null()]),
+});
+
+const SelfCheckView = Type.Object({
+  degraded: Type.Boolean(),
+  since: Type.String(),
+  failing: Type.Array(Type.Object({ check: Type.String(), detail: Type.String(), since: Type.String() })),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const itemOf = (r: OutboxRow) => ({
+  id: r.id,
+  subscriptionId: r.subscription_id,
+  channel: r.channel,
+  event: r.event,
+  centerId: r.center_id,
+  incidentId: r.incident_id,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
+  lastError: r.last_error,
+  createdAt: new Date(r.created_at).toISOString(),
+  sentAt: iso(r.sent_at),
+  suppressedBy: r.suppressed_by,
+  subject: (JSON.parse(r.message) as AlertMessage).subject,
+});
+
+export const alertRoutes: FastifyPluginAsyncTypebox<{
+  subscriptions: Subscriptions;
+  outbox: Outbox;
+  selfCheck: SelfCheck;
+  configured: (channel: string) => boolean;
+  kick: () => void;
+  operatorToken: string | null;
+}> = async (app, { subscriptions, outbox, selfCheck, configured, kick, operatorToken }) => {
+  const isOperator = operatorCheck(operatorToken, 'Managing alerts');
+  const notFound = (message: string) => ({ statusCode: 404, error: 'Not Found', message });
+
+  app.get(
+    '/subscriptions',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'Alert subscriptions (operator token); webhook secrets are never shown',
+        querystring: Type.Object({ disabled: Type.Optional(Type.Boolean()) }),
+        response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 401: ErrorReply },
+      },
+    },
+    async (req, reply) => {
+      if (!isOperator(req, reply)) return reply;
+      return { subscriptions: subscriptions.list(req.query.disabled === true).map(publicSubscription) };
+    },
+  );
+
+  app.post(
+    '/subscriptions',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'Subscribe to alerts (operator token)',
+        description: 'A webhook subscription gets a Standard Webhooks signing secret, returned once in this reply and never again.',
+        body: SubscriptionBody,
+        response: { 201: Type.Intersect([SubscriptionView, Type.Object({ secret: Type.Optional(Type.String()) })]), 400: ErrorReply, 401: ErrorReply, 409: ErrorReply },
+      },
+    },
+    async (req, reply) => {
+      if (!isOperator(req, reply)) return reply;
+      const problems: string[] = [];
+      const parsed = parseSubscription(req.body as Record<string, unknown>, (f) => `body parameter "${f}"`, problems, { generateSecret: generateWebhookSecret });
+      if (!parsed) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: problems.join(' ') });
+      if (!configured(parsed.channel)) {
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `body parameter "channel": the ${parsed.channel} channel is not configured on this daemon (see the README).` });
+      }
+      try {
+        const sub = subscriptions.create(parsed, actorOf(req), Date.now());
+        req.log.info({ subscription: sub.id, channel: sub.channel, by: sub.createdBy }, 'subscription created');
+        return reply.code(201).send({ ...publicSubscription(sub), ...(sub.target.kind === 'webhook' ? { secret: sub.target.secret } : {}) } as never);
+      } catch (err) {
+        if (err instanceof SubscriptionConflict) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: err.message });
+        throw err;
+      }
+    },
+  );
+
+  app.delete(
+    '/subscriptions/:id',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'Unsubscribe (operator token); alerts already queued for it are not sent',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 204: Type.Null(), 401: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+      },
+    },
+    async (req, reply) => {
+      if (!isOperator(req, reply)) return reply;
+      const r = subscriptions.disable(req.params.id, Date.now());
+      if (r === 'not_found') return reply.code(404).send(notFound(`No active subscription "${req.params.id}".`));
+      if (r === 'from_config') return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: `Subscription "${req.params.id}" comes from the config file; remove it there.` });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/outbox/summary',
+    { schema: { tags: ['alerts'], summary: 'How many alerts wait, were sent, or failed for good', response: { 200: Summary } } },
+    async () => {
+      const c = outbox.counts();
+      return { ...c, oldestPendingAt: iso(c.oldestPendingAt) };
+    },
+  );
+
+  app.get(
+    '/outbox',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'Alerts, newest first (operator token)',
+        querystring: Type.Object({
+          status: Type.Optional(Type.Enum([...OUTBOX_STATUSES])),
+          limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+          before: Type.Optional(Type.String({ pattern: '^msg_[0-9a-z]+$' })),
+        }),
+        response: { 200: Type.Object({ alerts: Type.Array(OutboxItem) }), 400: ErrorReply, 401: ErrorReply },
+      },
+    },
+    async (req, reply) => {
+      if (!isOperator(req, reply)) return reply;
+      const q = req.query;
+      return { alerts: outbox.list({ limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.before ? { before: q.before } : {}) }).map(itemOf) };
+    },
+  );
+
+  app.get(
+    '/outbox/:id',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'One alert with its message and every delivery attempt (operator token)',
+        params: Type.Object({ id: Type.String({ pattern: '^msg_[0-9a-z]+$' }) }),
+        response: {
+          200: Type.Intersect([
+            OutboxItem,
+            Type.Object({
+              message: Type.Unknown(),
+              deliveries: Type.Array(Type.Object({ attempt: Type.Integer(), at: Type.String(), durationMs: Type.Number(), ok: Type.Boolean(), permanent: Type.Boolean(), detail: Type.String() })),
+            }),
+          ]),
+          400: ErrorReply,
+          401: ErrorReply,
+          404: ErrorReply,
+        },
+      },
+    },
+    async (req, reply) => {
+      if (!isOperator(req, reply)) return reply;
+      const row = outbox.get(req.params.id);
+      if (!row) return reply.code(404).send(notFound(`No alert ${req.params.id}.`));
+      return {
+        ...itemOf(row),
+        message: JSON.parse(row.message) as unknown,
+        deliveries: outbox.attempts(row.id).map((a) => ({ attempt: a.attempt, at: new Date(a.at).toISOString(), durationMs: a.duration_ms, ok: a.ok === 1, permanent: a.permanent === 1, detail: a.detail })),
+      };
+    },
+  );
+
+  app.post(
+    '/outbox/:id/retry',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'Send a failed alert again, with the same id (operator token)',
+        params: Type.Object({ id: Type.String({ pattern: '^msg_[0-9a-z]+$' }) }),
+        response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('pending') }), 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+      },
+    },
+    async (req, reply) => {
+      if (!isOperator(req, reply)) return reply;
+      const row = outbox.get(req.params.id);
+      if (!row) return reply.code(404).send(notFound(`No alert ${req.params.id}.`));
+      if (!outbox.retry(row.id, Date.now())) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: `Alert ${row.id} is ${row.status}; only failed alerts are sent again.` });
+      kick();
+      return reply.code(202).send({ id: row.id, status: 'pending' as const });
+    },
+  );
+
+  app.get(
+    '/self-check',
+    { schema: { tags: ['health'], summary: "reachwatch's own health: degraded while our network, Twilio account or disk fails", response: { 200: SelfCheckView } } },
+    async () => {
+      const s = selfCheck.state;
+      return { degraded: s.degraded, since: new Date(s.since).toISOString(), failing: s.failing.map((f) => ({ ...f, since: new Date(f.since).toISOString() })) };
+    },
+  );
+};

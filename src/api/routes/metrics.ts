@@ -1,0 +1,112 @@
+// /metrics for Prometheus. Gauges are filled at scrape time from the database and the daemon's state,
+// so a scrape shows what is true now; labels never carry addresses, URLs or phone numbers.
+// Issue 5 adds the per-probe series named after blackbox_exporter's.
+
+import type { FastifyPluginAsync } from 'fastify';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Alerting } from '../../daemon/alerting.ts';
+import type { Monitor } from '../../daemon/monitor.ts';
+import { OUTBOX_STATUSES } from '../../alerts/outbox.ts';
+import { SELF_CHECKS } from '../../selfcheck/self-check.ts';
+import { CENTER_STATUSES } from '../../status/center.ts';
+import type { DB } from '../../store/db.ts';
+
+export function buildRegistry(db: DB, monitor: Monitor | null, alerting: Alerting | null): Registry {
+  const register = new Registry();
+  collectDefaultMetrics({ register });
+  const centerCount = db.prepare<[], { status: string; n: number }>(
+    `SELECT COALESCE(s.status, 'unknown') AS status, COUNT(*) AS n FROM centers c LEFT JOIN center_state s ON s.center_id = c.id WHERE c.archived_at IS NULL GROUP BY 1`,
+  );
+  const openIncidents = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM incidents WHERE closed_at IS NULL`);
+
+  new Gauge({
+    name: 'reachwatch_centers',
+    help: 'Listed centers by status (reachable, partial, dark, unknown, opted_out).',
+    labelNames: ['status'],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const s of CENTER_STATUSES) this.set({ status: s }, 0);
+      for (const r of centerCount.all()) this.set({ status: r.status }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'reachwatch_incidents_open',
+    help: 'Incidents (a center partly reachable or dark) not yet closed.',
+    registers: [register],
+    collect() {
+      this.set(openIncidents.get()?.n ?? 0);
+    },
+  });
+  new Counter({
+    name: 'reachwatch_probes_stored_total',
+    help: 'Probe results committed to the database since start.',
+    registers: [register],
+    collect() {
+      this.reset();
+      this.inc(monitor?.probesStored ?? 0);
+    },
+  });
+  if (!alerting) return register;
+  const a = alerting;
+  new Gauge({
+    name: 'reachwatch_outbox_alerts',
+    help: 'Alerts in the outbox by status: pending and sending are the queue depth; failed were given up on.',
+    labelNames: ['status'],
+    registers: [register],
+    collect() {
+      this.reset();
+      const c = a.outbox.counts();
+      for (const s of OUTBOX_STATUSES) this.set({ status: s }, c[s]);
+    },
+  });
+  new Gauge({
+    name: 'reachwatch_outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest alert not yet delivered (0 when none wait).',
+    registers: [register],
+    collect() {
+      const at = a.outbox.counts().oldestPendingAt;
+      this.set(at === null ? 0 : Math.max(0, (Date.now() - at) / 1000));
+    },
+  });
+  new Counter({
+    name: 'reachwatch_alert_deliveries_total',
+    help: 'Delivery attempts since start by channel and result (ok, failed = will retry, permanent = refused for good).',
+    labelNames: ['channel', 'result'],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const [channel, d] of a.deliveries) {
+        this.inc({ channel, result: 'ok' }, d.ok);
+        this.inc({ channel, result: 'failed' }, d.failed);
+        this.inc({ channel, result: 'permanent' }, d.permanent);
+      }
+    },
+  });
+  new Gauge({
+    name: 'reachwatch_self_check_degraded',
+    help: '1 while reachwatch itself is degraded (center statuses frozen, only the operator alerted).',
+    registers: [register],
+    collect() {
+      this.set(a.selfCheck.degraded ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'reachwatch_self_check_failing',
+    help: 'Which self-check fails (canaries, twilio_account, disk).',
+    labelNames: ['check'],
+    registers: [register],
+    collect() {
+      const failing = new Set(a.selfCheck.state.failing.map((f) => f.check));
+      for (const c of SELF_CHECKS) this.set({ check: c }, failing.has(c) ? 1 : 0);
+    },
+  });
+  return register;
+}
+
+export const metricsRoutes: FastifyPluginAsync<{ register: Registry }> = async (app, { register }) => {
+  app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)' } }, async (_req, reply) => {
+    const body = await register.metrics();
+    return reply.type(register.contentType).send(body);
+  });
+};

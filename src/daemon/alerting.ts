@@ -1,0 +1,177 @@
+// Wiring for center status, incidents, maintenance, self-check and alert delivery. The parts are in
+// their own folders (status, incidents, maintenance, selfcheck, alerts); this file connects them and
+// owns the timers.
+
+import type { Logger } from 'pino';
+import type { AlertChannelKind, AlertSender } from '../alerts/channel.ts';
+import { Dispatcher } from '../alerts/dispatcher.ts';
+import { Outbox } from '../alerts/outbox.ts';
+import { Subscriptions } from '../alerts/subscriptions-store.ts';
+import type { Config } from '../config/config.ts';
+import { CenterTracker } from '../incidents/tracker.ts';
+import { MaintenanceWindows } from '../maintenance/windows.ts';
+import type { TwilioSettings } from '../probers/phone/settings.ts';
+import { SelfCheck, type SelfCheckState } from '../selfcheck/self-check.ts';
+import type { DB } from '../store/db.ts';
+import type { StoredProbe } from '../store/probe-writer.ts';
+
+export interface Alerting {
+  outbox: Outbox;
+  subscriptions: Subscriptions;
+  maintenance: MaintenanceWindows;
+  tracker: CenterTracker;
+  dispatcher: Dispatcher;
+  selfCheck: SelfCheck;
+  /** Delivery outcomes since start, by channel, for /metrics. */
+  deliveries: Map<string, { ok: number; failed: number; permanent: number }>;
+  /** Inside each probe batch's transaction. */
+  afterBatch(stored: StoredProbe[]): void;
+  /** After each commit: our own health, read from what was stored. */
+  afterCommit(stored: StoredProbe[]): void;
+  start(opts: { recheckCanaries: () => Promise<unknown> }): void;
+  stop(): Promise<void>;
+}
+
+/** Reasons of a stored probe that say Twilio refused our account, not the number. */
+const ACCOUNT_REASONS = new Set(['twilio_auth']);
+
+async function buildSenders(config: Config, twilio: TwilioSettings | null): Promise<Partial<Record<AlertChannelKind, AlertSender>>> {
+  const a = config.alerts;
+  const senders: Partial<Record<AlertChannelKind, AlertSender>> = {};
+  // Loaded on demand: a daemon without email or SMS never loads nodemailer or twilio.
+  senders.webhook = (await import('../alerts/channels/webhook.ts')).createWebhookSender({
+    timeoutMs: a.webhook.timeoutMs,
+    userAgent: config.website.userAgent,
+    allowPrivate: a.webhook.allowPrivate,
+  });
+  if (a.smtp) senders.email = (await import('../alerts/channels/email.ts')).createEmailSender({ ...a.smtp, timeoutMs: a.sendTimeoutMs });
+  if (a.telegram) senders.telegram = (await import('../alerts/channels/telegram.ts')).createTelegramSender({ ...a.telegram, timeoutMs: a.sendTimeoutMs });
+  if (a.sms && twilio) {
+    const { createTwilioClient } = await import('../probers/phone/twilio-client.ts');
+    senders.sms = (await import('../alerts/channels/sms.ts')).createSmsSender({ client: createTwilioClient(twilio), from: a.sms.from });
+  }
+  return senders;
+}
+
+export async function createAlerting(db: DB, config: Config, log: Logger, twilio: TwilioSettings | null, now: () => number = Date.now): Promise<Alerting> {
+  const outbox = new Outbox(db);
+  const subscriptions = new Subscriptions(db);
+  subscriptions.syncConfig(config.alerts.subscriptions, now());
+  const maintenance = new MaintenanceWindows(db);
+  maintenance.syncDeclared(config.maintenance, now());
+  const deliveries = new Map<string, { ok: number; failed: number; permanent: number }>();
+  let dispatcher: Dispatcher | null = null;
+  const tracker = new CenterTracker({
+    db,
+    outbox,
+    maintenance,
+    rules: { darkAfterMs: config.centers.darkAfterMs },
+    reminderMs: config.alerts.reminderMs,
+    boardUrl: config.alerts.boardUrl,
+    defaultTz: config.defaultTimezone,
+    subscriptions: () => subscriptions.all(),
+    log: log.child({ part: 'centers' }),
+    onQueued: () => dispatcher?.kick(),
+    now,
+  });
+  dispatcher = new Dispatcher({
+    outbox,
+    senders: await buildSenders(config, twilio),
+    targetOf: (id) => subscriptions.targetOf(id),
+    retryScheduleMs: config.alerts.retryScheduleMs,
+    leaseMs: config.alerts.sendTimeoutMs * 2 + 10_000,
+    sendTimeoutMs: config.alerts.sendTimeoutMs,
+    batch: 20,
+    pollMs: config.alerts.pollMs,
+    log: log.child({ part: 'alerts' }),
+    now,
+    onAttempt: (channel, ok, permanent) => {
+      const d = deliveries.get(channel) ?? { ok: 0, failed: 0, permanent: 0 };
+      if (ok) d.ok++;
+      else if (permanent) d.permanent++;
+      else d.failed++;
+      deliveries.set(channel, d);
+    },
+  });
+
+  const selfCheck = new SelfCheck(now);
+  // The period being recorded, and a notice the disk refused: it is written (and sent) once it can be.
+  let periodId: number | null = null;
+  let lastDegraded: SelfCheckState | null = null;
+  let unsaved: SelfCheckState | null = null;
+  const recordSelfCheck = (state: SelfCheckState): void => {
+    try {
+      if (state.degraded) {
+        const info = db.prepare(`INSERT INTO self_check_periods (started_at, reasons) VALUES (?, ?)`).run(state.since, JSON.stringify(state.failing));
+        periodId = Number(info.lastInsertRowid);
+        lastDegraded = state;
+      } else if (periodId !== null) {
+        db.prepare(`UPDATE self_check_periods SET ended_at = ? WHERE id = ?`).run(state.since, periodId);
+      }
+      const reasons = (state.degraded ? state : (lastDegraded ?? state)).failing.map((f) => ({ check: f.check, detail: f.detail }));
+      tracker.raiseSelfCheck(
+        { event: 'self_check', at: state.since, center: null, channels: [], evidence: [], boardUrl: config.alerts.boardUrl, selfCheck: { degraded: state.degraded, since: state.since, reasons } },
+        `self_check:${periodId ?? 'unrecorded'}:${state.degraded ? 'degraded' : 'recovered'}`,
+      );
+      unsaved = null;
+    } catch (err) {
+      unsaved = state;
+      log.error({ err }, 'could not record the self-check change (the disk?); will retry');
+    }
+  };
+  selfCheck.onChange = (state) => {
+    if (state.degraded) log.error({ failing: state.failing }, 'reachwatch is degraded: center statuses are frozen and only the operator is alerted');
+    else log.info('reachwatch recovered: center statuses are evaluated again');
+    tracker.setFrozen(state.degraded);
+    recordSelfCheck(state);
+  };
+
+  let sweepTimer: NodeJS.Timeout | null = null;
+  let lastSweep = now();
+  return {
+    outbox,
+    subscriptions,
+    maintenance,
+    tracker,
+    dispatcher,
+    selfCheck,
+    deliveries,
+    afterBatch: (stored) => tracker.afterBatch(stored),
+    afterCommit: (stored) => {
+      selfCheck.report('disk', null);
+      for (const s of stored) {
+        const m = s.record.evidence.method;
+        if (m !== 'call' && m !== 'lookup') continue;
+        const c = s.record.classification;
+        if (ACCOUNT_REASONS.has(c.reason)) selfCheck.report('twilio_account', c.detail);
+        else if (c.outcome !== 'error') selfCheck.report('twilio_account', null);
+      }
+    },
+    start({ recheckCanaries }) {
+      tracker.loadCenters();
+      tracker.evaluateAll();
+      dispatcher.start();
+      const tick = async () => {
+        try {
+          if (unsaved) recordSelfCheck(unsaved);
+          // While the canaries fail, nothing else asks them again (failures are ours); ask here.
+          if (selfCheck.state.failing.some((f) => f.check === 'canaries')) await recheckCanaries();
+          const t = now();
+          tracker.sweep(lastSweep);
+          lastSweep = t;
+        } catch (err) {
+          log.error({ err }, 'the center status sweep failed; it runs again shortly');
+        }
+        sweepTimer = setTimeout(() => void tick(), config.centers.sweepMs);
+        sweepTimer.unref?.();
+      };
+      sweepTimer = setTimeout(() => void tick(), config.centers.sweepMs);
+      sweepTimer.unref?.();
+    },
+    async stop() {
+      if (sweepTimer) clearTimeout(sweepTimer);
+      sweepTimer = null;
+      await dispatcher.stop();
+    },
+  };
+}
