@@ -69,26 +69,32 @@ export class Dispatcher {
 
   /** One pass: claims and delivers every due row (in batches). Returns how many were attempted. */
   pass(): Promise<number> {
-    this.running ??= (async () => {
-      let total = 0;
-      try {
-        for (;;) {
-          this.again = false;
-          const rows = this.o.outbox.claim(this.now(), this.o.leaseMs, this.o.batch);
-          if (rows.length === 0) break;
-          total += rows.length;
-          await Promise.all(rows.map((r) => this.deliver(r)));
-          if (this.stopped) break;
-        }
-      } catch (err) {
-        // The database refused (disk full): the rows stay queued; the next pass tries again.
-        this.o.log.error({ err }, 'could not read or update the alert outbox');
-      } finally {
-        this.running = null;
+    if (this.running) return this.running;
+    const run = this.drain();
+    this.running = run;
+    // Cleared after the pass settles, never inside it: a pass that finds nothing finishes synchronously.
+    void run.finally(() => {
+      if (this.running === run) this.running = null;
+    });
+    return run;
+  }
+
+  private async drain(): Promise<number> {
+    let total = 0;
+    try {
+      for (;;) {
+        this.again = false;
+        const rows = this.o.outbox.claim(this.now(), this.o.leaseMs, this.o.batch);
+        if (rows.length === 0) break;
+        total += rows.length;
+        await Promise.all(rows.map((r) => this.deliver(r)));
+        if (this.stopped) break;
       }
-      return total;
-    })();
-    return this.running;
+    } catch (err) {
+      // The database refused (disk full): the rows stay queued; the next pass tries again.
+      this.o.log.error({ err }, 'could not read or update the alert outbox');
+    }
+    return total;
   }
 
   private async deliver(row: OutboxRow): Promise<void> {

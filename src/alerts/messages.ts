@@ -187,7 +187,7 @@ const EN: Dict = {
 export const DICTIONARIES: Record<Language, Dict> = { ru: RU, kk: KK, en: EN };
 
 function when(d: Dict, at: number, tz: string): string {
-  return new Intl.DateTimeFormat(d.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: tz, timeZoneName: 'short' }).format(at);
+  return new Intl.DateTimeFormat(d.locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz, timeZoneName: 'short' }).format(at);
 }
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

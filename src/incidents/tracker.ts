@@ -395,6 +395,7 @@ export class CenterTracker {
         suppressedBy,
       });
       if (id && !suppressedBy) this.queued++;
+      this.o.log.debug({ sub: sub.id, event: facts.event, id }, "alert queued");
     }
   }
 
