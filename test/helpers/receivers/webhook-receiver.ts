@@ -40,7 +40,8 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(opts: { secret?: string } = {}): Promise<WebhookReceiver> {
+/** `port`: listen on this port (to bring a receiver back where it was, after an outage). */
+export async function startWebhookReceiver(opts: { secret?: string; port?: number } = {}): Promise<WebhookReceiver> {
   const verifier = opts.secret !== undefined ? new Webhook(opts.secret) : null;
   const received: ReceivedWebhook[] = [];
   const hung = new Set<ServerResponse>();
@@ -76,7 +77,7 @@ export async function startWebhookReceiver(opts: { secret?: string } = {}): Prom
       else answer();
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(opts.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 
