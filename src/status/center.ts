@@ -44,9 +44,12 @@ export interface CenterDecision extends CenterView {
   pendingDark: boolean;
   /** When the pending-dark state becomes dark, if nothing changes (for the sweeper). */
   darkAt: number | null;
+  /** Some channel is confirmed alive (reachable, or a live line that gave no help). */
+  alive: boolean;
 }
 
 export function evaluateCenter(channels: ChannelView[], prev: CenterView | null, now: number, rules: CenterRules): CenterDecision {
+  const alive = channels.some((c) => c.probeable && (c.status === 'reachable' || IMPAIRED_STATUSES.has(c.status)));
   const decide = (status: CenterStatus, downSince: number | null = null): CenterDecision => {
     const darkAt = downSince !== null && status !== 'dark' ? downSince + rules.darkAfterMs : null;
     return {
@@ -55,6 +58,7 @@ export function evaluateCenter(channels: ChannelView[], prev: CenterView | null,
       downSince,
       pendingDark: status === 'partial' && downSince !== null,
       darkAt,
+      alive,
     };
   };
   // Channels with nothing to say: not probeable, not probed here (telephony off), or opted out.
@@ -84,13 +88,14 @@ export type CenterEvent = 'went_dark' | 'partly_reachable' | 'recovered';
 export const isIncidentStatus = (s: CenterStatus): boolean => s === 'partial' || s === 'dark';
 
 /**
- * The alert a transition raises, if any. Entering the pending-dark grace period raises nothing: if
- * it lasts, "went dark" follows; if a channel answers, nothing happened worth telling.
+ * The alert a transition raises, if any. "Partly reachable" needs a channel known to be alive: a
+ * center with one channel down and the rest not yet checked (or all down, in the grace period) is
+ * not news yet; if it lasts, "went dark" follows.
  */
 export function centerEvent(from: CenterStatus, to: CenterDecision): CenterEvent | null {
   if (from === to.status) return null;
   if (to.status === 'dark') return 'went_dark';
-  if (to.status === 'partial' && !to.pendingDark && (from === 'reachable' || from === 'dark' || from === 'unknown')) return 'partly_reachable';
+  if (to.status === 'partial' && to.alive && (from === 'reachable' || from === 'dark' || from === 'unknown')) return 'partly_reachable';
   if (to.status === 'reachable' && isIncidentStatus(from)) return 'recovered';
   return null;
 }

@@ -51,8 +51,10 @@ describe('evaluateCenter', () => {
     expect(later).toMatchObject({ status: 'dark', downSince: NOW - 300_000, darkAt: null });
   });
 
-  test('a channel not yet checked keeps a center from being called dark on the evidence of the others', () => {
-    expect(evaluateCenter([ch('closed', 0), ch('unknown')], null, NOW, rules).status).toBe('partial');
+  test('a channel not yet checked keeps a center from being called dark, but nothing is known to be alive', () => {
+    const d = evaluateCenter([ch('closed', 0), ch('unknown')], null, NOW, rules);
+    expect(d).toMatchObject({ status: 'partial', alive: false });
+    expect(centerEvent('reachable', d)).toBeNull();
   });
 
   test('once dark, a center stays dark while every channel stays down, and since does not move', () => {
@@ -68,7 +70,7 @@ describe('evaluateCenter', () => {
 });
 
 describe('centerEvent', () => {
-  const d = (status: CenterView['status'], pendingDark = false) => ({ status, since: 0, downSince: pendingDark ? 0 : null, pendingDark, darkAt: null });
+  const d = (status: CenterView['status'], pendingDark = false) => ({ status, since: 0, downSince: pendingDark ? 0 : null, pendingDark, darkAt: null, alive: !pendingDark });
   test.each([
     ['reachable', d('dark'), 'went_dark'],
     ['partial', d('dark'), 'went_dark'],
