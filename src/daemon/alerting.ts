@@ -127,6 +127,7 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
   };
 
   let sweepTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
   let lastSweep = now();
   return {
     outbox,
@@ -162,6 +163,7 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
         } catch (err) {
           log.error({ err }, 'the center status sweep failed; it runs again shortly');
         }
+        if (stopped) return;
         sweepTimer = setTimeout(() => void tick(), config.centers.sweepMs);
         sweepTimer.unref?.();
       };
@@ -169,6 +171,7 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
       sweepTimer.unref?.();
     },
     async stop() {
+      stopped = true;
       if (sweepTimer) clearTimeout(sweepTimer);
       sweepTimer = null;
       await dispatcher.stop();
