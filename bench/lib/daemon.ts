@@ -9,6 +9,7 @@ import pino from 'pino';
 import { buildConfig, type Config } from '../../src/config/config.ts';
 import { loadRegistryInWorker } from '../../src/registry/load-in-worker.ts';
 import { Monitor } from '../../src/daemon/monitor.ts';
+import { createAlerting } from '../../src/daemon/alerting.ts';
 import { DB_FILE_NAME, openDatabase, type DB } from '../../src/store/db.ts';
 import type { StoredProbe } from '../../src/store/probe-writer.ts';
 import { centerIdOf, hostOf, indexOfId, kindOf, portFor, SITE_KINDS, type SiteKind, type SitePorts } from './plan.ts';
@@ -146,14 +147,26 @@ export async function runDaemon(farm: SiteFarm, spec: RunSpec, progress: (line: 
         bucket[key] = (bucket[key] ?? 0) + 1;
       }
     };
-    const monitor = new Monitor(db, config, pino({ level: 'silent' }), { onStored });
+    // As in production: center status, incidents and the outbox ride in every batch's transaction.
+    const alerting = await createAlerting(db, config, pino({ level: 'silent' }), null);
+    const monitor = new Monitor(db, config, pino({ level: 'silent' }), {
+      onStored: (batch) => {
+        alerting.afterCommit(batch);
+        onStored(batch);
+      },
+      afterBatch: (batch) => alerting.afterBatch(batch),
+      onCanaryChange: (c) => alerting.selfCheck.report('canaries', c.ok ? null : c.detail),
+      onWriteHealth: (error) => alerting.selfCheck.report('disk', error),
+    });
 
     const t0 = performance.now();
     monitor.applyRegistry(await loadRegistryInWorker(registryFile));
+    alerting.tracker.loadCenters();
     const setupMs = performance.now() - t0;
     const baseBytes = checkpointedSize(db, config.dataDir);
     progress(`  ${spec.channels} channels synced in ${(setupMs / 1000).toFixed(1)} s; every ${spec.intervalMs} ms → ${Math.round((spec.channels * 1000) / spec.intervalMs)} probes/s demanded; warming up ${spec.warmupS} s`);
     monitor.start();
+    alerting.start({ recheckCanaries: () => monitor.canary.state() });
     await sleep(spec.warmupS * 1000);
 
     // The window. Lag samples are read off Scheduler.lagSamples by the `started` counter (the array
@@ -192,6 +205,10 @@ export async function runDaemon(farm: SiteFarm, spec: RunSpec, progress: (line: 
 
     progress(`  window done (${stored} stored); stopping: waiting for probes in flight (hanging sites take up to ${BENCH_TIMEOUTS.total})`);
     await monitor.stop(5000);
+    await alerting.stop();
+    const centerChanges = (db.prepare('SELECT count(*) AS n FROM center_status_changes').get() as { n: number }).n;
+    const incidents = (db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number }).n;
+    progress(`  center status: ${centerChanges} changes, ${incidents} incidents written with the probes`);
     const totalProbeRows = (db.prepare('SELECT count(*) AS n FROM probes').get() as { n: number }).n;
     const dbBytes = checkpointedSize(db, config.dataDir);
     db.close();

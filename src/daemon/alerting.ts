@@ -174,6 +174,9 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
       stopped = true;
       if (sweepTimer) clearTimeout(sweepTimer);
       sweepTimer = null;
+      // Centers changed by the last probes are evaluated (and their alerts queued) before the database closes.
+      await Promise.race([tracker.settle(), new Promise((r) => setTimeout(r, 2000))]);
+      tracker.stop();
       await dispatcher.stop();
     },
   };

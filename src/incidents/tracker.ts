@@ -63,6 +63,9 @@ interface IncidentRow {
   maintenance_id: number | null;
 }
 
+/** Centers evaluated per transaction when draining a burst (a few ms of work: short enough not to delay probes). */
+const DRAIN_CHUNK = 50;
+
 /** A channel change that raises an alert of its own. */
 const CLOSED_STATUSES: ReadonlySet<string> = new Set(['wrong_number', 'closed']);
 
@@ -77,6 +80,11 @@ export class CenterTracker {
   private readonly held = new Set<string>();
   private readonly heldChannelAlerts: StoredProbe[] = [];
   private readonly certSeen = new Set<string>();
+  /** Centers whose channels changed, waiting for evaluation just after their batch. */
+  private readonly dirty = new Set<string>();
+  private draining = false;
+  private stopped = false;
+  private readonly settled: (() => void)[] = [];
   private queued = 0;
   private readonly stmts;
 
@@ -126,25 +134,74 @@ export class CenterTracker {
     return this.frozen;
   }
 
-  /** Called by the probe writer inside each batch's transaction. */
+  /**
+   * Called by the probe writer inside each batch's transaction. Channel events (a closed number, an
+   * expiring certificate) are queued right here, with the channel change that causes them. Centers are
+   * only marked for evaluation: a center's status is derived data, evaluated just after the batch in
+   * transactions of its own (with the alerts it raises), so a burst of thousands of channel changes
+   * never holds the event loop in one long transaction. A crash in between loses nothing: start-up
+   * evaluates every center from the stored channel statuses.
+   */
   afterBatch(stored: StoredProbe[]): void {
     const now = this.now();
-    const touched = new Set<string>();
     for (const s of stored) {
       const centerId = this.channelCenter.get(s.channelId);
       if (!centerId) continue;
-      if (s.change) touched.add(centerId);
+      if (s.change) {
+        if (this.frozen) this.held.add(centerId);
+        else this.dirty.add(centerId);
+      }
       if (s.change && CLOSED_STATUSES.has(s.change.to)) {
         if (this.frozen) this.heldChannelAlerts.push(s);
         else this.channelClosed(s, centerId, now);
       }
       if (s.record.classification.flags.includes('cert_expiring')) this.certExpiring(s, centerId, now);
     }
-    for (const id of touched) {
-      if (this.frozen) this.held.add(id);
-      else this.evaluate(id, now);
-    }
     this.flushQueued();
+    if (this.dirty.size > 0) this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
+    if (this.draining || this.stopped) return;
+    this.draining = true;
+    setImmediate(() => this.drain());
+  }
+
+  /** Evaluates marked centers in chunks, yielding to the event loop between them. */
+  private drain(): void {
+    if (this.stopped) return;
+    const chunk = [...this.dirty].slice(0, DRAIN_CHUNK);
+    try {
+      const now = this.now();
+      this.db.transaction(() => {
+        for (const id of chunk) this.evaluate(id, now);
+      })();
+      for (const id of chunk) this.dirty.delete(id);
+      this.flushQueued();
+    } catch (err) {
+      // The disk refused: the centers stay marked and are tried again shortly.
+      this.o.log.error({ err, centers: chunk.length }, 'could not evaluate center statuses; will retry');
+      this.draining = false;
+      setTimeout(() => this.scheduleDrain(), 1000).unref?.();
+      return;
+    }
+    if (this.dirty.size > 0 && !this.frozen) setImmediate(() => this.drain());
+    else {
+      this.draining = false;
+      for (const resolve of this.settled.splice(0)) resolve();
+    }
+  }
+
+  /** No more evaluations after this (the database is about to close). */
+  stop(): void {
+    this.stopped = true;
+    for (const resolve of this.settled.splice(0)) resolve();
+  }
+
+  /** Resolves once every center marked so far has been evaluated (tests, shutdown). */
+  settle(): Promise<void> {
+    if (this.dirty.size === 0 && !this.draining) return Promise.resolve();
+    return new Promise((resolve) => this.settled.push(resolve));
   }
 
   /** Every center, e.g. after a registry sync (a channel added or archived changes its center). */
@@ -163,7 +220,11 @@ export class CenterTracker {
   setFrozen(frozen: boolean): void {
     if (this.frozen === frozen) return;
     this.frozen = frozen;
-    if (frozen) return;
+    if (frozen) {
+      for (const id of this.dirty) this.held.add(id);
+      this.dirty.clear();
+      return;
+    }
     const now = this.now();
     const held = [...this.held];
     const channelAlerts = this.heldChannelAlerts.splice(0);

@@ -59,7 +59,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   writer.close();
-  await alerting.dispatcher.stop();
+  await alerting.stop();
   db.close();
   cleanup();
 });
@@ -70,6 +70,7 @@ async function store(channelId: string, method: 'http' | 'call' | 'lookup', c: C
   const p = writer.add(r);
   writer.flush();
   await p;
+  await alerting.tracker.settle();
 }
 const queued = (event?: string) =>
   db.prepare<[], { subscription_id: string; event: string; status: string; dedupe_key: string }>(`SELECT subscription_id, event, status, dedupe_key FROM outbox ORDER BY created_at, id`).all().filter((r) => !event || r.event === event);
