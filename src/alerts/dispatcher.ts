@@ -87,7 +87,7 @@ export class Dispatcher {
         const rows = this.o.outbox.claim(this.now(), this.o.leaseMs, this.o.batch);
         if (rows.length === 0) break;
         total += rows.length;
-        await Promise.all(rows.map((r) => this.deliver(r)));
+        await Promise.allSettled(rows.map((r) => this.deliver(r)));
         if (this.stopped) break;
       }
     } catch (err) {
@@ -109,7 +109,14 @@ export class Dispatcher {
       if (!sender) throw new DeliveryError(`the ${row.channel} channel is not configured on this daemon`, { permanent: true });
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.sendTimeoutMs)]);
       const { detail } = await sender.send(message, target, signal);
-      this.o.outbox.delivered(row, this.now(), elapsed(), detail);
+      try {
+        this.o.outbox.delivered(row, this.now(), elapsed(), detail);
+      } catch (err) {
+        // Sent, but not recorded (the disk): the row stays claimed and goes again when its lease
+        // ends, with the same id for the receiver to drop. Not a failure of the receiver.
+        this.o.log.error({ err, alert: row.id }, 'an alert was delivered but could not be marked sent; it will be sent again with the same id');
+        return;
+      }
       this.o.onAttempt?.(row.channel, true, false);
       this.o.log.info({ alert: row.id, event: row.event, center: row.center_id, subscription: row.subscription_id, channel: row.channel, attempt: row.attempts, detail }, 'alert delivered');
       return;

@@ -148,12 +148,19 @@ export class Outbox {
   }
 
   /** Whether this subscription was told (or is being told) about the incident: recoveries go only there. */
-  told(incidentId: number, subscriptionId: string): boolean {
+  told(incidentId: number, subscriptionId: string, events: readonly AlertEvent[] = ['went_dark', 'partly_reachable', 'still_dark']): boolean {
     return (
       this.db
-        .prepare(`SELECT 1 FROM outbox WHERE incident_id = ? AND subscription_id = ? AND status != 'suppressed' AND event IN ('went_dark', 'partly_reachable', 'still_dark') LIMIT 1`)
-        .get(incidentId, subscriptionId) !== undefined
+        .prepare(`SELECT 1 FROM outbox WHERE incident_id = ? AND subscription_id = ? AND status != 'suppressed' AND event IN (${events.map(() => '?').join(', ')}) LIMIT 1`)
+        .get(incidentId, subscriptionId, ...events) !== undefined
     );
+  }
+
+  /** Alerts about an incident still waiting for a retry are dropped once it is over (kept, marked). */
+  supersede(incidentId: number, why: string): number {
+    return this.db
+      .prepare(`UPDATE outbox SET status = 'suppressed', suppressed_by = ? WHERE incident_id = ? AND status = 'pending' AND event IN ('went_dark', 'partly_reachable', 'still_dark')`)
+      .run(why, incidentId).changes;
   }
 
   counts(): Record<OutboxStatus, number> & { oldestPendingAt: number | null } {

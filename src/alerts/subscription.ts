@@ -145,7 +145,7 @@ export interface PublicSubscription {
 }
 
 export function publicSubscription(s: Subscription): PublicSubscription {
-  const target: Record<string, unknown> = s.target.kind === 'webhook' ? { kind: 'webhook', url: s.target.url } : { ...s.target };
+  const target: Record<string, unknown> = s.target.kind === 'webhook' ? { kind: 'webhook', url: withoutCredentials(s.target.url) } : { ...s.target };
   return {
     id: s.id,
     source: s.source,
@@ -157,4 +157,16 @@ export function publicSubscription(s: Subscription): PublicSubscription {
     created_at: new Date(s.createdAt).toISOString(),
     disabled_at: s.disabledAt === null ? null : new Date(s.disabledAt).toISOString(),
   };
+}
+
+/** A URL as shown to others: user and password removed. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
 }

@@ -95,40 +95,49 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
   });
 
   const selfCheck = new SelfCheck(now);
-  // The period being recorded, and a notice the disk refused: it is written (and sent) once it can be.
+  // Self-check changes are written (a period row and the operator's notice) in order; one the disk
+  // refused waits here and is written, and sent, as soon as the disk accepts writes again.
   let periodId: number | null = null;
   let lastDegraded: SelfCheckState | null = null;
-  let unsaved: SelfCheckState | null = null;
-  const recordSelfCheck = (state: SelfCheckState): void => {
-    try {
-      if (state.degraded) {
-        const info = db.prepare(`INSERT INTO self_check_periods (started_at, reasons) VALUES (?, ?)`).run(state.since, JSON.stringify(state.failing));
-        periodId = Number(info.lastInsertRowid);
-        lastDegraded = state;
-      } else if (periodId !== null) {
-        db.prepare(`UPDATE self_check_periods SET ended_at = ? WHERE id = ?`).run(state.since, periodId);
+  const unsaved: SelfCheckState[] = [];
+  const writeSelfCheckNotices = (): void => {
+    while (unsaved.length > 0) {
+      const state = unsaved[0] as SelfCheckState;
+      try {
+        db.transaction(() => {
+          if (state.degraded) {
+            periodId = Number(db.prepare(`INSERT INTO self_check_periods (started_at, reasons) VALUES (?, ?)`).run(state.since, JSON.stringify(state.failing)).lastInsertRowid);
+            lastDegraded = state;
+          } else if (periodId !== null) {
+            db.prepare(`UPDATE self_check_periods SET ended_at = ? WHERE id = ?`).run(state.since, periodId);
+          }
+          const reasons = (state.degraded ? state : (lastDegraded ?? state)).failing.map((f) => ({ check: f.check, detail: f.detail }));
+          tracker.raiseSelfCheck(
+            { event: 'self_check', at: state.since, center: null, channels: [], evidence: [], boardUrl: config.alerts.boardUrl, selfCheck: { degraded: state.degraded, since: state.since, reasons } },
+            `self_check:${state.degraded ? 'degraded' : 'recovered'}:${state.since}`,
+          );
+        })();
+      } catch (err) {
+        log.error({ err }, 'could not record the self-check change (the disk?); will retry');
+        return;
       }
-      const reasons = (state.degraded ? state : (lastDegraded ?? state)).failing.map((f) => ({ check: f.check, detail: f.detail }));
-      tracker.raiseSelfCheck(
-        { event: 'self_check', at: state.since, center: null, channels: [], evidence: [], boardUrl: config.alerts.boardUrl, selfCheck: { degraded: state.degraded, since: state.since, reasons } },
-        `self_check:${periodId ?? 'unrecorded'}:${state.degraded ? 'degraded' : 'recovered'}`,
-      );
-      unsaved = null;
-    } catch (err) {
-      unsaved = state;
-      log.error({ err }, 'could not record the self-check change (the disk?); will retry');
+      if (!state.degraded) periodId = null;
+      unsaved.shift();
     }
   };
   selfCheck.onChange = (state) => {
     if (state.degraded) log.error({ failing: state.failing }, 'reachwatch is degraded: center statuses are frozen and only the operator is alerted');
     else log.info('reachwatch recovered: center statuses are evaluated again');
     tracker.setFrozen(state.degraded);
-    recordSelfCheck(state);
+    unsaved.push(state);
+    writeSelfCheckNotices();
   };
 
   let sweepTimer: NodeJS.Timeout | null = null;
   let stopped = false;
-  let lastSweep = now();
+  // Windows that ended while the daemon was down (up to a week) still owe their late alerts; a
+  // second look at one that was handled changes nothing (the alert's key is taken).
+  let lastSweep = now() - 7 * 86_400_000;
   return {
     outbox,
     subscriptions,
@@ -154,12 +163,12 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
       dispatcher.start();
       const tick = async () => {
         try {
-          if (unsaved) recordSelfCheck(unsaved);
+          writeSelfCheckNotices();
           // While the canaries fail, nothing else asks them again (failures are ours); ask here.
           if (selfCheck.state.failing.some((f) => f.check === 'canaries')) await recheckCanaries();
           const t = now();
-          tracker.sweep(lastSweep);
-          lastSweep = t;
+          // Frozen while degraded: the windows that end meanwhile are looked at once it recovers.
+          if (tracker.sweep(lastSweep)) lastSweep = t;
         } catch (err) {
           log.error({ err }, 'the center status sweep failed; it runs again shortly');
         }

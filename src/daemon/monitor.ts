@@ -96,7 +96,12 @@ export class Monitor {
           if (s.change) log.info({ channel: s.channelId, from: s.change.from, to: s.change.to, reason: s.change.reason }, 'channel status changed');
           this.followUp(s);
         }
-        events.onStored?.(stored);
+        try {
+          events.onStored?.(stored);
+        } catch (err) {
+          // Runs from the writer's timer: a throw here would end the process with results committed.
+          log.error({ err }, 'handling stored probe results failed');
+        }
       },
       onError: (err, pending) => {
         this.lastWriteError = err instanceof Error ? err.message : String(err);

@@ -9,7 +9,7 @@ import type { Outbox } from '../alerts/outbox.ts';
 import { subscriptionMatches, type CenterFacts, type Subscription } from '../alerts/subscription.ts';
 import type { ChannelStatus } from '../domain.ts';
 import type { MaintenanceWindows } from '../maintenance/windows.ts';
-import { centerEvent, evaluateCenter, isIncidentStatus, type CenterRules, type CenterStatus, type ChannelView } from '../status/center.ts';
+import { centerEvent, closesIncident, evaluateCenter, isIncidentStatus, type CenterRules, type CenterStatus, type ChannelView } from '../status/center.ts';
 import type { StreakProbe } from '../status/policy.ts';
 import type { DB } from '../store/db.ts';
 import type { StoredProbe } from '../store/probe-writer.ts';
@@ -225,26 +225,35 @@ export class CenterTracker {
       this.dirty.clear();
       return;
     }
-    const now = this.now();
     const held = [...this.held];
-    const channelAlerts = this.heldChannelAlerts.splice(0);
-    this.held.clear();
-    this.db.transaction(() => {
-      for (const id of held) this.evaluate(id, now);
-      for (const s of channelAlerts) {
-        const centerId = this.channelCenter.get(s.channelId);
-        if (centerId) this.channelClosed(s, centerId, now);
-      }
-    })();
-    this.flushQueued();
+    const channelAlerts = [...this.heldChannelAlerts];
+    try {
+      const now = this.now();
+      this.db.transaction(() => {
+        for (const id of held) this.evaluate(id, now);
+        for (const s of channelAlerts) {
+          const centerId = this.channelCenter.get(s.channelId);
+          if (centerId) this.channelClosed(s, centerId, now);
+        }
+      })();
+      this.held.clear();
+      this.heldChannelAlerts.length = 0;
+      this.flushQueued();
+    } catch (err) {
+      // The disk may still refuse: evaluate them with the next batch instead of losing them.
+      for (const id of held) this.dirty.add(id);
+      this.held.clear();
+      this.o.log.error({ err }, 'could not evaluate the centers held while degraded; will retry');
+      this.scheduleDrain();
+    }
   }
 
   /**
    * Time-driven changes, run every few seconds: pending-dark centers whose grace ran out, reminders,
    * and centers still dark when a maintenance window ended (they owe the alert the window held).
    */
-  sweep(lastSweepAt: number): void {
-    if (this.frozen) return;
+  sweep(lastSweepAt: number): boolean {
+    if (this.frozen) return false;
     const now = this.now();
     this.db.transaction(() => {
       const due = this.db
@@ -260,6 +269,7 @@ export class CenterTracker {
       }
     })();
     this.flushQueued();
+    return true;
   }
 
   private flushQueued(): void {
@@ -319,9 +329,10 @@ export class CenterTracker {
         this.stmts.updateIncident.run(decision.status, worst, inc?.went_dark_at ?? (decision.status === 'dark' ? now : null), incidentId);
       }
     }
-    const closing = !isIncidentStatus(decision.status) ? incidentId : null;
+    const incidentWasOpen = incidentId !== null;
+    const closing = closesIncident(decision.status) ? incidentId : null;
     if (closing !== null) this.stmts.closeIncident.run(now, evidence, decision.status, closing);
-    this.stmts.insertChange.run(centerId, now, from, decision.status, incidentId, window?.id ?? null, evidence);
+    const changeId = Number(this.stmts.insertChange.run(centerId, now, from, decision.status, incidentId, window?.id ?? null, evidence).lastInsertRowid);
     this.stmts.upsertState.run({
       centerId,
       status: decision.status,
@@ -333,7 +344,7 @@ export class CenterTracker {
     });
     this.o.log.info({ center: centerId, from, to: decision.status, incident: incidentId, maintenance: window?.id }, 'center status changed');
 
-    const event = centerEvent(from, decision);
+    const event = centerEvent(from, decision, incidentWasOpen);
     if (!event || incidentId === null) return;
     const relevant = event === 'recovered' ? facts.evidenceOf((c) => c.status === 'reachable') : facts.evidenceOf((c) => c.status !== 'reachable');
     const alert: AlertFacts = {
@@ -349,9 +360,16 @@ export class CenterTracker {
       boardUrl: this.o.boardUrl,
     };
     const incident = incidentId;
-    this.raise(alert, `${event}:incident-${incidentId}`, window ? `maintenance:${window.id}` : null, (sub) =>
-      event === 'recovered' ? this.o.outbox.told(incident, sub.id) : true,
-    );
+    if (event === 'recovered') {
+      // Only those who were told hear the recovery, even inside a maintenance window (the window
+      // holds news of trouble, not the end of it). Anything still queued for them about this
+      // incident is now stale: it is superseded rather than delivered after the recovery.
+      this.o.outbox.supersede(incident, 'superseded: the center recovered before it was delivered');
+      this.raise(alert, `recovered:change-${changeId}`, null, (sub) => this.o.outbox.told(incident, sub.id));
+      return;
+    }
+    // Keyed by the change: a center can go dark twice within one incident, and each time is news.
+    this.raise(alert, `${event}:change-${changeId}`, window ? `maintenance:${window.id}` : null);
   }
 
   private remind(now: number): void {
@@ -369,11 +387,10 @@ export class CenterTracker {
       if (this.o.maintenance.activeFor(center, now)) continue;
       const { rows: chRows } = this.channelViews(r.center_id);
       const facts = this.facts(chRows);
-      const n = Math.floor((now - (r.went_dark_at ?? r.since)) / reminderMs);
       const incident = r.incident_id;
       this.raise(
         { event: 'still_dark', at: now, center, status: 'dark', since: r.went_dark_at ?? r.since, incidentId: incident, channels: facts.channels, evidence: [], boardUrl: this.o.boardUrl },
-        `still_dark:incident-${incident}:${n}`,
+        `still_dark:incident-${incident}:${now}`,
         null,
         (sub) => this.o.outbox.told(incident, sub.id),
       );
@@ -385,8 +402,11 @@ export class CenterTracker {
     const st = this.stmts.state.get(center.id);
     if (!st || st.incident_id === null || !isIncidentStatus(st.status)) return;
     if (this.o.maintenance.activeFor(center, now)) return;
+    const { views, rows } = this.channelViews(center.id);
+    const decision = evaluateCenter(views, { status: st.status, since: st.since, downSince: st.down_since }, now, this.o.rules);
+    // Pending dark (every channel down, grace not over) is not news yet; "went dark" follows if it lasts.
+    if (st.status === 'partial' && !decision.alive) return;
     const event: AlertEvent = st.status === 'dark' ? 'went_dark' : 'partly_reachable';
-    const { rows } = this.channelViews(center.id);
     const facts = this.facts(rows);
     const incident = st.incident_id;
     this.raise(
@@ -396,7 +416,8 @@ export class CenterTracker {
       },
       `${event}:incident-${incident}:after-maintenance`,
       null,
-      (sub) => !this.o.outbox.told(incident, sub.id),
+      // Not to those already told of this very state (before the window began).
+      (sub) => !this.o.outbox.told(incident, sub.id, event === 'went_dark' ? ['went_dark', 'still_dark'] : ['partly_reachable', 'went_dark', 'still_dark']),
     );
   }
 
@@ -425,9 +446,9 @@ export class CenterTracker {
     const validTo = hops.map((h) => h.tls?.cert?.validTo).find((v): v is number => typeof v === 'number');
     if (validTo === undefined) return;
     const key = `cert_expiring:${s.channelId}:${validTo}`;
-    if (this.certSeen.has(key)) return;
+    // While degraded, nothing is raised and nothing remembered: the next probe carries the same flag.
+    if (this.certSeen.has(key) || this.frozen) return;
     this.certSeen.add(key);
-    if (this.frozen) return;
     const row = this.stmts.channels.all(centerId).find((r) => r.id === s.channelId);
     if (!row) return;
     const window = this.o.maintenance.activeFor(center, now);

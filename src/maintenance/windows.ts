@@ -73,14 +73,15 @@ export class MaintenanceWindows {
 
   /**
    * Mirrors the config file's windows: new ones are added, edited reasons updated, and windows no
-   * longer in the file are cancelled (kept, so history still shows them).
+   * longer in the file are cancelled (kept, so history still shows them). A window ended early through
+   * the API stays ended after a restart.
    */
   syncDeclared(windows: DeclaredWindow[], now: number): void {
     const keyOf = (w: DeclaredWindow) => createHash('sha256').update(JSON.stringify([w.centerId, w.region, w.startsAt, w.endsAt])).digest('hex').slice(0, 16);
     const upsert = this.db.prepare(
       `INSERT INTO maintenance_windows (config_key, center_id, region, starts_at, ends_at, reason, created_by, created_at)
        VALUES (?, ?, ?, ?, ?, ?, 'config', ?)
-       ON CONFLICT(config_key) DO UPDATE SET reason = excluded.reason, cancelled_at = NULL`,
+       ON CONFLICT(config_key) DO UPDATE SET reason = excluded.reason`,
     );
     this.db.transaction(() => {
       const keys = windows.map((w) => {

@@ -92,10 +92,15 @@ export const isIncidentStatus = (s: CenterStatus): boolean => s === 'partial' ||
  * center with one channel down and the rest not yet checked (or all down, in the grace period) is
  * not news yet; if it lasts, "went dark" follows.
  */
-export function centerEvent(from: CenterStatus, to: CenterDecision): CenterEvent | null {
+export function centerEvent(from: CenterStatus, to: CenterDecision, incidentOpen: boolean = isIncidentStatus(from)): CenterEvent | null {
   if (from === to.status) return null;
   if (to.status === 'dark') return 'went_dark';
   if (to.status === 'partial' && to.alive && (from === 'reachable' || from === 'dark' || from === 'unknown')) return 'partly_reachable';
-  if (to.status === 'reachable' && isIncidentStatus(from)) return 'recovered';
+  // An incident stays open through a spell of "unknown" (no evidence is not a recovery), so the
+  // recovery is announced whenever the center is next confirmed reachable.
+  if (to.status === 'reachable' && incidentOpen) return 'recovered';
   return null;
 }
+
+/** An incident closes when the center is confirmed reachable again, or asks never to be called. */
+export const closesIncident = (s: CenterStatus): boolean => s === 'reachable' || s === 'opted_out';

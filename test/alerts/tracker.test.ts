@@ -95,6 +95,7 @@ test('dark after the grace period, a reminder every 24 h while it stays dark, no
   clock += 24 * 3_600_000;
   alerting.tracker.sweep(clock - 1000);
   expect(queued('still_dark')).toHaveLength(2);
+  db.prepare(`UPDATE outbox SET status = 'sent' WHERE status = 'pending'`).run(); // as the dispatcher would
   await store(PHONE, 'call', verdict('reachable', 'human_answered'));
   expect(centerState()).toBe('partial');
   expect(queued('partly_reachable')).toHaveLength(1);
@@ -150,4 +151,75 @@ test('a full disk degrades reachwatch until writes succeed again', () => {
   alerting.afterCommit([]);
   expect(alerting.selfCheck.degraded).toBe(false);
   expect(alerting.tracker.isFrozen).toBe(false);
+});
+
+test('a center that goes dark twice within one incident is announced twice', async () => {
+  await store(WEB, 'http', verdict('unavailable', 'http_5xx'));
+  await store(PHONE, 'call', verdict('unavailable', 'sip_404'));
+  clock += 10 * 60_000;
+  alerting.tracker.sweep(clock - 1000);
+  await store(PHONE, 'call', verdict('reachable', 'human_answered'));
+  await store(PHONE, 'call', verdict('unavailable', 'sip_404'));
+  clock += 10 * 60_000;
+  alerting.tracker.sweep(clock - 1000);
+  expect(centerState()).toBe('dark');
+  expect(queued('went_dark')).toHaveLength(2);
+  expect(queued('partly_reachable')).toHaveLength(1);
+  expect(db.prepare(`SELECT COUNT(*) AS n FROM incidents`).get()).toEqual({ n: 1 });
+});
+
+test('no evidence is not a recovery: the incident stays open through "unknown", and the recovery is announced after it', async () => {
+  await store(WEB, 'http', verdict('closed', 'http_404'));
+  await store(PHONE, 'call', verdict('closed', 'closed_told'));
+  clock += 10 * 60_000;
+  alerting.tracker.sweep(clock - 1000);
+  expect(queued('went_dark')).toHaveLength(1);
+  await store(WEB, 'http', verdict('inconclusive', 'http_4xx'));
+  await store(PHONE, 'call', verdict('inconclusive', 'ambiguous'));
+  expect(centerState()).toBe('unknown');
+  expect(db.prepare(`SELECT closed_at FROM incidents`).get()).toEqual({ closed_at: null });
+  await store(WEB, 'http', verdict('reachable', 'ok'));
+  expect(centerState()).toBe('reachable');
+  expect(queued('recovered').map((r) => r.subscription_id)).toEqual(['ngo']);
+});
+
+test('maintenance: a recovery reaches those told before the window; a center that went dark in it is announced when it ends', async () => {
+  // Told "partly reachable" before the window.
+  await store(PHONE, 'call', verdict('reachable', 'human_answered'));
+  await store(WEB, 'http', verdict('unavailable', 'http_5xx'));
+  expect(queued('partly_reachable').map((r) => r.status)).toEqual(['pending']);
+  const w = alerting.maintenance.create({ centerId: 'delta', region: null, startsAt: clock, endsAt: clock + 3_600_000, reason: 'Moving' }, 'test', clock);
+  await store(PHONE, 'call', verdict('unavailable', 'sip_404'));
+  clock += 10 * 60_000;
+  alerting.tracker.sweep(clock - 1000);
+  expect(centerState()).toBe('dark');
+  expect(queued('went_dark').map((r) => r.status)).toEqual(['suppressed']);
+  // The window ends with the center dark: the held news goes out, though "partly reachable" was told.
+  const before = clock;
+  clock = w.endsAt + 1000;
+  alerting.tracker.sweep(before);
+  expect(queued('went_dark').map((r) => [r.status, r.dedupe_key.includes('after-maintenance')])).toEqual([['suppressed', false], ['pending', true]]);
+  alerting.tracker.sweep(before); // looking again changes nothing
+  expect(queued('went_dark')).toHaveLength(2);
+
+  // A second window; the center recovers inside it: those told still hear it.
+  alerting.maintenance.create({ centerId: 'delta', region: null, startsAt: clock, endsAt: clock + 3_600_000, reason: 'Holiday' }, 'test', clock);
+  db.prepare(`UPDATE outbox SET status = 'sent' WHERE status = 'pending'`).run();
+  await store(PHONE, 'call', verdict('reachable', 'human_answered'));
+  await store(WEB, 'http', verdict('reachable', 'ok'));
+  expect(queued('recovered').map((r) => r.status)).toEqual(['pending']);
+});
+
+test('a recovery supersedes the alerts about it still waiting for a retry (never "dark" after "recovered")', async () => {
+  await store(WEB, 'http', verdict('unavailable', 'http_5xx'));
+  await store(PHONE, 'call', verdict('unavailable', 'sip_404'));
+  clock += 10 * 60_000;
+  alerting.tracker.sweep(clock - 1000);
+  expect(queued('went_dark').map((r) => r.status)).toEqual(['pending']);
+  await store(WEB, 'http', verdict('reachable', 'ok'));
+  await store(PHONE, 'call', verdict('reachable', 'human_answered'));
+  expect(queued('went_dark').map((r) => r.status)).toEqual(['suppressed']);
+  // The subscriber never heard of the outage, so it hears no recovery either; history keeps both facts.
+  expect(queued('recovered')).toHaveLength(0);
+  expect(db.prepare(`SELECT suppressed_by FROM outbox WHERE event = 'went_dark'`).get()).toEqual({ suppressed_by: 'superseded: the center recovered before it was delivered' });
 });
