@@ -33,6 +33,7 @@ export class Dispatcher {
   private running: Promise<number> | null = null;
   private again = false;
   private stopped = false;
+  private started = false;
   private readonly abort = new AbortController();
 
   constructor(opts: DispatcherOptions) {
@@ -45,6 +46,7 @@ export class Dispatcher {
   }
 
   start(): void {
+    this.started = true;
     const released = this.o.outbox.releaseInterrupted(this.now());
     if (released) this.o.log.warn({ alerts: released }, 'alerts interrupted by the previous stop are queued again (same ids: receivers can drop duplicates)');
     this.schedule(0);
@@ -52,7 +54,7 @@ export class Dispatcher {
 
   /** Something was queued: look now rather than at the next poll. */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     if (this.running) this.again = true;
     else this.schedule(0);
   }

@@ -174,6 +174,7 @@ test('no evidence is not a recovery: the incident stays open through "unknown", 
   clock += 10 * 60_000;
   alerting.tracker.sweep(clock - 1000);
   expect(queued('went_dark')).toHaveLength(1);
+  db.prepare(`UPDATE outbox SET status = 'sent' WHERE status = 'pending'`).run(); // as the dispatcher would
   await store(WEB, 'http', verdict('inconclusive', 'http_4xx'));
   await store(PHONE, 'call', verdict('inconclusive', 'ambiguous'));
   expect(centerState()).toBe('unknown');
