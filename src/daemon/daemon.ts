@@ -10,6 +10,7 @@ import type { Config } from '../config/config.ts';
 import { assertLoadable, formatProblem } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
+import { backfillRollups } from '../store/rollups.ts';
 import { Monitor } from './monitor.ts';
 import { twilioSettingsFromEnv } from '../probers/phone/settings.ts';
 import { ConfigError } from '../config/config.ts';
@@ -34,6 +35,7 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
   log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');
 
   const db = openDatabase(config.dataDir);
+  backfillRollups(db, config.defaultTimezone, log);
   const { settings: twilioSettings, missing } = twilioSettingsFromEnv(env);
   let monitor: Monitor | null = null;
   // The twilio package is loaded only when telephony is configured.

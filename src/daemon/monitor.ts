@@ -83,6 +83,7 @@ export class Monitor {
     const phoneRules: StatusRules = { ...config.status, spread: { outcomes: ['no_answer', 'unavailable'], minSlots: config.telephony.minSlots } };
     this.writer = new ProbeWriter(db, {
       rules: (type) => (type === 'phone' ? phoneRules : websiteRules),
+      defaultTz: config.defaultTimezone,
       batchMaxRows: config.store.batchMaxRows,
       flushIntervalMs: config.store.flushIntervalMs,
       ...(events.afterBatch ? { afterBatch: events.afterBatch } : {}),

@@ -7,6 +7,7 @@ import { OPT_OUT_REASON } from '../classifier/phone.ts';
 import type { ChannelStatus, Outcome, ProbeRecord } from '../domain.ts';
 import { applyProbe, INITIAL_STATE, type ChannelStatusState, type StatusChange, type StatusRules, type StreakProbe } from '../status/policy.ts';
 import type { DB } from './db.ts';
+import { RollupWriter } from './rollups.ts';
 
 export interface StoredProbe {
   probeId: number;
@@ -23,6 +24,8 @@ export type InTransaction = (probeId: number) => void;
 export interface ProbeWriterOptions {
   /** Status rules per channel type (phones add the 2018 spread rule). */
   rules: StatusRules | ((channelType: string) => StatusRules);
+  /** The time zone of centers without their own (for daily rollups). */
+  defaultTz?: string;
   /** Flush when this many results are waiting. */
   batchMaxRows: number;
   /** Flush at least this often while results wait. */
@@ -69,7 +72,11 @@ export class ProbeWriter {
 
   constructor(db: DB, opts: ProbeWriterOptions) {
     this.opts = opts;
-    const refOf = db.prepare<[string], { ref: number; type: string }>('SELECT ref, type FROM channels WHERE id = ?');
+    const refOf = db.prepare<[string], { ref: number; type: string; centerId: string; tz: string | null }>(
+      'SELECT c.ref, c.type, c.center_id AS centerId, ce.tz FROM channels c JOIN centers ce ON ce.id = c.center_id WHERE c.id = ?',
+    );
+    const rollups = new RollupWriter(db);
+    const defaultTz = opts.defaultTz ?? 'UTC';
     const insertProbe = db.prepare(
       `INSERT INTO probes (channel_ref, due_at, started_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -103,7 +110,7 @@ export class ProbeWriter {
     const insertChange = db.prepare(
       `INSERT INTO status_changes (channel_ref, at, from_status, to_status, reason, probe_ids, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    const refs = new Map<string, { ref: number; type: string }>();
+    const refs = new Map<string, { ref: number; type: string; centerId: string; tz: string | null }>();
     const afterBatchTx = db.transaction((stored: StoredProbe[]) => opts.afterBatch?.(stored));
     const rulesFor = typeof opts.rules === 'function' ? opts.rules : () => opts.rules as StatusRules;
 
@@ -128,6 +135,7 @@ export class ProbeWriter {
           ref, r.dueAt, r.startedAt, r.durationMs, r.evidence.method, c.outcome, c.reason, flags, CLASSIFIER_VERSION, JSON.stringify(r.evidence),
         );
         const probeId = Number(info.lastInsertRowid);
+        rollups.add(ref, channel.centerId, channel.tz ?? defaultTz, r.startedAt, c.outcome);
         p.inTransaction?.(probeId);
         // The scheduler's memory. A website has one job, so its next slot lives in channel_state (no
         // extra write on the hot path); a phone's jobs (lookup, call) each keep theirs in job_slots.
