@@ -1,14 +1,24 @@
 // The HTTP app as a function of its dependencies; it never listens by itself, so tests use real
-// sockets or inject() alike. Plugins are registered explicitly, in order (fastify/demo, without autoload).
+// sockets or inject() alike. Plugins are registered explicitly, in order (fastify/demo, without autoload):
+// the security hooks first, since a hook applies only to the routes registered after it.
 
+import { STATUS_CODES } from 'node:http';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { Tokens } from '../auth/tokens.ts';
+import { DEFAULTS, type HttpConfig } from '../config/config.ts';
 import type { Monitor } from '../daemon/monitor.ts';
 import type { Alerting } from '../daemon/alerting.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { BoardData } from '../board/data.ts';
+import type { ProbeMetrics } from '../metrics/probe-metrics.ts';
+import { boardRoutes } from '../board/routes.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
 import { buildRegistry, metricsRoutes } from './routes/metrics.ts';
@@ -18,10 +28,18 @@ import { centerRoutes } from './routes/centers.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { healthRoutes } from './routes/health.ts';
 import { manualProbeRoutes } from './routes/manual-probes.ts';
+import { historyRoutes } from './routes/history.ts';
+import { probeNowRoutes } from './routes/probe-now.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import type { TwilioWebhookOptions } from './routes/twilio-webhooks.ts';
+import { installAuth } from './auth.ts';
 import { Center, Channel, ErrorReply, Probe } from './schemas.ts';
 
 export interface AppDeps {
+  /** Probe series for /metrics, fed by the daemon as results are stored. */
+  probeMetrics?: ProbeMetrics | null;
+  /** The public board and directory; defaults apply when not given. */
+  board?: { defaultTz: string; directoryDays: number; pageSize: number };
   db: DB;
   monitor: Monitor | null;
   /** Center status, incidents, maintenance and alerts; null in tools that only read history. */
@@ -29,9 +47,46 @@ export interface AppDeps {
   logger: Logger;
   /** Twilio's webhooks, when telephony is configured. */
   twilio?: TwilioWebhookOptions | null;
-  /** Bearer token that may record manual probes (REACHWATCH_OPERATOR_TOKEN). */
+  /**
+   * REACHWATCH_OPERATOR_TOKEN: a legacy operator token from the environment, kept so that deployments
+   * from before per-person tokens keep working. Writes made with it are recorded as
+   * "operator (REACHWATCH_OPERATOR_TOKEN)".
+   */
   operatorToken?: string | null;
+  /** CORS, rate limit and body limit (config `http`); each defaults as in the config file. */
+  http?: Partial<Pick<HttpConfig, 'corsOrigins' | 'rateLimit' | 'bodyLimit'>>;
 }
+
+/**
+ * For the server-rendered board: nothing inline, nothing from elsewhere, never framed. No
+ * upgrade-insecure-requests: the daemon serves plain HTTP on loopback, and TLS is a proxy's job.
+ */
+export const BOARD_CSP = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'frame-ancestors': ["'none'"],
+  'form-action': ["'self'"],
+  'base-uri': ["'none'"],
+  'object-src': ["'none'"],
+};
+
+/**
+ * Swagger UI at /docs (set by @fastify/swagger-ui's staticCSP on its own routes only): its scripts and
+ * styles come from /docs/static, but it applies inline styles (Chromium reports a violation without
+ * 'unsafe-inline' in style-src) and shows its logo and icons as data: URLs. The validator badge
+ * (validator.swagger.io) is turned off rather than allowed.
+ */
+const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; form-action 'self'; img-src 'self' data:; " +
+  "object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'";
+
+/** Health checks, Prometheus scrapes and Twilio's signed callbacks are never refused for volume. */
+const rateLimitExempt = (req: FastifyRequest): boolean => {
+  const url = req.routeOptions.url ?? '';
+  return url === '/healthz' || url === '/readyz' || url === '/metrics' || url.startsWith('/twilio/');
+};
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -42,9 +97,10 @@ export type App = FastifyInstance<
 >;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
+  const http = { ...DEFAULTS.http, ...deps.http };
   const app = Fastify({
     loggerInstance: deps.logger,
-    bodyLimit: 64 * 1024,
+    bodyLimit: http.bodyLimit,
     // Request ids make one API call traceable across log lines.
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
@@ -54,6 +110,33 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addSchema(Channel);
   app.addSchema(Center);
   app.addSchema(Probe);
+  installAuth(app, new Tokens(deps.db, { legacyOperatorToken: deps.operatorToken ?? null }));
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: BOARD_CSP },
+    xFrameOptions: { action: 'deny' },
+    // Not includeSubDomains: the board's host name may be a subdomain of an organisation's own site.
+    strictTransportSecurity: { maxAge: 180 * 86_400, includeSubDomains: false },
+  });
+  // No origins configured: no CORS headers at all, so browsers keep the same-origin policy.
+  if (http.corsOrigins === '*' || http.corsOrigins.length > 0) {
+    await app.register(cors, { origin: http.corsOrigins, methods: ['GET', 'HEAD', 'POST', 'DELETE'], maxAge: 600 });
+  }
+  if (http.rateLimit.max > 0) {
+    await app.register(rateLimit, {
+      // Installed below as a root onRequest hook instead of per route: it then runs before each
+      // route's token check, so guessing tokens is limited too, and it covers unknown URLs.
+      global: false,
+      max: http.rateLimit.max,
+      timeWindow: http.rateLimit.windowMs,
+      allowList: rateLimitExempt,
+      errorResponseBuilder: (_req, ctx) =>
+        Object.assign(new Error(`Too many requests: at most ${ctx.max} per ${Math.round(http.rateLimit.windowMs / 1000)} s from one address; retry in ${ctx.after}.`), {
+          statusCode: ctx.statusCode,
+        }),
+    });
+    app.addHook('onRequest', app.rateLimit());
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -69,10 +152,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'incidents', description: 'Center status changes and incidents' },
         { name: 'maintenance', description: 'Planned closures: alerts held, probes continue' },
         { name: 'alerts', description: 'Subscriptions and the durable alert outbox' },
+        { name: 'tokens', description: 'API tokens and their roles (admin)' },
       ],
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API token: `Authorization: Bearer rw_...`. Roles: operator (manual probes, maintenance, probe now, the outbox), ' +
+              'auditor (history exports), admin (everything, subscriptions and tokens). Create one with `reachwatch token create`.',
+          },
+        },
+      },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
 
   // Bad input is the client's to fix: say which parameter and why, with 4xx, never 500.
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -85,11 +180,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
-    return reply.code(status).send({
-      statusCode: status,
-      error: status >= 500 ? 'Internal Server Error' : (err.name ?? 'Bad Request'),
-      message: status >= 500 ? 'The server could not answer this request; the error is logged.' : err.message,
-    });
+    const message =
+      status >= 500
+        ? 'The server could not answer this request; the error is logged.'
+        : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `The request body is larger than ${http.bodyLimit} bytes, the limit of this server (http.body_limit).`
+          : err.message;
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Bad Request', message });
   });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No route ${req.method} ${req.url.split('?')[0]}.` }),
@@ -99,23 +196,26 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { db: deps.db, monitor: deps.monitor });
   await app.register(centerRoutes, { queries, prefix: '/api/v1' });
   await app.register(channelRoutes, { queries, prefix: '/api/v1' });
-  await app.register(manualProbeRoutes, { monitor: deps.monitor, queries, operatorToken: deps.operatorToken ?? null, prefix: '/api/v1' });
+  await app.register(manualProbeRoutes, { monitor: deps.monitor, queries, prefix: '/api/v1' });
+  await app.register(probeNowRoutes, { monitor: deps.monitor, queries, prefix: '/api/v1' });
+  await app.register(historyRoutes, { db: deps.db, prefix: '/api/v1' });
+  await app.register(tokenRoutes, { tokens: app.tokens, prefix: '/api/v1' });
   await app.register(incidentRoutes, { queries, prefix: '/api/v1' });
   const a = deps.alerting;
   if (a) {
-    const operatorToken = deps.operatorToken ?? null;
-    await app.register(maintenanceRoutes, { windows: a.maintenance, queries, operatorToken, prefix: '/api/v1' });
+    await app.register(maintenanceRoutes, { windows: a.maintenance, queries, prefix: '/api/v1' });
     await app.register(alertRoutes, {
       subscriptions: a.subscriptions,
       outbox: a.outbox,
       selfCheck: a.selfCheck,
       configured: (channel) => a.dispatcher.hasChannel(channel),
       kick: () => a.dispatcher.kick(),
-      operatorToken,
       prefix: '/api/v1',
     });
   }
-  await app.register(metricsRoutes, { register: buildRegistry(deps.db, deps.monitor, a ?? null) });
+  await app.register(metricsRoutes, { register: buildRegistry(deps.db, deps.monitor, a ?? null, deps.probeMetrics ?? null) });
+  const board = deps.board ?? { defaultTz: 'Asia/Almaty', directoryDays: 30, pageSize: 50 };
+  await app.register(boardRoutes, { data: new BoardData(deps.db, queries, board.defaultTz), directoryDays: board.directoryDays, pageSize: board.pageSize });
   // Loaded only with telephony: the twilio package is large.
   if (deps.twilio) await app.register((await import('./routes/twilio-webhooks.ts')).twilioWebhookRoutes, deps.twilio);
   return app;

@@ -1,27 +1,79 @@
-// The operator's bearer token (REACHWATCH_OPERATOR_TOKEN). Compared as SHA-256 digests with
-// timingSafeEqual, so neither the token's length nor its prefix leaks through timing.
-// Issue 5 replaces this single token with stored, hashed tokens per role.
+// Who may call what. Routes declare the role they need with `onRequest: requireRole('operator')`:
+// onRequest runs before the body is read and validated, so a caller without the role learns nothing
+// about the input's validity and nothing is written. The same guard works as a preValidation or
+// preHandler hook, or as a call inside a handler: `if (!requireRole('admin').check(req, reply)) return reply;`.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { roleAllows, type Actor, type Role, type Tokens } from '../auth/tokens.ts';
+import type { App } from './app.ts';
 
-export type OperatorCheck = (req: FastifyRequest, reply: FastifyReply) => boolean;
-
-/** Returns a check that answers 401 itself and returns false when the request is not the operator's. */
-export function operatorCheck(operatorToken: string | null, what: string): OperatorCheck {
-  const expected = operatorToken ? createHash('sha256').update(operatorToken).digest() : null;
-  return (req, reply) => {
-    const auth = req.headers.authorization ?? '';
-    const given = auth.startsWith('Bearer ') ? createHash('sha256').update(auth.slice(7)).digest() : null;
-    if (expected && given && timingSafeEqual(expected, given)) return true;
-    void reply.code(401).send({
-      statusCode: 401,
-      error: 'Unauthorized',
-      message: expected ? 'A valid operator token is required (Authorization: Bearer ...).' : `${what} is disabled: set REACHWATCH_OPERATOR_TOKEN.`,
-    });
-    return false;
-  };
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller, set by requireRole; null on routes that need no token. */
+    actor: Actor | null;
+  }
+  interface FastifyInstance {
+    tokens: Tokens;
+  }
 }
 
-/** Who made a write, for the record: the token's holder is "operator" until per-person tokens exist. */
-export const actorOf = (_req: FastifyRequest): string => 'operator';
+/** Makes `req.actor` and the token store available to requireRole. Call once, before any route. */
+export function installAuth(app: App, tokens: Tokens): void {
+  app.decorate('tokens', tokens);
+  app.decorateRequest('actor', null);
+}
+
+const deny = (reply: FastifyReply, status: 401 | 403, challenge: string, message: string): void => {
+  void reply
+    .code(status)
+    .header('www-authenticate', `Bearer realm="reachwatch"${challenge}`)
+    .send({ statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', message });
+};
+
+export interface RoleGuard {
+  /** As a hook: calls done() to go on; otherwise has answered and ends the request there. */
+  (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void;
+  /** In a handler: true to go on; false when 401 or 403 has been sent (then `return reply`). */
+  check(req: FastifyRequest, reply: FastifyReply): boolean;
+}
+
+/**
+ * Lets a request through (setting `req.actor`) when it carries a valid token whose role allows
+ * `role` (admin allows everything), and otherwise answers 401 or 403 itself.
+ */
+export function requireRole(role: Role): RoleGuard {
+  const check = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    const header = req.headers.authorization;
+    const need = `An ${role} token is required: send "Authorization: Bearer <token>" (an admin creates one with "reachwatch token create --role ${role} --name <who>").`;
+    if (header === undefined || header === '') {
+      deny(reply, 401, '', need);
+      return false;
+    }
+    const m = /^Bearer +(\S+) *$/i.exec(header);
+    if (!m) {
+      deny(reply, 401, ', error="invalid_request"', `The Authorization header must be "Bearer <token>". ${need}`);
+      return false;
+    }
+    const actor = req.server.tokens.verify(m[1] as string);
+    if (!actor) {
+      // Logged, without the token, so that guessing shows in the logs.
+      req.log.info({ url: req.url.split('?')[0] }, 'unauthorized: unknown or revoked token');
+      deny(reply, 401, ', error="invalid_token"', `The token is unknown or has been revoked. ${need}`);
+      return false;
+    }
+    if (!roleAllows(actor.role, role)) {
+      req.log.info({ token: actor.tokenId, role: actor.role, needed: role, url: req.url.split('?')[0] }, 'forbidden: the token lacks the role');
+      deny(reply, 403, ', error="insufficient_scope"', `This needs the ${role} role (or admin); the token of "${actor.name}" has the ${actor.role} role.`);
+      return false;
+    }
+    req.actor = actor;
+    return true;
+  };
+  const guard = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (check(req, reply)) done();
+  };
+  return Object.assign(guard, { check });
+}
+
+/** The caller's name for `created_by` columns; only meaningful after requireRole let the request through. */
+export const actorOf = (req: FastifyRequest): string => req.actor?.name ?? 'unknown';

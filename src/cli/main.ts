@@ -1,7 +1,12 @@
 // `npx reachwatch <command>`. Commands work without the daemon: they read the same config and
 // registry and run the same probers and classifier, so what they print is what the daemon would store.
 
+import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ROLES, ROLE_DUTIES, TokenInputError, Tokens, isRole } from '../auth/tokens.ts';
+import { DB_FILE_NAME, SchemaError, openDatabase, type DB } from '../store/db.ts';
 import type { ClassifierRules } from '../classifier/classifier.ts';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import type { Channel } from '../domain.ts';
@@ -21,7 +26,16 @@ Usage:
   reachwatch check <id> [<id>...]      probe a center's channels (or one channel) now and print the results
         --json                         print the raw evidence as JSON instead of a table
   reachwatch validate [<file>]         check a registry file and list every problem with file, line and field
+  reachwatch token create --role <operator|auditor|admin> --name <who>
+                                       create an API token; its secret is printed once
+  reachwatch token list [--all]        tokens in force (--all: revoked ones too), never their secrets
+  reachwatch token revoke <id>         refuse a token from now on (works while the daemon runs)
   reachwatch help                      this text
+
+Roles:
+  operator: ${ROLE_DUTIES.operator}
+  auditor:  ${ROLE_DUTIES.auditor}
+  admin:    ${ROLE_DUTIES.admin}
 
 Environment: REACHWATCH_CONFIG (config file), REACHWATCH_DATA_DIR (database folder),
 REACHWATCH_REGISTRY (registry file), PORT and HOST (listen address), LOG_LEVEL.
@@ -40,6 +54,8 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
         return await check(rest, out, err);
       case 'validate':
         return validate(rest, out, err);
+      case 'token':
+        return token(rest, out, err);
       case undefined:
       case 'help':
       case '--help':
@@ -52,6 +68,10 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
     }
   } catch (e) {
     if (e instanceof ConfigError) {
+      err.write(`reachwatch: ${e.message}\n`);
+      return 78;
+    }
+    if (e instanceof SchemaError) {
       err.write(`reachwatch: ${e.message}\n`);
       return 78;
     }
@@ -73,6 +93,136 @@ function validate(args: string[], out: NodeJS.WritableStream, err: NodeJS.Writab
   const probeable = load.centers.reduce((n, c) => n + c.channels.filter((ch) => ch.target).length, 0);
   out.write(`${file}: ${load.centers.length} centers, ${channels} channels (${probeable} probeable), ${errors.length} errors, ${warnings.length} warnings\n`);
   return errors.length ? 1 : 0;
+}
+
+const TOKEN_USAGE = `Usage:
+  reachwatch token create --role <${ROLES.join('|')}> --name <who>
+  reachwatch token list [--all]
+  reachwatch token revoke <id>
+`;
+
+/**
+ * Token management on the database in the configured data dir (same config and environment as
+ * \`start\`). SQLite in WAL mode lets this run beside the daemon, which reads the token table on every
+ * request, so a revocation takes effect at the next request.
+ */
+function token(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
+  const [sub, ...rest] = args;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { role: { type: 'string' }, name: { type: 'string' }, all: { type: 'boolean', default: false } },
+      allowPositionals: true,
+    });
+  } catch (e) {
+    err.write(`reachwatch token: ${e instanceof Error ? e.message : String(e)}\n\n${TOKEN_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const dataDir = () => loadConfig().dataDir;
+  const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  switch (sub) {
+    case 'create': {
+      if (values.role === undefined || !isRole(values.role)) {
+        err.write(`reachwatch token create: ${values.role === undefined ? 'give --role' : `unknown role "${values.role}"`}; the roles are ${ROLES.join(', ')}.\n`);
+        return 2;
+      }
+      if (values.name === undefined || positionals.length > 0) {
+        err.write(`reachwatch token create: give --name <who holds it>, e.g. --name a.researcher.\n\n${TOKEN_USAGE}`);
+        return 2;
+      }
+      const db = openTokenDb(dataDir(), true);
+      try {
+        const { token: t, secret } = new Tokens(db).create({ name: values.name, role: values.role, createdBy: cliActor() });
+        out.write(`Created ${t.id} for "${t.name}" with the ${t.role} role.\n${secret}\n`);
+        out.write('This secret cannot be shown again (only its hash is stored): give it to its holder now.\n');
+        out.write('It is sent as "Authorization: Bearer <secret>". Revoke it with: reachwatch token revoke ' + t.id + '\n');
+        return 0;
+      } catch (e) {
+        if (e instanceof TokenInputError) {
+          err.write(`reachwatch token create: ${e.message}\n`);
+          return 2;
+        }
+        throw e;
+      } finally {
+        db.close();
+      }
+    }
+    case 'list': {
+      if (positionals.length > 0 || values.role !== undefined || values.name !== undefined) {
+        err.write(`reachwatch token list: takes no arguments but --all.\n\n${TOKEN_USAGE}`);
+        return 2;
+      }
+      const dir = dataDir();
+      const db = openTokenDb(dir, false);
+      if (!db) {
+        out.write(`No database in ${dir} yet, so no tokens.\n`);
+        return 0;
+      }
+      try {
+        const list = new Tokens(db).list({ includeRevoked: values.all });
+        if (list.length === 0) out.write(values.all ? 'No tokens.\n' : 'No tokens in force (--all shows revoked ones).\n');
+        else {
+          const rows = list.map((t) => [t.id, t.role, iso(t.createdAt), t.createdBy, iso(t.lastUsedAt) || 'never', t.revokedAt ? `revoked ${iso(t.revokedAt)}` : 'active', t.name]);
+          out.write(renderTable(['id', 'role', 'created', 'created by', 'last used', 'state', 'name'], rows));
+        }
+        return 0;
+      } finally {
+        db.close();
+      }
+    }
+    case 'revoke': {
+      const id = positionals[0];
+      if (id === undefined || positionals.length > 1 || values.role !== undefined || values.name !== undefined) {
+        err.write(`reachwatch token revoke: name one token id (see reachwatch token list).\n\n${TOKEN_USAGE}`);
+        return 2;
+      }
+      const dir = dataDir();
+      const db = openTokenDb(dir, false);
+      if (!db) {
+        err.write(`reachwatch token revoke: no database in ${dir}, so no token ${id}.\n`);
+        return 1;
+      }
+      try {
+        const r = new Tokens(db).revoke(id);
+        if (r.result === 'not_found') {
+          err.write(`reachwatch token revoke: no token ${id} (see reachwatch token list).\n`);
+          return 1;
+        }
+        if (r.result === 'already_revoked') {
+          err.write(`reachwatch token revoke: ${id} ("${r.token.name}") was already revoked at ${iso(r.token.revokedAt)}.\n`);
+          return 1;
+        }
+        out.write(`Revoked ${id} ("${r.token.name}", ${r.token.role}): requests with it are refused from now on.\n`);
+        return 0;
+      } finally {
+        db.close();
+      }
+    }
+    default:
+      err.write(`reachwatch token: ${sub === undefined ? 'name a subcommand' : `unknown subcommand "${sub}"`}.\n\n${TOKEN_USAGE}`);
+      return 2;
+  }
+}
+
+/** The database of the configured data dir; null when it does not exist and `create` is false. */
+function openTokenDb(dataDir: string, create: true): DB;
+function openTokenDb(dataDir: string, create: false): DB | null;
+function openTokenDb(dataDir: string, create: boolean): DB | null {
+  if (!create && !existsSync(path.join(dataDir, DB_FILE_NAME))) return null;
+  return openDatabase(dataDir);
+}
+
+/** Who created a token from the CLI: whoever can write the database, named by the OS account. */
+function cliActor(): string {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the environment's USER will do.
+  }
+  return `cli (${user})`;
 }
 
 async function probersFor(config: Config): Promise<{ probers: ProberSet; rules: ClassifierRules; canary: CanaryMonitor }> {

@@ -21,7 +21,7 @@ export const DEFAULT_CONFIG_FILE = path.join(PROJECT_ROOT, 'config', 'reachwatch
 
 export interface Config {
   file: string | null;
-  http: { host: string; port: number };
+  http: HttpConfig;
   dataDir: string;
   registry: { file: string; watch: boolean };
   log: { level: string };
@@ -53,8 +53,20 @@ export interface Config {
   defaultTimezone: string;
   telephony: TelephonyConfig;
   centers: CentersConfig;
+  board: { directoryDays: number; pageSize: number };
   alerts: AlertsConfig;
   maintenance: DeclaredWindow[];
+}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  /** Origins whose browsers may call the API (CORS); '*' for any; empty: no CORS headers at all. */
+  corsOrigins: string[] | '*';
+  /** Requests per client address per window; max 0 turns the limit off. */
+  rateLimit: { max: number; windowMs: number };
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
 }
 
 export interface TelephonyConfig {
@@ -89,7 +101,7 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULTS: Omit<Config, 'file'> = {
-  http: { host: '127.0.0.1', port: 8080 },
+  http: { host: '127.0.0.1', port: 8080, corsOrigins: [], rateLimit: { max: 600, windowMs: 60_000 }, bodyLimit: 64 * 1024 },
   dataDir: path.join(process.cwd(), 'data'),
   registry: { file: path.join(PROJECT_ROOT, 'config', 'centers.yaml'), watch: true },
   log: { level: 'info' },
@@ -134,6 +146,7 @@ export const DEFAULTS: Omit<Config, 'file'> = {
     minSlots: 2,
   },
   centers: CENTER_DEFAULTS,
+  board: { directoryDays: 30, pageSize: 50 },
   alerts: ALERT_DEFAULTS,
   maintenance: [],
 };
@@ -169,7 +182,7 @@ export function buildConfig(
   baseDir: string,
 ): Config {
   const problems: string[] = [];
-  const sections = ['http', 'data_dir', 'registry', 'log', 'scheduler', 'website', 'status', 'canaries', 'store', 'default_timezone', 'telephony', 'centers', 'alerts', 'maintenance'];
+  const sections = ['http', 'data_dir', 'registry', 'log', 'scheduler', 'website', 'status', 'canaries', 'store', 'default_timezone', 'telephony', 'centers', 'board', 'alerts', 'maintenance'];
   for (const k of Object.keys(raw)) if (!sections.includes(k)) problems.push(`${where([k])}: unknown section "${k}"; known sections are ${sections.join(', ')}.`);
 
   const section = (name: string): Obj => {
@@ -224,7 +237,49 @@ export function buildConfig(
   const D = DEFAULTS;
 
   const http = section('http');
-  known('http', http, ['host', 'port']);
+  known('http', http, ['host', 'port', 'cors_origins', 'rate_limit', 'body_limit']);
+  let corsOrigins: string[] | '*' = D.http.corsOrigins;
+  const cors = http.cors_origins;
+  if (cors === '*') corsOrigins = '*';
+  else if (cors !== undefined && cors !== null) {
+    if (!Array.isArray(cors)) problems.push(`${where(['http', 'cors_origins'])}: must be a list of origins such as https://board.example.kz, or "*" for any.`);
+    else {
+      corsOrigins = [];
+      cors.forEach((o, i) => {
+        let origin: string | null = null;
+        try {
+          // An origin is scheme, host and port only: "https://a.kz/" or "https://a.kz/board" would never match a browser's Origin header.
+          const u = new URL(String(o));
+          if (typeof o === 'string' && ['http:', 'https:'].includes(u.protocol) && u.origin === o) origin = o;
+        } catch {
+          origin = null;
+        }
+        if (o === '*') problems.push(`${where(['http', 'cors_origins', i])}: "*" allows any origin; write cors_origins: "*" instead of a list.`);
+        else if (origin === null) problems.push(`${where(['http', 'cors_origins', i])}: ${JSON.stringify(o)} is not an origin like https://board.example.kz (scheme, host and optional port; no path or trailing slash).`);
+        else (corsOrigins as string[]).push(origin);
+      });
+    }
+  }
+  let rateLimit = D.http.rateLimit;
+  const rl = http.rate_limit;
+  if (rl !== undefined && rl !== null) {
+    if (!isObj(rl)) problems.push(`${where(['http', 'rate_limit'])}: must be {max: requests, window: duration}, e.g. {max: 600, window: 1m}; max 0 turns it off.`);
+    else {
+      for (const k of Object.keys(rl)) if (k !== 'max' && k !== 'window') problems.push(`${where(['http', 'rate_limit', k])}: unknown key "${k}" in http.rate_limit; known keys are max, window.`);
+      let { max, windowMs } = D.http.rateLimit;
+      if (rl.max !== undefined) {
+        if (typeof rl.max !== 'number' || !Number.isInteger(rl.max) || rl.max < 0 || rl.max > 1_000_000) {
+          problems.push(`${where(['http', 'rate_limit', 'max'])}: must be a whole number of requests from 0 (no limit) to 1000000, not ${JSON.stringify(rl.max)}.`);
+        } else max = rl.max;
+      }
+      if (rl.window !== undefined) {
+        const ms = typeof rl.window === 'string' ? parseDuration(rl.window) : null;
+        if (ms === null || ms <= 0) problems.push(`${where(['http', 'rate_limit', 'window'])}: must be a duration like "1m" or "10s", not ${JSON.stringify(rl.window)}.`);
+        else windowMs = ms;
+      }
+      rateLimit = { max, windowMs };
+    }
+  }
   const dataDirRaw = raw.data_dir;
   if (dataDirRaw !== undefined && typeof dataDirRaw !== 'string') problems.push(`${where(['data_dir'])}: must be a folder path.`);
 
@@ -306,6 +361,8 @@ export function buildConfig(
     problems.push(`${where(['default_timezone'])}: "${tz}" is not an IANA time zone (for example Asia/Almaty).`);
   }
 
+  const boardSection = section('board');
+  known('board', boardSection, ['directory_days', 'page_size']);
   const tel = section('telephony');
   known('telephony', tel, [
     'methods', 'follow_up', 'ring_timeout', 'time_limit', 'callback_grace', 'calls_per_second', 'max_concurrent_calls', 'lookup_fields', 'calling_hours',
@@ -385,7 +442,7 @@ export function buildConfig(
 
   const config: Config = {
     file,
-    http: { host, port },
+    http: { host, port, corsOrigins, rateLimit, bodyLimit: int('http', http, 'body_limit', D.http.bodyLimit, 1024, 100 * 1024 * 1024) },
     dataDir,
     registry: { file: registryFile, watch: bool('registry', registry, 'watch', D.registry.watch) },
     log: { level: env.LOG_LEVEL || level },
@@ -417,6 +474,10 @@ export function buildConfig(
     defaultTimezone: tz,
     telephony,
     centers: parseCentersSection(raw.centers, { env, where, problems }),
+    board: {
+      directoryDays: int('board', boardSection, 'directory_days', D.board.directoryDays, 1, 3650),
+      pageSize: int('board', boardSection, 'page_size', D.board.pageSize, 5, 1000),
+    },
     alerts: parseAlertsSection(raw.alerts, { env, where, problems }, Boolean(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN)),
     maintenance: parseMaintenanceSection(raw.maintenance, { env, where, problems }),
   };

@@ -16,6 +16,7 @@ import { twilioSettingsFromEnv } from '../probers/phone/settings.ts';
 import { ConfigError } from '../config/config.ts';
 import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
 import { createAlerting, type Alerting } from './alerting.ts';
+import { ProbeMetrics } from '../metrics/probe-metrics.ts';
 
 export interface Daemon {
   app: App;
@@ -61,13 +62,17 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
     throw err;
   }
   const a = alerting;
+  const probeMetrics = new ProbeMetrics();
   monitor = new Monitor(
     db,
     config,
     log,
     {
       afterBatch: (stored) => a.afterBatch(stored),
-      onStored: (stored) => a.afterCommit(stored),
+      onStored: (stored) => {
+        a.afterCommit(stored);
+        probeMetrics.observe(stored);
+      },
       onCanaryChange: (c) => a.selfCheck.report('canaries', c.ok ? null : c.detail),
       onWriteHealth: (error) => a.selfCheck.report('disk', error),
     },
@@ -132,8 +137,11 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
     db,
     monitor: m,
     alerting: a,
+    probeMetrics,
+    board: { defaultTz: config.defaultTimezone, directoryDays: config.board.directoryDays, pageSize: config.board.pageSize },
     logger: log,
     operatorToken: env.REACHWATCH_OPERATOR_TOKEN || null,
+    http: config.http,
     twilio: telephony
       ? {
           ledger: telephony.ledger,

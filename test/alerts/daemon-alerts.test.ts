@@ -294,23 +294,27 @@ describe('the API', () => {
   test('subscriptions: created with a secret shown once, listed without it, removed; bad input is a 400 naming the field', async () => {
     const noAuth = await api('/api/v1/subscriptions');
     expect(noAuth.status).toBe(401);
+    // Subscriptions hold addresses and webhook secrets: they are the admin's, not the operator's.
+    expect((await api('/api/v1/subscriptions', { headers: auth })).status).toBe(403);
+    const admin = { authorization: `Bearer ${daemon.app.tokens.create({ name: 'test admin', role: 'admin', createdBy: 'test' }).secret}` };
     const bad = await api<{ message: string }>('/api/v1/subscriptions', {
-      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'x', channel: 'sms', to: '8701' }),
+      method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'x', channel: 'sms', to: '8701' }),
     });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/body parameter "to"/);
     const created = await api<{ id: string; secret: string }>('/api/v1/subscriptions', {
-      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'new-hook', channel: 'webhook', url: ngo.url, regions: ['Astana'] }),
+      method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'new-hook', channel: 'webhook', url: ngo.url, regions: ['Astana'] }),
     });
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_/);
-    const dup = await api('/api/v1/subscriptions', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'new-hook', channel: 'email', to: 'a@b.kz' }) });
+    const dup = await api('/api/v1/subscriptions', { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'new-hook', channel: 'email', to: 'a@b.kz' }) });
     expect(dup.status).toBe(409);
-    const list = await api<{ subscriptions: { id: string; target: Record<string, unknown> }[] }>('/api/v1/subscriptions', { headers: auth });
+    const list = await api<{ subscriptions: { id: string; target: Record<string, unknown> }[] }>('/api/v1/subscriptions', { headers: admin });
     expect(JSON.stringify(list.body)).not.toContain('whsec_');
     expect(list.body.subscriptions.map((s) => s.id)).toContain('new-hook');
-    expect((await api('/api/v1/subscriptions/ngo-all', { method: 'DELETE', headers: auth })).status).toBe(409);
-    expect((await api('/api/v1/subscriptions/new-hook', { method: 'DELETE', headers: auth })).status).toBe(204);
+    expect(list.body.subscriptions.find((s) => s.id === 'new-hook')).toMatchObject({ created_by: 'test admin' });
+    expect((await api('/api/v1/subscriptions/ngo-all', { method: 'DELETE', headers: admin })).status).toBe(409);
+    expect((await api('/api/v1/subscriptions/new-hook', { method: 'DELETE', headers: admin })).status).toBe(204);
     const summary = await api<{ sent: number; failed: number; pending: number }>('/api/v1/outbox/summary');
     // The broken receiver refused both went_dark alerts for alpha (the second after the maintenance window).
     expect(summary.body.failed).toBe(2);

@@ -1,5 +1,6 @@
-// Subscriptions, the alert outbox and reachwatch's own health. Subscriptions and the outbox contents
-// are the operator's (addresses are personal data); the outbox's depth and the self-check are public.
+// Subscriptions, the alert outbox and reachwatch's own health. Subscriptions hold addresses and
+// webhook secrets, so they are the admin's; the outbox contents are the operator's (who retries
+// failed alerts); the outbox's depth and the self-check are public.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -9,7 +10,7 @@ import { OUTBOX_STATUSES, type Outbox, type OutboxRow } from '../../alerts/outbo
 import { parseSubscription, publicSubscription } from '../../alerts/subscription.ts';
 import { SubscriptionConflict, type Subscriptions } from '../../alerts/subscriptions-store.ts';
 import type { SelfCheck } from '../../selfcheck/self-check.ts';
-import { actorOf, operatorCheck } from '../auth.ts';
+import { actorOf, requireRole } from '../auth.ts';
 import { ErrorReply } from '../schemas.ts';
 
 const SubscriptionBody = Type.Object(
@@ -99,9 +100,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
   selfCheck: SelfCheck;
   configured: (channel: string) => boolean;
   kick: () => void;
-  operatorToken: string | null;
-}> = async (app, { subscriptions, outbox, selfCheck, configured, kick, operatorToken }) => {
-  const isOperator = operatorCheck(operatorToken, 'Managing alerts');
+}> = async (app, { subscriptions, outbox, selfCheck, configured, kick }) => {
   const notFound = (message: string) => ({ statusCode: 404, error: 'Not Found', message });
 
   app.get(
@@ -109,13 +108,15 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         tags: ['alerts'],
-        summary: 'Alert subscriptions (operator token); webhook secrets are never shown',
+        summary: 'Alert subscriptions (role: admin); webhook secrets are never shown',
+        description: 'Role: admin.',
+        security: [{ bearer: [] }],
         querystring: Type.Object({ disabled: Type.Optional(Type.Boolean()) }),
-        response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 401: ErrorReply },
+        response: { 200: Type.Object({ subscriptions: Type.Array(SubscriptionView) }), 400: ErrorReply, 401: ErrorReply, 403: ErrorReply },
       },
+      onRequest: requireRole('admin'),
     },
-    async (req, reply) => {
-      if (!isOperator(req, reply)) return reply;
+    async (req) => {
       return { subscriptions: subscriptions.list(req.query.disabled === true).map(publicSubscription) };
     },
   );
@@ -125,14 +126,22 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         tags: ['alerts'],
-        summary: 'Subscribe to alerts (operator token)',
-        description: 'A webhook subscription gets a Standard Webhooks signing secret, returned once in this reply and never again.',
+        summary: 'Subscribe to alerts (role: admin)',
+        description:
+          'Role: admin. A webhook subscription gets a Standard Webhooks signing secret, returned once in this reply and never again. `created_by` is the name of the token used.',
+        security: [{ bearer: [] }],
         body: SubscriptionBody,
-        response: { 201: Type.Intersect([SubscriptionView, Type.Object({ secret: Type.Optional(Type.String()) })]), 400: ErrorReply, 401: ErrorReply, 409: ErrorReply },
+        response: {
+          201: Type.Intersect([SubscriptionView, Type.Object({ secret: Type.Optional(Type.String()) })]),
+          400: ErrorReply,
+          401: ErrorReply,
+          403: ErrorReply,
+          409: ErrorReply,
+        },
       },
+      onRequest: requireRole('admin'),
     },
     async (req, reply) => {
-      if (!isOperator(req, reply)) return reply;
       const problems: string[] = [];
       const parsed = parseSubscription(req.body as Record<string, unknown>, (f) => `body parameter "${f}"`, problems, { generateSecret: generateWebhookSecret });
       if (!parsed) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: problems.join(' ') });
@@ -155,13 +164,15 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         tags: ['alerts'],
-        summary: 'Unsubscribe (operator token); alerts already queued for it are not sent',
+        summary: 'Unsubscribe (role: admin); alerts already queued for it are not sent',
+        description: 'Role: admin.',
+        security: [{ bearer: [] }],
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 204: Type.Null(), 401: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+        response: { 204: Type.Null(), 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply },
       },
+      onRequest: requireRole('admin'),
     },
     async (req, reply) => {
-      if (!isOperator(req, reply)) return reply;
       const r = subscriptions.disable(req.params.id, Date.now());
       if (r === 'not_found') return reply.code(404).send(notFound(`No active subscription "${req.params.id}".`));
       if (r === 'from_config') return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: `Subscription "${req.params.id}" comes from the config file; remove it there.` });
@@ -183,17 +194,19 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         tags: ['alerts'],
-        summary: 'Alerts, newest first (operator token)',
+        summary: 'Alerts, newest first (role: operator)',
+        description: 'Role: operator (or admin). Messages name the subscribers\' centers; addresses stay in the subscriptions.',
+        security: [{ bearer: [] }],
         querystring: Type.Object({
           status: Type.Optional(Type.Enum([...OUTBOX_STATUSES])),
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
           before: Type.Optional(Type.String({ pattern: '^msg_[0-9a-z]+$' })),
         }),
-        response: { 200: Type.Object({ alerts: Type.Array(OutboxItem) }), 400: ErrorReply, 401: ErrorReply },
+        response: { 200: Type.Object({ alerts: Type.Array(OutboxItem) }), 400: ErrorReply, 401: ErrorReply, 403: ErrorReply },
       },
+      onRequest: requireRole('operator'),
     },
-    async (req, reply) => {
-      if (!isOperator(req, reply)) return reply;
+    async (req) => {
       const q = req.query;
       return { alerts: outbox.list({ limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.before ? { before: q.before } : {}) }).map(itemOf) };
     },
@@ -204,7 +217,9 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         tags: ['alerts'],
-        summary: 'One alert with its message and every delivery attempt (operator token)',
+        summary: 'One alert with its message and every delivery attempt (role: operator)',
+        description: 'Role: operator (or admin).',
+        security: [{ bearer: [] }],
         params: Type.Object({ id: Type.String({ pattern: '^msg_[0-9a-z]+$' }) }),
         response: {
           200: Type.Intersect([
@@ -216,12 +231,13 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
           ]),
           400: ErrorReply,
           401: ErrorReply,
+          403: ErrorReply,
           404: ErrorReply,
         },
       },
+      onRequest: requireRole('operator'),
     },
     async (req, reply) => {
-      if (!isOperator(req, reply)) return reply;
       const row = outbox.get(req.params.id);
       if (!row) return reply.code(404).send(notFound(`No alert ${req.params.id}.`));
       return {
@@ -237,13 +253,15 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         tags: ['alerts'],
-        summary: 'Send a failed alert again, with the same id (operator token)',
+        summary: 'Send a failed alert again, with the same id (role: operator)',
+        description: 'Role: operator (or admin).',
+        security: [{ bearer: [] }],
         params: Type.Object({ id: Type.String({ pattern: '^msg_[0-9a-z]+$' }) }),
-        response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('pending') }), 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+        response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('pending') }), 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply },
       },
+      onRequest: requireRole('operator'),
     },
     async (req, reply) => {
-      if (!isOperator(req, reply)) return reply;
       const row = outbox.get(req.params.id);
       if (!row) return reply.code(404).send(notFound(`No alert ${req.params.id}.`));
       if (!outbox.retry(row.id, Date.now())) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: `Alert ${row.id} is ${row.status}; only failed alerts are sent again.` });

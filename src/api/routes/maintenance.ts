@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { MaintenanceWindow, MaintenanceWindows } from '../../maintenance/windows.ts';
 import type { Queries } from '../../store/queries.ts';
-import { actorOf, operatorCheck } from '../auth.ts';
+import { actorOf, requireRole } from '../auth.ts';
 import { ErrorReply } from '../schemas.ts';
 
 const Window = Type.Object({
@@ -45,11 +45,7 @@ const view = (w: MaintenanceWindow) => ({
   cancelledAt: iso(w.cancelledAt),
 });
 
-export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ windows: MaintenanceWindows; queries: Queries; operatorToken: string | null }> = async (
-  app,
-  { windows, queries, operatorToken },
-) => {
-  const isOperator = operatorCheck(operatorToken, 'Declaring maintenance');
+export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ windows: MaintenanceWindows; queries: Queries }> = async (app, { windows, queries }) => {
   const bad = (message: string) => ({ statusCode: 400, error: 'Bad Request', message });
 
   app.get(
@@ -78,14 +74,16 @@ export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ windows: Maintenance
     {
       schema: {
         tags: ['maintenance'],
-        summary: 'Declare a maintenance window (operator token)',
-        description: 'Alerts for the center (or every center of the region) are held during the window; probes continue and history marks it.',
+        summary: 'Declare a maintenance window (role: operator)',
+        description:
+          'Role: operator (or admin). Alerts for the center (or every center of the region) are held during the window; probes continue and history marks it. `createdBy` is the name of the token used.',
+        security: [{ bearer: [] }],
         body: WindowBody,
-        response: { 201: Window, 400: ErrorReply, 401: ErrorReply },
+        response: { 201: Window, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply },
       },
+      onRequest: requireRole('operator'),
     },
     async (req, reply) => {
-      if (!isOperator(req, reply)) return reply;
       const b = req.body;
       if ((b.center === undefined) === (b.region === undefined)) return reply.code(400).send(bad('body must name exactly one of "center" or "region"'));
       const from = Date.parse(b.from);
@@ -107,13 +105,15 @@ export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ windows: Maintenance
     {
       schema: {
         tags: ['maintenance'],
-        summary: 'End a maintenance window now (operator token)',
+        summary: 'End a maintenance window now (role: operator)',
+        description: 'Role: operator (or admin). Held alerts for a center still dark or partial are sent then.',
+        security: [{ bearer: [] }],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Window, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+        response: { 200: Window, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply },
       },
+      onRequest: requireRole('operator'),
     },
     async (req, reply) => {
-      if (!isOperator(req, reply)) return reply;
       const result = windows.cancel(req.params.id, Date.now());
       if (result === 'not_found') return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No maintenance window ${req.params.id}.` });
       if (result === 'already_over') return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: `Maintenance window ${req.params.id} is already over.` });

@@ -11,7 +11,7 @@ import type { ManualEvidence } from '../../probers/phone/evidence.ts';
 import { timeSlot } from '../../calling/policy.ts';
 import type { Queries } from '../../store/queries.ts';
 import { ErrorReply, IdParams } from '../schemas.ts';
-import { operatorCheck } from '../auth.ts';
+import { actorOf, requireRole } from '../auth.ts';
 
 const ManualOutcome = Type.Union(OUTCOMES.filter((o) => o !== 'error').map((o) => Type.Literal(o)));
 
@@ -28,25 +28,23 @@ export const ManualProbeBody = Type.Object(
 
 const ManualProbeReply = Type.Object({ probeId: Type.Integer(), channelId: Type.String(), outcome: Type.String(), status: Type.String() });
 
-export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | null; queries: Queries; operatorToken: string | null }> = async (
-  app,
-  { monitor, queries, operatorToken },
-) => {
-  const isOperator = operatorCheck(operatorToken, 'Recording manual probes');
+export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | null; queries: Queries }> = async (app, { monitor, queries }) => {
   app.post(
     '/channels/:id/manual-probes',
     {
       schema: {
         tags: ['history'],
-        summary: 'Record a call placed by a person (operator token required)',
-        description: 'Send `Authorization: Bearer <REACHWATCH_OPERATOR_TOKEN>`. The record is stored as a probe with method "manual".',
+        summary: 'Record a call placed by a person (role: operator)',
+        description:
+          'Role: operator (or admin). The record is stored as a probe with method "manual"; its evidence keeps `recordedBy` from the body and `recordedByToken`, the name of the token that sent it.',
+        security: [{ bearer: [] }],
         params: IdParams,
         body: ManualProbeBody,
-        response: { 201: ManualProbeReply, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 503: ErrorReply },
+        response: { 201: ManualProbeReply, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 503: ErrorReply },
       },
+      onRequest: requireRole('operator'),
     },
     async (req, reply) => {
-      if (!isOperator(req, reply)) return reply;
       if (!monitor) return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'The monitor is not running.' });
       const channel = monitor.channel(req.params.id);
       if (!channel || !queries.channelExists(req.params.id)) {
@@ -64,6 +62,7 @@ export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | n
         outcome: req.body.outcome,
         note: req.body.note,
         recordedBy: req.body.recordedBy,
+        recordedByToken: actorOf(req),
         ...(req.body.calledFrom ? { calledFrom: req.body.calledFrom } : {}),
       };
       const asEvidence = evidence as unknown as Evidence;
@@ -79,7 +78,7 @@ export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | n
       });
       monitor.writer.flush();
       const stored = await pending;
-      req.log.info({ channel: channel.id, outcome: evidence.outcome, recordedBy: evidence.recordedBy }, 'manual probe recorded');
+      req.log.info({ channel: channel.id, outcome: evidence.outcome, recordedBy: evidence.recordedBy, token: req.actor?.tokenId }, 'manual probe recorded');
       return reply.code(201).send({ probeId: stored.probeId, channelId: channel.id, outcome: evidence.outcome, status: stored.status });
     },
   );

@@ -1,6 +1,5 @@
 // /metrics for Prometheus. Gauges are filled at scrape time from the database and the daemon's state,
 // so a scrape shows what is true now; labels never carry addresses, URLs or phone numbers.
-// Issue 5 adds the per-probe series named after blackbox_exporter's.
 
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
@@ -10,10 +9,40 @@ import { OUTBOX_STATUSES } from '../../alerts/outbox.ts';
 import { SELF_CHECKS } from '../../selfcheck/self-check.ts';
 import { CENTER_STATUSES } from '../../status/center.ts';
 import type { DB } from '../../store/db.ts';
+import type { ProbeMetrics } from '../../metrics/probe-metrics.ts';
 
-export function buildRegistry(db: DB, monitor: Monitor | null, alerting: Alerting | null): Registry {
+export function buildRegistry(db: DB, monitor: Monitor | null, alerting: Alerting | null, probes: ProbeMetrics | null = null): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
+  probes?.register(register);
+  new Gauge({
+    name: 'reachwatch_scheduler_lag_seconds',
+    help: 'How late probes started after they were due, over the last 10,000 starts.',
+    labelNames: ['quantile'],
+    registers: [register],
+    collect() {
+      this.reset();
+      const s = monitor?.scheduler.lagSamples.slice(-10_000).sort((a, b) => a - b) ?? [];
+      if (s.length === 0) return;
+      for (const q of [0.5, 0.9, 0.99]) this.set({ quantile: String(q) }, (s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'reachwatch_probes_in_flight',
+    help: 'Probes running now.',
+    registers: [register],
+    collect() {
+      this.set(monitor?.scheduler.inFlightCount ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'reachwatch_probe_write_queue',
+    help: 'Probe results waiting to be committed (grows when the disk is slow or refuses).',
+    registers: [register],
+    collect() {
+      this.set(monitor?.writer.pending ?? 0);
+    },
+  });
   const centerCount = db.prepare<[], { status: string; n: number }>(
     `SELECT COALESCE(s.status, 'unknown') AS status, COUNT(*) AS n FROM centers c LEFT JOIN center_state s ON s.center_id = c.id WHERE c.archived_at IS NULL GROUP BY 1`,
   );

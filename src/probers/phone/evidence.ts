@@ -88,6 +88,8 @@ export interface ManualEvidence {
   outcome: Exclude<Outcome, 'error'>;
   note: string;
   recordedBy: string;
+  /** The name of the API token that sent the record (recordedBy is what the caller typed). */
+  recordedByToken?: string;
   calledFrom?: string;
 }
 

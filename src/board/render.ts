@@ -1,0 +1,238 @@
+// Server-rendered HTML for the board. No framework: plain functions returning strings, every value
+// escaped where it is interpolated. The page works without JavaScript; status is always spelled out
+// in words and a symbol, never colour alone; the 90-day bar encodes availability in bar height too.
+
+import type { Language } from '../alerts/channel.ts';
+import { LANGUAGES } from '../alerts/channel.ts';
+import type { Outcome } from '../domain.ts';
+import type { CenterStatus } from '../status/center.ts';
+import type { CenterView, IncidentView } from '../store/queries.ts';
+import type { BarDay, ProbeLine, RegionSummary, WindowFigures } from './data.ts';
+import { availability } from '../status/availability.ts';
+import { BOARD_WORDS, regionName, type BoardWords } from './i18n.ts';
+
+export const esc = (s: unknown): string =>
+  String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+const SYMBOL: Record<CenterStatus, string> = { reachable: '✓', partial: '◐', dark: '✕', unknown: '?', opted_out: '⊘' };
+const CHANNEL_SYMBOL = (status: string): string =>
+  status === 'reachable' ? '✓' : ['unavailable', 'wrong_number', 'closed', 'no_answer'].includes(status) ? '✕' : ['unknown', 'not_probed', 'inconclusive'].includes(status) ? '?' : '◐';
+
+export interface PageContext {
+  w: BoardWords;
+  /** Path and query of this page without `lang`, for the language switcher. */
+  path: string;
+  query: Record<string, string>;
+}
+
+function fmtTime(w: BoardWords, tz: string, iso: string | number | null): string {
+  if (iso === null) return w.never;
+  const t = typeof iso === 'number' ? iso : Date.parse(iso);
+  return new Intl.DateTimeFormat(w.locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz }).format(t);
+}
+
+function fmtDay(w: BoardWords, day: string): string {
+  return new Intl.DateTimeFormat(w.locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(Date.parse(`${day}T00:00:00Z`));
+}
+
+const pct = (x: number | null): number | null => (x === null ? null : Math.floor(x * 1000) / 10);
+
+function href(path: string, query: Record<string, string | undefined>): string {
+  const q = Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '');
+  return q.length ? `${path}?${q.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : path;
+}
+
+function layout(ctx: PageContext, title: string, body: string): string {
+  const { w } = ctx;
+  const switcher = LANGUAGES.map((l: Language) => {
+    const name = BOARD_WORDS[l].languageName;
+    return l === w.lang
+      ? `<li><span aria-current="true" lang="${l}">${esc(name)}</span></li>`
+      : `<li><a href="${esc(href(ctx.path, { ...ctx.query, lang: l }))}" hreflang="${l}" lang="${l}">${esc(name)}</a></li>`;
+  }).join('');
+  return `<!doctype html>
+<html lang="${w.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<link rel="stylesheet" href="/assets/board.css">
+<script src="/assets/board.js" defer></script>
+</head>
+<body>
+<header class="top">
+<a class="brand" href="/">reachwatch</a>
+<nav aria-label="Language"><ul class="langs">${switcher}</ul></nav>
+</header>
+<main id="main">
+${body}
+</main>
+<footer><p><a href="/directory.json">${esc(w.directory)} (JSON)</a> · <a href="/directory.csv">CSV</a> · <a href="/docs">${esc(w.api)}</a></p><p class="fine">${esc(w.howCounted)}</p></footer>
+</body>
+</html>`;
+}
+
+function statusBadge(w: BoardWords, status: CenterStatus): string {
+  return `<span class="badge s-${status}"><span aria-hidden="true">${SYMBOL[status]}</span> ${esc(w.centerStatus[status])}</span>`;
+}
+
+function level(d: BarDay): string {
+  const a = availability(d);
+  if (a === null) return 'ln';
+  if (a >= 0.99) return 'l4';
+  if (a >= 0.9) return 'l3';
+  if (a >= 0.5) return 'l2';
+  if (a > 0) return 'l1';
+  return 'l0';
+}
+
+export function renderBar(w: BoardWords, bar: BarDay[]): string {
+  const withData = bar.filter((d) => availability(d) !== null);
+  const total = withData.reduce((a, d) => ({ reachable: a.reachable + d.reachable, down: a.down + d.down, impaired: a.impaired + d.impaired }), { reachable: 0, down: 0, impaired: 0 });
+  const summary = w.barSummary(withData.length, pct(availability(total)));
+  const cells = bar
+    .map((d) => {
+      const a = availability(d);
+      const label = a === null ? w.dayNoData(fmtDay(w, d.day)) : w.dayFigure(fmtDay(w, d.day), pct(a) ?? 0, d.reachable, d.reachable + d.down + d.impaired);
+      return `<li class="${level(d)}" title="${esc(label)}" data-day="${d.day}"></li>`;
+    })
+    .join('');
+  return `<figure class="bar"><ol role="img" aria-label="${esc(`${w.days90}. ${summary}`)}">${cells}</ol><figcaption>${esc(summary)}</figcaption></figure>`;
+}
+
+function channelLine(w: BoardWords, tz: string, ch: CenterView['channels'][number]): string {
+  const status = ch.status as keyof BoardWords['channelStatus'];
+  const last = ch.lastOutcome ? w.outcome(ch.lastOutcome as Outcome) : null;
+  // "Not checked yet" is already the status of a channel never verified; say it once.
+  const verified = ch.lastVerifiedAt ? `${w.lastVerified} ${fmtTime(w, tz, ch.lastVerifiedAt)}` : ch.status === 'unknown' || ch.status === 'not_probed' ? '' : w.never;
+  const value = ch.type === 'website' && ch.target ? `<a href="${esc(ch.target)}" rel="nofollow noopener">${esc(ch.value)}</a>` : ch.type === 'phone' && ch.target ? `<a href="tel:${esc(ch.target)}">${esc(ch.value)}</a>` : esc(ch.value);
+  return `<li class="ch"><span class="ch-type">${esc(w.channelType[ch.type] ?? ch.type)}</span> <span class="ch-value">${value}</span>
+<span class="ch-status c-${esc(ch.status)}"><span aria-hidden="true">${CHANNEL_SYMBOL(ch.status)}</span> ${esc(w.channelStatus[status] ?? ch.status)}</span>
+${verified || last ? `<span class="ch-when">${esc(verified)}${last && last !== w.channelStatus[status] ? `${verified ? ' · ' : ''}${esc(last)}` : ''}</span>` : ''}</li>`;
+}
+
+export interface BoardFilters {
+  region?: string;
+  status?: string;
+  kind?: string;
+  q?: string;
+  page: number;
+}
+
+export interface BoardModel {
+  summary: { total: number; reachable: number; regions: RegionSummary[] };
+  regions: (string | null)[];
+  kinds: string[];
+  /** The page of centers, with their bars, grouped by region in order. */
+  centers: { center: CenterView; bar: BarDay[]; tz: string }[];
+  matching: number;
+  pages: number;
+  filters: BoardFilters;
+}
+
+export function renderBoard(ctx: PageContext, m: BoardModel): string {
+  const { w } = ctx;
+  const f = m.filters;
+  const byRegion = [...m.summary.regions].sort((a, b) => regionName(a.region, w).localeCompare(regionName(b.region, w), w.locale));
+  const summary = `<section class="summary" aria-labelledby="summary-h">
+<h1 id="summary-h">${esc(w.title)}</h1>
+<p class="tagline">${esc(w.tagline)}</p>
+<p class="headline"><strong>${esc(w.summary(m.summary.reachable, m.summary.total))}</strong></p>
+<details><summary>${esc(w.summaryByRegion)}</summary><table class="regions"><tbody>
+${byRegion.map((r) => `<tr><th scope="row">${esc(regionName(r.region, w))}</th><td>${r.reachable} / ${r.total}</td></tr>`).join('\n')}
+</tbody></table></details>
+</section>`;
+
+  const option = (value: string, label: string, selected: string | undefined) => `<option value="${esc(value)}"${selected === value ? ' selected' : ''}>${esc(label)}</option>`;
+  const statuses: CenterStatus[] = ['reachable', 'partial', 'dark', 'unknown', 'opted_out'];
+  const form = `<form class="filters" method="get" action="/" role="search">
+<label>${esc(w.search)} <input type="search" name="q" value="${esc(f.q ?? '')}" autocomplete="off"></label>
+<label>${esc(w.region)} <select name="region">${option('', w.allRegions, f.region ?? '')}${m.regions.map((r) => option(r ?? '-', regionName(r, w), f.region)).join('')}</select></label>
+<label>${esc(w.status)} <select name="status">${option('', w.allStatuses, f.status ?? '')}${statuses.map((s) => option(s, w.centerStatus[s], f.status)).join('')}</select></label>
+<label>${esc(w.kind)} <select name="kind">${option('', w.allKinds, f.kind ?? '')}${m.kinds.map((k) => option(k, w.kinds[k] ?? k, f.kind)).join('')}</select></label>
+<button type="submit">${esc(w.apply)}</button> <a href="/">${esc(w.reset)}</a>
+</form>`;
+
+  const legend = `<p class="legend"><span>${esc(w.legend)}:</span> <span class="key"><i class="l4"></i>${esc(w.legendUp)}</span> <span class="key"><i class="l2"></i>${esc(w.legendPartial)}</span> <span class="key"><i class="l0"></i>${esc(w.legendDown)}</span> <span class="key"><i class="ln"></i>${esc(w.legendNone)}</span></p>`;
+
+  let groups = '';
+  let current: string | null | undefined;
+  for (const { center: c, bar, tz } of m.centers) {
+    if (c.region !== current) {
+      if (current !== undefined) groups += '</ul></section>';
+      current = c.region;
+      groups += `<section class="region"><h2>${esc(regionName(c.region, w))}</h2><ul class="centers">`;
+    }
+    const city = c.city ? ` · ${esc(c.city)}` : '';
+    groups += `<li class="center" id="c-${esc(c.id)}" data-name="${esc(c.name.toLowerCase())}">
+<h3><a href="/centers/${encodeURIComponent(c.id)}">${esc(c.name)}</a></h3>
+<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}${city}</span>${c.statusSince ? ` <span class="since">${esc(w.since)} ${esc(fmtTime(w, tz, c.statusSince))}</span>` : ''}</p>
+<ul class="channels">${c.channels.filter((ch) => !ch.archived).map((ch) => channelLine(w, tz, ch)).join('')}</ul>
+${renderBar(w, bar)}
+</li>`;
+  }
+  if (current !== undefined) groups += '</ul></section>';
+
+  const nav =
+    m.pages > 1
+      ? `<nav class="pages" aria-label="${esc(w.page(f.page, m.pages))}"><span>${esc(w.page(f.page, m.pages))}</span>
+${f.page > 1 ? `<a rel="prev" href="${esc(href('/', { ...ctx.query, page: String(f.page - 1) }))}">${esc(w.previous)}</a>` : ''}
+${f.page < m.pages ? `<a rel="next" href="${esc(href('/', { ...ctx.query, page: String(f.page + 1) }))}">${esc(w.next)}</a>` : ''}</nav>`
+      : '';
+  const shown = `<p class="shown" role="status">${esc(w.shown(m.centers.length, m.matching))}</p>`;
+  return layout(ctx, w.title, `${summary}\n${form}\n${legend}\n${shown}\n${groups}\n${nav}`);
+}
+
+export interface CenterModel {
+  center: CenterView;
+  tz: string;
+  bar: BarDay[];
+  windows: WindowFigures[];
+  channelWindows: Map<string, WindowFigures>;
+  incidents: IncidentView[];
+  probes: ProbeLine[];
+}
+
+function figures(w: BoardWords, f: WindowFigures): string {
+  const p = pct(f.availability);
+  return `<td>${p === null ? esc(w.noData) : `${p}%`}</td><td>${esc(w.attempts(f.reachable + f.down + f.impaired))}</td>`;
+}
+
+export function renderCenter(ctx: PageContext, m: CenterModel): string {
+  const { w } = ctx;
+  const c = m.center;
+  const tz = m.tz;
+  const head = `<p><a href="/">${esc(w.backToBoard)}</a></p>
+<h1>${esc(c.name)}</h1>
+<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}</span> · ${esc(regionName(c.region, w))}${c.city ? ` · ${esc(c.city)}` : ''}${c.statusSince ? ` · ${esc(w.since)} ${esc(fmtTime(w, tz, c.statusSince))}` : ''}</p>`;
+  const avail = `<section aria-labelledby="avail-h"><h2 id="avail-h">${esc(w.availability)}</h2>
+${renderBar(w, m.bar)}
+<table class="figures"><thead><tr><th scope="col"></th><th scope="col">${esc(w.availability)}</th><th scope="col"></th></tr></thead><tbody>
+${m.windows.map((f) => `<tr><th scope="row">${esc(w.lastNDays(f.days))}</th>${figures(w, f)}</tr>`).join('\n')}
+</tbody></table></section>`;
+  const channels = `<section aria-labelledby="ch-h"><h2 id="ch-h">${esc(w.channels)}</h2><ul class="channels">
+${c.channels.filter((ch) => !ch.archived).map((ch) => {
+    const f = m.channelWindows.get(ch.id);
+    const p = f ? pct(f.availability) : null;
+    return channelLine(w, tz, ch).replace('</li>', `<span class="ch-figure">${esc(w.lastNDays(90))}: ${p === null ? esc(w.noData) : `${p}%`}</span>${ch.lastDetail ? `<span class="ch-detail">${esc(ch.lastDetail)}</span>` : ''}</li>`);
+  }).join('\n')}</ul></section>`;
+  const incidents = `<section aria-labelledby="inc-h"><h2 id="inc-h">${esc(w.incidents)}</h2>
+${m.incidents.length === 0 ? `<p>${esc(w.noIncidents)}</p>` : `<ol class="timeline">${m.incidents.map((i) => {
+    const ev = i.openEvidence as { probes?: { channelId: string; at: number; detail: string }[] } | null;
+    const proofs = (ev?.probes ?? []).slice(0, 6).map((p) => `<li><time>${esc(fmtTime(w, tz, p.at))}</time> ${esc(p.detail)}</li>`).join('');
+    return `<li class="incident"><p><strong>${statusBadge(w, i.worstStatus as CenterStatus)}</strong> ${esc(w.opened)}: <time datetime="${esc(i.openedAt)}">${esc(fmtTime(w, tz, i.openedAt))}</time>
+${i.wentDarkAt ? ` · ${esc(w.wentDark)}: <time datetime="${esc(i.wentDarkAt)}">${esc(fmtTime(w, tz, i.wentDarkAt))}</time>` : ''}
+ · ${esc(w.closed)}: ${i.closedAt ? `<time datetime="${esc(i.closedAt)}">${esc(fmtTime(w, tz, i.closedAt))}</time>` : esc(w.ongoing)}${i.maintenanceId ? ` · ${esc(w.maintenance)}` : ''}</p>
+${proofs ? `<ul class="proofs">${proofs}</ul>` : ''}</li>`;
+  }).join('\n')}</ol>`}</section>`;
+  const names = new Map(c.channels.map((ch) => [ch.id, `${w.channelType[ch.type] ?? ch.type} ${ch.value}`]));
+  const history = `<section aria-labelledby="hist-h"><h2 id="hist-h">${esc(w.probeHistory)}</h2>
+<div class="scroll"><table class="history"><thead><tr><th scope="col">${esc(w.when)}</th><th scope="col">${esc(w.channel)}</th><th scope="col">${esc(w.outcomeHeading)}</th></tr></thead><tbody>
+${m.probes.map((p) => `<tr><td><time datetime="${new Date(p.startedAt).toISOString()}">${esc(fmtTime(w, tz, p.startedAt))}</time></td><td>${esc(names.get(p.channelId) ?? p.channelId)}</td><td><span aria-hidden="true">${CHANNEL_SYMBOL(p.outcome)}</span> ${esc(w.outcome(p.outcome as Outcome))}</td></tr>`).join('\n')}
+</tbody></table></div></section>`;
+  return layout(ctx, `${c.name} — reachwatch`, `${head}\n${avail}\n${channels}\n${incidents}\n${history}`);
+}
+
+export function renderNotFound(ctx: PageContext): string {
+  return layout(ctx, ctx.w.notFound, `<h1>${esc(ctx.w.notFound)}</h1><p><a href="/">${esc(ctx.w.backToBoard)}</a></p>`);
+}
