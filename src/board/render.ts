@@ -25,14 +25,29 @@ export interface PageContext {
   query: Record<string, string>;
 }
 
+// Intl formatters are costly to build (tens of microseconds each) and a page has thousands of dates:
+// one per locale and zone, kept.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: string, tz: string, withTime: boolean): Intl.DateTimeFormat {
+  const key = `${locale}|${tz}|${withTime}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(
+      locale,
+      withTime ? { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz } : { day: 'numeric', month: 'short', year: 'numeric', timeZone: tz },
+    );
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 function fmtTime(w: BoardWords, tz: string, iso: string | number | null): string {
   if (iso === null) return w.never;
-  const t = typeof iso === 'number' ? iso : Date.parse(iso);
-  return new Intl.DateTimeFormat(w.locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz }).format(t);
+  return formatter(w.locale, tz, true).format(typeof iso === 'number' ? iso : Date.parse(iso));
 }
 
 function fmtDay(w: BoardWords, day: string): string {
-  return new Intl.DateTimeFormat(w.locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(Date.parse(`${day}T00:00:00Z`));
+  return formatter(w.locale, 'UTC', false).format(Date.parse(`${day}T00:00:00Z`));
 }
 
 const pct = (x: number | null): number | null => (x === null ? null : Math.floor(x * 1000) / 10);
