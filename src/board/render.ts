@@ -181,7 +181,7 @@ ${byRegion.map((r) => `<tr><th scope="row">${esc(regionName(r.region, w))}</th><
     const city = c.city ? ` · ${esc(c.city)}` : '';
     groups += `<li class="center" id="c-${esc(c.id)}" data-name="${esc(c.name.toLowerCase())}">
 <h3><a href="/centers/${encodeURIComponent(c.id)}">${esc(c.name)}</a></h3>
-<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}${city}</span>${c.statusSince ? ` <span class="since">${esc(w.since)} ${esc(fmtTime(w, tz, c.statusSince))}</span>` : ''}</p>
+<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}${city}</span>${c.statusSince && c.status !== 'unknown' ? ` <span class="since">${esc(w.since)} ${esc(fmtTime(w, tz, c.statusSince))}</span>` : ''}</p>
 <ul class="channels">${c.channels.filter((ch) => !ch.archived).map((ch) => channelLine(w, tz, ch)).join('')}</ul>
 ${renderBar(w, bar)}
 </li>`;
@@ -219,7 +219,7 @@ export function renderCenter(ctx: PageContext, m: CenterModel): string {
   const tz = m.tz;
   const head = `<p><a href="/">${esc(w.backToBoard)}</a></p>
 <h1>${esc(c.name)}</h1>
-<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}</span> · ${esc(regionName(c.region, w))}${c.city ? ` · ${esc(c.city)}` : ''}${c.statusSince ? ` · ${esc(w.since)} ${esc(fmtTime(w, tz, c.statusSince))}` : ''}</p>`;
+<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}</span> · ${esc(regionName(c.region, w))}${c.city ? ` · ${esc(c.city)}` : ''}${c.statusSince && c.status !== 'unknown' ? ` · ${esc(w.since)} ${esc(fmtTime(w, tz, c.statusSince))}` : ''}</p>`;
   const avail = `<section aria-labelledby="avail-h"><h2 id="avail-h">${esc(w.availability)}</h2>
 ${renderBar(w, m.bar)}
 <table class="figures"><thead><tr><th scope="col"></th><th scope="col">${esc(w.availability)}</th><th scope="col"></th></tr></thead><tbody>

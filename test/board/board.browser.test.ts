@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp, type App } from '../../src/api/app.ts';
 import { lastDays } from '../../src/board/data.ts';
+import { createAlerting } from '../../src/daemon/alerting.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/config.ts';
 import type { Outcome, ProbeRecord } from '../../src/domain.ts';
 import { loadRegistry } from '../../src/registry/load.ts';
@@ -60,9 +61,33 @@ beforeAll(async () => {
       pending.push(writer.add(rec));
     }
   });
+  // Other centers get their own histories, so the board (and the README's screenshot) shows a
+  // mix: one that went dark ten days ago, one that answers on some days only.
+  const others = registry.centers.filter((c) => c.id !== CENTER && c.channels.some((ch) => ch.target !== null)).slice(0, 8);
+  others.forEach((c, k) => {
+    const ch = c.channels.find((x) => x.target !== null);
+    if (!ch) return;
+    const ctz = c.tz ?? config.defaultTimezone;
+    lastDays(ctz, now, 90).forEach((day, i) => {
+      if ((i + k) % 13 === 0) return;
+      const up = k % 3 === 0 ? i < 80 : k % 3 === 1 ? (i + k) % 4 !== 0 : true;
+      const at = Math.min(dayStart(ctz, day) + 3 * 3_600_000, now - 1000);
+      pending.push(
+        writer.add({
+          channelId: ch.id, jobId: null, dueAt: at, startedAt: at, durationMs: 90, evidence: { method: ch.type === 'phone' ? 'call' : 'http', v: 1 },
+          classification: up ? { outcome: 'reachable', reason: 'ok', detail: 'Answered.', flags: [] } : { outcome: 'no_answer', reason: 'no_answer', detail: 'Rang out.', flags: [] },
+        }),
+      );
+    });
+  });
   writer.flush();
   await Promise.all(pending);
   writer.close();
+  // Center statuses and incidents, as the daemon derives them from these channel statuses.
+  const alerting = await createAlerting(db, config, pino({ level: 'silent' }), null);
+  alerting.tracker.loadCenters();
+  alerting.tracker.evaluateAll();
+  await alerting.stop();
 
   app = await buildApp({ db, monitor: null, logger: pino({ level: 'silent' }), board: { defaultTz: config.defaultTimezone, directoryDays: 30, pageSize: 50 } });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -94,6 +119,7 @@ describe('the board in Chromium', () => {
     expect(await page.locator('li.center .badge').count()).toBe(45);
     expect(await page.locator('section.region h2').count()).toBeGreaterThan(10);
     await page.screenshot({ path: screenshotPath(`board-${lang}`), fullPage: false });
+
     await context.close();
   });
 
