@@ -8,6 +8,13 @@ import { CENTER_STATUSES } from '../status/center.ts';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 
+const CHANNEL_EXAMPLE = {
+      id: 'perspective-almaty--phone-77272619580', type: 'phone', value: '8 (727) 261-95-80', target: '+77272619580', probeable: true, unprobeableReason: null, archived: false,
+      status: 'reachable', statusSince: '2026-11-02T04:10:00.000Z', statusReason: 'human_answered', lastOutcome: 'reachable', lastReason: 'human_answered',
+      lastDetail: 'A person answered and pressed 1.', lastFlags: [], lastProbeAt: '2026-11-20T05:12:00.000Z', lastVerifiedAt: '2026-11-20T05:12:00.000Z',
+      lastReachableAt: '2026-11-20T05:12:00.000Z', nextDueAt: '2026-11-27T05:00:00.000Z', confirming: null,
+    };
+
 export const ErrorReply = Type.Object(
   {
     statusCode: Type.Integer(),
@@ -41,7 +48,7 @@ export const Channel = Type.Object(
       Type.Object({ outcome: Type.String(), count: Type.Integer() }, { description: 'A different outcome seen `count` times in a row, not yet confirmed.' }),
     ),
   },
-  { $id: 'Channel' },
+  { $id: 'Channel', examples: [CHANNEL_EXAMPLE] },
 );
 
 export const Center = Type.Object(
@@ -60,7 +67,16 @@ export const Center = Type.Object(
     openIncidentId: Nullable(Type.Integer()),
     channels: Type.Array(Type.Ref('Channel')),
   },
-  { $id: 'Center' },
+  {
+    $id: 'Center',
+    examples: [
+      {
+        id: 'perspective-almaty', name: 'Information-consultative group "Perspective"', kind: 'rehabilitation_center', city: 'Almaty',
+        region: 'Almaty (city of republican significance)', tz: 'Asia/Almaty', archived: false, status: 'reachable', statusSince: '2026-11-02T04:10:00.000Z',
+        openIncidentId: null, channels: [CHANNEL_EXAMPLE],
+      },
+    ],
+  },
 );
 
 export const CenterList = Type.Object({ centers: Type.Array(Type.Ref('Center')) });
@@ -95,7 +111,15 @@ export const Probe = Type.Object(
     classifierVersion: Type.Integer(),
     evidence: Type.Unknown({ description: 'Raw evidence as stored: status codes, timings, TLS, hops.' }),
   },
-  { $id: 'Probe' },
+  {
+    $id: 'Probe',
+    examples: [
+      {
+        id: 1042, startedAt: '2026-11-20T05:12:00.000Z', dueAt: '2026-11-20T05:12:00.000Z', durationMs: 412.5, method: 'http', outcome: 'unavailable', reason: 'http_5xx',
+        flags: [], classifierVersion: 1, evidence: { method: 'http', v: 1, url: 'https://example.kz/', hops: [{ url: 'https://example.kz/', status: 503 }] },
+      },
+    ],
+  },
 );
 
 export const ProbePage = Type.Object({
@@ -104,19 +128,22 @@ export const ProbePage = Type.Object({
   nextCursor: Nullable(Type.String()),
 });
 
-export const StatusChange = Type.Object({
-  id: Type.Integer(),
-  at: DateTime,
-  from: Type.String(),
-  to: Type.String(),
-  reason: Nullable(Type.String()),
-  probeIds: Type.Array(Type.Integer()),
-  evidence: Type.Unknown(),
-});
+export const StatusChange = Type.Object(
+  {
+    id: Type.Integer(),
+    at: DateTime,
+    from: Type.String(),
+    to: Type.String(),
+    reason: Nullable(Type.String()),
+    probeIds: Type.Array(Type.Integer()),
+    evidence: Type.Unknown(),
+  },
+  { examples: [{ id: 7, at: '2026-11-20T05:22:00.000Z', from: 'reachable', to: 'unavailable', reason: 'http_5xx', probeIds: [1040, 1041, 1042], evidence: { outcome: 'unavailable' } }] },
+);
 
 export const StatusChangeList = Type.Object({ channelId: Type.String(), changes: Type.Array(StatusChange) });
 
-export const Health = Type.Object({ status: Type.Literal('ok') });
+export const Health = Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] });
 export const Ready = Type.Object({
   ready: Type.Boolean(),
   checks: Type.Object({
@@ -125,4 +152,4 @@ export const Ready = Type.Object({
     canaries: Type.String(),
     telephony: Type.String({ description: 'not configured, configured, or why calls are stopped (the spend cap)' }),
   }),
-});
+}, { examples: [{ ready: true, checks: { database: 'writable', scheduler: 'running (31 channels)', canaries: 'ok: 3 of 3 canaries answered', telephony: 'configured' } }] });

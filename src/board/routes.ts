@@ -150,7 +150,7 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
 
   app.get(
     '/directory.csv',
-    { schema: { tags: ['board'], summary: 'The verified directory as CSV, one row per verified channel', querystring: DirectoryQuery, response: { 200: Type.String({ description: 'text/csv' }), 400: ErrorReply } } },
+    { schema: { tags: ['board'], summary: 'The verified directory as CSV, one row per verified channel', querystring: DirectoryQuery, response: { 200: { description: 'CSV with a header row', content: { 'text/csv': { schema: Type.String() } } }, 400: ErrorReply } } },
     async (req, reply) => {
       const d = directory(req.query.days);
       const rows = d.centers.flatMap((c) => c.channels.map((ch) => [c.id, c.name, c.kind, c.region ?? '', c.city ?? '', ch.type, ch.value, ch.target ?? '', ch.last_verified_at ?? '']));

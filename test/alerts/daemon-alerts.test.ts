@@ -205,6 +205,12 @@ describe('a center goes dark and recovers', () => {
     expect(metrics).toMatch(/reachwatch_alert_deliveries_total\{channel="webhook",result="permanent"\} 1/);
     expect(metrics).toMatch(/reachwatch_self_check_degraded 0/);
     expect(metrics).not.toContain('alpha.example.kz');
+    // Probe series, named as blackbox_exporter's where the meaning is the same, by type and outcome.
+    expect(metrics).toMatch(/probe_duration_seconds_bucket\{le="0\.5",channel_type="website",method="http",outcome="reachable"\} \d+/);
+    expect(metrics).toMatch(/probe_success\{channel_type="website",method="http"\} (0|1|0\.\d+)/);
+    expect(metrics).toMatch(/reachwatch_probes_total\{channel_type="website",method="http",outcome="unavailable"\} [1-9]/);
+    expect(metrics).toMatch(/reachwatch_scheduler_lag_seconds\{quantile="0\.99"\} /);
+    expect(metrics).toMatch(/reachwatch_centers\{status="reachable"\} 2/);
   }, 60_000);
 });
 

@@ -42,6 +42,11 @@ const SubscriptionView = Type.Object({
   created_by: Type.String(),
   created_at: Type.String(),
   disabled_at: Type.Union([Type.String(), Type.Null()]),
+}, {
+  examples: [{
+    id: 'ngo-almaty', source: 'api', channel: 'webhook', target: { kind: 'webhook', url: 'https://ngo.example.kz/hooks/reachwatch' }, language: 'ru',
+    filters: { centers: [], regions: ['Almaty Region'], kinds: [], events: ['went_dark', 'recovered'] }, created_by: 'an.admin', created_at: '2026-11-21T10:00:00.000Z', disabled_at: null,
+  }],
 });
 
 const OutboxItem = Type.Object({
@@ -59,6 +64,12 @@ const OutboxItem = Type.Object({
   sentAt: Type.Union([Type.String(), Type.Null()]),
   suppressedBy: Type.Union([Type.String(), Type.Null()]),
   subject: Type.String(),
+}, {
+  examples: [{
+    id: 'msg_0mwr0tkmg990ef970dcb0a62f', subscriptionId: 'ngo-almaty', channel: 'webhook', event: 'went_dark', centerId: 'perspective-almaty', incidentId: 3,
+    status: 'sent', attempts: 1, nextAttemptAt: null, lastError: null, createdAt: '2026-11-20T05:37:00.000Z', sentAt: '2026-11-20T05:37:01.000Z', suppressedBy: null,
+    subject: 'Недоступен: Перспектива',
+  }],
 });
 
 const Summary = Type.Object({
@@ -68,13 +79,13 @@ const Summary = Type.Object({
   failed: Type.Integer(),
   suppressed: Type.Integer(),
   oldestPendingAt: Type.Union([Type.String(), Type.Null()]),
-});
+}, { examples: [{ pending: 0, sending: 0, sent: 124, failed: 1, suppressed: 6, oldestPendingAt: null }] });
 
 const SelfCheckView = Type.Object({
   degraded: Type.Boolean(),
   since: Type.String(),
   failing: Type.Array(Type.Object({ check: Type.String(), detail: Type.String(), since: Type.String() })),
-});
+}, { examples: [{ degraded: true, since: '2026-11-21T03:00:00.000Z', failing: [{ check: 'canaries', detail: 'none of 3 canaries answered', since: '2026-11-21T03:00:00.000Z' }] }] });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const itemOf = (r: OutboxRow) => ({
@@ -257,7 +268,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
         description: 'Role: operator (or admin).',
         security: [{ bearer: [] }],
         params: Type.Object({ id: Type.String({ pattern: '^msg_[0-9a-z]+$' }) }),
-        response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('pending') }), 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+        response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('pending') }, { examples: [{ id: 'msg_0mwr0tkmg990ef970dcb0a62f', status: 'pending' }] }), 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply },
       },
       onRequest: requireRole('operator'),
     },

@@ -17,6 +17,13 @@ const Incident = Type.Object({
   maintenanceId: Type.Union([Type.Integer(), Type.Null()], { description: 'Opened inside this maintenance window: no alert was sent.' }),
   openEvidence: Type.Unknown(),
   closeEvidence: Type.Unknown(),
+}, {
+  examples: [{
+    id: 3, centerId: 'perspective-almaty', openedAt: '2026-11-20T05:22:00.000Z', closedAt: '2026-11-21T04:01:00.000Z', status: 'dark', worstStatus: 'dark',
+    wentDarkAt: '2026-11-20T05:37:00.000Z', closeReason: 'reachable', maintenanceId: null,
+    openEvidence: { channels: [{ id: 'perspective-almaty--web-www-perspektiva-group-kz', status: 'unavailable' }], probes: [{ channelId: 'perspective-almaty--web-www-perspektiva-group-kz', at: 1795302564175, reason: 'http_5xx', detail: 'The server answered HTTP 503.' }] },
+    closeEvidence: { channels: [{ id: 'perspective-almaty--web-www-perspektiva-group-kz', status: 'reachable' }], probes: [] },
+  }],
 });
 
 const CenterStatusChange = Type.Object({
@@ -27,7 +34,7 @@ const CenterStatusChange = Type.Object({
   incidentId: Type.Union([Type.Integer(), Type.Null()]),
   maintenanceId: Type.Union([Type.Integer(), Type.Null()]),
   evidence: Type.Unknown(),
-});
+}, { examples: [{ id: 9, at: '2026-11-20T05:37:00.000Z', from: 'partial', to: 'dark', incidentId: 3, maintenanceId: null, evidence: { channels: [], probes: [] } }] });
 
 const IncidentQuery = Type.Object({
   center: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),

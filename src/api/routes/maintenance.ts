@@ -18,6 +18,11 @@ const Window = Type.Object({
   createdBy: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
   cancelledAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+}, {
+  examples: [{
+    id: 4, source: 'api', centerId: 'perspective-almaty', region: null, startsAt: '2026-12-30T19:00:00.000Z', endsAt: '2027-01-02T19:00:00.000Z',
+    reason: 'New Year holidays', createdBy: 'a.operator', createdAt: '2026-11-21T10:00:00.000Z', cancelledAt: null,
+  }],
 });
 
 const WindowBody = Type.Object(

@@ -13,7 +13,7 @@ const ProbeNowReply = Type.Object({
   channelId: Type.String(),
   jobs: Type.Array(Type.String(), { description: 'The scheduled jobs asked to run now, "<channel>#<method>".' }),
   requestedBy: Type.String({ description: 'The name of the token used.' }),
-});
+}, { examples: [{ channelId: 'perspective-almaty--phone-77272619580', jobs: ['perspective-almaty--phone-77272619580#lookup', 'perspective-almaty--phone-77272619580#call'], requestedBy: 'a.operator' }] });
 
 export const probeNowRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | null; queries: Queries }> = async (app, { monitor, queries }) => {
   app.post(
