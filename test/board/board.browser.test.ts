@@ -165,6 +165,33 @@ describe('the board in Chromium', () => {
     await context.close();
   });
 
+  test('text contrast meets WCAG AA (4.5:1) for every status word, link and caption', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'accept-language': 'en' } });
+    const page = await context.newPage();
+    const failures: string[] = [];
+    for (const path of ['/', `/centers/${CENTER}`]) {
+      await page.goto(url + path);
+      // Computed in the page: each element's text colour against the first opaque background behind it.
+      const found = (await page.evaluate(`(() => {
+        const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+        const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+        const bg = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] > 0.99)) return c.slice(0, 3); } return [255, 255, 255]; };
+        const out = [];
+        for (const el of document.querySelectorAll('.badge, .ch-status, .ch-when, .ch-type, a, h1, h2, h3, p, figcaption, td, th, label, button, .legend span')) {
+          if (!el.textContent.trim()) continue;
+          const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+          const [a, b] = [lum(fg), lum(bg(el))].sort((x, y) => y - x);
+          const ratio = (a + 0.05) / (b + 0.05);
+          if (ratio < 4.5) out.push(el.className + ' ' + el.tagName + ' ' + ratio.toFixed(2) + ' ' + el.textContent.trim().slice(0, 30));
+        }
+        return out;
+      })()`)) as string[];
+      failures.push(...found.map((f) => `${path}: ${f}`));
+    }
+    expect(failures).toEqual([]);
+    await context.close();
+  });
+
   test('works at 320 px: nothing overflows sideways', async () => {
     const context = await browser.newContext({ viewport: { width: 320, height: 800 }, extraHTTPHeaders: { 'accept-language': 'kk' } });
     const page = await context.newPage();
