@@ -20,6 +20,7 @@ import { BoardData } from '../board/data.ts';
 import type { ProbeMetrics } from '../metrics/probe-metrics.ts';
 import { boardRoutes } from '../board/routes.ts';
 import { incidentRoutes } from './routes/incidents.ts';
+import { chainRoutes } from './routes/chain.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
 import { buildRegistry, metricsRoutes } from './routes/metrics.ts';
 import type { DB } from '../store/db.ts';
@@ -201,6 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(historyRoutes, { db: deps.db, prefix: '/api/v1' });
   await app.register(tokenRoutes, { tokens: app.tokens, prefix: '/api/v1' });
   await app.register(incidentRoutes, { queries, prefix: '/api/v1' });
+  await app.register(chainRoutes, { db: deps.db, prefix: '/api/v1' });
   const a = deps.alerting;
   if (a) {
     await app.register(maintenanceRoutes, { windows: a.maintenance, queries, prefix: '/api/v1' });

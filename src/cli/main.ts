@@ -30,6 +30,14 @@ Usage:
                                        create an API token; its secret is printed once
   reachwatch token list [--all]        tokens in force (--all: revoked ones too), never their secrets
   reachwatch token revoke <id>         refuse a token from now on (works while the daemon runs)
+  reachwatch verify [--head <table>:<id>:<hash>]... [--workers N] [--json]
+                                       walk the hash chains; name the first changed, inserted, deleted
+                                       or reordered record (exit 1), or confirm them up to their heads
+  reachwatch backup <file>             consistent copy while the daemon runs (SQLite online backup), then verify it
+  reachwatch export --from <date> --to <date> [--center <id>]... [--region R] [--kind K] --out <folder>
+                                       evidence bundle: NDJSON of probes and status changes, manifest, SHA256SUMS
+  reachwatch verify-export <folder>    check a bundle with its own files only
+  reachwatch prune --older-than <365d> delete raw probes older than that (rollups kept; the chain keeps a checkpoint)
   reachwatch help                      this text
 
 Roles:
@@ -56,6 +64,16 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
         return validate(rest, out, err);
       case 'token':
         return token(rest, out, err);
+      case 'verify':
+        return await (await import('./evidence.ts')).verifyCommand(rest, out);
+      case 'backup':
+        return await (await import('./evidence.ts')).backupCommand(rest, out);
+      case 'export':
+        return await (await import('./evidence.ts')).exportCommand(rest, out);
+      case 'verify-export':
+        return (await import('./evidence.ts')).verifyExportCommand(rest, out);
+      case 'prune':
+        return (await import('./evidence.ts')).pruneCommand(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -78,6 +96,11 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
     if (e instanceof RegistryError) {
       err.write(`reachwatch: the registry has errors:\n${e.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
       return 78;
+    }
+    // Bad flags of the evidence commands (and parseArgs' own complaints about unknown options).
+    if ((e as Error).name === 'UsageError' || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err.write(`reachwatch ${command}: ${(e as Error).message}\n`);
+      return 2;
     }
     throw e;
   }

@@ -49,7 +49,8 @@ export interface Config {
   };
   status: { confirmations: number };
   canaries: { urls: string[]; maxAgeMs: number };
-  store: { batchMaxRows: number; flushIntervalMs: number };
+  /** retentionMs: raw probes older than this are pruned daily (rollups and the chain checkpoint stay); null keeps everything. */
+  store: { batchMaxRows: number; flushIntervalMs: number; retentionMs: number | null };
   defaultTimezone: string;
   telephony: TelephonyConfig;
   centers: CentersConfig;
@@ -126,7 +127,7 @@ export const DEFAULTS: Omit<Config, 'file'> = {
   },
   status: { confirmations: 3 },
   canaries: { urls: [], maxAgeMs: 15_000 },
-  store: { batchMaxRows: 1000, flushIntervalMs: 200 },
+  store: { batchMaxRows: 1000, flushIntervalMs: 200, retentionMs: null },
   defaultTimezone: 'Asia/Almaty',
   telephony: {
     methods: ['lookup', 'call'],
@@ -353,7 +354,13 @@ export function buildConfig(
       });
   }
   const store = section('store');
-  known('store', store, ['batch_max_rows', 'flush_interval']);
+  known('store', store, ['batch_max_rows', 'flush_interval', 'retention']);
+  let retentionMs: number | null = null;
+  if (store.retention !== undefined && store.retention !== null && store.retention !== 'forever') {
+    const ms = typeof store.retention === 'string' ? parseDuration(store.retention) : null;
+    if (ms === null || ms < 30 * 86_400_000) problems.push(`${where(['store', 'retention'])}: must be "forever" or a duration of at least 30d, such as 730d, not ${JSON.stringify(store.retention)}.`);
+    else retentionMs = ms;
+  }
   const tz = typeof raw.default_timezone === 'string' ? raw.default_timezone : D.defaultTimezone;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -470,6 +477,7 @@ export function buildConfig(
     store: {
       batchMaxRows: int('store', store, 'batch_max_rows', D.store.batchMaxRows, 1, 100_000),
       flushIntervalMs: duration('store', store, 'flush_interval', D.store.flushIntervalMs),
+      retentionMs,
     },
     defaultTimezone: tz,
     telephony,

@@ -11,6 +11,9 @@ import { assertLoadable, formatProblem } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { backfillRollups } from '../store/rollups.ts';
+import { backfillChains } from '../store/chain.ts';
+import { recordDailyHeads } from '../store/heads.ts';
+import { pruneProbes } from '../store/retention.ts';
 import { Monitor } from './monitor.ts';
 import { twilioSettingsFromEnv } from '../probers/phone/settings.ts';
 import { ConfigError } from '../config/config.ts';
@@ -37,6 +40,8 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
 
   const db = openDatabase(config.dataDir);
   backfillRollups(db, config.defaultTimezone, log);
+  const linked = backfillChains(db);
+  if (linked > 0) log.info({ records: linked }, 'linked the records stored before the hash chains existed');
   const { settings: twilioSettings, missing } = twilioSettingsFromEnv(env);
   let monitor: Monitor | null = null;
   // The twilio package is loaded only when telephony is configured.
@@ -161,12 +166,28 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
   const url = await app.listen({ host: config.http.host, port: config.http.port });
   monitor.start();
   a.start({ recheckCanaries: () => m.canary.state() });
+  // Once a minute: publish the chains' heads for a UTC day that ended, and apply retention once a day.
+  let lastPrune = 0;
+  const housekeeping = setInterval(() => {
+    try {
+      recordDailyHeads(db, Date.now(), log);
+      if (config.store.retentionMs !== null && Date.now() - lastPrune > 86_400_000) {
+        lastPrune = Date.now();
+        const r = pruneProbes(db, Date.now() - config.store.retentionMs);
+        if (r.pruned) log.info({ pruned: r.pruned, upToId: r.upToId }, 'pruned raw probes past retention (rollups and a chain checkpoint kept)');
+      }
+    } catch (err) {
+      log.error({ err }, 'chain heads or retention failed; will retry');
+    }
+  }, 60_000);
+  housekeeping.unref();
   log.info({ url, docs: `${url}/docs`, data: config.dataDir }, 'reachwatch is running');
 
   let stopped: Promise<void> | null = null;
   const stop = () =>
     (stopped ??= (async () => {
       process.off('SIGHUP', onHup);
+      clearInterval(housekeeping);
       watcher?.close();
       if (debounce) clearTimeout(debounce);
       await monitor.stop();

@@ -13,6 +13,7 @@ import { centerEvent, closesIncident, evaluateCenter, isIncidentStatus, type Cen
 import type { StreakProbe } from '../status/policy.ts';
 import type { DB } from '../store/db.ts';
 import type { StoredProbe } from '../store/probe-writer.ts';
+import { ChainTail } from '../store/chain.ts';
 
 export interface TrackerOptions {
   db: DB;
@@ -112,7 +113,7 @@ export class CenterTracker {
       updateIncident: db.prepare(`UPDATE incidents SET status = ?, worst_status = ?, went_dark_at = ? WHERE id = ?`),
       closeIncident: db.prepare(`UPDATE incidents SET closed_at = ?, close_evidence = ?, close_reason = ? WHERE id = ? AND closed_at IS NULL`),
       insertChange: db.prepare(
-        `INSERT INTO center_status_changes (center_id, at, from_status, to_status, incident_id, maintenance_id, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO center_status_changes (id, center_id, at, from_status, to_status, incident_id, maintenance_id, evidence, hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     };
   }
@@ -332,7 +333,11 @@ export class CenterTracker {
     const incidentWasOpen = incidentId !== null;
     const closing = closesIncident(decision.status) ? incidentId : null;
     if (closing !== null) this.stmts.closeIncident.run(now, evidence, decision.status, closing);
-    const changeId = Number(this.stmts.insertChange.run(centerId, now, from, decision.status, incidentId, window?.id ?? null, evidence).lastInsertRowid);
+    // Linked into the center_status_changes hash chain; the tail is read in this transaction.
+    const row = [centerId, now, from, decision.status, incidentId, window?.id ?? null, evidence] as const;
+    const link = new ChainTail(this.db, 'center_status_changes').link(row);
+    this.stmts.insertChange.run(link.id, ...row, link.hash, link.prev);
+    const changeId = link.id;
     this.stmts.upsertState.run({
       centerId,
       status: decision.status,

@@ -8,6 +8,7 @@ import type { ChannelStatus, Outcome, ProbeRecord } from '../domain.ts';
 import { applyProbe, INITIAL_STATE, type ChannelStatusState, type StatusChange, type StatusRules, type StreakProbe } from '../status/policy.ts';
 import type { DB } from './db.ts';
 import { RollupWriter } from './rollups.ts';
+import { ChainTail } from './chain.ts';
 
 export interface StoredProbe {
   probeId: number;
@@ -65,6 +66,7 @@ export class ProbeWriter {
   private timer: NodeJS.Timeout | null = null;
   private flushing = false;
   private readonly writeBatch: (batch: Pending[]) => (StoredProbe | null)[];
+  private readonly chains: ChainTail[];
   /** Pending writes beyond this are refused: a full disk must not become an out-of-memory crash. */
   readonly maxQueue = 100_000;
 
@@ -77,10 +79,14 @@ export class ProbeWriter {
     );
     const rollups = new RollupWriter(db);
     const defaultTz = opts.defaultTz ?? 'UTC';
+    // Each row is linked into its table's hash chain as it is written (src/store/chain.ts).
     const insertProbe = db.prepare(
-      `INSERT INTO probes (channel_ref, due_at, started_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO probes (id, channel_ref, due_at, started_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence, hash, prev_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const probeChain = new ChainTail(db, 'probes');
+    const changeChain = new ChainTail(db, 'status_changes');
+    this.chains = [probeChain, changeChain];
     const readState = db.prepare<[number], StateRow>(
       `SELECT status, status_since, status_reason, streak_outcome, streak_count, streak_probes, streak_slots, last_reachable_at, last_verified_at
               , last_probe_at
@@ -108,7 +114,7 @@ export class ProbeWriter {
     );
     const earliestSlot = db.prepare<[number], { at: number | null }>('SELECT MIN(next_slot_at) AS at FROM job_slots WHERE channel_ref = ?');
     const insertChange = db.prepare(
-      `INSERT INTO status_changes (channel_ref, at, from_status, to_status, reason, probe_ids, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO status_changes (id, channel_ref, at, from_status, to_status, reason, probe_ids, evidence, hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const refs = new Map<string, { ref: number; type: string; centerId: string; tz: string | null }>();
     const afterBatchTx = db.transaction((stored: StoredProbe[]) => opts.afterBatch?.(stored));
@@ -131,10 +137,10 @@ export class ProbeWriter {
         const ref = channel.ref;
         const c = r.classification;
         const flags = c.flags.length ? c.flags.join(',') : null;
-        const info = insertProbe.run(
-          ref, r.dueAt, r.startedAt, r.durationMs, r.evidence.method, c.outcome, c.reason, flags, CLASSIFIER_VERSION, JSON.stringify(r.evidence),
-        );
-        const probeId = Number(info.lastInsertRowid);
+        const content = [ref, r.dueAt, r.startedAt, r.durationMs, r.evidence.method, c.outcome, c.reason, flags, CLASSIFIER_VERSION, JSON.stringify(r.evidence)] as const;
+        const link = probeChain.link(content);
+        insertProbe.run(link.id, ...content, link.hash, link.prev);
+        const probeId = link.id;
         rollups.add(ref, channel.centerId, channel.tz ?? defaultTz, r.startedAt, c.outcome);
         p.inTransaction?.(probeId);
         // The scheduler's memory. A website has one job, so its next slot lives in channel_state (no
@@ -196,11 +202,9 @@ export class ProbeWriter {
           confirmedAt: change ? change.at : null,
         });
         if (change) {
-          insertChange.run(
-            ref, change.at, change.from, change.to, change.reason,
-            JSON.stringify(change.probes.map((x) => x.id)),
-            JSON.stringify({ outcome: change.to, probes: change.probes }),
-          );
+          const row = [ref, change.at, change.from, change.to, change.reason, JSON.stringify(change.probes.map((x) => x.id)), JSON.stringify({ outcome: change.to, probes: change.probes })] as const;
+          const l = changeChain.link(row);
+          insertChange.run(l.id, ...row, l.hash, l.prev);
         }
         stored.push({ probeId, channelId: r.channelId, record: r, change, status: state.status });
       }
@@ -246,9 +250,12 @@ export class ProbeWriter {
       while (this.queue.length > 0) {
         const batch = this.queue.slice(0, this.opts.batchMaxRows);
         let stored: (StoredProbe | null)[];
+        const tails = this.chains.map((c) => c.snapshot());
         try {
           stored = this.writeBatch(batch);
         } catch (err) {
+          // Rolled back: so are the chain links made for it.
+          this.chains.forEach((c, i) => c.restore(tails[i] as { id: number; hash: Buffer }));
           // The transaction rolled back; keep the batch queued and retry later (disk full may clear).
           this.opts.onError?.(err, this.queue.length);
           if (!this.timer) this.timer = setTimeout(() => this.flush(), Math.max(1000, this.opts.flushIntervalMs));

@@ -1,0 +1,167 @@
+// An evidence bundle for a period and a set of centers that can be checked on its own: NDJSON of
+// every probe with its raw evidence, the channel and center status changes, each record with the
+// exact values its chain hash covers, a manifest with the SHA-256 of each file and the chains' heads,
+// and a SHA256SUMS file for `sha256sum -c`.
+
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import { CHAINS, chainHash, encodeContent, type ChainTable, type ChainValue } from '../store/chain.ts';
+import type { DB } from '../store/db.ts';
+import { currentHeads } from '../store/heads.ts';
+
+export const BUNDLE_FORMAT = 'reachwatch-evidence/1';
+
+export interface ExportQuery {
+  from: number;
+  to: number;
+  centers?: string[];
+  region?: string;
+  kind?: string;
+}
+
+export interface ManifestFile {
+  name: string;
+  sha256: string;
+  bytes: number;
+  records: number;
+}
+
+export interface Manifest {
+  format: string;
+  generatedAt: string;
+  period: { from: string; to: string };
+  centers: string[];
+  files: ManifestFile[];
+  /** The chains' ends when the bundle was made: compare with published daily heads. */
+  chainHeads: { table: string; lastId: number | null; hash: string | null }[];
+  howToCheck: string[];
+}
+
+const FILES: { table: ChainTable; name: string; time: string; center: string }[] = [
+  { table: 'probes', name: 'probes.ndjson', time: 'started_at', center: '(SELECT center_id FROM channels WHERE ref = t.channel_ref)' },
+  { table: 'status_changes', name: 'status-changes.ndjson', time: 'at', center: '(SELECT center_id FROM channels WHERE ref = t.channel_ref)' },
+  { table: 'center_status_changes', name: 'center-status-changes.ndjson', time: 'at', center: 't.center_id' },
+];
+
+function centerIds(db: DB, q: ExportQuery): string[] {
+  const where: string[] = [];
+  const args: string[] = [];
+  if (q.centers?.length) {
+    where.push(`id IN (${q.centers.map(() => '?').join(', ')})`);
+    args.push(...q.centers);
+  }
+  if (q.region) {
+    where.push('region = ?');
+    args.push(q.region);
+  }
+  if (q.kind) {
+    where.push('kind = ?');
+    args.push(q.kind);
+  }
+  return db
+    .prepare<string[], { id: string }>(`SELECT id FROM centers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
+    .all(...args)
+    .map((r) => r.id);
+}
+
+/** Writes the bundle into `dir` (created if needed) and returns its manifest. */
+export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = Date.now()): Promise<Manifest> {
+  mkdirSync(dir, { recursive: true });
+  const centers = centerIds(db, q);
+  const files: ManifestFile[] = [];
+  // One read transaction: the three files and the heads are one consistent view while probes go on.
+  db.exec('BEGIN');
+  try {
+    for (const f of FILES) {
+      const cols = CHAINS[f.table];
+      const file = path.join(dir, f.name);
+      const out = createWriteStream(file);
+      const sha = createHash('sha256');
+      let bytes = 0;
+      let records = 0;
+      const centerFilter = centers.length ? `AND ${f.center} IN (SELECT value FROM json_each(?))` : '';
+      const args: (number | string)[] = [q.from, q.to, ...(centers.length ? [JSON.stringify(centers)] : [])];
+      const it = db
+        .prepare(`SELECT ${cols.map((c) => `t.${c}`).join(', ')}, t.hash, t.prev_hash, ${f.center} AS center_id FROM ${f.table} t WHERE t.${f.time} >= ? AND t.${f.time} < ? ${centerFilter} ORDER BY t.id`)
+        .raw(true)
+        .iterate(...args) as IterableIterator<ChainValue[]>;
+      const n = cols.length;
+      for (const row of it) {
+        const values = row.slice(0, n);
+        const line = `${JSON.stringify({
+          table: f.table,
+          center_id: row[n + 2],
+          // Exactly what the chain hash covers, in order: hash = SHA-256(prev_hash || encode(values)).
+          columns: cols,
+          values: values.map((v) => (typeof v === 'bigint' ? v.toString() : v)),
+          hash: (row[n] as unknown as Buffer | null)?.toString('hex') ?? null,
+          prev_hash: (row[n + 1] as unknown as Buffer | null)?.toString('hex') ?? null,
+        })}\n`;
+        sha.update(line);
+        bytes += Buffer.byteLength(line);
+        records++;
+        if (!out.write(line)) await once(out, 'drain');
+      }
+      out.end();
+      await once(out, 'finish');
+      files.push({ name: f.name, sha256: sha.digest('hex'), bytes, records });
+    }
+    const manifest: Manifest = {
+      format: BUNDLE_FORMAT,
+      generatedAt: new Date(now).toISOString(),
+      period: { from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString() },
+      centers,
+      files,
+      chainHeads: currentHeads(db),
+      howToCheck: [
+        'sha256sum -c SHA256SUMS checks that no file was changed since the export.',
+        'Each line holds a record: hash = SHA-256(prev_hash bytes || encode(values)), where encode writes each value as "<length>:<text>" (NULL as "-") and concatenates them; `reachwatch verify-export <dir>` recomputes every one.',
+        'A record whose prev_hash is the hash of the line before it (same table, consecutive ids) is linked to it; compare the chain heads with the daily heads reachwatch published (GET /api/v1/chain/heads) to tie the bundle to history noted earlier.',
+      ],
+    };
+    writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileSync(path.join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}`).join('\n') + '\n');
+    return manifest;
+  } finally {
+    db.exec('COMMIT');
+  }
+}
+
+export interface BundleCheck {
+  ok: boolean;
+  problems: string[];
+  records: number;
+}
+
+/** Checks a bundle with nothing but its files: the manifest's file hashes, and every record's hash. */
+export function verifyBundle(dir: string): BundleCheck {
+  const problems: string[] = [];
+  let records = 0;
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  for (const f of manifest.files) {
+    const body = readFileSync(path.join(dir, f.name));
+    const sha = createHash('sha256').update(body).digest('hex');
+    if (sha !== f.sha256) problems.push(`${f.name}: SHA-256 ${sha} differs from the manifest's ${f.sha256}`);
+    let prev: { id: number; hash: string } | null = null;
+    body
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .forEach((line, i) => {
+        records++;
+        const r = JSON.parse(line) as { values: ChainValue[]; hash: string | null; prev_hash: string | null };
+        if (!r.hash || !r.prev_hash) {
+          problems.push(`${f.name}:${i + 1}: record ${String(r.values[0])} has no chain hash`);
+          return;
+        }
+        const computed = chainHash(Buffer.from(r.prev_hash, 'hex'), r.values).toString('hex');
+        if (computed !== r.hash) problems.push(`${f.name}:${i + 1}: record ${String(r.values[0])} does not match its hash (content ${encodeContent(r.values).slice(0, 40)}…)`);
+        const id = Number(r.values[0]);
+        if (prev && id === prev.id + 1 && r.prev_hash !== prev.hash) problems.push(`${f.name}:${i + 1}: record ${id} does not link to record ${prev.id}`);
+        prev = { id, hash: r.hash };
+      });
+  }
+  return { ok: problems.length === 0, problems, records };
+}

@@ -1,0 +1,111 @@
+// The hash chains of the history tables. Each record's hash is SHA-256(prev_hash || content), where
+// content is the record's columns (id included) in a fixed order, each written as `<length>:<text>`
+// (or `-` for NULL) so no two different records share an encoding. The genesis prev_hash is 32 zero
+// bytes; after pruning, the chain continues from a checkpoint's hash.
+
+import { createHash } from 'node:crypto';
+import type { DB } from './db.ts';
+
+export const GENESIS = Buffer.alloc(32);
+
+/** The chained tables and their content columns, in hashing order. */
+export const CHAINS = {
+  probes: ['id', 'channel_ref', 'due_at', 'started_at', 'duration_ms', 'method', 'outcome', 'reason', 'flags', 'classifier_version', 'evidence'],
+  status_changes: ['id', 'channel_ref', 'at', 'from_status', 'to_status', 'reason', 'probe_ids', 'evidence'],
+  center_status_changes: ['id', 'center_id', 'at', 'from_status', 'to_status', 'incident_id', 'maintenance_id', 'evidence'],
+} as const;
+export type ChainTable = keyof typeof CHAINS;
+export const CHAIN_TABLES = Object.keys(CHAINS) as ChainTable[];
+
+export type ChainValue = string | number | bigint | null;
+
+export function encodeContent(values: readonly ChainValue[]): string {
+  let out = '';
+  for (const v of values) {
+    if (v === null) out += '-';
+    else {
+      const s = String(v);
+      out += `${s.length}:${s}`;
+    }
+  }
+  return out;
+}
+
+export function chainHash(prev: Buffer, values: readonly ChainValue[]): Buffer {
+  return createHash('sha256').update(prev).update(encodeContent(values)).digest();
+}
+
+/**
+ * The end of one chain, kept in memory by a writer: the next record gets id = last id + 1, so its
+ * hash (which covers the id) is known before the INSERT. Writers snapshot it before a transaction
+ * and restore it when the transaction rolls back.
+ */
+export class ChainTail {
+  lastId: number;
+  lastHash: Buffer;
+  private readonly table: ChainTable;
+
+  constructor(db: DB, table: ChainTable) {
+    this.table = table;
+    const last = db.prepare<[], { id: number; hash: Buffer | null }>(`SELECT id, hash FROM ${table} ORDER BY id DESC LIMIT 1`).get();
+    const checkpoint = db.prepare<[string], { up_to_id: number; last_hash: Buffer }>(`SELECT up_to_id, last_hash FROM chain_checkpoints WHERE tbl = ? ORDER BY up_to_id DESC LIMIT 1`).get(table);
+    if (last && last.hash === null) throw new Error(`The ${table} chain has records without a hash: run the chain backfill before writing.`);
+    this.lastId = last?.id ?? checkpoint?.up_to_id ?? 0;
+    this.lastHash = last?.hash ?? checkpoint?.last_hash ?? GENESIS;
+  }
+
+  /** Links the next record: returns its id, hash and prev_hash, and advances the tail. */
+  link(rest: readonly ChainValue[]): { id: number; hash: Buffer; prev: Buffer } {
+    const id = this.lastId + 1;
+    const prev = this.lastHash;
+    const hash = chainHash(prev, [id, ...rest]);
+    this.lastId = id;
+    this.lastHash = hash;
+    return { id, hash, prev };
+  }
+
+  snapshot(): { id: number; hash: Buffer } {
+    return { id: this.lastId, hash: this.lastHash };
+  }
+
+  restore(s: { id: number; hash: Buffer }): void {
+    this.lastId = s.id;
+    this.lastHash = s.hash;
+  }
+
+  get name(): ChainTable {
+    return this.table;
+  }
+}
+
+/**
+ * Hashes records stored before the chains existed (migration 0006), in id order, once. Returns how
+ * many were linked.
+ */
+export function backfillChains(db: DB): number {
+  let total = 0;
+  for (const table of CHAIN_TABLES) {
+    const cols = CHAINS[table];
+    const first = db.prepare<[], { id: number }>(`SELECT id FROM ${table} WHERE hash IS NULL ORDER BY id LIMIT 1`).get();
+    if (!first) continue;
+    const before = db.prepare<[number], { hash: Buffer | null }>(`SELECT hash FROM ${table} WHERE id < ? ORDER BY id DESC LIMIT 1`).get(first.id);
+    let prev = before?.hash ?? GENESIS;
+    const page = db.prepare(`SELECT ${cols.join(', ')} FROM ${table} WHERE id >= ? ORDER BY id LIMIT 5000`).raw(true);
+    const update = db.prepare(`UPDATE ${table} SET hash = ?, prev_hash = ? WHERE id = ?`);
+    let from = first.id;
+    for (;;) {
+      const rows = page.all(from) as ChainValue[][];
+      if (rows.length === 0) break;
+      db.transaction(() => {
+        for (const r of rows) {
+          const hash = chainHash(prev, r);
+          update.run(hash, prev, r[0]);
+          prev = hash;
+        }
+      })();
+      total += rows.length;
+      from = Number(rows[rows.length - 1]?.[0]) + 1;
+    }
+  }
+  return total;
+}
