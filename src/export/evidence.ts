@@ -93,11 +93,11 @@ export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = 
         const line = `${JSON.stringify({
           table: f.table,
           center_id: row[n + 2],
-          // Exactly what the chain hash covers, in order: hash = SHA-256(prev_hash || encode(values)).
+          // Exactly what the chain hash covers, in order: hash = hex SHA-256 of the text prev_hash + encode(values).
           columns: cols,
           values: values.map((v) => (typeof v === 'bigint' ? v.toString() : v)),
-          hash: (row[n] as unknown as Buffer | null)?.toString('hex') ?? null,
-          prev_hash: (row[n + 1] as unknown as Buffer | null)?.toString('hex') ?? null,
+          hash: row[n] as string | null,
+          prev_hash: row[n + 1] as string | null,
         })}\n`;
         sha.update(line);
         bytes += Buffer.byteLength(line);
@@ -117,7 +117,7 @@ export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = 
       chainHeads: currentHeads(db),
       howToCheck: [
         'sha256sum -c SHA256SUMS checks that no file was changed since the export.',
-        'Each line holds a record: hash = SHA-256(prev_hash bytes || encode(values)), where encode writes each value as "<length>:<text>" (NULL as "-") and concatenates them; `reachwatch verify-export <dir>` recomputes every one.',
+        'Each line holds a record: hash = hex SHA-256 of the UTF-8 text prev_hash + encode(values), where encode writes each value as "<length>:<text>" (NULL as "-", the length in UTF-8 bytes; numbers as JavaScript prints them) and concatenates them; `reachwatch verify-export <dir>` recomputes every one.',
         'A record whose prev_hash is the hash of the line before it (same table, consecutive ids) is linked to it; compare the chain heads with the daily heads reachwatch published (GET /api/v1/chain/heads) to tie the bundle to history noted earlier.',
       ],
     };
@@ -156,7 +156,7 @@ export function verifyBundle(dir: string): BundleCheck {
           problems.push(`${f.name}:${i + 1}: record ${String(r.values[0])} has no chain hash`);
           return;
         }
-        const computed = chainHash(Buffer.from(r.prev_hash, 'hex'), r.values).toString('hex');
+        const computed = chainHash(r.prev_hash, r.values);
         if (computed !== r.hash) problems.push(`${f.name}:${i + 1}: record ${String(r.values[0])} does not match its hash (content ${encodeContent(r.values).slice(0, 40)}…)`);
         const id = Number(r.values[0]);
         if (prev && id === prev.id + 1 && r.prev_hash !== prev.hash) problems.push(`${f.name}:${i + 1}: record ${id} does not link to record ${prev.id}`);

@@ -255,7 +255,7 @@ export class ProbeWriter {
           stored = this.writeBatch(batch);
         } catch (err) {
           // Rolled back: so are the chain links made for it.
-          this.chains.forEach((c, i) => c.restore(tails[i] as { id: number; hash: Buffer }));
+          this.chains.forEach((c, i) => c.restore(tails[i] as { id: number; hash: string }));
           // The transaction rolled back; keep the batch queued and retry later (disk full may clear).
           this.opts.onError?.(err, this.queue.length);
           if (!this.timer) this.timer = setTimeout(() => this.flush(), Math.max(1000, this.opts.flushIntervalMs));

@@ -16,7 +16,7 @@ export function pruneProbes(db: DB, olderThan: number, now = Date.now()): PruneR
     const firstKept = db.prepare<[number], { id: number }>(`SELECT MIN(id) AS id FROM probes WHERE started_at >= ?`).get(olderThan)?.id ?? null;
     const upTo = firstKept === null ? (db.prepare<[], { id: number | null }>(`SELECT MAX(id) AS id FROM probes`).get()?.id ?? null) : firstKept - 1;
     if (upTo === null || upTo < 1) return { pruned: 0, upToId: null };
-    const last = db.prepare<[number], { id: number; hash: Buffer }>(`SELECT id, hash FROM probes WHERE id <= ? ORDER BY id DESC LIMIT 1`).get(upTo);
+    const last = db.prepare<[number], { id: number; hash: string }>(`SELECT id, hash FROM probes WHERE id <= ? ORDER BY id DESC LIMIT 1`).get(upTo);
     if (!last) return { pruned: 0, upToId: null };
     // Call records point at their probes; they are raw evidence of the same age and go with them.
     db.prepare(`DELETE FROM call_events WHERE attempt_id IN (SELECT id FROM call_attempts WHERE probe_id <= ?)`).run(last.id);

@@ -4,10 +4,10 @@ import Database from 'better-sqlite3';
 import type { ChainTable } from './chain.ts';
 import { verifyRange } from './verify.ts';
 
-const { file, table, fromId, toId, prevHash } = workerData as { file: string; table: ChainTable; fromId: number; toId: number; prevHash: Uint8Array };
+const { file, table, fromId, toId, prevHash } = workerData as { file: string; table: ChainTable; fromId: number; toId: number; prevHash: string };
 const db = new Database(file, { readonly: true, fileMustExist: true });
 try {
-  parentPort?.postMessage(verifyRange(db, table, fromId, toId, Buffer.from(prevHash)));
+  parentPort?.postMessage(verifyRange(db, table, fromId, toId, prevHash));
 } finally {
   db.close();
 }

@@ -42,13 +42,13 @@ interface RangeResult {
   /** The first record whose own hash or link fails, with its index context. */
   failId: number | null;
   lastId: number | null;
-  lastHash: Buffer | null;
+  lastHash: string | null;
 }
 
 const WORKER = new URL('./verify-worker-entry.ts', import.meta.url);
 
 /** Checks ids in [fromId, toId]: each record's hash, and its link to `prevHash` / the record before. */
-export function verifyRange(db: Database.Database, table: ChainTable, fromId: number, toId: number, prevHash: Buffer): RangeResult {
+export function verifyRange(db: Database.Database, table: ChainTable, fromId: number, toId: number, prevHash: string): RangeResult {
   const cols = CHAINS[table];
   const it = db.prepare(`SELECT ${cols.join(', ')}, hash, prev_hash FROM ${table} WHERE id >= ? AND id <= ? ORDER BY id`).raw(true).iterate(fromId, toId) as IterableIterator<ChainValue[]>;
   let prev = prevHash;
@@ -57,11 +57,11 @@ export function verifyRange(db: Database.Database, table: ChainTable, fromId: nu
   const n = cols.length;
   for (const row of it) {
     records++;
-    const hash = row[n] as unknown as Buffer | null;
-    const prevOfRow = row[n + 1] as unknown as Buffer | null;
+    const hash = row[n] as string | null;
+    const prevOfRow = row[n + 1] as string | null;
     const id = Number(row[0]);
     lastId = id;
-    if (!hash || !prevOfRow || !prevOfRow.equals(prev) || !chainHash(prevOfRow, row.slice(0, n)).equals(hash)) {
+    if (!hash || !prevOfRow || prevOfRow !== prev || chainHash(prevOfRow, row.slice(0, n)) !== hash) {
       return { records, failId: id, lastId, lastHash: hash };
     }
     prev = hash;
@@ -69,12 +69,12 @@ export function verifyRange(db: Database.Database, table: ChainTable, fromId: nu
   return { records, failId: null, lastId, lastHash: lastId === null ? null : prev };
 }
 
-function runWorker(file: string, table: ChainTable, fromId: number, toId: number, prevHash: Buffer): Promise<RangeResult> {
+function runWorker(file: string, table: ChainTable, fromId: number, toId: number, prevHash: string): Promise<RangeResult> {
   return new Promise((resolve, reject) => {
     const w = new Worker(WORKER, { workerData: { file, table, fromId, toId, prevHash } });
     let result: RangeResult | null = null;
-    w.once('message', (m: RangeResult & { lastHash: Uint8Array | null }) => {
-      result = { ...m, lastHash: m.lastHash ? Buffer.from(m.lastHash) : null };
+    w.once('message', (m: RangeResult) => {
+      result = m;
     });
     w.once('error', reject);
     w.once('exit', (code) => (result ? resolve(result) : reject(new Error(`a verify worker stopped (exit code ${code})`))));
@@ -82,21 +82,21 @@ function runWorker(file: string, table: ChainTable, fromId: number, toId: number
 }
 
 /** Classifies the first failure, looking at the records around it. */
-function classify(db: Database.Database, table: ChainTable, failId: number, expectedFirstPrev: Buffer): ChainProblem {
+function classify(db: Database.Database, table: ChainTable, failId: number, expectedFirstPrev: string): ChainProblem {
   const cols = CHAINS[table];
   const n = cols.length;
-  type Row = { id: number; values: ChainValue[]; hash: Buffer | null; prev: Buffer | null };
+  type Row = { id: number; values: ChainValue[]; hash: string | null; prev: string | null };
   const window = (db.prepare(`SELECT ${cols.join(', ')}, hash, prev_hash FROM ${table} WHERE id >= ? ORDER BY id LIMIT 20001`).raw(true).all(Math.max(0, failId - 10_000)) as ChainValue[][]).map(
-    (r): Row => ({ id: Number(r[0]), values: r.slice(0, n), hash: r[n] as unknown as Buffer | null, prev: r[n + 1] as unknown as Buffer | null }),
+    (r): Row => ({ id: Number(r[0]), values: r.slice(0, n), hash: r[n] as string | null, prev: r[n + 1] as string | null }),
   );
   const k = window.findIndex((r) => r.id === failId);
   const row = window[k] as Row;
   const before = k > 0 ? (window[k - 1] as Row) : null;
   const expectedPrev = before?.hash ?? (window[0]?.id === failId ? expectedFirstPrev : null);
   const after = window[k + 1];
-  const byHash = new Map(window.filter((r) => r.hash).map((r) => [(r.hash as Buffer).toString('hex'), r]));
-  const selfOk = row.hash !== null && row.prev !== null && chainHash(row.prev, row.values).equals(row.hash);
-  const hex = (b: Buffer | null) => (b ? b.toString('hex').slice(0, 16) : 'none');
+  const byHash = new Map(window.filter((r) => r.hash).map((r) => [r.hash as string, r]));
+  const selfOk = row.hash !== null && row.prev !== null && chainHash(row.prev, row.values) === row.hash;
+  const hex = (h: string | null) => (h ? h.slice(0, 16) : 'none');
 
   if (row.hash === null || row.prev === null) {
     return { kind: 'inserted', id: row.id, detail: `record ${row.id} carries no chain hash: it was added outside reachwatch's writer` };
@@ -105,23 +105,23 @@ function classify(db: Database.Database, table: ChainTable, failId: number, expe
     // Records were shifted to make room: this one links past the record before it, which is itself
     // a well-formed link: that record was slipped in.
     const twoBack = k >= 2 ? (window[k - 2] as Row) : null;
-    if (before?.hash && before.prev && twoBack?.hash && row.prev.equals(twoBack.hash) && before.prev.equals(twoBack.hash) && chainHash(before.prev, before.values).equals(before.hash)) {
+    if (before?.hash && before.prev && twoBack?.hash && row.prev === twoBack.hash && before.prev === twoBack.hash && chainHash(before.prev, before.values) === before.hash) {
       return { kind: 'inserted', id: before.id, detail: `record ${before.id} is not part of the chain: the records after it were renumbered to make room for it` };
     }
     // Its content hashes to a valid link when given another id: rows were renumbered (swapped).
     for (const other of window) {
-      if (other.id !== row.id && chainHash(row.prev, [other.id, ...row.values.slice(1)]).equals(row.hash)) {
+      if (other.id !== row.id && chainHash(row.prev, [other.id, ...row.values.slice(1)]) === row.hash) {
         return { kind: 'reordered', id: row.id, detail: `record ${row.id} was written as record ${other.id}: records were reordered` };
       }
     }
     // The chain goes on around this record: it was slipped in between two linked ones.
-    if (after?.prev && expectedPrev && after.prev.equals(expectedPrev)) {
+    if (after?.prev && expectedPrev && after.prev === expectedPrev) {
       return { kind: 'inserted', id: row.id, detail: `record ${row.id} is not part of the chain: the record after it links to the one before it` };
     }
     return { kind: 'changed', id: row.id, detail: `record ${row.id} does not match its hash ${hex(row.hash)}: its content (or hash) was edited after it was written` };
   }
   // The record itself is intact but does not follow the one before it.
-  const linkedTo = row.prev ? byHash.get(row.prev.toString('hex')) : undefined;
+  const linkedTo = row.prev ? byHash.get(row.prev) : undefined;
   if (before && linkedTo && linkedTo.id !== before.id) {
     if (k >= 2 && linkedTo.id === (window[k - 2] as Row).id) {
       return { kind: 'inserted', id: before.id, detail: `record ${before.id} is not part of the chain: record ${row.id} links to record ${linkedTo.id}` };
@@ -141,7 +141,7 @@ export async function verifyDatabase(file: string, opts: VerifyOptions = {}): Pr
     const workers = opts.workers ?? Math.min(4, availableParallelism());
     const reports: ChainReport[] = [];
     for (const table of CHAIN_TABLES) {
-      const cp = db.prepare<[string], { up_to_id: number; last_hash: Buffer }>(`SELECT up_to_id, last_hash FROM chain_checkpoints WHERE tbl = ? ORDER BY up_to_id DESC LIMIT 1`).get(table);
+      const cp = db.prepare<[string], { up_to_id: number; last_hash: string }>(`SELECT up_to_id, last_hash FROM chain_checkpoints WHERE tbl = ? ORDER BY up_to_id DESC LIMIT 1`).get(table);
       const pruned = db.prepare<[string], { n: number | null }>(`SELECT SUM(pruned) AS n FROM chain_checkpoints WHERE tbl = ?`).get(table)?.n ?? 0;
       const bounds = db.prepare<[], { lo: number | null; hi: number | null; n: number }>(`SELECT MIN(id) AS lo, MAX(id) AS hi, COUNT(*) AS n FROM ${table}`).get() as { lo: number | null; hi: number | null; n: number };
       const firstPrev = cp?.last_hash ?? GENESIS;
@@ -152,7 +152,7 @@ export async function verifyDatabase(file: string, opts: VerifyOptions = {}): Pr
       const parts = workers > 1 && bounds.n > 200_000 ? workers : 1;
       const step = Math.ceil((bounds.hi - bounds.lo + 1) / parts);
       const ranges = Array.from({ length: parts }, (_, i) => [bounds.lo as number + i * step, Math.min(bounds.hi as number, (bounds.lo as number) + (i + 1) * step - 1)] as const);
-      const prevOf = db.prepare<[number], { hash: Buffer | null }>(`SELECT hash FROM ${table} WHERE id < ? ORDER BY id DESC LIMIT 1`);
+      const prevOf = db.prepare<[number], { hash: string | null }>(`SELECT hash FROM ${table} WHERE id < ? ORDER BY id DESC LIMIT 1`);
       const results = await Promise.all(
         ranges.map(([a, b], i) => {
           const prev = i === 0 ? firstPrev : (prevOf.get(a)?.hash ?? GENESIS);
@@ -165,18 +165,18 @@ export async function verifyDatabase(file: string, opts: VerifyOptions = {}): Pr
         report.ok = false;
         report.problem = classify(db, table, fail.failId, firstPrev);
       }
-      const last = db.prepare<[], { id: number; hash: Buffer | null }>(`SELECT id, hash FROM ${table} ORDER BY id DESC LIMIT 1`).get();
-      if (last) report.head = { id: last.id, hash: last.hash?.toString('hex') ?? '' };
+      const last = db.prepare<[], { id: number; hash: string | null }>(`SELECT id, hash FROM ${table} ORDER BY id DESC LIMIT 1`).get();
+      if (last) report.head = { id: last.id, hash: last.hash ?? '' };
       for (const h of opts.heads ?? []) {
         if (h.table !== table) continue;
         report.headsChecked++;
-        const row = db.prepare<[number], { hash: Buffer | null }>(`SELECT hash FROM ${table} WHERE id = ?`).get(h.id);
-        if (report.ok && (!row || !row.hash || row.hash.toString('hex') !== h.hash.toLowerCase())) {
+        const row = db.prepare<[number], { hash: string | null }>(`SELECT hash FROM ${table} WHERE id = ?`).get(h.id);
+        if (report.ok && (!row || !row.hash || row.hash !== h.hash.toLowerCase())) {
           report.ok = false;
           report.problem = {
             kind: row ? 'changed' : 'deleted',
             id: h.id,
-            detail: row ? `the published head ${h.table}:${h.id} was ${h.hash.slice(0, 16)}…, the chain now has ${row.hash?.toString('hex').slice(0, 16) ?? 'none'}…: history up to it was rewritten` : `the published head ${h.table}:${h.id} is gone`,
+            detail: row ? `the published head ${h.table}:${h.id} was ${h.hash.slice(0, 16)}…, the chain now has ${row.hash?.slice(0, 16) ?? 'none'}…: history up to it was rewritten` : `the published head ${h.table}:${h.id} is gone`,
           };
         }
       }

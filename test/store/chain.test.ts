@@ -94,7 +94,7 @@ describe('verify', () => {
   });
 
   test('an edited hash is named too (content and hash must agree)', async () => {
-    const r = await reportOf(tampered((db) => db.prepare(`UPDATE probes SET hash = randomblob(32) WHERE id = 120`).run()));
+    const r = await reportOf(tampered((db) => db.prepare(`UPDATE probes SET hash = lower(hex(randomblob(32))) WHERE id = 120`).run()));
     expect(r?.problem).toMatchObject({ id: 120 });
     expect(r?.ok).toBe(false);
   });
@@ -118,7 +118,7 @@ describe('verify', () => {
         const cols = CHAINS.probes;
         db.prepare(`UPDATE probes SET id = -id WHERE id >= 200`).run();
         db.prepare(`UPDATE probes SET id = -id + 1 WHERE id < 0`).run();
-        const prev = (db.prepare(`SELECT hash FROM probes WHERE id = 199`).get() as { hash: Buffer }).hash;
+        const prev = (db.prepare(`SELECT hash FROM probes WHERE id = 199`).get() as { hash: string }).hash;
         const template = db.prepare(`SELECT ${cols.join(', ')} FROM probes WHERE id = 198`).raw(true).get() as ChainValue[];
         const values = [200, ...template.slice(1)];
         values[6] = 'reachable';
@@ -185,7 +185,7 @@ describe('verify', () => {
     const raw = new Database(file);
     raw.prepare(`UPDATE probes SET outcome = 'reachable' WHERE id = 50`).run();
     const cols = CHAINS.probes;
-    let prev: Buffer = GENESIS;
+    let prev: string = GENESIS;
     for (const row of raw.prepare(`SELECT ${cols.join(', ')} FROM probes ORDER BY id`).raw(true).all() as ChainValue[][]) {
       const h = chainHash(prev, row);
       raw.prepare(`UPDATE probes SET hash = ?, prev_hash = ? WHERE id = ?`).run(h, prev, row[0]);
