@@ -5,8 +5,9 @@
 import type { BenchSection } from '../lib/section.ts';
 import { blackboxSection } from './blackbox.ts';
 import { boardSection } from './board.ts';
+import { evidenceSection } from './evidence.ts';
 import { callbacksSection } from './callbacks.ts';
 import { cpsSection } from './calls-per-second.ts';
 import { probesSection } from './probes.ts';
 
-export const SECTIONS: readonly BenchSection[] = [probesSection, blackboxSection, callbacksSection, cpsSection, boardSection];
+export const SECTIONS: readonly BenchSection[] = [probesSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection];

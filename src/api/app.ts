@@ -30,6 +30,8 @@ import { channelRoutes } from './routes/channels.ts';
 import { healthRoutes } from './routes/health.ts';
 import { manualProbeRoutes } from './routes/manual-probes.ts';
 import { historyRoutes } from './routes/history.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { reportSettingsFrom, type ReportSettings } from '../reports/availability.ts';
 import { probeNowRoutes } from './routes/probe-now.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import type { TwilioWebhookOptions } from './routes/twilio-webhooks.ts';
@@ -41,6 +43,8 @@ export interface AppDeps {
   probeMetrics?: ProbeMetrics | null;
   /** The public board and directory; defaults apply when not given. */
   board?: { defaultTz: string; directoryDays: number; pageSize: number };
+  /** Auditor reports: time zone, calling hours and confirmation rules (config defaults, in the board's zone, when not given). */
+  reports?: ReportSettings;
   db: DB;
   monitor: Monitor | null;
   /** Center status, incidents, maintenance and alerts; null in tools that only read history. */
@@ -200,6 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(manualProbeRoutes, { monitor: deps.monitor, queries, prefix: '/api/v1' });
   await app.register(probeNowRoutes, { monitor: deps.monitor, queries, prefix: '/api/v1' });
   await app.register(historyRoutes, { db: deps.db, prefix: '/api/v1' });
+  await app.register(reportRoutes, { db: deps.db, settings: deps.reports ?? reportSettingsFrom({ ...DEFAULTS, defaultTimezone: deps.board?.defaultTz ?? DEFAULTS.defaultTimezone }), prefix: '/api/v1' });
   await app.register(tokenRoutes, { tokens: app.tokens, prefix: '/api/v1' });
   await app.register(incidentRoutes, { queries, prefix: '/api/v1' });
   await app.register(chainRoutes, { db: deps.db, prefix: '/api/v1' });

@@ -30,6 +30,11 @@ Usage:
                                        create an API token; its secret is printed once
   reachwatch token list [--all]        tokens in force (--all: revoked ones too), never their secrets
   reachwatch token revoke <id>         refuse a token from now on (works while the daemon runs)
+  reachwatch report --from <date|instant> --to <date|instant> [--center <id>]... [--region <region>] [--kind <kind>]
+         [--granularity day|week|month] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
+                                       availability report for auditors, from the rollups (read-only; works while the daemon runs)
+  reachwatch report --thesis-table --date <YYYY-MM-DD> [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
+                                       the 2018 thesis's accessibility table (Appendix 1) for that day
   reachwatch verify [--head <table>:<id>:<hash>]... [--workers N] [--json]
                                        walk the hash chains; name the first changed, inserted, deleted
                                        or reordered record (exit 1), or confirm them up to their heads
@@ -64,6 +69,8 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
         return validate(rest, out, err);
       case 'token':
         return token(rest, out, err);
+      case 'report':
+        return await (await import('./report.ts')).runReportCommand(rest, process.env, out, err);
       case 'verify':
         return await (await import('./evidence.ts')).verifyCommand(rest, out);
       case 'backup':

@@ -11,6 +11,7 @@ import { assertLoadable, formatProblem } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { backfillRollups } from '../store/rollups.ts';
+import { reportSettingsFrom } from '../reports/availability.ts';
 import { backfillChains } from '../store/chain.ts';
 import { recordDailyHeads } from '../store/heads.ts';
 import { pruneProbes } from '../store/retention.ts';
@@ -144,6 +145,7 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
     alerting: a,
     probeMetrics,
     board: { defaultTz: config.defaultTimezone, directoryDays: config.board.directoryDays, pageSize: config.board.pageSize },
+    reports: reportSettingsFrom(config),
     logger: log,
     operatorToken: env.REACHWATCH_OPERATOR_TOKEN || null,
     http: config.http,

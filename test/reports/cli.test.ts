@@ -1,0 +1,127 @@
+// `reachwatch report` as an auditor runs it: through the package's bin, on the database of the
+// configured data dir, opened read-only while another connection (as the daemon's would) holds it
+// open in WAL mode.
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { AvailabilityReport } from '../../src/reports/availability.ts';
+import type { ThesisTable } from '../../src/reports/thesis-table.ts';
+import { writeConfig } from '../helpers/daemon.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { csvRecords } from './csv.ts';
+import { CONFIG_YAML, dataDirOf, REGISTRY, writeHistory, type History } from './history.ts';
+
+const BIN = path.resolve('bin/reachwatch.mjs');
+let dir: string;
+let env: Record<string, string>;
+let h: History;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  const t = tempDir();
+  dir = t.dir;
+  cleanup = t.remove;
+  h = await writeHistory(dataDirOf(dir), dir);
+  writeFileSync(path.join(dir, 'centers.yaml'), REGISTRY);
+  const config = writeConfig(dir, `registry: {file: centers.yaml, watch: false}\n${CONFIG_YAML}`);
+  env = { REACHWATCH_CONFIG: config, REACHWATCH_DATA_DIR: dataDirOf(dir) };
+}, 30_000);
+
+afterAll(async () => {
+  await h?.stop();
+  h?.db.close();
+  cleanup?.();
+});
+
+async function run(args: string[], extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn('/usr/bin/env', ['node', BIN, ...args], { env: { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin', ...env, ...extraEnv } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, stdout, stderr };
+}
+
+test('an availability report as JSON on stdout, read-only beside an open writer', async () => {
+  const before = h.db.prepare('SELECT COUNT(*) AS n FROM probes').get();
+  const r = await run(['report', '--from', '2026-03-02', '--to', '2026-03-15', '--granularity', 'week', '--center', 'alpha', '--center', 'gamma']);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const report = JSON.parse(r.stdout) as AvailabilityReport;
+  expect(report.period).toMatchObject({ from: '2026-03-01T19:00:00.000Z', to: '2026-03-15T19:00:00.000Z', timeZone: 'Asia/Almaty' });
+  expect(report.centers.map((c) => c.id)).toEqual(['alpha', 'gamma']);
+  // Hand-computed in availability.test.ts; the config's rules (confirmations 1) are the report's.
+  expect(report.centers[0]?.total).toMatchObject({ probes: 19, availability: 9 / 16, callingHours: { availability: 6 / 11 } });
+  expect(report.centers[1]?.total.availability).toBeNull();
+  expect(report.rules).toMatchObject({ confirmations: 1, timeZone: 'Asia/Almaty' });
+  expect(h.db.prepare('SELECT COUNT(*) AS n FROM probes').get()).toEqual(before);
+});
+
+test('CSV and HTML to a file, in Russian', async () => {
+  const csvFile = path.join(dir, 'q1.csv');
+  const r = await run(['report', '--from', '2026-03-02', '--to', '2026-03-15', '--format', 'csv', '--out', csvFile]);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^Wrote the availability report 2026-03-01T19:00:00.000Z – 2026-03-15T19:00:00.000Z \(3 centers, 1 month buckets\) to .*q1\.csv \(csv\)\.\n$/);
+  const { records } = csvRecords(readFileSync(csvFile, 'utf8'));
+  // One month bucket plus the total, for 3 centers and 4 channels: 2 × 7 rows.
+  expect(records).toHaveLength(14);
+  expect(records.find((x) => x.center_id === 'alpha' && x.level === 'center' && x.period === 'total')).toMatchObject({ center_name: 'Alpha "Hope", Almaty', availability: '0.5625' });
+  const html = await run(['report', '--from', '2026-03-02', '--to', '2026-03-15', '--format', 'html', '--lang', 'ru', '--region', 'Akmola Region']);
+  expect(html.status).toBe(0);
+  expect(html.stdout).toContain('<html lang="ru">');
+  expect(html.stdout).toContain('Как считаются показатели');
+  expect(html.stdout).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Beta');
+  expect(html.stdout).not.toMatch(/<script/i);
+});
+
+test('the thesis-shaped table for a day', async () => {
+  const json = await run(['report', '--thesis-table', '--date', '2026-03-03']);
+  expect(json.status).toBe(0);
+  const t = JSON.parse(json.stdout) as ThesisTable;
+  expect(t.rows[0]?.accessibility).toEqual(['Accessibility: dark', 'Website https://alpha.example.kz/: unavailable (2), failure on our side (1)', 'Phone +7 727 261 95 80: no answer (1)']);
+  const csv = await run(['report', '--thesis-table', '--date', '2026-03-03', '--format', 'csv', '--lang', 'ru', '--kind', 'hotline']);
+  expect(csv.status).toBe(0);
+  expect(csvRecords(csv.stdout).records.map((x) => [x.name, x.accessibility])).toEqual([['<script>alert(1)</script> Beta', 'Доступность: доступен\nСайт https://beta.example.kz/: отвечает (1)']]);
+});
+
+test('bad usage: exit 2 with a message naming the flag', async () => {
+  const cases: [string[], RegExp][] = [
+    [['report', '--to', '2026-03-15'], /--from is required/],
+    [['report', '--from', 'yesterday', '--to', '2026-03-15'], /--from must be a date \(YYYY-MM-DD.*not "yesterday"/],
+    [['report', '--from', '2026-03-15', '--to', '2026-03-02'], /--from must be earlier than --to/],
+    [['report', '--from', '2023-01-01', '--to', '2026-03-02'], /--to must be at most two years \(731 days\) after --from/],
+    [['report', '--from', '2026-03-02', '--to', '2026-03-15', '--granularity', 'year'], /--granularity must be day, week or month, not "year"/],
+    [['report', '--from', '2026-03-02', '--to', '2026-03-15', '--format', 'pdf'], /--format must be json, csv or html/],
+    [['report', '--from', '2026-03-02', '--to', '2026-03-15', '--center', 'nowhere'], /--center: No center with id "nowhere"/],
+    [['report', '--form', '2026-03-02'], /Unknown option '--form'/],
+    [['report', '--from'], /--from/],
+    [['report', '--thesis-table'], /--date is required/],
+    [['report', '--thesis-table', '--date', '2026-03-03', '--from', '2026-03-01'], /--from is for availability reports/],
+    [['report', '--date', '2026-03-03'], /--date goes with --thesis-table/],
+    [['report', 'alpha'], /unexpected argument "alpha"/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(args);
+    expect(r.status, args.join(' ')).toBe(2);
+    expect(r.stderr, args.join(' ')).toMatch(message);
+    expect(r.stderr).toContain('Usage:');
+    expect(r.stdout).toBe('');
+  }
+});
+
+test('no database in the data dir: exit 1, saying where it looked', async () => {
+  const empty = path.join(dir, 'nothing-here');
+  const r = await run(['report', '--from', '2026-03-02', '--to', '2026-03-15'], { REACHWATCH_DATA_DIR: empty });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain(`no database in ${empty}`);
+});
+
+test('the usage text lists the command', async () => {
+  const r = await run(['help']);
+  expect(r.stdout).toContain('reachwatch report --from <date|instant> --to <date|instant>');
+  expect(r.stdout).toContain('reachwatch report --thesis-table --date <YYYY-MM-DD>');
+});
