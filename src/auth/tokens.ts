@@ -12,7 +12,7 @@ export const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES
 /** What each role may do, for messages and documentation. `admin` may do everything. */
 export const ROLE_DUTIES: Record<Role, string> = {
   operator: 'manual probes, maintenance windows, probe a channel now, the alert outbox (list, read, retry)',
-  auditor: 'history exports (every probe with its raw evidence)',
+  auditor: 'history exports (every probe with its raw evidence) and availability reports',
   admin: 'everything: the operator and auditor actions, alert subscriptions, and managing tokens',
 };
 
