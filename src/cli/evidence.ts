@@ -10,7 +10,7 @@ import { exportEvidence, verifyBundle } from '../export/evidence.ts';
 import { parseDuration } from '../scheduler/schedule.ts';
 import { CHAIN_TABLES, type ChainTable } from '../store/chain.ts';
 import { DB_FILE_NAME, openDatabase } from '../store/db.ts';
-import { pruneProbes } from '../store/retention.ts';
+import { MIN_RETENTION_MS, pruneProbes } from '../store/retention.ts';
 import { verifyDatabase, type ChainReport } from '../store/verify.ts';
 
 type Out = NodeJS.WritableStream;
@@ -123,7 +123,7 @@ export function verifyExportCommand(args: string[], out: Out): number {
 export function pruneCommand(args: string[], out: Out): number {
   const { values } = parseArgs({ args, options: { 'older-than': { type: 'string' }, db: { type: 'string' } } });
   const ms = values['older-than'] ? parseDuration(values['older-than']) : null;
-  if (ms === null || ms < 86_400_000) throw new UsageError('--older-than is required: a duration of at least 1d, e.g. 365d');
+  if (ms === null || ms < MIN_RETENTION_MS) throw new UsageError('--older-than is required: a duration of at least 62d (the calling limits read two months of call records), e.g. 730d');
   const db = values.db ? openDatabase(path.dirname(values.db)) : openDatabase(loadConfig().dataDir);
   try {
     const r = pruneProbes(db, Date.now() - ms);

@@ -358,7 +358,7 @@ export function buildConfig(
   let retentionMs: number | null = null;
   if (store.retention !== undefined && store.retention !== null && store.retention !== 'forever') {
     const ms = typeof store.retention === 'string' ? parseDuration(store.retention) : null;
-    if (ms === null || ms < 30 * 86_400_000) problems.push(`${where(['store', 'retention'])}: must be "forever" or a duration of at least 30d, such as 730d, not ${JSON.stringify(store.retention)}.`);
+    if (ms === null || ms < 62 * 86_400_000) problems.push(`${where(['store', 'retention'])}: must be "forever" or a duration of at least 62d (the calling limits read two months of call records), such as 730d, not ${JSON.stringify(store.retention)}.`);
     else retentionMs = ms;
   }
   const tz = typeof raw.default_timezone === 'string' ? raw.default_timezone : D.defaultTimezone;

@@ -78,6 +78,11 @@ export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = 
       const cols = CHAINS[f.table];
       const file = path.join(dir, f.name);
       const out = createWriteStream(file);
+      // A full disk must fail the export with its error, not crash the process.
+      let failure: Error | null = null;
+      out.on('error', (e) => {
+        failure = e;
+      });
       const sha = createHash('sha256');
       let bytes = 0;
       let records = 0;
@@ -102,10 +107,12 @@ export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = 
         sha.update(line);
         bytes += Buffer.byteLength(line);
         records++;
+        if (failure) throw failure;
         if (!out.write(line)) await once(out, 'drain');
       }
       out.end();
       await once(out, 'finish');
+      if (failure) throw failure;
       files.push({ name: f.name, sha256: sha.digest('hex'), bytes, records });
     }
     const manifest: Manifest = {
@@ -139,29 +146,44 @@ export interface BundleCheck {
 export function verifyBundle(dir: string): BundleCheck {
   const problems: string[] = [];
   let records = 0;
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
-  for (const f of manifest.files) {
-    const body = readFileSync(path.join(dir, f.name));
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch (err) {
+    return { ok: false, problems: [`manifest.json cannot be read: ${(err as Error).message}`], records: 0 };
+  }
+  for (const f of manifest.files ?? []) {
+    let body: Buffer;
+    try {
+      body = readFileSync(path.join(dir, f.name));
+    } catch {
+      problems.push(`${f.name}: listed in the manifest but missing`);
+      continue;
+    }
     const sha = createHash('sha256').update(body).digest('hex');
     if (sha !== f.sha256) problems.push(`${f.name}: SHA-256 ${sha} differs from the manifest's ${f.sha256}`);
     let prev: { id: number; hash: string } | null = null;
-    body
-      .toString('utf8')
-      .split('\n')
-      .filter(Boolean)
-      .forEach((line, i) => {
-        records++;
-        const r = JSON.parse(line) as { values: ChainValue[]; hash: string | null; prev_hash: string | null };
-        if (!r.hash || !r.prev_hash) {
-          problems.push(`${f.name}:${i + 1}: record ${String(r.values[0])} has no chain hash`);
-          return;
-        }
-        const computed = chainHash(r.prev_hash, r.values);
-        if (computed !== r.hash) problems.push(`${f.name}:${i + 1}: record ${String(r.values[0])} does not match its hash (content ${encodeContent(r.values).slice(0, 40)}…)`);
-        const id = Number(r.values[0]);
-        if (prev && id === prev.id + 1 && r.prev_hash !== prev.hash) problems.push(`${f.name}:${i + 1}: record ${id} does not link to record ${prev.id}`);
-        prev = { id, hash: r.hash };
-      });
+    const lines = body.toString('utf8').split('\n').filter(Boolean);
+    if (lines.length !== f.records) problems.push(`${f.name}: ${lines.length} records, the manifest says ${f.records}`);
+    lines.forEach((line, i) => {
+      records++;
+      let r: { values: ChainValue[]; hash: string | null; prev_hash: string | null };
+      try {
+        r = JSON.parse(line) as typeof r;
+      } catch {
+        problems.push(`${f.name}:${i + 1}: not a JSON record`);
+        return;
+      }
+      if (!Array.isArray(r.values) || !r.hash || !r.prev_hash) {
+        problems.push(`${f.name}:${i + 1}: record ${String(r.values?.[0])} has no chain hash`);
+        return;
+      }
+      const computed = chainHash(r.prev_hash, r.values);
+      if (computed !== r.hash) problems.push(`${f.name}:${i + 1}: record ${String(r.values[0])} does not match its hash (content ${encodeContent(r.values).slice(0, 40)}…)`);
+      const id = Number(r.values[0]);
+      if (prev && id === prev.id + 1 && r.prev_hash !== prev.hash) problems.push(`${f.name}:${i + 1}: record ${id} does not link to record ${prev.id}`);
+      prev = { id, hash: r.hash };
+    });
   }
   return { ok: problems.length === 0, problems, records };
 }

@@ -67,6 +67,13 @@ export class ChainTail {
     return { id, hash, prev };
   }
 
+  /** Reads the end of the chain again (another writer, or a restored file, moved it). */
+  reload(db: DB): void {
+    const fresh = new ChainTail(db, this.table);
+    this.lastId = fresh.lastId;
+    this.lastHash = fresh.lastHash;
+  }
+
   snapshot(): { id: number; hash: string } {
     return { id: this.lastId, hash: this.lastHash };
   }
@@ -82,8 +89,10 @@ export class ChainTail {
 }
 
 /**
- * Hashes records stored before the chains existed (migration 0006), in id order, once. Returns how
- * many were linked.
+ * Links the records stored before the chains existed (migration 0006), in id order, once. Only a
+ * trailing run of unlinked records is linked: a record without a hash amid linked ones is damage for
+ * `verify` to report, never something to paper over by relinking everything after it.
+ * Returns how many were linked.
  */
 export function backfillChains(db: DB): number {
   let total = 0;
@@ -91,8 +100,10 @@ export function backfillChains(db: DB): number {
     const cols = CHAINS[table];
     const first = db.prepare<[], { id: number }>(`SELECT id FROM ${table} WHERE hash IS NULL ORDER BY id LIMIT 1`).get();
     if (!first) continue;
+    if (db.prepare(`SELECT 1 FROM ${table} WHERE id > ? AND hash IS NOT NULL LIMIT 1`).get(first.id)) continue;
     const before = db.prepare<[number], { hash: string | null }>(`SELECT hash FROM ${table} WHERE id < ? ORDER BY id DESC LIMIT 1`).get(first.id);
-    let prev = before?.hash ?? GENESIS;
+    const checkpoint = db.prepare<[string], { last_hash: string }>(`SELECT last_hash FROM chain_checkpoints WHERE tbl = ? ORDER BY up_to_id DESC LIMIT 1`).get(table);
+    let prev = before?.hash ?? checkpoint?.last_hash ?? GENESIS;
     const page = db.prepare(`SELECT ${cols.join(', ')} FROM ${table} WHERE id >= ? ORDER BY id LIMIT 5000`).raw(true);
     const update = db.prepare(`UPDATE ${table} SET hash = ?, prev_hash = ? WHERE id = ?`);
     let from = first.id;

@@ -3,6 +3,7 @@
 // (see probe-writer.ts) rather than spread over many connections.
 
 import Database from 'better-sqlite3';
+import { backfillChains } from './chain.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,6 +51,9 @@ export function openDatabase(dataDir: string, opts: { readonly?: boolean; migrat
     configure(db, opts.readonly ?? false);
     if (!opts.readonly) migrate(db, readMigrations(opts.migrationsDir));
     else assertSchemaKnown(db, readMigrations(opts.migrationsDir));
+    // Records stored before the hash chains existed are linked once, by whoever opens the file first
+    // for writing (the daemon, or a CLI command such as prune), so no writer ever sees a half-linked chain.
+    if (!opts.readonly && !opts.migrationsDir) backfillChains(db);
   } catch (err) {
     db.close();
     throw err;

@@ -72,8 +72,11 @@ export class ProbeWriter {
 
   private readonly opts: ProbeWriterOptions;
 
+  private readonly db: DB;
+
   constructor(db: DB, opts: ProbeWriterOptions) {
     this.opts = opts;
+    this.db = db;
     const refOf = db.prepare<[string], { ref: number; type: string; centerId: string; tz: string | null }>(
       'SELECT c.ref, c.type, c.center_id AS centerId, ce.tz FROM channels c JOIN centers ce ON ce.id = c.center_id WHERE c.id = ?',
     );
@@ -254,8 +257,17 @@ export class ProbeWriter {
         try {
           stored = this.writeBatch(batch);
         } catch (err) {
-          // Rolled back: so are the chain links made for it.
+          // Rolled back: so are the chain links made for it. If another writer moved a chain's end
+          // (a second daemon on the same file, a restored backup), read the ends again rather than
+          // failing on the same id forever.
           this.chains.forEach((c, i) => c.restore(tails[i] as { id: number; hash: string }));
+          if (/UNIQUE constraint failed: (probes|status_changes)\.id/.test(String((err as Error)?.message))) {
+            try {
+              for (const c of this.chains) c.reload(this.db);
+            } catch {
+              // The next retry reports the error again.
+            }
+          }
           // The transaction rolled back; keep the batch queued and retry later (disk full may clear).
           this.opts.onError?.(err, this.queue.length);
           if (!this.timer) this.timer = setTimeout(() => this.flush(), Math.max(1000, this.opts.flushIntervalMs));

@@ -90,6 +90,7 @@ function classify(db: Database.Database, table: ChainTable, failId: number, expe
     (r): Row => ({ id: Number(r[0]), values: r.slice(0, n), hash: r[n] as string | null, prev: r[n + 1] as string | null }),
   );
   const k = window.findIndex((r) => r.id === failId);
+  if (k < 0) return { kind: 'deleted', id: failId, detail: `record ${failId} is gone` };
   const row = window[k] as Row;
   const before = k > 0 ? (window[k - 1] as Row) : null;
   const expectedPrev = before?.hash ?? (window[0]?.id === failId ? expectedFirstPrev : null);
@@ -137,7 +138,11 @@ function classify(db: Database.Database, table: ChainTable, failId: number, expe
 
 export async function verifyDatabase(file: string, opts: VerifyOptions = {}): Promise<ChainReport[]> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
+  // One snapshot for everything read on this connection: a prune running meanwhile (the daemon's
+  // retention, or the CLI) cannot make a checkpoint and the rows after it disagree.
+  db.exec('BEGIN');
   try {
+    db.prepare('SELECT 1 FROM probes LIMIT 1').get();
     const workers = opts.workers ?? Math.min(4, availableParallelism());
     const reports: ChainReport[] = [];
     for (const table of CHAIN_TABLES) {
@@ -147,42 +152,66 @@ export async function verifyDatabase(file: string, opts: VerifyOptions = {}): Pr
       const firstPrev = cp?.last_hash ?? GENESIS;
       const report: ChainReport = { table, records: 0, pruned, head: null, ok: true, problem: null, headsChecked: 0 };
       reports.push(report);
-      if (bounds.lo === null || bounds.hi === null) continue;
-      // Ranges by id: each worker also reads the hash of the record before its range.
-      const parts = workers > 1 && bounds.n > 200_000 ? workers : 1;
-      const step = Math.ceil((bounds.hi - bounds.lo + 1) / parts);
-      const ranges = Array.from({ length: parts }, (_, i) => [bounds.lo as number + i * step, Math.min(bounds.hi as number, (bounds.lo as number) + (i + 1) * step - 1)] as const);
-      const prevOf = db.prepare<[number], { hash: string | null }>(`SELECT hash FROM ${table} WHERE id < ? ORDER BY id DESC LIMIT 1`);
-      const results = await Promise.all(
-        ranges.map(([a, b], i) => {
-          const prev = i === 0 ? firstPrev : (prevOf.get(a)?.hash ?? GENESIS);
-          return parts > 1 ? runWorker(file, table, a, b, prev) : Promise.resolve(verifyRange(db, table, a, b, prev));
-        }),
-      );
-      report.records = bounds.n;
-      const fail = results.find((r) => r.failId !== null);
-      if (fail && fail.failId !== null) {
-        report.ok = false;
-        report.problem = classify(db, table, fail.failId, firstPrev);
+      if (bounds.lo !== null && bounds.hi !== null) {
+        // Ranges by id: each worker also reads the hash of the record before its range.
+        const parts = workers > 1 && bounds.n > 200_000 ? workers : 1;
+        const step = Math.ceil((bounds.hi - bounds.lo + 1) / parts);
+        const ranges = Array.from({ length: parts }, (_, i) => [(bounds.lo as number) + i * step, Math.min(bounds.hi as number, (bounds.lo as number) + (i + 1) * step - 1)] as const);
+        const prevOf = db.prepare<[number], { hash: string | null }>(`SELECT hash FROM ${table} WHERE id < ? ORDER BY id DESC LIMIT 1`);
+        const prevs = ranges.map(([a], i) => (i === 0 ? firstPrev : (prevOf.get(a)?.hash ?? GENESIS)));
+        const results = await Promise.all(
+          ranges.map(([a, b], i) => (parts > 1 ? runWorker(file, table, a, b, prevs[i] as string) : Promise.resolve(verifyRange(db, table, a, b, prevs[i] as string)))),
+        );
+        report.records = bounds.n;
+        for (let i = 0; i < results.length; i++) {
+          const r = results[i] as RangeResult;
+          if (r.failId === null) continue;
+          // A worker reads its own snapshot: confirm the failure in this one before reporting it.
+          const [a, b] = ranges[i] as readonly [number, number];
+          const confirmed = parts > 1 ? verifyRange(db, table, a, b, prevs[i] as string) : r;
+          if (confirmed.failId === null) continue;
+          report.ok = false;
+          report.problem = classify(db, table, confirmed.failId, firstPrev);
+          break;
+        }
+        const last = db.prepare<[], { id: number; hash: string | null }>(`SELECT id, hash FROM ${table} ORDER BY id DESC LIMIT 1`).get();
+        if (last) report.head = { id: last.id, hash: last.hash ?? '' };
       }
-      const last = db.prepare<[], { id: number; hash: string | null }>(`SELECT id, hash FROM ${table} ORDER BY id DESC LIMIT 1`).get();
-      if (last) report.head = { id: last.id, hash: last.hash ?? '' };
-      for (const h of opts.heads ?? []) {
-        if (h.table !== table) continue;
+      // Heads: those a third party noted, and those reachwatch published itself (a deleted tail or a
+      // wiped table shows against them).
+      const stored = db
+        .prepare<[string], { day: string; last_id: number; hash: string }>(`SELECT day, last_id, hash FROM chain_heads WHERE tbl = ? ORDER BY last_id`)
+        .all(table)
+        .map((h) => ({ id: h.last_id, hash: h.hash, what: `the head published for ${h.day}` }));
+      const given = (opts.heads ?? []).filter((h) => h.table === table).map((h) => ({ id: h.id, hash: h.hash.toLowerCase(), what: `the head ${table}:${h.id}` }));
+      for (const h of [...given, ...stored]) {
+        if (!report.ok) break;
+        if (cp && h.id <= cp.up_to_id) {
+          // Pruned: only the checkpoint's own record can still be compared.
+          if (h.id === cp.up_to_id && cp.last_hash !== h.hash) {
+            report.ok = false;
+            report.problem = { kind: 'changed', id: h.id, detail: `${h.what} (${h.hash.slice(0, 16)}…) differs from the pruning checkpoint (${cp.last_hash.slice(0, 16)}…)` };
+          }
+          report.headsChecked++;
+          continue;
+        }
         report.headsChecked++;
         const row = db.prepare<[number], { hash: string | null }>(`SELECT hash FROM ${table} WHERE id = ?`).get(h.id);
-        if (report.ok && (!row || !row.hash || row.hash !== h.hash.toLowerCase())) {
+        if (!row || row.hash !== h.hash) {
           report.ok = false;
           report.problem = {
             kind: row ? 'changed' : 'deleted',
             id: h.id,
-            detail: row ? `the published head ${h.table}:${h.id} was ${h.hash.slice(0, 16)}…, the chain now has ${row.hash?.slice(0, 16) ?? 'none'}…: history up to it was rewritten` : `the published head ${h.table}:${h.id} is gone`,
+            detail: row
+              ? `${h.what} was ${h.hash.slice(0, 16)}…, the chain now has ${row.hash?.slice(0, 16) ?? 'none'}…: history up to it was rewritten`
+              : `${h.what} (record ${h.id}) is gone: records were deleted from the end of the chain`,
           };
         }
       }
     }
     return reports;
   } finally {
+    db.exec('COMMIT');
     db.close();
   }
 }

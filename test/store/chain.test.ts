@@ -184,6 +184,10 @@ describe('verify', () => {
     // The attacker edits record 50 and rebuilds the whole chain after it: self-consistent again.
     const raw = new Database(file);
     raw.prepare(`UPDATE probes SET outcome = 'reachable' WHERE id = 50`).run();
+    // Left in place, the heads stored in the file would give it away; a careful attacker drops them.
+    const caught = await verifyDatabase(file, { workers: 0 });
+    expect(caught[0]?.ok).toBe(false);
+    raw.prepare(`DELETE FROM chain_heads`).run();
     const cols = CHAINS.probes;
     let prev: string = GENESIS;
     for (const row of raw.prepare(`SELECT ${cols.join(', ')} FROM probes ORDER BY id`).raw(true).all() as ChainValue[][]) {
@@ -195,6 +199,72 @@ describe('verify', () => {
     expect((await verifyDatabase(file, { workers: 0 }))[0]?.ok).toBe(true);
     const withHead = await verifyDatabase(file, { workers: 0, heads: [{ table: 'probes', id: 400, hash: head?.hash as string }] });
     expect(withHead[0]).toMatchObject({ ok: false, problem: { kind: 'changed', id: 400 } });
+  });
+
+  test('a restart does not paper over damage: a cleared hash amid linked records is left for verify to report', async () => {
+    const file = tampered((db) => {
+      db.prepare(`UPDATE probes SET outcome = 'reachable' WHERE id = 100`).run();
+      db.prepare(`UPDATE probes SET hash = NULL WHERE id = 90`).run();
+    });
+    const { backfillChains } = await import('../../src/store/chain.ts');
+    const db = new Database(file);
+    expect(backfillChains(db as unknown as Parameters<typeof backfillChains>[0])).toBe(0);
+    db.close();
+    expect((await reportOf(file))?.ok).toBe(false);
+  });
+
+  test('published heads: a deleted tail is caught, and heads older than a pruning are not a false alarm', async () => {
+    const dataDir = path.join(dir, `tail-${n++}`);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dataDir);
+    copyFileSync(original, path.join(dataDir, DB_FILE_NAME));
+    const db = openDatabase(dataDir);
+    const heads = recordDailyHeads(db, Date.now(), null);
+    db.close();
+    const file = path.join(dataDir, DB_FILE_NAME);
+    const cut = tampered(() => undefined);
+    copyFileSync(file, cut);
+    const raw = new Database(cut);
+    raw.prepare(`DELETE FROM probes WHERE id > 390`).run();
+    raw.close();
+    expect((await reportOf(cut))?.problem).toMatchObject({ kind: 'deleted', id: 400 });
+
+    // Prune past an earlier head: verify stays ok, and says the heads were looked at.
+    const pdb = openDatabase(dataDir);
+    pdb.prepare(`INSERT INTO chain_heads (day, tbl, last_id, hash, records, at) SELECT '2026-01-05', 'probes', id, hash, id, 0 FROM probes WHERE id = 150`).run();
+    pruneProbes(pdb, T0 + 20 * DAY);
+    pdb.close();
+    const r = await reportOf(file);
+    expect(r).toMatchObject({ ok: true, pruned: 200 });
+    expect(r?.headsChecked).toBeGreaterThanOrEqual(2);
+    expect(heads.length).toBe(3);
+  });
+
+  test('a second writer on the same file: the first re-reads the chain ends instead of failing forever', async () => {
+    const dataDir = path.join(dir, `two-${n++}`);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dataDir);
+    copyFileSync(original, path.join(dataDir, DB_FILE_NAME));
+    const db1 = openDatabase(dataDir);
+    const db2 = openDatabase(dataDir);
+    const mk = (db: typeof db1) => new ProbeWriter(db, { rules: { confirmations: 1 }, batchMaxRows: 10, flushIntervalMs: 5 });
+    const w1 = mk(db1);
+    const w2 = mk(db2);
+    const rec = (at: number): ProbeRecord => ({ channelId: 'a--web-a-example-kz', jobId: null, dueAt: at, startedAt: at, durationMs: 1, evidence: { method: 'http', v: 1 }, classification: { outcome: 'reachable', reason: 'ok', detail: 'd', flags: [] } });
+    const p2 = w2.add(rec(T0 + 50 * DAY));
+    w2.flush();
+    await p2;
+    const p1 = w1.add(rec(T0 + 51 * DAY)); // its tail is stale: the first try fails, the retry links after w2's record
+    w1.flush();
+    await new Promise((r) => setTimeout(r, 1200));
+    w1.flush();
+    await p1;
+    w1.close();
+    w2.close();
+    db1.close();
+    db2.close();
+    const r = await reportOf(path.join(dataDir, DB_FILE_NAME));
+    expect(r).toMatchObject({ ok: true, records: 402 });
   });
 
   test('the CLI: exit 0 on a sound file, 1 with the first bad record named', async () => {
