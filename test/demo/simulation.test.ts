@@ -1,0 +1,115 @@
+// The 2018 experiment, replayed against its stand-ins: the default registry's websites served on
+// loopback and its numbers answered by the local Twilio-protocol server, each behaving as the thesis
+// reports; the real daemon probes them once, and each first outcome must be the class the researcher
+// recorded. This is the agreement the demo shows (issue 7 builds the demo itself on demo/simulation.ts).
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { parseDocument } from 'yaml';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { buildConfig, DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/config.ts';
+import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
+import { loadRegistry } from '../../src/registry/load.ts';
+import { simulate, type SimulatedChannel } from '../../demo/simulation.ts';
+import { freePort } from '../helpers/daemon.ts';
+import { page, reset, startSite, type LoopbackSite } from '../helpers/sites.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { startFakeTwilio, type FakeTwilio } from '../helpers/twilio/fake-twilio.ts';
+
+const ACCOUNT = 'AC' + '0'.repeat(32);
+const TOKEN = 'demo-token';
+let site: LoopbackSite;
+let twilio: FakeTwilio;
+let daemon: Daemon;
+let sims: SimulatedChannel[];
+let cleanup: () => void;
+
+beforeAll(async () => {
+  const t = tempDir();
+  cleanup = t.remove;
+  const registryFile = loadConfig({}, DEFAULT_CONFIG_FILE).registry.file;
+  const registry = loadRegistry(registryFile);
+  sims = simulate(registry.centers).channels;
+  site = await startSite({ routes: { '*': page('<title>A listed page</title>') } });
+  twilio = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TOKEN, timeScale: 0.01 });
+  for (const s of sims) {
+    if (s.call) twilio.script(s.channel.target as string, s.call);
+    if (s.website) {
+      const u = new URL(s.channel.target as string);
+      site.route(`${u.hostname}/*`, s.website === 'page' ? page('<title>Центр помощи</title><p>Консультации</p>') : s.website === 'reset' ? reset() : page('Not Found', { status: 404 }));
+    }
+  }
+  // The registry as it is, but every website probed on the loopback site (probe_url keeps the
+  // channel ids, which come from the written value), so nothing real is ever contacted.
+  const doc = parseDocument(readFileSync(registryFile, 'utf8'));
+  const resolve: Record<string, string> = {};
+  const port = new URL(site.url('x.kz', '/')).port;
+  for (const center of registry.centers) {
+    for (const ch of center.channels) {
+      if (ch.type !== 'website' || !ch.target) continue;
+      const u = new URL(ch.target);
+      resolve[u.hostname] = '127.0.0.1';
+      const node = (doc.contents as unknown as { items: { get(k: string): unknown }[] }).items.find((c) => (c.get('id') as string) === center.id);
+      const channels = (node?.get('channels') as { items: { get(k: string): unknown; set(k: string, v: unknown): void }[] } | undefined)?.items ?? [];
+      const entry = channels.find((c) => c.get('value') === ch.value);
+      entry?.set('probe_url', `${u.protocol}//${u.hostname}:${port}${u.pathname}${u.search}`.replace(/^https:/, 'http:'));
+    }
+  }
+  const copy = path.join(t.dir, 'centers.yaml');
+  writeFileSync(copy, doc.toString());
+
+  const apiPort = await freePort();
+  const config = buildConfig(
+    {
+      registry: { file: copy, watch: false },
+      scheduler: { defaults: { website: '2s', call: '2s' }, jitter: '10ms' },
+      website: { resolve, total_timeout: '3s' },
+      status: { confirmations: 1 },
+      canaries: { urls: [] },
+      store: { flush_interval: '20ms' },
+      telephony: {
+        methods: ['call'],
+        calling_hours: { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '23:59' },
+        per_number: { per_day: 50, per_week: 300 },
+        ring_timeout: '5s',
+        callback_grace: '1s',
+        calls_per_second: 50,
+        max_concurrent_calls: 50,
+        monthly_spend_cap: 1000,
+        min_slots: 1,
+      },
+    },
+    { PORT: String(apiPort), HOST: '127.0.0.1', REACHWATCH_DATA_DIR: path.join(t.dir, 'data') },
+    null,
+    (k) => k.join('.'),
+    t.dir,
+  );
+  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), {
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    TWILIO_AUTH_TOKEN: TOKEN,
+    REACHWATCH_TWILIO_FROM: '+15005550006',
+    REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+    REACHWATCH_TWILIO_BASE_URL: twilio.baseUrl,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await daemon?.stop();
+  await site?.close();
+  await twilio?.close();
+  cleanup?.();
+});
+
+test('every channel the 2018 researcher tried is classified as she recorded it', async () => {
+  expect(sims.length).toBeGreaterThanOrEqual(25);
+  const first = daemon.db.prepare<[string], { outcome: string; reason: string }>(`SELECT outcome, reason FROM probes WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) ORDER BY id LIMIT 1`);
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline && sims.some((s) => !first.get(s.channel.id))) await new Promise((r) => setTimeout(r, 250));
+  const rows = sims.map((s) => {
+    const got = first.get(s.channel.id);
+    return { channel: s.channel.id, expected: s.expected, got: got ? `${got.outcome} (${got.reason})` : 'not probed' };
+  });
+  const disagreements = rows.filter((r) => !r.got.startsWith(`${r.expected} `));
+  expect(disagreements).toEqual([]);
+}, 60_000);
