@@ -58,11 +58,22 @@ export async function createTestPki(): Promise<TestPki> {
   const ca = await readPair(join(dir, 'ca'));
   let serial = 0;
   const nextName = (): string => join(dir, `leaf${++serial}`);
+  // `openssl ca` rewrites the CA's index.txt by renaming a temp file: two signings at once race on
+  // it (seen as "Unable to rename index.txt.new" under load), so they take turns.
+  let signing: Promise<unknown> = Promise.resolve();
+  const serialised = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = signing.then(job, job);
+    signing = run.catch(() => undefined);
+    return run;
+  };
 
   return {
     dir,
     ca,
-    issue: (opts) => issueLeaf(dir, nextName(), opts),
+    issue: (opts) => {
+      const base = nextName();
+      return serialised(() => issueLeaf(dir, base, opts));
+    },
     selfSigned: (hosts, days = 30) => selfSignedLeaf(nextName(), hosts, days),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
