@@ -3,6 +3,7 @@
 
 import { parseDuration } from '../scheduler/schedule.ts';
 import type { DeclaredWindow } from '../maintenance/windows.ts';
+import type { EmailSenderOptions } from './channels/email.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './retry.ts';
 import { parseSubscription, type Subscription } from './subscription.ts';
 
@@ -17,16 +18,7 @@ export interface AlertsConfig {
   sendTimeoutMs: number;
   pollMs: number;
   webhook: { timeoutMs: number; allowPrivate: boolean };
-  smtp: {
-    host: string;
-    port: number;
-    secure: boolean;
-    user: string | null;
-    password: string | null;
-    from: string;
-    requireTls: boolean;
-    tlsRejectUnauthorized: boolean;
-  } | null;
+  smtp: Omit<EmailSenderOptions, 'timeoutMs'> | null;
   telegram: { apiUrl: string; token: string } | null;
   sms: { from: string } | null;
   subscriptions: ConfiguredSubscription[];

@@ -84,8 +84,14 @@ export class BoardData {
     const lastReachableDay = new Map(this.reachableDays.all(earliest).map((r) => [r.center_id, r.day]));
     const regions = new Map<string | null, RegionSummary>();
     let reachable = 0;
+    const fromOf = new Map<string, string>();
     for (const c of centers) {
-      const from = lastDays(this.tzOf(c), now, 7)[0] as string;
+      const tz = this.tzOf(c);
+      let from = fromOf.get(tz);
+      if (from === undefined) {
+        from = lastDays(tz, now, 7)[0] as string;
+        fromOf.set(tz, from);
+      }
       const ok = (lastReachableDay.get(c.id) ?? '') >= from;
       if (ok) reachable++;
       const r = regions.get(c.region) ?? { region: c.region, total: 0, reachable: 0 };

@@ -12,7 +12,6 @@ import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { backfillRollups } from '../store/rollups.ts';
 import { reportSettingsFrom } from '../reports/availability.ts';
-import { backfillChains } from '../store/chain.ts';
 import { recordDailyHeads } from '../store/heads.ts';
 import { pruneProbes } from '../store/retention.ts';
 import { Monitor } from './monitor.ts';
@@ -41,8 +40,6 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
 
   const db = openDatabase(config.dataDir);
   backfillRollups(db, config.defaultTimezone, log);
-  const linked = backfillChains(db);
-  if (linked > 0) log.info({ records: linked }, 'linked the records stored before the hash chains existed');
   const { settings: twilioSettings, missing } = twilioSettingsFromEnv(env);
   let monitor: Monitor | null = null;
   // The twilio package is loaded only when telephony is configured.

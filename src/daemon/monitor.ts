@@ -145,6 +145,7 @@ export class Monitor {
     assertLoadable(load);
     const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
     const summary = syncRegistry(this.db, load.centers, file, sha);
+    this.writer.forgetChannels();
     // Only what scheduling needs stays in memory; the full records live in the database.
     this.centerZones = new Map(load.centers.map((c) => [c.id, c.tz]));
     const next = new Map<string, Channel>();

@@ -10,6 +10,7 @@ import type { ChannelStatus, Outcome } from '../domain.ts';
 import { availability } from '../status/availability.ts';
 import { DOWN_STATUSES, IMPAIRED_STATUSES } from '../status/center.ts';
 import type { DB } from '../store/db.ts';
+import type { IncidentView } from '../store/queries.ts';
 import {
   bucketsOf, ceilHour, floorHour, formatDuration, HOUR_MS, intersectSegments, MAX_RANGE_MS, offsetSegments, type Bucket, type Granularity,
 } from './periods.ts';
@@ -123,16 +124,8 @@ export interface Outage {
   incidentId?: number | null;
 }
 
-export interface IncidentRef {
-  id: number;
-  openedAt: string;
-  closedAt: string | null;
-  status: string;
-  worstStatus: string;
-  wentDarkAt: string | null;
-  closeReason: string | null;
-  maintenanceId: number | null;
-}
+/** An incident as the report lists it: the store's view without its evidence. */
+export type IncidentRef = Omit<IncidentView, 'centerId' | 'openEvidence' | 'closeEvidence'>;
 
 export interface MaintenanceRef {
   id: number;

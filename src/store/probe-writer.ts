@@ -67,6 +67,8 @@ export class ProbeWriter {
   private flushing = false;
   private readonly writeBatch: (batch: Pending[]) => (StoredProbe | null)[];
   private readonly chains: ChainTail[];
+  /** Drops the cached channel facts (a registry sync may have changed a center's time zone). */
+  readonly forgetChannels: () => void;
   /** Pending writes beyond this are refused: a full disk must not become an out-of-memory crash. */
   readonly maxQueue = 100_000;
 
@@ -120,6 +122,7 @@ export class ProbeWriter {
       `INSERT INTO status_changes (id, channel_ref, at, from_status, to_status, reason, probe_ids, evidence, hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const refs = new Map<string, { ref: number; type: string; centerId: string; tz: string | null }>();
+    this.forgetChannels = () => refs.clear();
     const afterBatchTx = db.transaction((stored: StoredProbe[]) => opts.afterBatch?.(stored));
     const rulesFor = typeof opts.rules === 'function' ? opts.rules : () => opts.rules as StatusRules;
 

@@ -92,6 +92,21 @@ export interface StatusChangeView {
   evidence: unknown;
 }
 
+/** A row of the probes table as the read side selects it. */
+export interface ProbeRow {
+  id: number;
+  channel_ref: number;
+  started_at: number;
+  due_at: number;
+  duration_ms: number;
+  method: string;
+  outcome: string;
+  reason: string;
+  flags: string | null;
+  classifier_version: number;
+  evidence: string;
+}
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const flagsOf = (f: string | null): string[] => (f ? f.split(',') : []);
 
@@ -260,18 +275,7 @@ export class Queries {
     const sql = `SELECT id, started_at, due_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence FROM probes
       WHERE channel_ref = @ref AND started_at >= @from AND started_at < @to ${keyset}
       ORDER BY started_at ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
-    const rows = this.db.prepare(sql).all({ ref, from, to, limit: q.limit + 1, cs: cur?.startedAt, ci: cur?.id }) as {
-      id: number;
-      started_at: number;
-      due_at: number;
-      duration_ms: number;
-      method: string;
-      outcome: string;
-      reason: string;
-      flags: string | null;
-      classifier_version: number;
-      evidence: string;
-    }[];
+    const rows = this.db.prepare(sql).all({ ref, from, to, limit: q.limit + 1, cs: cur?.startedAt, ci: cur?.id }) as Omit<ProbeRow, 'channel_ref'>[];
     const more = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);

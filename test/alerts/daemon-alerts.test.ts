@@ -14,6 +14,7 @@ import { startTelegramApi, type TelegramApi } from '../helpers/receivers/telegra
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/receivers/webhook-receiver.ts';
 import { page, reset, startSite, type LoopbackSite } from '../helpers/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/wait.ts';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/twilio/fake-twilio.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -124,16 +125,6 @@ afterAll(async () => {
   await Promise.all([site, ngo, flaky, broken, ops, smtp, telegram, twilio].map((x) => x?.close()));
   cleanup?.();
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const api = async <T>(p: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
   const res = await fetch(`${daemon.url}${p}`, init);

@@ -16,6 +16,9 @@ import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receivers/webhook-receiver.ts';
 import { page, startSite, type LoopbackSite } from '../helpers/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { until as waitUntil } from '../helpers/wait.ts';
+
+const until = <T>(what: string, fn: Parameters<typeof waitUntil<T>>[1]) => waitUntil(what, fn, 20_000);
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const OPERATOR = 'operator-secret';
@@ -23,16 +26,6 @@ const closers: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('kill -9 between the status change and the delivery: delivered after the restart, one webhook-id', async () => {
   const t = tempDir();

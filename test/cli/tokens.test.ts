@@ -2,18 +2,15 @@
 // database of the configured data dir, while the daemon runs on the same file (WAL). A created token
 // works against the running daemon at once, and a revoked one is refused at the next request.
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
-import { writeConfig } from '../helpers/daemon.ts';
+import { runBin, writeConfig } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const BIN = path.resolve('bin/reachwatch.mjs');
 let dir: string;
 let env: Record<string, string>;
 let daemon: Daemon;
@@ -34,16 +31,8 @@ afterAll(async () => {
   cleanup?.();
 });
 
-// Started with the system Node on purpose, as a person would: the bin hands itself to Node 24.
-async function run(args: string[], extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn('/usr/bin/env', ['node', BIN, ...args], { env: { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin', ...env, ...extraEnv } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [status] = (await once(child, 'close')) as [number | null];
-  return { status, stdout, stderr };
-}
+
+const run = (args: string[], extraEnv: Record<string, string> = {}) => runBin(args, { ...env, ...extraEnv });
 
 const api = async (p: string, secret: string, init: RequestInit = {}) => {
   const res = await fetch(`${daemon.url}${p}`, { ...init, headers: { authorization: `Bearer ${secret}`, ...(init.body ? { 'content-type': 'application/json' } : {}) } });

@@ -1,15 +1,12 @@
 // `reachwatch check` and `reachwatch validate` as a person runs them: through the package's bin.
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { page, refusedPort, startSite, type LoopbackSite } from '../helpers/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { writeConfig } from '../helpers/daemon.ts';
+import { runBin, writeConfig } from '../helpers/daemon.ts';
 
-const BIN = path.resolve('bin/reachwatch.mjs');
 let site: LoopbackSite;
 let dir: string;
 let cleanup: () => void;
@@ -41,19 +38,8 @@ afterAll(async () => {
   cleanup();
 });
 
-// The bin is started with the system Node on purpose: it must hand itself to the project's Node 24.
-// Asynchronous: the loopback sites live in this process and must keep answering meanwhile.
-async function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn('/usr/bin/env', ['node', BIN, ...args], {
-    env: { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin', REACHWATCH_CONFIG: config, REACHWATCH_DATA_DIR: path.join(dir, 'data') },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [status] = (await once(child, 'close')) as [number | null];
-  return { status, stdout, stderr };
-}
+
+const run = (args: string[]) => runBin(args, { REACHWATCH_CONFIG: config, REACHWATCH_DATA_DIR: path.join(dir, 'data') });
 
 test('check probes every channel of a center now and prints a table, without a daemon or database', async () => {
   const r = await run(['check', 'two-sites']);

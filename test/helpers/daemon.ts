@@ -9,6 +9,21 @@ import path from 'node:path';
 
 export const NODE = process.execPath;
 export const MAIN = path.resolve('src/main.ts');
+export const BIN = path.resolve('bin/reachwatch.mjs');
+
+/**
+ * Runs the CLI's bin as a person would: with the system Node, which hands it to the project's Node 24.
+ * Asynchronous, so servers living in the test process keep answering meanwhile.
+ */
+export async function runBin(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn('/usr/bin/env', ['node', BIN, ...args], { env: { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, stdout, stderr };
+}
 
 export interface RunningDaemon {
   child: ChildProcess;

@@ -2,19 +2,16 @@
 // configured data dir, opened read-only while another connection (as the daemon's would) holds it
 // open in WAL mode.
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { AvailabilityReport } from '../../src/reports/availability.ts';
 import type { ThesisTable } from '../../src/reports/thesis-table.ts';
-import { writeConfig } from '../helpers/daemon.ts';
+import { runBin, writeConfig } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { csvRecords } from './csv.ts';
 import { CONFIG_YAML, dataDirOf, REGISTRY, writeHistory, type History } from './history.ts';
 
-const BIN = path.resolve('bin/reachwatch.mjs');
 let dir: string;
 let env: Record<string, string>;
 let h: History;
@@ -36,15 +33,7 @@ afterAll(async () => {
   cleanup?.();
 });
 
-async function run(args: string[], extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn('/usr/bin/env', ['node', BIN, ...args], { env: { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin', ...env, ...extraEnv } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [status] = (await once(child, 'close')) as [number | null];
-  return { status, stdout, stderr };
-}
+const run = (args: string[], extraEnv: Record<string, string> = {}) => runBin(args, { ...env, ...extraEnv });
 
 test('an availability report as JSON on stdout, read-only beside an open writer', async () => {
   const before = h.db.prepare('SELECT COUNT(*) AS n FROM probes').get();

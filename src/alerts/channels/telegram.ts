@@ -1,7 +1,7 @@
 // Telegram through the Bot API's sendMessage. The bot token is part of the URL path, so every
 // error message leaving this file is scrubbed of it: attempt logs are not secret stores.
 
-import { Agent } from 'undici';
+import { senderAgent } from './http-agent.ts';
 import { DeliveryError, type AlertMessage, type AlertSender, type Delivered, type DeliveryTarget } from '../channel.ts';
 
 export interface TelegramSenderOptions {
@@ -20,18 +20,11 @@ interface BotApiReply {
 }
 
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
-// undici's own timeouts tick on coarse timers; ours (AbortSignal.timeout) decides, theirs only backs it up.
-const UNDICI_BACKSTOP_MS = 1_000;
 
 export function createTelegramSender(opts: TelegramSenderOptions): AlertSender {
   const endpoint = new URL(`${opts.apiUrl.replace(/\/+$/, '')}/bot${opts.token}/sendMessage`);
   const scrub = scrubber(opts.token);
-  const agent = new Agent({
-    connect: { timeout: opts.timeoutMs },
-    headersTimeout: opts.timeoutMs + UNDICI_BACKSTOP_MS,
-    bodyTimeout: opts.timeoutMs + UNDICI_BACKSTOP_MS,
-    connections: 4,
-  });
+  const agent = senderAgent(opts.timeoutMs);
   return {
     kind: 'telegram',
     async send(message: AlertMessage, target: DeliveryTarget, signal: AbortSignal): Promise<Delivered> {

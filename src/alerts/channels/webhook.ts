@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { BlockList, type Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { buildConnector, type Dispatcher } from 'undici';
 import { DeliveryError, type AlertMessage, type AlertSender, type Delivered, type DeliveryTarget } from '../channel.ts';
+import { senderAgent } from './http-agent.ts';
 
 export interface WebhookSenderOptions {
   timeoutMs: number;
@@ -17,8 +18,6 @@ export interface WebhookSenderOptions {
 }
 
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
-// undici's own timeouts tick on coarse timers; ours (AbortSignal.timeout) decides, theirs only backs it up.
-const UNDICI_BACKSTOP_MS = 1_000;
 const SNIPPET_BYTES = 300;
 // 408/425/429 say "later"; 409 is usually the receiver still busy with this same webhook-id.
 const TRANSIENT_4XX = new Set([408, 409, 425, 429]);
@@ -29,12 +28,7 @@ export function generateWebhookSecret(): string {
 }
 
 export function createWebhookSender(opts: WebhookSenderOptions): AlertSender {
-  const agent = new Agent({
-    connect: opts.allowPrivate ? { timeout: opts.timeoutMs } : guardedConnector(opts.timeoutMs),
-    headersTimeout: opts.timeoutMs + UNDICI_BACKSTOP_MS,
-    bodyTimeout: opts.timeoutMs + UNDICI_BACKSTOP_MS,
-    connections: 4,
-  });
+  const agent = senderAgent(opts.timeoutMs, opts.allowPrivate ? { timeout: opts.timeoutMs } : guardedConnector(opts.timeoutMs));
   return {
     kind: 'webhook',
     async send(message: AlertMessage, target: DeliveryTarget, signal: AbortSignal): Promise<Delivered> {
