@@ -19,6 +19,9 @@ export const OPT_OUT_REASON = 'opted_out';
 /** The confirmation menu: what each key means. Speech is mapped onto the same keys. */
 export const MENU_KEYS = { confirmed: '1', wrongNumber: '2', closed: '3', moved: '4', optOut: '9' } as const;
 
+/** The reasons of a person's answer to the menu: what they said counts once (telephony.answer_confirmations). */
+export const ANSWER_REASONS = ['confirmed', 'not_the_center', 'center_closed', 'center_moved', 'callback_requested'] as const;
+
 const verdict = (outcome: Outcome, reason: string, detail: string, confirming = true): Classification => ({
   outcome,
   reason,

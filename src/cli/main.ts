@@ -33,8 +33,8 @@ Usage:
   reachwatch report --from <date|instant> --to <date|instant> [--center <id>]... [--region <region>] [--kind <kind>]
          [--granularity day|week|month] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
                                        availability report for auditors, from the rollups (read-only; works while the daemon runs)
-  reachwatch report --thesis-table --date <YYYY-MM-DD> [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
-                                       the 2018 thesis's accessibility table (Appendix 1) for that day
+  reachwatch report --thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
+                                       the 2018 thesis's accessibility table (Appendix 1) for that day, or to --until (at most 31 days)
   reachwatch verify [--head <table>:<id>:<hash>]... [--workers N] [--json]
                                        walk the hash chains; name the first changed, inserted, deleted
                                        or reordered record (exit 1), or confirm them up to their heads

@@ -15,14 +15,16 @@ import { DB_FILE_NAME, openDatabase } from '../store/db.ts';
 export const REPORT_USAGE = `Usage:
   reachwatch report --from <date|instant> --to <date|instant> [--center <id>]... [--region <region>] [--kind <kind>]
                     [--granularity day|week|month] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
-  reachwatch report --thesis-table --date <YYYY-MM-DD> [--center <id>]... [--region <region>] [--kind <kind>]
-                    [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
+  reachwatch report --thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>] [--center <id>]... [--region <region>]
+                    [--kind <kind>] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
 
   --from, --to     a date (a whole local day in the default time zone; --to includes its day), an ISO 8601
                    date-time with its offset (2026-01-01T00:00:00+05:00), or epoch milliseconds; at most two years
   --granularity    buckets of the report (default month), cut at local midnight in the default time zone
   --format         json (default), csv (one row per center, channel and period) or html (printable)
-  --thesis-table   the 2018 thesis's Appendix 1 for one day: name, address/region with the contacts, accessibility
+  --thesis-table   the 2018 thesis's Appendix 1 for a day or a few: name, address/region with the contacts, accessibility
+  --date, --until  the thesis table's day, or its first and last day (both included, --until at most 31 days after
+                   --date), each center's own local days
 `;
 
 const FLAGS = {
@@ -37,6 +39,7 @@ const FLAGS = {
   out: { type: 'string' },
   'thesis-table': { type: 'boolean', default: false },
   date: { type: 'string' },
+  until: { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -67,8 +70,8 @@ export async function runReportCommand(
   const thesis = v['thesis-table'];
   const misplaced = thesis
     ? (['from', 'to', 'granularity'] as const).find((k) => v[k] !== undefined)
-    : v.date !== undefined ? 'date' : undefined;
-  if (misplaced) return usage(thesis ? `--${misplaced} is for availability reports; the thesis table takes --date` : '--date goes with --thesis-table; an availability report takes --from and --to');
+    : (['date', 'until'] as const).find((k) => v[k] !== undefined);
+  if (misplaced) return usage(thesis ? `--${misplaced} is for availability reports; the thesis table takes --date (and --until)` : `--${misplaced} goes with --thesis-table; an availability report takes --from and --to`);
 
   const config = loadConfig(env);
   const settings = reportSettingsFrom(config);
@@ -93,7 +96,7 @@ export async function runReportCommand(
     if ('date' in params.query) {
       const table = buildThesisTable(db, params.query, settings);
       text = renderThesis(table, params.format);
-      what = `the table for ${table.date} (${table.rows.length} centers)`;
+      what = `the table for ${table.until === table.date ? table.date : `${table.date} to ${table.until}`} (${table.rows.length} centers)`;
     } else {
       const report = buildAvailabilityReport(db, params.query, settings);
       text = renderAvailability(report, params.format);

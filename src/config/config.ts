@@ -48,7 +48,8 @@ export interface Config {
     resolve: Record<string, string>;
   };
   status: { confirmations: number };
-  canaries: { urls: string[]; maxAgeMs: number };
+  /** timeoutMs: how long a canary may take; null for the website total_timeout, at most 10 s. */
+  canaries: { urls: string[]; maxAgeMs: number; timeoutMs: number | null };
   /** retentionMs: raw probes older than this are pruned daily (rollups and the chain checkpoint stay); null keeps everything. */
   store: { batchMaxRows: number; flushIntervalMs: number; retentionMs: number | null };
   defaultTimezone: string;
@@ -90,6 +91,8 @@ export interface TelephonyConfig {
   kazakhPromptAudio: string | null;
   /** The 2018 protocol: distinct days or half-days a no_answer/unavailable streak must span. */
   minSlots: number;
+  /** Consecutive answers to the call menu that confirm what a person said (status.confirmations is for everything else). */
+  answerConfirmations: number;
 }
 
 export class ConfigError extends Error {
@@ -126,7 +129,7 @@ export const DEFAULTS: Omit<Config, 'file'> = {
     resolve: {},
   },
   status: { confirmations: 3 },
-  canaries: { urls: [], maxAgeMs: 15_000 },
+  canaries: { urls: [], maxAgeMs: 15_000, timeoutMs: null },
   store: { batchMaxRows: 1000, flushIntervalMs: 200, retentionMs: null },
   defaultTimezone: 'Asia/Almaty',
   telephony: {
@@ -145,6 +148,7 @@ export const DEFAULTS: Omit<Config, 'file'> = {
     estimatedCallCost: 0.25,
     kazakhPromptAudio: null,
     minSlots: 2,
+    answerConfirmations: 1,
   },
   centers: CENTER_DEFAULTS,
   board: { directoryDays: 30, pageSize: 50 },
@@ -337,7 +341,7 @@ export function buildConfig(
   const status = section('status');
   known('status', status, ['confirmations']);
   const canaries = section('canaries');
-  known('canaries', canaries, ['urls', 'max_age']);
+  known('canaries', canaries, ['urls', 'max_age', 'timeout']);
   const urls: string[] = [];
   if (canaries.urls !== undefined) {
     if (!Array.isArray(canaries.urls)) problems.push(`${where(['canaries', 'urls'])}: must be a list of URLs.`);
@@ -373,7 +377,7 @@ export function buildConfig(
   const tel = section('telephony');
   known('telephony', tel, [
     'methods', 'follow_up', 'ring_timeout', 'time_limit', 'callback_grace', 'calls_per_second', 'max_concurrent_calls', 'lookup_fields', 'calling_hours',
-    'per_number', 'monthly_spend_cap', 'estimated_call_cost', 'kazakh_prompt_audio', 'min_slots',
+    'per_number', 'monthly_spend_cap', 'estimated_call_cost', 'kazakh_prompt_audio', 'min_slots', 'answer_confirmations',
   ]);
   const T = D.telephony;
   let methods = T.methods;
@@ -425,6 +429,7 @@ export function buildConfig(
     estimatedCallCost: number('telephony', tel, 'estimated_call_cost', T.estimatedCallCost, 0),
     kazakhPromptAudio: typeof audio === 'string' ? audio : null,
     minSlots: int('telephony', tel, 'min_slots', T.minSlots, 1, 14),
+    answerConfirmations: int('telephony', tel, 'answer_confirmations', T.answerConfirmations, 1, 10),
   };
 
   const portEnv = env.PORT;
@@ -473,7 +478,11 @@ export function buildConfig(
       resolve,
     },
     status: { confirmations: int('status', status, 'confirmations', D.status.confirmations, 1, 100) },
-    canaries: { urls, maxAgeMs: duration('canaries', canaries, 'max_age', D.canaries.maxAgeMs) },
+    canaries: {
+      urls,
+      maxAgeMs: duration('canaries', canaries, 'max_age', D.canaries.maxAgeMs),
+      timeoutMs: canaries.timeout === undefined ? null : duration('canaries', canaries, 'timeout', 10_000),
+    },
     store: {
       batchMaxRows: int('store', store, 'batch_max_rows', D.store.batchMaxRows, 1, 100_000),
       flushIntervalMs: duration('store', store, 'flush_interval', D.store.flushIntervalMs),

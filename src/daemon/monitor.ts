@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ClassifierRules } from '../classifier/classifier.ts';
 import type { Config } from '../config/config.ts';
 import { classify } from '../classifier/classifier.ts';
+import { ANSWER_REASONS } from '../classifier/phone.ts';
 import { timeSlot } from '../calling/policy.ts';
 import type { Channel, Evidence, ProbeMethod } from '../domain.ts';
 import { probeOnce } from '../probers/probe-once.ts';
@@ -80,7 +81,11 @@ export class Monitor {
     };
     const websiteRules: StatusRules = config.status;
     // The 2018 protocol: a phone is declared no_answer or unavailable only after attempts in several slots.
-    const phoneRules: StatusRules = { ...config.status, spread: { outcomes: ['no_answer', 'unavailable'], minSlots: config.telephony.minSlots } };
+    const phoneRules: StatusRules = {
+      ...config.status,
+      spread: { outcomes: ['no_answer', 'unavailable'], minSlots: config.telephony.minSlots },
+      answers: { reasons: ANSWER_REASONS, confirmations: config.telephony.answerConfirmations },
+    };
     this.writer = new ProbeWriter(db, {
       rules: (type) => (type === 'phone' ? phoneRules : websiteRules),
       defaultTz: config.defaultTimezone,

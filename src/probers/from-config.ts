@@ -30,6 +30,7 @@ export function canaryFor(config: Config, http: Prober): CanaryMonitor {
     urls: config.canaries.urls,
     maxAgeMs: config.canaries.maxAgeMs,
     prober: http,
-    totalTimeoutMs: Math.min(config.website.totalTimeoutMs, 10_000),
+    // A canary is a well-known site: one slower than 10 s says our network is in trouble.
+    totalTimeoutMs: config.canaries.timeoutMs ?? Math.min(config.website.totalTimeoutMs, 10_000),
   });
 }

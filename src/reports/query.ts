@@ -5,7 +5,7 @@ import { LANGUAGES, type Language } from '../alerts/channel.ts';
 import { checkPeriod, ReportInputError, type AvailabilityQuery, type ReportSettings } from './availability.ts';
 import { isDate, isGranularity, parseReportTime } from './periods.ts';
 import { isReportFormat, type ReportFormat } from './render.ts';
-import type { ThesisQuery } from './thesis-table.ts';
+import { checkThesisUntil, type ThesisQuery } from './thesis-table.ts';
 
 export interface RawFilter {
   center?: string[] | undefined;
@@ -23,6 +23,7 @@ export interface RawAvailabilityParams extends RawFilter {
 
 export interface RawThesisParams extends RawFilter {
   date?: string | undefined;
+  until?: string | undefined;
 }
 
 const CENTER_ID = /^[a-z0-9][a-z0-9-]*$/;
@@ -74,6 +75,9 @@ export function parseThesisParams(raw: RawThesisParams): { query: ThesisQuery; f
   if (date === undefined || date === '') throw new ReportInputError('date', () => 'is required: the day to describe, YYYY-MM-DD');
   // From 1970 to 9999: the next day must still be a date.
   if (!isDate(date) || date < '1970-01-01' || date > '9999-12-30') throw new ReportInputError('date', () => `must be a calendar date written YYYY-MM-DD, not "${date}"`);
+  const until = raw.until;
+  if (until === '') throw new ReportInputError('until', () => 'must be the last day to describe, YYYY-MM-DD, when given');
+  if (until !== undefined) checkThesisUntil(date, until);
   const { format, lang, filter } = common(raw);
-  return { query: { date, lang, ...filter }, format };
+  return { query: { date, ...(until !== undefined ? { until } : {}), lang, ...filter }, format };
 }

@@ -1,8 +1,8 @@
 // The 2018 thesis's Appendix 1 ("Accessibility of the Rehabilitation Centers in Kazakhstan") for any
-// day: each center's name, its address and region with the contacts beneath, and what calling and
-// loading them that day found, in the board's words. The words per contact come from that day's
-// probes; the rollups say which contacts need their probes read at all (only down and impaired
-// attempts have more than one outcome behind their class).
+// day or short run of days (the 2018 call round took two): each center's name, its address and region
+// with the contacts beneath, and what calling and loading them on those days found, in the board's
+// words. The words per contact come from those days' probes; the rollups say which contacts need their
+// probes read at all (only down and impaired attempts have more than one outcome behind their class).
 
 import type { Language } from '../alerts/channel.ts';
 import { BOARD_WORDS, regionName } from '../board/i18n.ts';
@@ -11,17 +11,38 @@ import { outcomeClass } from '../status/availability.ts';
 import type { CenterStatus } from '../status/center.ts';
 import type { DB } from '../store/db.ts';
 import { dayStart } from '../util/local-day.ts';
-import { selectCenters, selectChannels, type CenterFilter, type ReportSettings } from './availability.ts';
-import { nextDate } from './periods.ts';
+import { ReportInputError, selectCenters, selectChannels, type CenterFilter, type ReportSettings } from './availability.ts';
+import { isDate, nextDate } from './periods.ts';
 import { REPORT_WORDS } from './words.ts';
 
 export interface ThesisQuery extends CenterFilter {
-  /** YYYY-MM-DD: each center's own local day. */
+  /** YYYY-MM-DD: each center's own local day; the first day when `until` is given. */
   date: string;
+  /** YYYY-MM-DD, the last day, included: `date` to at most MAX_THESIS_DAYS after it. Absent: `date` alone. */
+  until?: string;
   lang: Language;
 }
 
-/** What a contact's probes said that day, as a class: the first that applies. */
+/** The longest a table may reach past its first day: a call round, not a report period (those are for availability reports). */
+export const MAX_THESIS_DAYS = 31;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Refuses a last day that is not a date, comes before `date` or lies more than MAX_THESIS_DAYS after
+ * it, naming "until"; `date` is taken as already checked.
+ */
+export function checkThesisUntil(date: string, until: string): void {
+  // To 9999-12-30 at most: the day after it must still be a date.
+  if (!isDate(until) || until < '1970-01-01' || until > '9999-12-30') throw new ReportInputError('until', () => `must be a calendar date written YYYY-MM-DD, not "${until}"`);
+  if (until < date) throw new ReportInputError('until', (n) => `must not be before ${n('date')}: "${until}" is before "${date}"`);
+  const days = Math.round((Date.parse(`${until}T00:00:00Z`) - Date.parse(`${date}T00:00:00Z`)) / DAY_MS);
+  if (days > MAX_THESIS_DAYS) {
+    throw new ReportInputError('until', (n) => `must be at most ${MAX_THESIS_DAYS} days after ${n('date')}: "${until}" is ${days} days after "${date}"`);
+  }
+}
+
+/** What a contact's probes said on the table's days, as a class: the first that applies. */
 export type DayVerdict = 'reachable' | 'down' | 'impaired' | 'inconclusive' | 'errors' | 'no_data' | 'not_probed';
 
 export interface ThesisContact {
@@ -30,7 +51,7 @@ export interface ThesisContact {
   value: string;
   target: string | null;
   verdict: DayVerdict;
-  /** Probes of the day by outcome. */
+  /** Probes of the days by outcome. */
   attempts: Partial<Record<Outcome, number>>;
   /** "Phone +77272619580: unavailable (3)". */
   words: string;
@@ -45,10 +66,10 @@ export interface ThesisRow {
   /** "Taldykorgan, Almaty Region", the region in the chosen language. */
   address: string;
   contacts: string[];
-  /** The day's summary in the board's words, then one line per contact. */
+  /** The days' summary in the board's words, then one line per contact. */
   accessibility: string[];
   summary: CenterStatus;
-  /** The local day's bounds for this center. */
+  /** This center's local bounds: the start of `date` to the end of `until`. */
   from: string;
   to: string;
   channels: ThesisContact[];
@@ -58,6 +79,8 @@ export interface ThesisTable {
   report: 'thesis-table';
   generatedAt: string;
   date: string;
+  /** The last day, included; equal to `date` for a one-day table. */
+  until: string;
   lang: Language;
   title: string;
   note: string;
@@ -68,6 +91,9 @@ export interface ThesisTable {
 const ORDER = new Map(OUTCOMES.map((o, i) => [o, i]));
 
 export function buildThesisTable(db: DB, q: ThesisQuery, settings: ReportSettings, opts: { now?: number } = {}): ThesisTable {
+  const until = q.until ?? q.date;
+  // The parsers check this already; a direct caller gets the same refusal rather than a silent empty table.
+  if (until !== q.date) checkThesisUntil(q.date, until);
   const w = BOARD_WORDS[q.lang];
   const rw = REPORT_WORDS[q.lang];
   const tzOf = (tz: string | null) => tz ?? settings.defaultTz;
@@ -86,7 +112,7 @@ export function buildThesisTable(db: DB, q: ThesisQuery, settings: ReportSetting
   const rows = centers.map((c, i): ThesisRow => {
     const tz = tzOf(c.tz);
     const from = dayStart(tz, q.date);
-    const to = dayStart(tz, nextDate(q.date));
+    const to = dayStart(tz, nextDate(until));
     const contacts = channels
       .filter((ch) => ch.center_id === c.id)
       .map((ch): ThesisContact => {
@@ -148,9 +174,10 @@ export function buildThesisTable(db: DB, q: ThesisQuery, settings: ReportSetting
     report: 'thesis-table',
     generatedAt: new Date(opts.now ?? Date.now()).toISOString(),
     date: q.date,
+    until,
     lang: q.lang,
-    title: rw.thesisTitle(q.date),
-    note: rw.thesisNote(q.date, settings.defaultTz),
+    title: rw.thesisTitle(q.date, until),
+    note: rw.thesisNote(q.date, until, settings.defaultTz),
     columns: { name: rw.name, addressRegion: rw.addressRegion, accessibility: rw.accessibility },
     rows,
   };

@@ -16,7 +16,8 @@ export interface RuleFacts {
 
 export interface ReportWords {
   title: string;
-  thesisTitle: (date: string) => string;
+  /** `until` is the last day, included; equal to `date` for a one-day table. */
+  thesisTitle: (date: string, until: string) => string;
   generated: string;
   period: string;
   timeZone: string;
@@ -52,7 +53,7 @@ export interface ReportWords {
   addressRegion: string;
   accessibility: string;
   contacts: string;
-  thesisNote: (date: string, tz: string) => string;
+  thesisNote: (date: string, until: string, tz: string) => string;
   attemptsOf: (n: number) => string;
   /** The counting rules, one sentence per topic. */
   statements: (f: RuleFacts) => { topic: string; text: string }[];
@@ -62,7 +63,7 @@ const days = (w: CallingWindow, names: string[]) => w.days.map((d) => names[d - 
 
 const EN: ReportWords = {
   title: 'Availability report',
-  thesisTitle: (d) => `Accessibility of the centers on ${d}`,
+  thesisTitle: (d, u) => (d === u ? `Accessibility of the centers on ${d}` : `Accessibility of the centers from ${d} to ${u}`),
   generated: 'Generated',
   period: 'Period',
   timeZone: 'Time zone',
@@ -97,8 +98,10 @@ const EN: ReportWords = {
   addressRegion: 'Address/Region',
   accessibility: 'Accessibility',
   contacts: 'Contacts',
-  thesisNote: (d, tz) =>
-    `What the probes of ${d} said, per contact (each center's own local day; ${tz} when it has no zone). The first line is the day's summary in the board's words: ` +
+  thesisNote: (d, u, tz) =>
+    (d === u
+      ? `What the probes of ${d} said, per contact (each center's own local day; ${tz} when it has no zone). The first line is the day's summary in the board's words: `
+      : `What the probes from ${d} to ${u} (both days included) said, per contact (each center's own local days; ${tz} when it has no zone). The first line is the summary of those days in the board's words: `) +
     'reachable when every contact with evidence answered, dark when every one of them was down, partly reachable otherwise; it is not the confirmed status. ' +
     'Numbers in brackets are attempts; our own failures are never counted as the center\'s.',
   attemptsOf: (n) => `${n} attempt${n === 1 ? '' : 's'}`,
@@ -123,7 +126,7 @@ const EN: ReportWords = {
 
 const RU: ReportWords = {
   title: 'Отчёт о доступности',
-  thesisTitle: (d) => `Доступность центров на ${d}`,
+  thesisTitle: (d, u) => (d === u ? `Доступность центров на ${d}` : `Доступность центров с ${d} по ${u}`),
   generated: 'Составлен',
   period: 'Период',
   timeZone: 'Часовой пояс',
@@ -158,8 +161,10 @@ const RU: ReportWords = {
   addressRegion: 'Адрес/регион',
   accessibility: 'Доступность',
   contacts: 'Контакты',
-  thesisNote: (d, tz) =>
-    `Что показали проверки за ${d} по каждому контакту (местный день каждого центра; ${tz}, если пояс не указан). Первая строка — итог дня словами доски: ` +
+  thesisNote: (d, u, tz) =>
+    (d === u
+      ? `Что показали проверки за ${d} по каждому контакту (местный день каждого центра; ${tz}, если пояс не указан). Первая строка — итог дня словами доски: `
+      : `Что показали проверки с ${d} по ${u} включительно по каждому контакту (местные дни каждого центра; ${tz}, если пояс не указан). Первая строка — итог этих дней словами доски: `) +
     'доступен, если ответили все контакты, по которым есть данные; недоступен, если все они недоступны; иначе доступен частично. Это не подтверждённый статус. ' +
     'В скобках — число попыток; наши сбои не считаются сбоями центра.',
   attemptsOf: (n) => `${n} попыт${n % 10 === 1 && n % 100 !== 11 ? 'ка' : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 'ки' : 'ок'}`,
@@ -184,7 +189,7 @@ const RU: ReportWords = {
 
 const KK: ReportWords = {
   title: 'Қолжетімділік есебі',
-  thesisTitle: (d) => `Орталықтардың ${d} күнгі қолжетімділігі`,
+  thesisTitle: (d, u) => (d === u ? `Орталықтардың ${d} күнгі қолжетімділігі` : `Орталықтардың ${d} – ${u} аралығындағы қолжетімділігі`),
   generated: 'Жасалды',
   period: 'Кезең',
   timeZone: 'Уақыт белдеуі',
@@ -219,8 +224,10 @@ const KK: ReportWords = {
   addressRegion: 'Мекенжай/өңір',
   accessibility: 'Қолжетімділік',
   contacts: 'Байланыстар',
-  thesisNote: (d, tz) =>
-    `${d} күнгі тексерулер әр байланыс бойынша не көрсетті (әр орталықтың жергілікті күні; белдеуі көрсетілмесе ${tz}). Бірінші жол — күннің тақтадағы сөздермен қорытындысы: ` +
+  thesisNote: (d, u, tz) =>
+    (d === u
+      ? `${d} күнгі тексерулер әр байланыс бойынша не көрсетті (әр орталықтың жергілікті күні; белдеуі көрсетілмесе ${tz}). Бірінші жол — күннің тақтадағы сөздермен қорытындысы: `
+      : `${d} – ${u} аралығындағы (екі күн де кіреді) тексерулер әр байланыс бойынша не көрсетті (әр орталықтың жергілікті күндері; белдеуі көрсетілмесе ${tz}). Бірінші жол — осы күндердің тақтадағы сөздермен қорытындысы: `) +
     'деректері бар барлық байланыс жауап берсе — қолжетімді; олардың бәрі қолжетімсіз болса — қолжетімсіз; әйтпесе ішінара қолжетімді. Бұл расталған мәртебе емес. ' +
     'Жақшада — әрекеттер саны; біздің ақауларымыз орталықтың ақауы болып саналмайды.',
   attemptsOf: (n) => `${n} әрекет`,

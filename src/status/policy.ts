@@ -32,6 +32,12 @@ export interface StatusRules {
    * distinct time slots (different days or half-days). One silent afternoon is not an outage.
    */
   spread?: { outcomes: Outcome[]; minSlots: number };
+  /**
+   * A person's answer to the call menu ("this is the center", "wrong number", "closed", "moved",
+   * "call back later") is testimony, not a symptom: it needs this many consecutive answers instead
+   * of `confirmations`. The 2018 researcher took one answer as the answer; silence she tried three times.
+   */
+  answers?: { reasons: readonly string[]; confirmations: number };
 }
 
 export interface ObservedProbe extends StreakProbe {
@@ -87,7 +93,10 @@ export function applyProbe(
   const next: ChannelStatusState = { ...state, streakOutcome: probe.outcome, streakCount, streakProbes, streakSlots };
   const spreadOk = !rules.spread?.outcomes.includes(probe.outcome) || streakSlots.length >= rules.spread.minSlots;
 
-  if (probe.outcome !== state.status && streakCount >= rules.confirmations && spreadOk) {
+  // The streak is answers only while every probe in it is one (a no-answer then a "closed" is a new streak anyway).
+  const answered = rules.answers !== undefined && streakProbes.every((p) => rules.answers?.reasons.includes(p.reason));
+  const needed = answered && rules.answers ? rules.answers.confirmations : rules.confirmations;
+  if (probe.outcome !== state.status && streakCount >= needed && spreadOk) {
     const change: StatusChange = { from: state.status, to: probe.outcome, at, reason, probes: streakProbes };
     // "Since" is when the streak began, not when it was confirmed: that is when people started failing.
     const since = streakProbes[0]?.at ?? at;

@@ -339,6 +339,7 @@ describe('SMS sender (fake Twilio through the real twilio package)', () => {
     from: FROM,
     publicUrl: 'http://127.0.0.1:9',
     baseUrl,
+    requestTimeoutMs: 15_000,
   });
 
   beforeAll(async () => {

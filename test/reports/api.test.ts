@@ -165,9 +165,26 @@ describe('GET /api/v1/reports/thesis-table', () => {
     expect(html.text).not.toMatch(/<script/i);
   });
 
+  test('a range of days with until: both days counted, the range in the title and the file name', async () => {
+    const two = (await get(`${THESIS}&until=2026-03-04&center=alpha`)).json() as ThesisTable;
+    expect(two).toMatchObject({ date: '2026-03-03', until: '2026-03-04', title: 'Accessibility of the centers from 2026-03-03 to 2026-03-04' });
+    // Hand-computed in availability.test.ts: Tuesday's failures and Wednesday's answer.
+    expect(two.rows[0]?.channels.map((c) => c.attempts)).toEqual([{ unavailable: 2, error: 1, reachable: 1 }, { no_answer: 2 }]);
+    expect(two.rows[0]).toMatchObject({ from: isoAt('03-03 00:00'), to: isoAt('03-05 00:00') });
+    const one = (await get(`${THESIS}&center=alpha`)).json() as ThesisTable;
+    expect(one).toMatchObject({ until: '2026-03-03', title: 'Accessibility of the centers on 2026-03-03' });
+    expect((await get(`${THESIS}&format=csv`)).headers.get('content-disposition')).toBe('attachment; filename="reachwatch-thesis-table-2026-03-03.csv"');
+    expect((await get(`${THESIS}&until=2026-03-04&format=csv`)).headers.get('content-disposition')).toBe('attachment; filename="reachwatch-thesis-table-2026-03-03_2026-03-04.csv"');
+  });
+
   test('bad parameters name themselves', async () => {
     for (const [query, message] of [
       ['', /^querystring parameter "date" is required/],
+      ['date=2026-03-03&until=2026-03-02', /^querystring parameter "until" must not be before "date": "2026-03-02" is before "2026-03-03"/],
+      ['date=2026-03-03&until=2026-04-04', /^querystring parameter "until" must be at most 31 days after "date": "2026-04-04" is 32 days after "2026-03-03"/],
+      ['date=2026-03-03&until=2026-3-4', /^querystring parameter "until" must be a calendar date written YYYY-MM-DD, not "2026-3-4"/],
+      ['date=9999-12-30&until=9999-12-31', /^querystring parameter "until" must be a calendar date/],
+      ['date=2026-03-03&until=', /^querystring parameter "until" must be the last day/],
       ['date=03.03.2026', /^querystring parameter "date" must be a calendar date written YYYY-MM-DD, not "03.03.2026"/],
       ['date=2026-02-29', /^querystring parameter "date" must be a calendar date/],
       ['date=9999-12-31', /^querystring parameter "date" must be a calendar date/],
@@ -191,4 +208,10 @@ test('the OpenAPI document describes both routes, their role and their formats',
     expect(op?.summary).toMatch(/role: auditor/);
     expect(Object.keys(op?.responses['200']?.content ?? {})).toEqual(['application/json', 'text/csv', 'text/html']);
   }
+  const thesis = doc.paths['/api/v1/reports/thesis-table']?.get as unknown as { summary: string; description: string; parameters: { name: string; in: string; description?: string; example?: unknown }[] };
+  expect(thesis.summary).toMatch(/for a day or a short range of days/);
+  expect(thesis.description).toMatch(/from `date` to `until` \(both included, at most 31 days apart\)/);
+  const until = thesis.parameters.find((p) => p.name === 'until' && p.in === 'query');
+  expect(until?.description).toMatch(/last day, YYYY-MM-DD, included: not before date and at most 31 days after it/);
+  expect(until?.example).toBe('2026-03-06');
 });

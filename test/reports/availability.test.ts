@@ -9,6 +9,7 @@ import {
 } from '../../src/reports/availability.ts';
 import { bucketsOf, parseReportTime } from '../../src/reports/periods.ts';
 import { availabilityCsv, availabilityHtml, REPORT_STYLE_CSP, thesisCsv, thesisHtml } from '../../src/reports/render.ts';
+import { parseThesisParams } from '../../src/reports/query.ts';
 import { buildThesisTable } from '../../src/reports/thesis-table.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { csvRecords } from './csv.ts';
@@ -343,7 +344,7 @@ test('HTML: one printable page, the rules at the top, every value escaped', () =
 describe('the thesis-shaped table', () => {
   test("2026-03-03 in English: each center's contacts under its address, and what that day's probes said", () => {
     const t = buildThesisTable(h.db, { date: '2026-03-03', lang: 'en' }, h.settings, { now: NOW });
-    expect(t).toMatchObject({ report: 'thesis-table', date: '2026-03-03', title: 'Accessibility of the centers on 2026-03-03', columns: { name: 'Name', addressRegion: 'Address/Region', accessibility: 'Accessibility' } });
+    expect(t).toMatchObject({ report: 'thesis-table', date: '2026-03-03', until: '2026-03-03', title: 'Accessibility of the centers on 2026-03-03', columns: { name: 'Name', addressRegion: 'Address/Region', accessibility: 'Accessibility' } });
     // In registry order, like the thesis's numbered rows.
     expect(t.rows.map((r) => [r.no, r.name, r.address, r.contacts, r.accessibility, r.summary])).toEqual([
       [
@@ -375,6 +376,73 @@ describe('the thesis-shaped table', () => {
     // 03-05: only the phone, which answered.
     const kk = buildThesisTable(h.db, { date: '2026-03-05', lang: 'kk', centerIds: ['alpha'] }, h.settings);
     expect(kk.rows.map((r) => r.accessibility)).toEqual([['Қолжетімділік: қолжетімді', 'Сайт https://alpha.example.kz/: дерек жоқ', 'Телефон +7 727 261 95 80: жауап береді (1)']]);
+  });
+
+  test('two local days, 2026-03-03 to 2026-03-04: both days counted, where the one-day table counts only the first', () => {
+    const one = buildThesisTable(h.db, { date: '2026-03-03', lang: 'en', centerIds: ['alpha'] }, h.settings);
+    const two = buildThesisTable(h.db, { date: '2026-03-03', until: '2026-03-04', lang: 'en', centerIds: ['alpha'] }, h.settings);
+    expect(two).toMatchObject({ date: '2026-03-03', until: '2026-03-04', title: 'Accessibility of the centers from 2026-03-03 to 2026-03-04' });
+    expect(two.note).toMatch(/^What the probes from 2026-03-03 to 2026-03-04 \(both days included\) said/);
+    // W: Tue 10:00 unavailable, 14:00 error, 22:00 unavailable, then Wed 10:00 reachable; P: no_answer at 11:00 on both days.
+    expect(two.rows[0]?.channels.map((c) => [c.verdict, c.attempts])).toEqual([
+      ['reachable', { unavailable: 2, error: 1, reachable: 1 }],
+      ['down', { no_answer: 2 }],
+    ]);
+    // One answering contact and one down one: partly reachable, where Tuesday alone was dark.
+    expect(two.rows[0]?.accessibility).toEqual([
+      'Accessibility: partly reachable',
+      'Website https://alpha.example.kz/: answers (1), unavailable (2), failure on our side (1)',
+      'Phone +7 727 261 95 80: no answer (2)',
+    ]);
+    expect(two.rows[0]).toMatchObject({ summary: 'partial', from: isoAt('03-03 00:00'), to: isoAt('03-05 00:00') });
+    expect(one.rows[0]?.channels.map((c) => c.attempts)).toEqual([{ unavailable: 2, error: 1 }, { no_answer: 1 }]);
+    expect(one.rows[0]).toMatchObject({ summary: 'dark', from: isoAt('03-03 00:00'), to: isoAt('03-04 00:00') });
+  });
+
+  test("the range ends at the end of until's local day: beta's inconclusive probe at Mon 03-09 00:30 is left out of 03-07 to 03-08", () => {
+    // Beta has no zone (the default Asia/Almaty); 00:30 local is 19:30 UTC, in the UTC hour that begins the next local day.
+    const before = buildThesisTable(h.db, { date: '2026-03-07', until: '2026-03-08', lang: 'en', centerIds: ['beta'] }, h.settings);
+    expect(before.rows[0]).toMatchObject({ summary: 'unknown', from: isoAt('03-07 00:00'), to: isoAt('03-09 00:00') });
+    expect(before.rows[0]?.channels.map((c) => [c.verdict, c.attempts])).toEqual([['no_data', {}]]);
+    // One day later it is in, with the reachable probe at 10:00.
+    const after = buildThesisTable(h.db, { date: '2026-03-08', until: '2026-03-09', lang: 'en', centerIds: ['beta'] }, h.settings);
+    expect(after.rows[0]?.channels.map((c) => [c.verdict, c.attempts])).toEqual([['reachable', { reachable: 1, inconclusive: 1 }]]);
+  });
+
+  test('range titles and notes in Russian and Kazakh; one day keeps its wording', () => {
+    const ru = buildThesisTable(h.db, { date: '2026-03-03', until: '2026-03-04', lang: 'ru' }, h.settings);
+    expect(ru.title).toBe('Доступность центров с 2026-03-03 по 2026-03-04');
+    expect(ru.note).toMatch(/^Что показали проверки с 2026-03-03 по 2026-03-04 включительно/);
+    const kk = buildThesisTable(h.db, { date: '2026-03-03', until: '2026-03-04', lang: 'kk' }, h.settings);
+    expect(kk.title).toBe('Орталықтардың 2026-03-03 – 2026-03-04 аралығындағы қолжетімділігі');
+    expect(kk.note).toMatch(/^2026-03-03 – 2026-03-04 аралығындағы/);
+    // until equal to date is the one-day table, word for word.
+    const same = buildThesisTable(h.db, { date: '2026-03-03', until: '2026-03-03', lang: 'ru' }, h.settings);
+    expect([same.title, same.note]).toEqual(['Доступность центров на 2026-03-03', buildThesisTable(h.db, { date: '2026-03-03', lang: 'ru' }, h.settings).note]);
+    expect(same.note).toMatch(/^Что показали проверки за 2026-03-03 по каждому контакту \(местный день каждого центра; Asia\/Almaty/);
+  });
+
+  test('until: a date, not before date, at most 31 days after it', () => {
+    const refusal = (until: string) => {
+      try {
+        parseThesisParams({ date: '2026-03-03', until });
+        return null;
+      } catch (e) {
+        return e instanceof ReportInputError ? `${e.param}: ${e.describe((p) => `--${p}`)}` : String(e);
+      }
+    };
+    expect(refusal('2026-03-02')).toBe('until: must not be before --date: "2026-03-02" is before "2026-03-03"');
+    expect(refusal('2026-04-04')).toBe('until: must be at most 31 days after --date: "2026-04-04" is 32 days after "2026-03-03"');
+    expect(refusal('04.03.2026')).toBe('until: must be a calendar date written YYYY-MM-DD, not "04.03.2026"');
+    expect(refusal('2026-02-30')).toMatch(/^until: must be a calendar date/);
+    expect(refusal('')).toMatch(/^until: must be the last day/);
+    // The bounds themselves are allowed: the same day, and exactly 31 days later.
+    expect(refusal('2026-03-03')).toBeNull();
+    expect(refusal('2026-04-03')).toBeNull();
+    expect(parseThesisParams({ date: '2026-03-03', until: '2026-04-03' }).query).toMatchObject({ date: '2026-03-03', until: '2026-04-03' });
+    expect(parseThesisParams({ date: '2026-03-03' }).query).not.toHaveProperty('until');
+    // Built directly, the table refuses the same way rather than showing empty days.
+    expect(() => buildThesisTable(h.db, { date: '2026-03-03', until: '2026-03-01', lang: 'en' }, h.settings)).toThrow(ReportInputError);
   });
 
   test('as CSV and HTML', () => {

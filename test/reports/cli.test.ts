@@ -77,6 +77,18 @@ test('the thesis-shaped table for a day', async () => {
   expect(csvRecords(csv.stdout).records.map((x) => [x.name, x.accessibility])).toEqual([['<script>alert(1)</script> Beta', 'Доступность: доступен\nСайт https://beta.example.kz/: отвечает (1)']]);
 });
 
+test('the thesis-shaped table over two days (--until), to a file', async () => {
+  const file = path.join(dir, 'round.json');
+  const r = await run(['report', '--thesis-table', '--date', '2026-03-04', '--until', '2026-03-05', '--center', 'alpha', '--out', file]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(r.stdout).toBe(`Wrote the table for 2026-03-04 to 2026-03-05 (1 centers) to ${file} (json).\n`);
+  const t = JSON.parse(readFileSync(file, 'utf8')) as ThesisTable;
+  expect(t).toMatchObject({ date: '2026-03-04', until: '2026-03-05', title: 'Accessibility of the centers from 2026-03-04 to 2026-03-05' });
+  // The phone: no_answer on Wed 03-04 and reachable on Thu 03-05, both counted; the website only answered on Wednesday.
+  expect(t.rows[0]?.accessibility).toEqual(['Accessibility: reachable', 'Website https://alpha.example.kz/: answers (1)', 'Phone +7 727 261 95 80: answers (1), no answer (1)']);
+});
+
 test('bad usage: exit 2 with a message naming the flag', async () => {
   const cases: [string[], RegExp][] = [
     [['report', '--to', '2026-03-15'], /--from is required/],
@@ -91,6 +103,10 @@ test('bad usage: exit 2 with a message naming the flag', async () => {
     [['report', '--thesis-table'], /--date is required/],
     [['report', '--thesis-table', '--date', '2026-03-03', '--from', '2026-03-01'], /--from is for availability reports/],
     [['report', '--date', '2026-03-03'], /--date goes with --thesis-table/],
+    [['report', '--thesis-table', '--date', '2026-03-03', '--until', '2026-03-02'], /--until must not be before --date: "2026-03-02" is before "2026-03-03"/],
+    [['report', '--thesis-table', '--date', '2026-03-03', '--until', '2026-04-04'], /--until must be at most 31 days after --date: "2026-04-04" is 32 days after "2026-03-03"/],
+    [['report', '--thesis-table', '--date', '2026-03-03', '--until', '4 March'], /--until must be a calendar date written YYYY-MM-DD, not "4 March"/],
+    [['report', '--from', '2026-03-02', '--to', '2026-03-15', '--until', '2026-03-04'], /--until goes with --thesis-table/],
     [['report', 'alpha'], /unexpected argument "alpha"/],
   ];
   for (const [args, message] of cases) {
@@ -112,5 +128,8 @@ test('no database in the data dir: exit 1, saying where it looked', async () => 
 test('the usage text lists the command', async () => {
   const r = await run(['help']);
   expect(r.stdout).toContain('reachwatch report --from <date|instant> --to <date|instant>');
-  expect(r.stdout).toContain('reachwatch report --thesis-table --date <YYYY-MM-DD>');
+  expect(r.stdout).toContain('reachwatch report --thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>]');
+  const own = await run(['report', '--help']);
+  expect(own.stdout).toContain('--thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>]');
+  expect(own.stdout).toMatch(/--date, --until +the thesis table's day, or its first and last day \(both included, --until at most 31 days after/);
 });

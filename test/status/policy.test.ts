@@ -64,6 +64,25 @@ describe('status policy', () => {
     expect(changes[0]?.probes.map((p) => p.id)).toEqual([1, 3, 4]);
   });
 
+  test("a person's answer to the menu is confirmed by answer_confirmations answers; silence still needs N", () => {
+    const rules = { confirmations: 3, answers: { reasons: ['center_closed', 'confirmed'], confirmations: 1 } };
+    const probe = (id: number, outcome: Outcome, reason: string) => ({ id, at: id * 1000, outcome, reason, detail: `d${id}` });
+    const closed = applyProbe(INITIAL_STATE, probe(1, 'closed', 'center_closed'), rules);
+    expect(closed.state.status).toBe('closed');
+    expect(closed.change).toMatchObject({ from: 'unknown', to: 'closed', at: 1000 });
+    // The same outcome from a symptom (a 404 site page says "closed" too) keeps the usual N.
+    const symptom = applyProbe(INITIAL_STATE, probe(1, 'closed', 'http_404'), rules);
+    expect(symptom.state.status).toBe('unknown');
+    // Answers of another kind (wrong number) are not in this rule set: N applies.
+    const other = applyProbe(INITIAL_STATE, probe(1, 'wrong_number', 'not_the_center'), rules);
+    expect(other.state.status).toBe('unknown');
+    // Two answers needed when so configured.
+    const two = { ...rules, answers: { ...rules.answers, confirmations: 2 } };
+    const once = applyProbe(INITIAL_STATE, probe(1, 'reachable', 'confirmed'), two);
+    expect(once.state.status).toBe('unknown');
+    expect(applyProbe(once.state, probe(2, 'reachable', 'confirmed'), two).state.status).toBe('reachable');
+  });
+
   test('N is configurable', () => {
     expect(feed(['closed'], 1).state.status).toBe('closed');
     expect(feed(['closed', 'closed', 'closed', 'closed'], 5).state.status).toBe('unknown');

@@ -1,6 +1,6 @@
 // Auditor reports over HTTP: availability for any period and set of centers (JSON, CSV or a printable
-// page), and the thesis-shaped table of one day. Read-only, from the rollups; the same parameters and
-// refusals as `reachwatch report`.
+// page), and the thesis-shaped table of a day or a short range of days. Read-only, from the rollups;
+// the same parameters and refusals as `reachwatch report`.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
@@ -131,6 +131,7 @@ const ThesisTableSchema = Type.Object(
     report: Type.Literal('thesis-table'),
     generatedAt: DateTime,
     date: Type.String(),
+    until: Type.String({ description: 'The last day, included; equal to date for a one-day table.' }),
     lang: Type.String(),
     title: Type.String(),
     note: Type.String(),
@@ -153,10 +154,10 @@ const ThesisTableSchema = Type.Object(
     ),
   },
   {
-    description: 'Appendix 1 of the 2018 thesis for one day: name, address/region with the contacts beneath, and accessibility in words.',
+    description: 'Appendix 1 of the 2018 thesis for a day or a short range of days: name, address/region with the contacts beneath, and accessibility in words.',
     examples: [
       {
-        report: 'thesis-table', generatedAt: '2026-03-06T03:00:00.000Z', date: '2026-03-05', lang: 'en', title: 'Accessibility of the centers on 2026-03-05',
+        report: 'thesis-table', generatedAt: '2026-03-06T03:00:00.000Z', date: '2026-03-05', until: '2026-03-05', lang: 'en', title: 'Accessibility of the centers on 2026-03-05',
         note: 'What the probes of 2026-03-05 said, per contact …', columns: { name: 'Name', addressRegion: 'Address/Region', accessibility: 'Accessibility' },
         rows: [
           {
@@ -251,13 +252,15 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
     {
       schema: {
         tags: ['history'],
-        summary: 'The 2018 thesis\'s accessibility table (Appendix 1) for one day (role: auditor)',
+        summary: 'The 2018 thesis\'s accessibility table (Appendix 1) for a day or a short range of days (role: auditor)',
         description:
           'Role: auditor (or admin). One row per center: name; address and region with its contacts beneath; and accessibility in the board\'s words, from what each ' +
-          'contact\'s probes said on that local day (each center\'s own zone), with the number of attempts. Our own failures are shown as ours.',
+          'contact\'s probes said on that local day, or from `date` to `until` (both included, at most 31 days apart), in each center\'s own zone, with the number ' +
+          'of attempts. Our own failures are shown as ours.',
         security: [{ bearer: [] }],
         querystring: Type.Object({
-          date: Type.Optional(Type.String({ description: 'The day, YYYY-MM-DD.', examples: ['2026-03-05'] })),
+          date: Type.Optional(Type.String({ description: 'The day, YYYY-MM-DD; the first day when until is given.', examples: ['2026-03-05'] })),
+          until: Type.Optional(Type.String({ description: 'The last day, YYYY-MM-DD, included: not before date and at most 31 days after it. Default: date alone.', examples: ['2026-03-06'] })),
           ...FILTER,
           format: FORMAT,
           lang: LANG,
@@ -270,8 +273,9 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
       try {
         const { query, format } = parseThesisParams(req.query);
         const table = buildThesisTable(db, query, settings);
-        req.log.info({ by: req.actor?.tokenId, date: query.date, rows: table.rows.length, format }, 'thesis table');
-        return send(reply, format, renderThesis(table, format, { compact: true }), `reachwatch-thesis-table-${query.date}`);
+        req.log.info({ by: req.actor?.tokenId, date: table.date, until: table.until, rows: table.rows.length, format }, 'thesis table');
+        const days = table.until === table.date ? table.date : `${table.date}_${table.until}`;
+        return send(reply, format, renderThesis(table, format, { compact: true }), `reachwatch-thesis-table-${days}`);
       } catch (e) {
         if (e instanceof ReportInputError) return bad(reply, `querystring parameter ${name(e.param)} ${e.describe(name)}`);
         if (e instanceof UnknownCenterError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `querystring parameter "center": ${e.message}` });

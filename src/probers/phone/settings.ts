@@ -1,6 +1,7 @@
 // Telephony settings from the environment, and Twilio's errors as evidence. Kept apart from the twilio
 // package itself: the package is large, and a daemon without telephony should not load it.
 
+import { parseDuration } from '../../scheduler/schedule.ts';
 import type { TwilioErrorFacts } from './evidence.ts';
 
 export interface TwilioSettings {
@@ -9,12 +10,18 @@ export interface TwilioSettings {
   from: string;
   publicUrl: string;
   baseUrl: string | null;
+  /** How long one REST request to Twilio may take (REACHWATCH_TWILIO_TIMEOUT, default 15s). */
+  requestTimeoutMs: number;
 }
+
+export const DEFAULT_TWILIO_TIMEOUT_MS = 15_000;
 
 /** Credentials and addresses from the environment; null when telephony is not configured. */
 export function twilioSettingsFromEnv(env: NodeJS.ProcessEnv): { settings: TwilioSettings | null; missing: string[] } {
   const need = { TWILIO_ACCOUNT_SID: env.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN, REACHWATCH_TWILIO_FROM: env.REACHWATCH_TWILIO_FROM, REACHWATCH_PUBLIC_URL: env.REACHWATCH_PUBLIC_URL };
   const missing = Object.entries(need).filter(([, v]) => !v).map(([k]) => k);
+  const timeout = env.REACHWATCH_TWILIO_TIMEOUT ? parseDuration(env.REACHWATCH_TWILIO_TIMEOUT) : DEFAULT_TWILIO_TIMEOUT_MS;
+  if (timeout === null || timeout <= 0) missing.push(`REACHWATCH_TWILIO_TIMEOUT (a duration like "15s", not "${env.REACHWATCH_TWILIO_TIMEOUT}")`);
   if (missing.length) return { settings: null, missing };
   return {
     settings: {
@@ -23,6 +30,7 @@ export function twilioSettingsFromEnv(env: NodeJS.ProcessEnv): { settings: Twili
       from: need.REACHWATCH_TWILIO_FROM as string,
       publicUrl: (need.REACHWATCH_PUBLIC_URL as string).replace(/\/$/, ''),
       baseUrl: env.REACHWATCH_TWILIO_BASE_URL || null,
+      requestTimeoutMs: timeout as number,
     },
     missing: [],
   };

@@ -26,6 +26,6 @@ export class BaseUrlRequestClient extends twilio.RequestClient {
 }
 
 export function createTwilioClient(s: TwilioSettings): twilio.Twilio {
-  const options = { timeout: 15_000 };
-  return twilio(s.accountSid, s.authToken, s.baseUrl ? { httpClient: new BaseUrlRequestClient(s.baseUrl, options) } : {});
+  const options = { timeout: s.requestTimeoutMs };
+  return twilio(s.accountSid, s.authToken, { httpClient: s.baseUrl ? new BaseUrlRequestClient(s.baseUrl, options) : new twilio.RequestClient(options) });
 }
