@@ -3,14 +3,14 @@
 // reports; the real daemon probes them once, and each first outcome must be the class the researcher
 // recorded. This is the agreement the demo shows (issue 7 builds the demo itself on demo/simulation.ts).
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { buildConfig, DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { loadRegistry } from '../../src/registry/load.ts';
+import { demoRegistry } from '../../demo/registry.ts';
 import { simulate, type SimulatedChannel } from '../../demo/simulation.ts';
 import { freePort } from '../helpers/daemon.ts';
 import { page, reset, startSite, type LoopbackSite } from '../helpers/sites.ts';
@@ -40,24 +40,11 @@ beforeAll(async () => {
       site.route(`${u.hostname}/*`, s.website === 'page' ? page('<title>Центр помощи</title><p>Консультации</p>') : s.website === 'reset' ? reset() : page('Not Found', { status: 404 }));
     }
   }
-  // The registry as it is, but every website probed on the loopback site (probe_url keeps the
-  // channel ids, which come from the written value), so nothing real is ever contacted.
-  const doc = parseDocument(readFileSync(registryFile, 'utf8'));
-  const resolve: Record<string, string> = {};
-  const port = new URL(site.url('x.kz', '/')).port;
-  for (const center of registry.centers) {
-    for (const ch of center.channels) {
-      if (ch.type !== 'website' || !ch.target) continue;
-      const u = new URL(ch.target);
-      resolve[u.hostname] = '127.0.0.1';
-      const node = (doc.contents as unknown as { items: { get(k: string): unknown }[] }).items.find((c) => (c.get('id') as string) === center.id);
-      const channels = (node?.get('channels') as { items: { get(k: string): unknown; set(k: string, v: unknown): void }[] } | undefined)?.items ?? [];
-      const entry = channels.find((c) => c.get('value') === ch.value);
-      entry?.set('probe_url', `${u.protocol}//${u.hostname}:${port}${u.pathname}${u.search}`.replace(/^https:/, 'http:'));
-    }
-  }
+  // The registry as it is, but every website probed on the loopback site, so nothing real is ever contacted.
+  const reg = demoRegistry(registryFile, registry.centers, sims, site.port);
   const copy = path.join(t.dir, 'centers.yaml');
-  writeFileSync(copy, doc.toString());
+  writeFileSync(copy, reg.text);
+  const resolve = reg.resolve;
 
   const apiPort = await freePort();
   const config = buildConfig(

@@ -1,0 +1,357 @@
+// `npm run demo`: the 2018 call experiment replayed on 127.0.0.1 in about two minutes.
+//
+// The default registry's centers are simulated as the thesis reports they behaved (demo/simulation.ts)
+// by the project's own test servers; the real daemon (`src/main.ts`, the real config and registry
+// loaders, the real Twilio client) probes them on a fast clock (demo/clock.ts) from Monday 26 March
+// 2018, 09:00 in Almaty, to Tuesday noon; its alerts go to a mail catcher. Then the thesis-shaped
+// report of the two days is printed beside the 2018 table, row by row. Ctrl-C stops everything.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { LANGUAGES, type Language } from '../src/alerts/channel.ts';
+import { DEFAULT_CONFIG_FILE, loadConfig, type Config } from '../src/config/config.ts';
+import { loadRegistry } from '../src/registry/load.ts';
+import { reportSettingsFrom } from '../src/reports/availability.ts';
+import { buildThesisTable } from '../src/reports/thesis-table.ts';
+import { openDatabase, type DB } from '../src/store/db.ts';
+import { CLOCK_ENV, encodeSegment, installFastClock, realNow, realTimers, type Segment } from './clock.ts';
+import { compare, renderHtml, renderText, say, type Comparison } from './compare.ts';
+import { demoRegistry } from './registry.ts';
+import { EXPERIMENT_FILE, simulate } from './simulation.ts';
+import { CANARY_HOST, DEMO_ACCOUNT, DEMO_AUTH_TOKEN, DEMO_CALLER_ID, startWorld, type World } from './world.ts';
+import { readFileSync } from 'node:fs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Monday 26 March 2018, 09:00 in Almaty (UTC+06 then): calling hours open for the eastern centers. */
+const CALLS_OPEN = Date.parse('2018-03-26T03:00:00Z');
+/** Tuesday 27 March 2018, 12:00 in Almaty, 11:00 in the western centers (UTC+05): the round is over. */
+const REPLAY_END = Date.parse('2018-03-27T06:00:00Z');
+/** Monday 19:30 to Tuesday 08:30 in Almaty: no center may be called (18:00 in the western zones); time runs 10× faster still. */
+const NIGHT = { from: Date.parse('2018-03-26T13:30:00Z'), to: Date.parse('2018-03-27T02:30:00Z'), factor: 10 };
+const DAYS = { from: '2018-03-26', until: '2018-03-27' };
+/** Monday 08:30 in Almaty: the daemon starts at real speed (its start-up guards are real), then time speeds up. */
+const START = Date.parse('2018-03-26T02:30:00Z');
+/** How far ahead a speed change is announced, so every process makes it at the same instant. */
+const SWITCH_AHEAD_MS = 300;
+const NGO_MAILBOX = 'duty@ngo.example.kz';
+
+const USAGE = `npm run demo -- [--speed N] [--port N] [--lang en|ru|kk] [--data DIR] [--exit]
+
+  --speed N   simulated seconds per real second (default 1000: the two days take about 1.5 minutes)
+  --port N    the board's port on 127.0.0.1 (default 8080, or a free one if 8080 is taken)
+  --lang L    language of the board link and the NGO's alerts (default en)
+  --data DIR  keep the demo's database, config and report in DIR (default: a temporary folder, removed at the end)
+  --exit      stop once the report is printed (default: keep the board up until Ctrl-C)`;
+
+interface Options {
+  speed: number;
+  port: number | null;
+  lang: Language;
+  data: string | null;
+  exit: boolean;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      speed: { type: 'string', default: '1000' },
+      port: { type: 'string' },
+      lang: { type: 'string', default: 'en' },
+      data: { type: 'string' },
+      exit: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const speed = Number(values.speed);
+  if (!Number.isFinite(speed) || speed < 10 || speed > 20_000) fail(`--speed must be a number from 10 to 20000, not "${values.speed}".`);
+  const port = values.port === undefined ? null : Number(values.port);
+  if (port !== null && (!Number.isInteger(port) || port < 1 || port > 65535)) fail(`--port must be a port number, not "${values.port}".`);
+  if (!(LANGUAGES as readonly string[]).includes(values.lang)) fail(`--lang must be one of ${LANGUAGES.join(', ')}, not "${values.lang}".`);
+  return { speed, port, lang: values.lang as Language, data: values.data ?? null, exit: values.exit };
+}
+
+function fail(message: string): never {
+  process.stderr.write(`demo: ${message}\n\n${USAGE}\n`);
+  process.exit(64);
+}
+
+const opts = options();
+const first: Segment = { realAt: realNow(), simAt: START, speed: 1 };
+// From here on this process lives in 2018 too: the simulated centers and the daemon share one clock.
+const clock = installFastClock(first);
+
+const when = (t: number, tz = 'Asia/Almaty') =>
+  new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz }).format(t);
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+async function listenOn(server: Server, port: number): Promise<number> {
+  server.listen(port, '127.0.0.1');
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e as Error))]);
+  return (server.address() as AddressInfo).port;
+}
+
+async function pickPort(wanted: number | null): Promise<number> {
+  const probe = createServer();
+  try {
+    const port = await listenOn(probe, wanted ?? 8080);
+    probe.close();
+    await once(probe, 'close');
+    return port;
+  } catch (err) {
+    if (wanted !== null) fail(`port ${wanted} is taken (${(err as Error).message}).`);
+    probe.close();
+    return pickPort(0);
+  }
+}
+
+/** Simulated seconds that are at least two real seconds at the fastest speed of the replay. */
+const guardSeconds = () => Math.ceil(Math.max(30, 2 * opts.speed * NIGHT.factor));
+
+/** The daemon's configuration: the shipped defaults, except where the 2018 round or the fast clock needs otherwise. */
+function demoConfig(dataDir: string, resolve: Record<string, string>, sitePort: number, smtpPort: number): Record<string, unknown> {
+  // Guards against hung peers are simulated durations too; give each at least two real seconds, so a
+  // busy machine cannot make a loopback answer look like a timeout.
+  const guard = `${guardSeconds()}s`;
+  return {
+    data_dir: path.join(dataDir, 'data'),
+    registry: { file: 'centers.yaml', watch: false },
+    log: { level: 'info' },
+    // The round begins on Monday at 09:00 in each center's zone, as the researcher's did; the shipped
+    // default (7d) spreads first calls over the week instead. Follow-ups and caps are the defaults'.
+    scheduler: { jitter: '30s', defaults: { call: '0 9 * * 1' } },
+    website: { resolve: { ...resolve, [CANARY_HOST]: '127.0.0.1' }, connect_timeout: guard, tls_timeout: guard, headers_timeout: guard, total_timeout: guard },
+    canaries: { urls: [`http://${CANARY_HOST}:${sitePort}/`], max_age: '5m', timeout: guard },
+    store: { flush_interval: '1m' },
+    telephony: {
+      // The researcher called each silent center at least three times over the two days: twice a day.
+      per_number: { per_day: 2, per_week: 6 },
+      time_limit: '10m',
+      callback_grace: guard,
+    },
+    centers: { sweep_interval: '1m' },
+    alerts: {
+      send_timeout: guard,
+      smtp: { host: '127.0.0.1', port: smtpPort, from: 'reachwatch demo <alerts@reachwatch.demo>' },
+      subscriptions: [{ id: 'ngo-demo', channel: 'email', to: NGO_MAILBOX, language: opts.lang }],
+    },
+  };
+}
+
+function inboxPage(world: World, board: string): string {
+  const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch] as string);
+  const mails = [...mailLog].reverse().map((m) => `<article><h2>${esc(m.mail.subject)}</h2><p><small>${esc(when(m.at))} (Almaty) · to ${esc(m.mail.to.join(', '))}</small></p><pre>${esc(m.mail.text)}</pre></article>`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>The NGO's inbox (reachwatch demo)</title>
+<style>body{font:15px/1.45 system-ui,sans-serif;margin:1.5rem;max-width:60rem;color:#1b1f24}article{border-top:1px solid #d0d7de;padding:.5rem 0}h2{font-size:1.05rem;margin:.3rem 0}pre{white-space:pre-wrap;background:#f6f8fa;padding:.6rem}</style></head>
+<body><h1>${NGO_MAILBOX}: ${world.smtp.messages.length} alert(s)</h1><p><a href="${esc(board)}">The board</a> · <a href="/report">The 2018 table beside the replay</a></p>${mails.join('\n') || '<p>No alerts yet.</p>'}</body></html>`;
+}
+
+const mailLog: { at: number; mail: World['smtp']['messages'][number] }[] = [];
+let comparison: Comparison | null = null;
+let reportHtml: string | null = null;
+
+async function main(): Promise<void> {
+  const registryFile = loadConfig({}, DEFAULT_CONFIG_FILE).registry.file;
+  const registry = loadRegistry(registryFile);
+  const { channels: sims, unsimulated } = simulate(registry.centers);
+
+  const ownDir = opts.data === null;
+  const dir = opts.data ?? mkdtempSync(path.join(tmpdir(), 'reachwatch-demo-'));
+  mkdirSync(dir, { recursive: true });
+  let world: World | null = null;
+  let daemon: ChildProcess | null = null;
+  let inbox: Server | null = null;
+  let db: DB | null = null;
+  let ticker: ReturnType<typeof setInterval> | null = null;
+  let stopping: Promise<void> | null = null;
+
+  const stop = (code: number) =>
+    (stopping ??= (async () => {
+      if (ticker) clearInterval(ticker);
+      db?.close();
+      if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
+        const exited = once(daemon, 'exit');
+        daemon.kill('SIGTERM');
+        const force = realTimers.setTimeout(() => daemon?.kill('SIGKILL'), 20_000);
+        await exited;
+        realTimers.clearTimeout(force);
+      }
+      inbox?.closeAllConnections();
+      inbox?.close();
+      await world?.close();
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+      else out(`The demo's database, config, log and report are kept in ${dir}`);
+      process.exitCode = code;
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      out('\nStopping: the daemon, the simulated centers and the mail catcher…');
+      void stop(0).then(() => out('Stopped. Nothing is left running.'));
+    });
+  }
+
+  try {
+    world = await startWorld(sims, guardSeconds() * 1000);
+    const reg = demoRegistry(registryFile, registry.centers, sims, world.site.port);
+    writeFileSync(path.join(dir, 'centers.yaml'), reg.text);
+    const configFile = path.join(dir, 'reachwatch.yaml');
+    writeFileSync(configFile, `# The demo's configuration (demo/run.ts): the defaults of config/reachwatch.yaml except these.\n${stringify(demoConfig(dir, reg.resolve, world.site.port, world.smtp.port))}`);
+    const port = await pickPort(opts.port);
+    const board = `http://127.0.0.1:${port}`;
+    const env: Record<string, string> = {
+      REACHWATCH_CONFIG: configFile,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TWILIO_ACCOUNT_SID: DEMO_ACCOUNT,
+      TWILIO_AUTH_TOKEN: DEMO_AUTH_TOKEN,
+      REACHWATCH_TWILIO_FROM: DEMO_CALLER_ID,
+      REACHWATCH_PUBLIC_URL: board,
+      REACHWATCH_TWILIO_BASE_URL: world.twilio.baseUrl,
+      REACHWATCH_TWILIO_TIMEOUT: `${guardSeconds()}s`,
+      [CLOCK_ENV]: encodeSegment(first),
+      REACHWATCH_DEMO_WATCH_PARENT: '1',
+    };
+    // Validated by the daemon's own loader now, so a mistake here fails before anything starts.
+    const config: Config = loadConfig({ ...process.env, ...env }, configFile);
+
+    inbox = createServer((req, res) => {
+      const html = req.url === '/report' ? (reportHtml ?? '<!doctype html><title>Not yet</title><p>The report is printed when the replay ends.</p>') : req.url === '/report.json' ? null : inboxPage(world as World, board);
+      if (html === null) {
+        res.writeHead(comparison ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(comparison));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    });
+    const inboxUrl = `http://127.0.0.1:${await listenOn(inbox, 0)}`;
+
+    const log = path.join(dir, 'daemon.log');
+    daemon = spawn(process.execPath, ['--import', path.join(ROOT, 'demo/clock-preload.ts'), path.join(ROOT, 'src/main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // Ctrl-C reaches the demo only, which stops the daemon gracefully
+    });
+    const logFile: string[] = [];
+    const ready = new Promise<void>((resolve, reject) => {
+      let buf = '';
+      const onData = (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) {
+          logFile.push(l);
+          if (l.includes('reachwatch is running')) resolve();
+          if (/"level":(50|60)/.test(l)) out(`  daemon: ${l}`);
+        }
+        if (logFile.length > 2000) writeFileSync(log, `${logFile.splice(0).join('\n')}\n`, { flag: 'a' });
+      };
+      daemon?.stdout?.on('data', onData);
+      daemon?.stderr?.on('data', onData);
+      daemon?.once('exit', (code) => {
+        writeFileSync(log, `${logFile.splice(0).join('\n')}\n`, { flag: 'a' });
+        reject(new Error(`the daemon exited (${code}) before it was ready; its log: ${log}`));
+      });
+    });
+    await ready;
+    daemon.on('exit', (code, signal) => {
+      writeFileSync(log, `${logFile.splice(0).join('\n')}\n`, { flag: 'a' });
+      if (!stopping) {
+        out(`The daemon stopped unexpectedly (${code ?? signal}); its log: ${log}`);
+        void stop(1);
+      }
+    });
+    db = openDatabase(config.dataDir, { readonly: true });
+    // Every process changes speed at one announced real instant, so they never disagree on the time.
+    const setSpeed = (speed: number) => {
+      const segment = clock.segmentAt(realNow() + SWITCH_AHEAD_MS, speed);
+      daemon?.stdin?.write(`clock ${encodeSegment(segment)}\n`);
+      clock.add(segment);
+    };
+    setSpeed(opts.speed);
+
+    const realSeconds = Math.round((REPLAY_END - CALLS_OPEN - (NIGHT.to - NIGHT.from) * (1 - 1 / NIGHT.factor)) / opts.speed / 1000);
+    out('reachwatch demo: the 2018 call experiment, replayed on 127.0.0.1');
+    out('');
+    out(`  The board:          ${board}/?lang=${opts.lang}`);
+    out(`  The NGO's inbox:    ${inboxUrl}/   (alerts to ${NGO_MAILBOX})`);
+    out(`  The API:            ${board}/docs   (reachwatch runs as pid ${daemon.pid})`);
+    out('');
+    out(`  ${sims.length} channels of ${new Set(sims.map((s) => s.centerId)).size} centers behave as the thesis reports (${unsimulated.length} reported ones cannot be simulated; ${reg.manual.length} unreported ones are left to hand probes).`);
+    out(`  Time runs ${opts.speed}× faster (${opts.speed * NIGHT.factor}× at night): Monday 26 March 2018, 09:00 in Almaty, to Tuesday noon takes about ${realSeconds} s.`);
+    out(`  The thesis dates the round "Monday March 25th and Tuesday March 26th"; in 2018 those were a Sunday and a Monday, so the demo replays Monday and Tuesday, 26–27 March.`);
+    out('');
+
+    const countsQ = db.prepare<[], { probes: number; calls: number }>(`SELECT (SELECT COUNT(*) FROM probes) AS probes, (SELECT COUNT(*) FROM call_attempts) AS calls`);
+    const centersQ = db.prepare<[], { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM center_state GROUP BY status`);
+    let lastHour = -1;
+    ticker = setInterval(() => {
+      const mails = world?.smtp.messages ?? [];
+      for (const mail of mails.slice(mailLog.length)) {
+        mailLog.push({ at: Date.now(), mail });
+        out(`  ✉ ${when(Date.now())}  to ${mail.to.join(', ')}: ${mail.subject}`);
+      }
+      const hour = Math.floor(Date.now() / 3_600_000);
+      if (hour !== lastHour && hour % 2 === 0 && Date.now() < REPLAY_END) {
+        lastHour = hour;
+        const c = countsQ.get() ?? { probes: 0, calls: 0 };
+        const centers = centersQ.all().filter((r) => r.status !== 'unknown').map((r) => `${r.n} ${say(r.status)}`).join(', ');
+        out(`${when(Date.now())} Almaty · ${c.probes} probes, ${c.calls} calls · centers: ${centers || 'none known yet'} · ${mails.length} alert mail(s)`);
+      }
+    }, 10 * 60_000);
+
+    const until = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
+    await until(NIGHT.from);
+    if (stopping) return;
+    setSpeed(opts.speed * NIGHT.factor);
+    await until(NIGHT.to);
+    if (stopping) return;
+    setSpeed(opts.speed);
+    await until(REPLAY_END);
+    if (stopping) return;
+    setSpeed(1);
+
+    const settings = reportSettingsFrom(config);
+    const table = buildThesisTable(db, { date: DAYS.from, until: DAYS.until, lang: opts.lang }, settings);
+    const channelStatus = new Map(db.prepare<[], { id: string; status: string }>(`SELECT c.id, COALESCE(s.status, 'unknown') AS status FROM channels c LEFT JOIN channel_state s ON s.channel_ref = c.ref`).all().map((r) => [r.id, r.status]));
+    const centerStatus = new Map(db.prepare<[], { center_id: string; status: string }>(`SELECT center_id, status FROM center_state`).all().map((r) => [r.center_id, r.status]));
+    const notProbed = new Map<string, string>();
+    for (const c of registry.centers) for (const ch of c.channels) if (!ch.target) notProbed.set(ch.id, ch.unprobeableReason ?? 'it has nothing to probe');
+    for (const id of reg.manual) notProbed.set(id, 'the demo leaves it to hand probes (methods: [manual])');
+    comparison = compare(readFileSync(EXPERIMENT_FILE, 'utf8'), sims, unsimulated, {
+      table,
+      names: new Map(registry.centers.map((c) => [c.id, c.name])),
+      channelStatus,
+      centerStatus,
+      notProbed,
+    });
+    reportHtml = renderHtml(comparison, { board, inbox: `${inboxUrl}/` });
+    writeFileSync(path.join(dir, 'report.json'), `${JSON.stringify(comparison, null, 2)}\n`);
+    writeFileSync(path.join(dir, 'report.html'), reportHtml);
+    out('');
+    out(renderText(comparison, Math.max(80, Math.min(process.stdout.columns ?? 110, 130))));
+    out('');
+    out(`The report as a page: ${inboxUrl}/report   (JSON: ${inboxUrl}/report.json)`);
+    out(`The board: ${board}/?lang=${opts.lang}   The NGO's inbox: ${inboxUrl}/   (${world.smtp.messages.length} alert mails)`);
+    if (opts.exit) {
+      await stop(0);
+      return;
+    }
+    out('The replay is over; the clock now runs at normal speed and the board stays up. Ctrl-C stops everything.');
+  } catch (err) {
+    process.stderr.write(`demo: ${(err as Error).message}\n`);
+    await stop(1);
+  }
+}
+
+await main();
