@@ -7,7 +7,7 @@
 
 import { createInterface } from 'node:readline';
 import { isMainThread } from 'node:worker_threads';
-import { CLOCK_ENV, decodeSegment, installFastClock } from './clock.ts';
+import { CLOCK_ENV, decodeSegment, installFastClock, realNow } from './clock.ts';
 
 const first = process.env[CLOCK_ENV];
 if (first) {
@@ -20,6 +20,18 @@ if (first) {
       const m = /^clock (\S+)$/.exec(line.trim());
       if (m) clock.add(decodeSegment(m[1] as string));
     });
-    lines.on('close', () => process.kill(process.pid, 'SIGTERM'));
+    // A second SIGTERM makes the daemon exit at once, so send none if the demo already sent one.
+    let terminating = false;
+    process.once('SIGTERM', () => {
+      terminating = true;
+      // Before the daemon installs its own handler, this one must not swallow the signal.
+      if (process.listenerCount('SIGTERM') === 0) process.exit(143);
+    });
+    lines.on('close', () => {
+      if (terminating) return;
+      // The daemon's shutdown grace is simulated time too: give it real seconds, not a blink.
+      clock.add(clock.segmentAt(realNow(), 1));
+      process.kill(process.pid, 'SIGTERM');
+    });
   }
 }

@@ -74,6 +74,13 @@ export class SimClock {
     return seg.realAt + (sim - seg.simAt) / seg.speed;
   }
 
+  /** The speed at real instant `real`. */
+  speedAt(real: number): number {
+    let seg = this.segments[0] as Segment;
+    for (const s of this.segments) if (s.realAt <= real) seg = s;
+    return seg.speed;
+  }
+
   /** A segment that continues the clock from real instant `realAt` at `speed`. */
   segmentAt(realAt: number, speed: number): Segment {
     return { realAt, simAt: Math.floor(this.at(realAt)), speed };
@@ -98,10 +105,12 @@ export function installedClock(): SimClock | null {
 
 /** A timer in simulated time: what setTimeout and setInterval return once the clock is installed. */
 class SimTimer {
-  private static nextId = 1;
+  // Far above the ids Node gives its own timers, so clearTimeout(number) never confuses the two.
+  private static nextId = 2 ** 40;
   readonly id = SimTimer.nextId++;
   private real: NodeJS.Timeout | null = null;
   private refed = true;
+  private cleared = false;
   deadline: number;
   private readonly clock: SimClock;
   private readonly live: Map<number, SimTimer>;
@@ -131,6 +140,12 @@ class SimTimer {
   }
 
   private fire(): void {
+    // Node truncates a timer's start to whole milliseconds, which at high speed is simulated seconds
+    // early: wait out the rest rather than run before the simulated deadline.
+    if (this.clock.now() < this.deadline) {
+      this.arm();
+      return;
+    }
     if (this.period !== null) {
       this.deadline = this.clock.now() + this.period;
       this.arm();
@@ -142,6 +157,7 @@ class SimTimer {
   }
 
   clear(): void {
+    this.cleared = true;
     if (this.real) realTimers.clearTimeout(this.real);
     this.real = null;
     this.live.delete(this.id);
@@ -164,6 +180,8 @@ class SimTimer {
   }
 
   refresh(): this {
+    // As in Node: a cleared timer stays cleared; one that has fired is armed again.
+    if (this.cleared) return this;
     this.deadline = this.clock.now() + (this.period ?? this.delay);
     this.arm();
     return this;

@@ -47,8 +47,8 @@ export interface ChannelComparison {
   attribution: string;
   /** What reachwatch's attempts said over the replay: the most frequent outcome, and all of them. */
   reachwatch: Outcome | null;
+  /** The channel's status at the end of the replay: agreement is on this. */
   attempts: Partial<Record<Outcome, number>>;
-  /** The channel's confirmed status at the end of the replay. */
   status: string | null;
   agrees: boolean | null;
   why: string | null;
@@ -148,17 +148,20 @@ export function compare(experimentText: string, sims: SimulatedChannel[], unsimu
       return { ...base, agrees: null, why: `The thesis reports nothing about it${left ? `; reachwatch: ${left}` : ''}.` };
     }
     if (!reg) {
-      const u = unsimulated.find((x) => x.centerId === centerId && (ch.value === null || digits(x.value) === digits(ch.value) || bare(x.value) === bare(ch.value)));
+      const u = unsimulated.find((x) => x.centerId === centerId && (ch.value === null || (digits(ch.value) !== '' && digits(x.value) === digits(ch.value)) || bare(x.value) === bare(ch.value)));
       return { ...base, agrees: null, why: ch.value === null ? 'The thesis does not give the number, so there is nothing to call.' : `Not in the registry${u ? `: ${u.why}` : ''}.` };
     }
     if (!sim) {
       const reason = replay.notProbed.get(reg.id) ?? unsimulated.find((x) => x.centerId === centerId && x.value === ch.value)?.why ?? 'it was not probed';
       return { ...base, agrees: null, why: `reachwatch does not probe ${ch.value}: ${reason}` };
     }
-    if (outcome === null) return { ...base, agrees: false, why: 'reachwatch made no attempt that said anything during the replay.' };
-    const agrees = outcome === assigned;
+    // Agreement is on what reachwatch concluded (the confirmed status), not on one lucky attempt.
+    const confirmed = status !== null && status !== 'unknown' && status !== 'not_probed' ? status : null;
     const notes: string[] = [];
-    if (!agrees) notes.push(`reachwatch heard "${say(outcome)}" where the researcher recorded "${say(assigned)}".`);
+    if (outcome === null) notes.push('reachwatch made no attempt that said anything during the replay.');
+    else if (confirmed === null) notes.push(`reachwatch heard "${say(outcome)}" but had not confirmed a status by the end of the replay.`);
+    else if (confirmed !== assigned) notes.push(`reachwatch concluded "${say(confirmed)}" where the researcher recorded "${say(assigned)}".`);
+    const agrees = notes.length === 0;
     if (ch.attribution === 'ambiguous') notes.push('The thesis does not say which of the row\'s contacts behaved how; the demo gave them the listed classes in order.');
     return { ...base, agrees, why: notes.length > 0 ? notes.join(' ') : null };
   };
@@ -167,13 +170,18 @@ export function compare(experimentText: string, sims: SimulatedChannel[], unsimu
     const centerIds = [...new Set([centerId, ...channels.map((c) => c.centerId)])];
     const statuses = centerIds.map((id) => ({ centerId: id, name: names.get(id) ?? id, status: replay.centerStatus.get(id) ?? 'unknown' }));
     const reached = statuses.some((s) => s.status === 'reachable');
+    // A center reachwatch knows nothing about is neither reached nor not reached.
+    const known = statuses.some((s) => s.status !== 'unknown');
     const compared = channels.filter((c) => c.agrees !== null);
     const why = [...extraWhy];
     let verdict: RowComparison['verdict'] = compared.length === 0 ? 'not_compared' : compared.every((c) => c.agrees) ? 'agrees' : 'differs';
     for (const c of channels) if (c.agrees === false && c.why) why.push(`${c.value}: ${c.why}`);
-    if (thesis.reached !== null && verdict !== 'not_compared' && thesis.reached !== reached) {
+    if (thesis.reached !== null && verdict !== 'not_compared' && !known) {
       verdict = 'differs';
-      const cls = channels.find((c) => c.thesis === 'redirected' || c.thesis === 'callback_requested')?.thesis as Class | undefined;
+      why.push('reachwatch had no status for the center at the end of the replay.');
+    } else if (thesis.reached !== null && verdict !== 'not_compared' && thesis.reached !== reached) {
+      verdict = 'differs';
+      const cls = channels.find((c) => c.agrees === true && (c.thesis === 'redirected' || c.thesis === 'callback_requested'))?.thesis as Class | undefined;
       const website = channels.find((c) => c.type === 'website' && c.reachwatch === 'reachable');
       if (thesis.reached && cls && REACHED_WHY[cls]) why.push(REACHED_WHY[cls] as string);
       else if (!thesis.reached && website) {
@@ -187,7 +195,7 @@ export function compare(experimentText: string, sims: SimulatedChannel[], unsimu
   const rows: RowComparison[] = [];
   for (const r of doc.appendix_1_results) {
     const used = new Map<string, number>();
-    const channels = r.channels.map((ch) => {
+    const channels = (r.channels ?? []).map((ch) => {
       let cls = ch.outcome_class;
       if (Array.isArray(cls)) {
         const key = JSON.stringify(cls);
@@ -263,7 +271,8 @@ export function renderText(c: Comparison, width = 100): string {
     out.push(`  reachwatch: ${r.reachwatch.statuses.map((s) => (r.reachwatch.statuses.length > 1 ? `${s.name}: ${say(s.status)}` : say(s.status))).join('; ')}${r.reachwatch.reached ? ' (reached)' : ' (not reached)'}`);
     for (const ch of r.channels) {
       const mark = ch.agrees === null ? '·' : ch.agrees ? '=' : '≠';
-      out.push(`    ${mark} ${ch.type === 'phone' ? 'phone  ' : 'website'} ${ch.value.padEnd(26)} 2018: ${say(ch.thesis).padEnd(18)} reachwatch: ${count(ch.attempts)}`);
+      const concluded = ch.agrees === null ? '' : `${say(ch.status)} (`;
+      out.push(`    ${mark} ${ch.type === 'phone' ? 'phone  ' : 'website'} ${ch.value.padEnd(26)} 2018: ${say(ch.thesis).padEnd(18)} reachwatch: ${concluded}${count(ch.attempts)}${concluded ? ')' : ''}`);
     }
     for (const why of r.why) out.push(`    why: ${wrap(why, width - 9, '         ')}`);
   }
@@ -282,7 +291,7 @@ export function renderHtml(c: Comparison, links: { board: string; inbox: string 
   const rows = c.rows
     .map((r) => {
       const channels = r.channels
-        .map((ch) => `<li class="${ch.agrees === null ? 'na' : ch.agrees ? 'ok' : 'no'}">${esc(ch.type)} <code>${esc(ch.value)}</code>: 2018 <b>${esc(say(ch.thesis))}</b>; reachwatch ${esc(count(ch.attempts))}</li>`)
+        .map((ch) => `<li class="${ch.agrees === null ? 'na' : ch.agrees ? 'ok' : 'no'}">${esc(ch.type)} <code>${esc(ch.value)}</code>: 2018 <b>${esc(say(ch.thesis))}</b>; reachwatch ${ch.agrees === null ? '' : `<b>${esc(say(ch.status))}</b> `}(${esc(count(ch.attempts))})</li>`)
         .join('');
       return `<tr class="${r.verdict}"><td>${esc(r.ref)}</td><td><a href="${esc(links.board)}/centers/${esc(r.centerId)}">${esc(r.name)}</a></td>
 <td>${esc(r.thesis.words)}${r.thesis.reached === null ? '' : `<br><small>${r.thesis.reached ? 'reached' : 'not reached'}</small>`}</td>

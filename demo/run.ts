@@ -8,7 +8,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,6 @@ import { compare, renderHtml, renderText, say, type Comparison } from './compare
 import { demoRegistry } from './registry.ts';
 import { EXPERIMENT_FILE, simulate } from './simulation.ts';
 import { CANARY_HOST, DEMO_ACCOUNT, DEMO_AUTH_TOKEN, DEMO_CALLER_ID, startWorld, type World } from './world.ts';
-import { readFileSync } from 'node:fs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Monday 26 March 2018, 09:00 in Almaty (UTC+06 then): calling hours open for the eastern centers. */
@@ -165,10 +164,14 @@ async function main(): Promise<void> {
   const registryFile = loadConfig({}, DEFAULT_CONFIG_FILE).registry.file;
   const registry = loadRegistry(registryFile);
   const { channels: sims, unsimulated } = simulate(registry.centers);
+  // Before anything is created, so a taken port leaves nothing behind.
+  const port = await pickPort(opts.port);
+  const board = `http://127.0.0.1:${port}`;
 
   const ownDir = opts.data === null;
   const dir = opts.data ?? mkdtempSync(path.join(tmpdir(), 'reachwatch-demo-'));
   mkdirSync(dir, { recursive: true });
+  const log = path.join(dir, 'daemon.log');
   let world: World | null = null;
   let daemon: ChildProcess | null = null;
   let inbox: Server | null = null;
@@ -176,12 +179,27 @@ async function main(): Promise<void> {
   let ticker: ReturnType<typeof setInterval> | null = null;
   let stopping: Promise<void> | null = null;
 
+  // Every process changes speed at one announced real instant, so they never disagree on the time.
+  const announce = (segment: Segment) => {
+    if (daemon?.stdin?.writable) daemon.stdin.write(`clock ${encodeSegment(segment)}\n`);
+    clock.add(segment);
+  };
+  const setSpeedSoon = (speed: number) => announce(clock.segmentAt(realNow() + SWITCH_AHEAD_MS, speed));
+  /** Runs at simulated `target` exactly: waits until just before it, then announces the switch for it. */
+  const setSpeedAt = async (target: number, speed: number) => {
+    await wait(target - SWITCH_AHEAD_MS * clock.speedAt(realNow()));
+    if (!stopping) announce({ realAt: clock.realOf(target), simAt: target, speed });
+  };
+
   const stop = (code: number) =>
     (stopping ??= (async () => {
       if (ticker) clearInterval(ticker);
       db?.close();
       if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
-        const exited = once(daemon, 'exit');
+        // Its shutdown grace is simulated time: at real speed it gets real seconds to finish.
+        setSpeedSoon(1);
+        await new Promise((r) => realTimers.setTimeout(r, SWITCH_AHEAD_MS + 50));
+        const exited = daemon.exitCode === null && daemon.signalCode === null ? once(daemon, 'exit') : Promise.resolve();
         daemon.kill('SIGTERM');
         const force = realTimers.setTimeout(() => daemon?.kill('SIGKILL'), 20_000);
         await exited;
@@ -190,6 +208,7 @@ async function main(): Promise<void> {
       inbox?.closeAllConnections();
       inbox?.close();
       await world?.close();
+      if (code !== 0 && existsSync(log)) process.stderr.write(`The daemon's last log lines:\n${readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).join('\n')}\n`);
       if (ownDir) rmSync(dir, { recursive: true, force: true });
       else out(`The demo's database, config, log and report are kept in ${dir}`);
       process.exitCode = code;
@@ -207,8 +226,6 @@ async function main(): Promise<void> {
     writeFileSync(path.join(dir, 'centers.yaml'), reg.text);
     const configFile = path.join(dir, 'reachwatch.yaml');
     writeFileSync(configFile, `# The demo's configuration (demo/run.ts): the defaults of config/reachwatch.yaml except these.\n${stringify(demoConfig(dir, reg.resolve, world.site.port, world.smtp.port))}`);
-    const port = await pickPort(opts.port);
-    const board = `http://127.0.0.1:${port}`;
     const env: Record<string, string> = {
       REACHWATCH_CONFIG: configFile,
       PORT: String(port),
@@ -218,7 +235,8 @@ async function main(): Promise<void> {
       REACHWATCH_TWILIO_FROM: DEMO_CALLER_ID,
       REACHWATCH_PUBLIC_URL: board,
       REACHWATCH_TWILIO_BASE_URL: world.twilio.baseUrl,
-      REACHWATCH_TWILIO_TIMEOUT: `${guardSeconds()}s`,
+      // The daemon's bound (10 minutes); calls happen by day, where that is still a fraction of a real second or more.
+      REACHWATCH_TWILIO_TIMEOUT: `${Math.min(600, guardSeconds())}s`,
       [CLOCK_ENV]: encodeSegment(first),
       REACHWATCH_DEMO_WATCH_PARENT: '1',
     };
@@ -226,66 +244,50 @@ async function main(): Promise<void> {
     const config: Config = loadConfig({ ...process.env, ...env }, configFile);
 
     inbox = createServer((req, res) => {
-      const html = req.url === '/report' ? (reportHtml ?? '<!doctype html><title>Not yet</title><p>The report is printed when the replay ends.</p>') : req.url === '/report.json' ? null : inboxPage(world as World, board);
-      if (html === null) {
+      if (req.url === '/report.json') {
         res.writeHead(comparison ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(comparison));
         return;
       }
+      const html = req.url === '/report' ? (reportHtml ?? '<!doctype html><title>Not yet</title><p>The report is printed when the replay ends.</p>') : inboxPage(world as World, board);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
     });
     const inboxUrl = `http://127.0.0.1:${await listenOn(inbox, 0)}`;
+    if (stopping) return;
 
-    const log = path.join(dir, 'daemon.log');
+    // The daemon logs to a file, never to a pipe: a pipe whose reader died (the demo killed -9)
+    // would make its logger retry the write forever instead of letting it exit.
+    const logFd = openSync(log, 'a');
     daemon = spawn(process.execPath, ['--import', path.join(ROOT, 'demo/clock-preload.ts'), path.join(ROOT, 'src/main.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', logFd, logFd],
       detached: true, // Ctrl-C reaches the demo only, which stops the daemon gracefully
     });
-    const logFile: string[] = [];
-    const ready = new Promise<void>((resolve, reject) => {
-      let buf = '';
-      const onData = (d: Buffer) => {
-        buf += d.toString();
-        const lines = buf.split('\n');
-        buf = lines.pop() ?? '';
-        for (const l of lines) {
-          logFile.push(l);
-          if (l.includes('reachwatch is running')) resolve();
-          if (/"level":(50|60)/.test(l)) out(`  daemon: ${l}`);
-        }
-        if (logFile.length > 2000) writeFileSync(log, `${logFile.splice(0).join('\n')}\n`, { flag: 'a' });
-      };
-      daemon?.stdout?.on('data', onData);
-      daemon?.stderr?.on('data', onData);
-      daemon?.once('exit', (code) => {
-        writeFileSync(log, `${logFile.splice(0).join('\n')}\n`, { flag: 'a' });
-        reject(new Error(`the daemon exited (${code}) before it was ready; its log: ${log}`));
-      });
+    closeSync(logFd);
+    const tail = logTail(log);
+    await new Promise<void>((resolve, reject) => {
+      const check = realTimers.setTimeout(function poll() {
+        if (tail().some((l) => l.includes('reachwatch is running'))) return resolve();
+        if (stopping) return reject(new Error('stopped while the daemon was starting'));
+        if (daemon?.exitCode !== null || daemon?.signalCode !== null) return reject(new Error(`the daemon exited (${daemon?.exitCode ?? daemon?.signalCode}) before it was ready`));
+        check.refresh();
+      }, 50);
     });
-    await ready;
     daemon.on('exit', (code, signal) => {
-      writeFileSync(log, `${logFile.splice(0).join('\n')}\n`, { flag: 'a' });
       if (!stopping) {
-        out(`The daemon stopped unexpectedly (${code ?? signal}); its log: ${log}`);
+        out(`The daemon stopped unexpectedly (${code ?? signal}).`);
         void stop(1);
       }
     });
     db = openDatabase(config.dataDir, { readonly: true });
-    // Every process changes speed at one announced real instant, so they never disagree on the time.
-    const setSpeed = (speed: number) => {
-      const segment = clock.segmentAt(realNow() + SWITCH_AHEAD_MS, speed);
-      daemon?.stdin?.write(`clock ${encodeSegment(segment)}\n`);
-      clock.add(segment);
-    };
-    setSpeed(opts.speed);
+    setSpeedSoon(opts.speed);
 
     const realSeconds = Math.round((REPLAY_END - CALLS_OPEN - (NIGHT.to - NIGHT.from) * (1 - 1 / NIGHT.factor)) / opts.speed / 1000);
     out('reachwatch demo: the 2018 call experiment, replayed on 127.0.0.1');
     out('');
     out(`  The board:          ${board}/?lang=${opts.lang}`);
     out(`  The NGO's inbox:    ${inboxUrl}/   (alerts to ${NGO_MAILBOX})`);
-    out(`  The API:            ${board}/docs   (reachwatch runs as pid ${daemon.pid})`);
+    out(`  The API:            ${board}/docs   (reachwatch runs as pid ${daemon.pid}; its log: ${ownDir ? 'daemon.log in a temporary folder' : log})`);
     out('');
     out(`  ${sims.length} channels of ${new Set(sims.map((s) => s.centerId)).size} centers behave as the thesis reports (${unsimulated.length} reported ones cannot be simulated; ${reg.manual.length} unreported ones are left to hand probes).`);
     out(`  Time runs ${opts.speed}× faster (${opts.speed * NIGHT.factor}× at night): Monday 26 March 2018, 09:00 in Almaty, to Tuesday noon takes about ${realSeconds} s.`);
@@ -296,6 +298,7 @@ async function main(): Promise<void> {
     const centersQ = db.prepare<[], { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM center_state GROUP BY status`);
     let lastHour = -1;
     ticker = setInterval(() => {
+      for (const l of tail()) if (/"level":(50|60)/.test(l)) out(`  daemon: ${l}`);
       const mails = world?.smtp.messages ?? [];
       for (const mail of mails.slice(mailLog.length)) {
         mailLog.push({ at: Date.now(), mail });
@@ -310,16 +313,11 @@ async function main(): Promise<void> {
       }
     }, 10 * 60_000);
 
-    const until = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
-    await until(NIGHT.from);
+    await setSpeedAt(NIGHT.from, opts.speed * NIGHT.factor);
+    await setSpeedAt(NIGHT.to, opts.speed);
+    await setSpeedAt(REPLAY_END, 1);
+    await wait(REPLAY_END);
     if (stopping) return;
-    setSpeed(opts.speed * NIGHT.factor);
-    await until(NIGHT.to);
-    if (stopping) return;
-    setSpeed(opts.speed);
-    await until(REPLAY_END);
-    if (stopping) return;
-    setSpeed(1);
 
     const settings = reportSettingsFrom(config);
     const table = buildThesisTable(db, { date: DAYS.from, until: DAYS.until, lang: opts.lang }, settings);
@@ -349,9 +347,39 @@ async function main(): Promise<void> {
     }
     out('The replay is over; the clock now runs at normal speed and the board stays up. Ctrl-C stops everything.');
   } catch (err) {
+    if (stopping) return;
     process.stderr.write(`demo: ${(err as Error).message}\n`);
     await stop(1);
   }
 }
 
-await main();
+/** Waits until simulated time `t`; unreferenced, so a pending wait never keeps a stopped demo alive. */
+function wait(t: number): Promise<void> {
+  return new Promise((r) => (setTimeout(r, Math.max(0, t - Date.now())) as unknown as { unref(): void }).unref());
+}
+
+/** New complete lines of a growing file since the last call. */
+function logTail(file: string): () => string[] {
+  let offset = 0;
+  let partial = '';
+  return () => {
+    let text: string;
+    try {
+      const buf = readFileSync(file);
+      text = buf.subarray(offset).toString();
+      offset = buf.length;
+    } catch {
+      return [];
+    }
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    return lines;
+  };
+}
+
+// Not awaited at the top level: after Ctrl-C the replay's pending waits are dropped, and Node would
+// report an unsettled top-level await (exit code 13) instead of the exit code stop() set.
+main().catch((err: unknown) => {
+  process.stderr.write(`demo: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

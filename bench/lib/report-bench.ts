@@ -49,7 +49,7 @@ export async function quarterReport(dir: string, centers: number, total: number)
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    const r = buildAvailabilityReport(db, { from, to, granularity: 'month' }, { defaultTz: 'Asia/Almaty', callingHours: { days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' }, confirmations: 3, minSlots: 2 });
+    const r = buildAvailabilityReport(db, { from, to, granularity: 'month' }, { defaultTz: 'Asia/Almaty', callingHours: { days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' }, confirmations: 3, minSlots: 2, answerConfirmations: 1 });
     JSON.stringify(r);
     times.push((performance.now() - t0) / 1000);
   }

@@ -2,6 +2,7 @@
 // environment (PORT, HOST, REACHWATCH_DATA_DIR). Every section validates itself and fails with a
 // sentence that names the file, line and key (Gatus' habit), before anything is opened or written.
 
+import { twilioTimeoutFromEnv } from '../probers/phone/settings.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -431,6 +432,9 @@ export function buildConfig(
     minSlots: int('telephony', tel, 'min_slots', T.minSlots, 1, 14),
     answerConfirmations: int('telephony', tel, 'answer_confirmations', T.answerConfirmations, 1, 10),
   };
+
+  const twilioTimeout = twilioTimeoutFromEnv(env);
+  if ('problem' in twilioTimeout) problems.push(twilioTimeout.problem);
 
   const portEnv = env.PORT;
   let port = int('http', http, 'port', D.http.port, 0, 65535);

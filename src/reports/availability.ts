@@ -25,6 +25,8 @@ export interface ReportSettings {
   confirmations: number;
   /** telephony.min_slots: the 2018 spread rule. */
   minSlots: number;
+  /** telephony.answer_confirmations: a person's answer to the call menu. */
+  answerConfirmations: number;
 }
 
 export function reportSettingsFrom(config: Pick<Config, 'defaultTimezone' | 'telephony' | 'status'>): ReportSettings {
@@ -33,6 +35,7 @@ export function reportSettingsFrom(config: Pick<Config, 'defaultTimezone' | 'tel
     callingHours: config.telephony.callingHours,
     confirmations: config.status.confirmations,
     minSlots: config.telephony.minSlots,
+    answerConfirmations: config.telephony.answerConfirmations,
   };
 }
 
@@ -527,6 +530,7 @@ export function rulesOf(settings: ReportSettings, lang: Language, from: number, 
       to: new Date(to).toISOString(),
       confirmations: settings.confirmations,
       minSlots: settings.minSlots,
+      answerConfirmations: settings.answerConfirmations,
       callingHours: settings.callingHours,
     }),
   };

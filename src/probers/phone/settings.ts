@@ -10,19 +10,27 @@ export interface TwilioSettings {
   from: string;
   publicUrl: string;
   baseUrl: string | null;
-  /** How long one REST request to Twilio may take (REACHWATCH_TWILIO_TIMEOUT, default 15s). */
+  /** How long one REST request to Twilio may take (REACHWATCH_TWILIO_TIMEOUT, default 30s as in the twilio package). */
   requestTimeoutMs: number;
 }
 
-export const DEFAULT_TWILIO_TIMEOUT_MS = 15_000;
+export const DEFAULT_TWILIO_TIMEOUT_MS = 30_000;
+
+/** REACHWATCH_TWILIO_TIMEOUT, checked: a typo must stop the daemon, not quietly switch telephony off. */
+export function twilioTimeoutFromEnv(env: NodeJS.ProcessEnv): { ms: number } | { problem: string } {
+  const raw = env.REACHWATCH_TWILIO_TIMEOUT;
+  if (raw === undefined || raw === '') return { ms: DEFAULT_TWILIO_TIMEOUT_MS };
+  const ms = parseDuration(raw);
+  if (ms === null || ms < 1000 || ms > 600_000) return { problem: `REACHWATCH_TWILIO_TIMEOUT: must be a duration from 1s to 10m like "30s", not "${raw}".` };
+  return { ms };
+}
 
 /** Credentials and addresses from the environment; null when telephony is not configured. */
 export function twilioSettingsFromEnv(env: NodeJS.ProcessEnv): { settings: TwilioSettings | null; missing: string[] } {
   const need = { TWILIO_ACCOUNT_SID: env.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN, REACHWATCH_TWILIO_FROM: env.REACHWATCH_TWILIO_FROM, REACHWATCH_PUBLIC_URL: env.REACHWATCH_PUBLIC_URL };
   const missing = Object.entries(need).filter(([, v]) => !v).map(([k]) => k);
-  const timeout = env.REACHWATCH_TWILIO_TIMEOUT ? parseDuration(env.REACHWATCH_TWILIO_TIMEOUT) : DEFAULT_TWILIO_TIMEOUT_MS;
-  if (timeout === null || timeout <= 0) missing.push(`REACHWATCH_TWILIO_TIMEOUT (a duration like "15s", not "${env.REACHWATCH_TWILIO_TIMEOUT}")`);
   if (missing.length) return { settings: null, missing };
+  const timeout = twilioTimeoutFromEnv(env);
   return {
     settings: {
       accountSid: need.TWILIO_ACCOUNT_SID as string,
@@ -30,7 +38,7 @@ export function twilioSettingsFromEnv(env: NodeJS.ProcessEnv): { settings: Twili
       from: need.REACHWATCH_TWILIO_FROM as string,
       publicUrl: (need.REACHWATCH_PUBLIC_URL as string).replace(/\/$/, ''),
       baseUrl: env.REACHWATCH_TWILIO_BASE_URL || null,
-      requestTimeoutMs: timeout as number,
+      requestTimeoutMs: 'ms' in timeout ? timeout.ms : DEFAULT_TWILIO_TIMEOUT_MS,
     },
     missing: [],
   };
