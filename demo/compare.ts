@@ -6,9 +6,8 @@
 import { parse } from 'yaml';
 import { OUTCOMES, type Outcome } from '../src/domain.ts';
 import type { ThesisTable } from '../src/reports/thesis-table.ts';
-import type { SimulatedChannel, Unsimulated } from './simulation.ts';
+import { assignedClasses, type Class, type SimulatedChannel, type Unsimulated } from './simulation.ts';
 
-type Class = Exclude<Outcome, 'voicemail' | 'inconclusive' | 'error'>;
 
 interface ExperimentChannel {
   type: 'phone' | 'website';
@@ -194,17 +193,9 @@ export function compare(experimentText: string, sims: SimulatedChannel[], unsimu
 
   const rows: RowComparison[] = [];
   for (const r of doc.appendix_1_results) {
-    const used = new Map<string, number>();
-    const channels = (r.channels ?? []).map((ch) => {
-      let cls = ch.outcome_class;
-      if (Array.isArray(cls)) {
-        const key = JSON.stringify(cls);
-        const i = used.get(key) ?? 0;
-        used.set(key, i + 1);
-        cls = cls[i % cls.length] as Class | 'not_reported';
-      }
-      return channelOf(r.center_id, ch, cls);
-    });
+    const rowChannels = r.channels ?? [];
+    const classes = assignedClasses(rowChannels);
+    const channels = rowChannels.map((ch, n) => channelOf(r.center_id, ch, classes[n] as Class | 'not_reported'));
     rows.push(rowOf(String(r.row), r.center_id, { words: r.accessibility_verbatim, primary: r.primary, reached: r.reached_per_thesis }, channels, []));
   }
   for (const o of doc.other_results ?? []) {

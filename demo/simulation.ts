@@ -10,7 +10,22 @@ import type { CallScenario } from '../test/helpers/twilio/scenario.ts';
 
 export const EXPERIMENT_FILE = new URL('../config/experiment-2018.yaml', import.meta.url);
 
-type Class = 'reachable' | 'no_answer' | 'busy' | 'unavailable' | 'wrong_number' | 'closed' | 'redirected' | 'callback_requested';
+export type Class = 'reachable' | 'no_answer' | 'busy' | 'unavailable' | 'wrong_number' | 'closed' | 'redirected' | 'callback_requested';
+
+/**
+ * Each channel's class in a row of the experiment. A list of classes over channels the source does
+ * not tell apart (["unavailable", "wrong_number"] on both of a row's numbers) is assigned in the listed order.
+ */
+export function assignedClasses(channels: readonly { outcome_class: Class | 'not_reported' | (Class | 'not_reported')[] }[]): (Class | 'not_reported')[] {
+  const used = new Map<string, number>();
+  return channels.map(({ outcome_class: cls }) => {
+    if (!Array.isArray(cls)) return cls;
+    const key = JSON.stringify(cls);
+    const i = used.get(key) ?? 0;
+    used.set(key, i + 1);
+    return cls[i % cls.length] as Class | 'not_reported';
+  });
+}
 
 interface ExperimentChannel {
   type: 'phone' | 'website';
@@ -82,17 +97,11 @@ export function simulate(centers: Center[], experimentText = readFileSync(EXPERI
   const byId = new Map(centers.map((c) => [c.id, c]));
   const channels: SimulatedChannel[] = [];
   for (const row of rows) {
-    // A list of classes over channels the source does not tell apart: assigned in the listed order.
-    const used = new Map<string, number>();
-    for (const ch of row.channels ?? []) {
+    const rowChannels = row.channels ?? [];
+    const classes = assignedClasses(rowChannels);
+    for (const [n, ch] of rowChannels.entries()) {
       const centerId = ch.center_id ?? row.center_id;
-      let cls = ch.outcome_class;
-      if (Array.isArray(cls)) {
-        const key = JSON.stringify(cls);
-        const i = used.get(key) ?? 0;
-        used.set(key, i + 1);
-        cls = cls[i % cls.length] as Class | 'not_reported';
-      }
+      const cls = classes[n] as Class | 'not_reported';
       if (cls === 'not_reported') {
         unsimulated.push({ centerId, value: ch.value, why: 'the thesis reports no outcome for it' });
         continue;
