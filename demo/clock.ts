@@ -56,9 +56,15 @@ export class SimClock {
     this.segments = [first];
   }
 
-  at(real: number): number {
+  /** The segment in force at real instant `real`. */
+  private segmentOf(real: number): Segment {
     let seg = this.segments[0] as Segment;
     for (const s of this.segments) if (s.realAt <= real) seg = s;
+    return seg;
+  }
+
+  at(real: number): number {
+    const seg = this.segmentOf(real);
     return seg.simAt + (real - seg.realAt) * seg.speed;
   }
 
@@ -76,9 +82,7 @@ export class SimClock {
 
   /** The speed at real instant `real`. */
   speedAt(real: number): number {
-    let seg = this.segments[0] as Segment;
-    for (const s of this.segments) if (s.realAt <= real) seg = s;
-    return seg.speed;
+    return this.segmentOf(real).speed;
   }
 
   /** A segment that continues the clock from real instant `realAt` at `speed`. */

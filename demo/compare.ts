@@ -4,6 +4,7 @@
 // replay stored go in, the comparison comes out (rendered as text for the terminal and as HTML).
 
 import { parse } from 'yaml';
+import { esc } from '../src/board/render.ts';
 import { OUTCOMES, type Outcome } from '../src/domain.ts';
 import type { ThesisTable } from '../src/reports/thesis-table.ts';
 import { assignedClasses, type Class, type SimulatedChannel, type Unsimulated } from './simulation.ts';
@@ -275,7 +276,6 @@ export function renderText(c: Comparison, width = 100): string {
   return out.join('\n');
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch] as string);
 
 /** The comparison as a page (served by the demo's inbox server beside the mail). */
 export function renderHtml(c: Comparison, links: { board: string; inbox: string }): string {

@@ -8,7 +8,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { LANGUAGES, type Language } from '../src/alerts/channel.ts';
+import { esc } from '../src/board/render.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, type Config } from '../src/config/config.ts';
 import { loadRegistry } from '../src/registry/load.ts';
 import { reportSettingsFrom } from '../src/reports/availability.ts';
@@ -91,8 +92,8 @@ const first: Segment = { realAt: realNow(), simAt: START, speed: 1 };
 // From here on this process lives in 2018 too: the simulated centers and the daemon share one clock.
 const clock = installFastClock(first);
 
-const when = (t: number, tz = 'Asia/Almaty') =>
-  new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz }).format(t);
+const ALMATY_TIME = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Almaty' });
+const when = (t: number) => ALMATY_TIME.format(t);
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 async function listenOn(server: Server, port: number): Promise<number> {
@@ -149,7 +150,6 @@ function demoConfig(dataDir: string, resolve: Record<string, string>, sitePort: 
 }
 
 function inboxPage(world: World, board: string): string {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch] as string);
   const mails = [...mailLog].reverse().map((m) => `<article><h2>${esc(m.mail.subject)}</h2><p><small>${esc(when(m.at))} (Almaty) · to ${esc(m.mail.to.join(', '))}</small></p><pre>${esc(m.mail.text)}</pre></article>`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>The NGO's inbox (reachwatch demo)</title>
 <style>body{font:15px/1.45 system-ui,sans-serif;margin:1.5rem;max-width:60rem;color:#1b1f24}article{border-top:1px solid #d0d7de;padding:.5rem 0}h2{font-size:1.05rem;margin:.3rem 0}pre{white-space:pre-wrap;background:#f6f8fa;padding:.6rem}</style></head>
@@ -358,16 +358,25 @@ function wait(t: number): Promise<void> {
   return new Promise((r) => (setTimeout(r, Math.max(0, t - Date.now())) as unknown as { unref(): void }).unref());
 }
 
-/** New complete lines of a growing file since the last call. */
+/** New complete lines of a growing file since the last call; reads only what was appended. */
 function logTail(file: string): () => string[] {
   let offset = 0;
   let partial = '';
   return () => {
-    let text: string;
+    let text = '';
     try {
-      const buf = readFileSync(file);
-      text = buf.subarray(offset).toString();
-      offset = buf.length;
+      const size = statSync(file).size;
+      if (size > offset) {
+        const fd = openSync(file, 'r');
+        try {
+          const buf = Buffer.alloc(size - offset);
+          readSync(fd, buf, 0, buf.length, offset);
+          text = buf.toString();
+        } finally {
+          closeSync(fd);
+        }
+        offset = size;
+      }
     } catch {
       return [];
     }

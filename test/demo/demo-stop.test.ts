@@ -6,10 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { freePort } from '../helpers/daemon.ts';
+import { freePort, portOpen, processAlive as alive } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -28,22 +27,6 @@ afterEach(() => {
   }
   for (const c of cleanups.splice(0)) c();
 });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-const portOpen = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 
 /** A demo well into its fast replay: its first alert mail has arrived. */
 async function demoMidReplay(): Promise<{ demo: ChildProcess; output: () => string; daemonPid: number; port: number; dir: string }> {
@@ -68,8 +51,10 @@ async function demoMidReplay(): Promise<{ demo: ChildProcess; output: () => stri
 
 test('Ctrl-C in the middle of the fast replay stops the daemon gracefully, not by its shutdown timeout', async () => {
   const d = await demoMidReplay();
+  const sent = performance.now();
   d.demo.kill('SIGINT');
   const [code] = (await once(d.demo, 'exit')) as [number | null];
+  const realMs = performance.now() - sent;
   expect(code, d.output()).toBe(0);
   expect(d.output()).toMatch(/Stopped\. Nothing is left running\./);
   expect(alive(d.daemonPid)).toBe(false);
@@ -77,6 +62,11 @@ test('Ctrl-C in the middle of the fast replay stops the daemon gracefully, not b
   const log = readFileSync(path.join(d.dir, 'daemon.log'), 'utf8');
   expect(log).toMatch(/reachwatch stopped/);
   expect(log).not.toMatch(/killed by timeout|second SIGTERM/);
+  // The shutdown ran on a clock at real speed: in the daemon's (simulated) log it took no longer than
+  // the real time from Ctrl-C to the demo's exit. At 3000× a millisecond of real work would be three
+  // simulated seconds, and the daemon's grace timers a blink.
+  const at = (msg: string) => (log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg?: string; time: number }).find((l) => l.msg === msg) as { time: number }).time;
+  expect(at('reachwatch stopped') - at('stopping')).toBeLessThanOrEqual(realMs + 50);
 }, 90_000);
 
 test('a demo killed with SIGKILL still takes its daemon with it, stopped gracefully', async () => {

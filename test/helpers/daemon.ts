@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 
 export const NODE = process.execPath;
@@ -41,6 +41,25 @@ export async function freePort(): Promise<number> {
   s.close();
   await once(s, 'close');
   return port;
+}
+
+/** Whether something accepts connections on 127.0.0.1:`port` (a server that should be gone, is it?). */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Whether process `pid` still exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Writes a config file into `dir` and returns its path. `yaml` is the file's body. */
