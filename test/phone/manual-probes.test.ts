@@ -257,8 +257,11 @@ describe('one manual record standing for several calls', () => {
     expect(page.probes[0]?.evidence).toMatchObject({ method: 'manual', at: last, attempts: { count: 3, first, last } });
 
     // The status change cites the one record; the outage began with the first call.
-    const changes = (await (await fetch(`${daemon.url}/api/v1/channels/${LINE}/status-changes`)).json()) as { changes: { from: string; to: string; probeIds: number[] }[] };
+    const changes = (await (await fetch(`${daemon.url}/api/v1/channels/${LINE}/status-changes`)).json()) as {
+      changes: { from: string; to: string; probeIds: number[]; evidence: { probes: { firstAt?: number; detail: string }[] } }[];
+    };
     expect(changes.changes).toEqual([expect.objectContaining({ from: 'not_probed', to: 'unavailable', probeIds: [r.body.probeId] })]);
+    expect(changes.changes[0]?.evidence.probes[0]).toMatchObject({ firstAt: first, detail: expect.stringContaining('3 calls from') });
     const center = (await (await fetch(`${daemon.url}/api/v1/centers/line-1411`)).json()) as { channels: { statusSince: string; lastDetail: string }[] };
     expect(center.channels[0]?.statusSince).toBe(new Date(first).toISOString());
     expect(center.channels[0]?.lastDetail).toContain(`(3 calls from ${new Date(first).toISOString()} to ${new Date(last).toISOString()})`);
