@@ -48,6 +48,11 @@ export interface Classification {
    * valid): they neither confirm nor break a status streak. Absent means true. `error` never confirms.
    */
   confirming?: false;
+  /**
+   * How many attempts the evidence stands for, when more than one (a manual record of several calls):
+   * they count towards a status streak and in every availability figure. Absent means one.
+   */
+  attempts?: number;
 }
 
 /** A center as loaded from the registry (the YAML record keeps every other field in `record`). */
@@ -109,6 +114,11 @@ export interface ProbeRecord {
   jobId?: string | null;
   /** Local day and half-day of the attempt in the center's zone (the 2018 protocol's "time slot"). */
   slot?: string;
+  /**
+   * For a record standing for several attempts (Classification.attempts): when the first was made and
+   * its slot. `startedAt` and `slot` are the last attempt's.
+   */
+  first?: { at: number; slot?: string };
   dueAt: number;
   startedAt: number;
   durationMs: number;

@@ -1,6 +1,7 @@
 // What the board shows, read from the rollups and the current state: never a scan of raw probes.
 
 import type { DB } from '../store/db.ts';
+import { PROBE_ATTEMPTS_SQL } from '../store/rollups.ts';
 import type { CenterView, IncidentView, Queries } from '../store/queries.ts';
 import { availability } from '../status/availability.ts';
 import { localDay } from '../util/local-day.ts';
@@ -29,6 +30,9 @@ export interface ProbeLine {
   outcome: string;
   reason: string;
   flags: string[];
+  /** How many attempts the probe stands for (a manual record of several calls), and when the first was made. */
+  attempts: number;
+  firstAt: number | null;
 }
 
 export interface WindowFigures extends DayFigures {
@@ -65,8 +69,10 @@ export class BoardData {
       `SELECT COALESCE(SUM(h.reachable), 0) AS reachable, COALESCE(SUM(h.down), 0) AS down, COALESCE(SUM(h.impaired), 0) AS impaired, COALESCE(SUM(h.probes), 0) AS probes
        FROM channel_hours h WHERE h.channel_ref = (SELECT ref FROM channels WHERE id = ?) AND h.hour >= ?`,
     );
-    this.recentOf = db.prepare<[string, number], { started_at: number; method: string; outcome: string; reason: string; flags: string | null }>(
-      `SELECT started_at, method, outcome, reason, flags FROM probes WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) ORDER BY started_at DESC, id DESC LIMIT ?`,
+    this.recentOf = db.prepare<[string, number], { started_at: number; method: string; outcome: string; reason: string; flags: string | null; attempts: number; first_at: number | null }>(
+      `SELECT started_at, method, outcome, reason, flags, ${PROBE_ATTEMPTS_SQL} AS attempts,
+         CASE WHEN method = 'manual' THEN evidence ->> '$.attempts.first' END AS first_at
+       FROM probes WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) ORDER BY started_at DESC, id DESC LIMIT ?`,
     );
   }
 
@@ -132,7 +138,10 @@ export class BoardData {
     const lines: ProbeLine[] = [];
     for (const ch of center.channels) {
       for (const r of this.recentOf.all(ch.id, limit)) {
-        lines.push({ channelId: ch.id, startedAt: r.started_at, method: r.method, outcome: r.outcome, reason: r.reason, flags: r.flags ? r.flags.split(',') : [] });
+        lines.push({
+          channelId: ch.id, startedAt: r.started_at, method: r.method, outcome: r.outcome, reason: r.reason, flags: r.flags ? r.flags.split(',') : [],
+          attempts: r.attempts, firstAt: r.attempts > 1 ? r.first_at : null,
+        });
       }
     }
     return lines.sort((a, b) => b.startedAt - a.startedAt).slice(0, limit);

@@ -243,9 +243,15 @@ ${proofs ? `<ul class="proofs">${proofs}</ul>` : ''}</li>`;
   const names = new Map(c.channels.map((ch) => [ch.id, `${w.channelType[ch.type] ?? ch.type} ${ch.value}`]));
   const history = `<section aria-labelledby="hist-h"><h2 id="hist-h">${esc(w.probeHistory)}</h2>
 <div class="scroll"><table class="history"><thead><tr><th scope="col">${esc(w.when)}</th><th scope="col">${esc(w.channel)}</th><th scope="col">${esc(w.outcomeHeading)}</th></tr></thead><tbody>
-${m.probes.map((p) => `<tr><td><time datetime="${new Date(p.startedAt).toISOString()}">${esc(fmtTime(w, tz, p.startedAt))}</time></td><td>${esc(names.get(p.channelId) ?? p.channelId)}</td><td><span aria-hidden="true">${CHANNEL_SYMBOL(p.outcome)}</span> ${esc(w.outcome(p.outcome as Outcome))}</td></tr>`).join('\n')}
+${m.probes.map((p) => `<tr><td>${probeTime(w, tz, p)}</td><td>${esc(names.get(p.channelId) ?? p.channelId)}</td><td><span aria-hidden="true">${CHANNEL_SYMBOL(p.outcome)}</span> ${esc(w.outcome(p.outcome as Outcome))}${p.attempts > 1 ? ` (${esc(w.attempts(p.attempts))})` : ''}</td></tr>`).join('\n')}
 </tbody></table></div></section>`;
   return layout(ctx, `${c.name} — reachwatch`, `${head}\n${avail}\n${channels}\n${incidents}\n${history}`);
+}
+
+/** When a probe was made; a record of several calls shows its first and last. */
+function probeTime(w: BoardWords, tz: string, p: ProbeLine): string {
+  const at = (t: number) => `<time datetime="${new Date(t).toISOString()}">${esc(fmtTime(w, tz, t))}</time>`;
+  return p.firstAt !== null && p.firstAt !== p.startedAt ? `${at(p.firstAt)} – ${at(p.startedAt)}` : at(p.startedAt);
 }
 
 export function renderNotFound(ctx: PageContext): string {

@@ -7,9 +7,11 @@ import {
   isCallEvidence,
   isLookupEvidence,
   isManualEvidence,
+  manualAttemptsProblem,
   type CallEvidence,
   type GatherFacts,
   type LookupEvidence,
+  type ManualEvidence,
   type TwilioErrorFacts,
 } from '../probers/phone/evidence.ts';
 
@@ -33,10 +35,22 @@ const verdict = (outcome: Outcome, reason: string, detail: string, confirming = 
 export function classifyPhone(evidence: Evidence): Classification {
   if (isCallEvidence(evidence)) return classifyCall(evidence);
   if (isLookupEvidence(evidence)) return classifyLookup(evidence);
-  if (isManualEvidence(evidence)) {
-    return verdict(evidence.outcome, 'manual', `Recorded by ${evidence.recordedBy}: ${evidence.note || 'no note'}`);
-  }
+  if (isManualEvidence(evidence)) return classifyManual(evidence);
   return verdict('error', 'malformed_evidence', 'The stored phone evidence does not have the expected shape.');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Manual records: what the person wrote down, standing for as many calls as they say they made.
+
+function classifyManual(e: ManualEvidence): Classification {
+  const note = e.note || 'no note';
+  if (!e.attempts) return verdict(e.outcome, 'manual', `Recorded by ${e.recordedBy}: ${note}`);
+  const problem = manualAttemptsProblem(e.attempts, e.at);
+  if (problem) return verdict('error', 'malformed_evidence', `The stored manual record's ${problem.field} ${problem.message}.`);
+  const { count, first, last } = e.attempts;
+  if (count === 1) return verdict(e.outcome, 'manual', `Recorded by ${e.recordedBy}: ${note}`);
+  const calls = `${count} calls from ${new Date(first).toISOString()} to ${new Date(last).toISOString()}`;
+  return { ...verdict(e.outcome, 'manual', `Recorded by ${e.recordedBy} (${calls}): ${note}`), attempts: count };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { OUTCOMES, type Outcome } from '../domain.ts';
 import { outcomeClass } from '../status/availability.ts';
 import type { CenterStatus } from '../status/center.ts';
 import type { DB } from '../store/db.ts';
+import { PROBE_ATTEMPTS_SQL } from '../store/rollups.ts';
 import { dayStart } from '../util/local-day.ts';
 import { ReportInputError, selectCenters, selectChannels, type CenterFilter, type ReportSettings } from './availability.ts';
 import { isDate, nextDate } from './periods.ts';
@@ -51,7 +52,7 @@ export interface ThesisContact {
   value: string;
   target: string | null;
   verdict: DayVerdict;
-  /** Probes of the days by outcome. */
+  /** Attempts of the days by outcome (a manual record of several calls counts each). */
   attempts: Partial<Record<Outcome, number>>;
   /** "Phone +77272619580: unavailable (3)". */
   words: string;
@@ -106,7 +107,7 @@ export function buildThesisTable(db: DB, q: ThesisQuery, settings: ReportSetting
      FROM channel_hours WHERE channel_ref = ? AND hour >= ? AND hour < ?`,
   );
   const outcomes = db.prepare<[number, number, number], { outcome: Outcome; n: number }>(
-    `SELECT outcome, COUNT(*) AS n FROM probes WHERE channel_ref = ? AND started_at >= ? AND started_at < ? GROUP BY outcome`,
+    `SELECT outcome, SUM(${PROBE_ATTEMPTS_SQL}) AS n FROM probes WHERE channel_ref = ? AND started_at >= ? AND started_at < ? GROUP BY outcome`,
   );
 
   const rows = centers.map((c, i): ThesisRow => {

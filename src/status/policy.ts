@@ -10,6 +10,8 @@ export interface StreakProbe {
   at: number;
   reason: string;
   detail: string;
+  /** A record of several attempts (a manual record of several calls): when its first was made. */
+  firstAt?: number;
 }
 
 export interface ChannelStatusState {
@@ -46,6 +48,10 @@ export interface ObservedProbe extends StreakProbe {
   confirming?: boolean;
   /** Local day + half-day of the attempt, for the spread rule. */
   slot?: string;
+  /** How many attempts this probe stands for (a manual record of several calls); absent means one. */
+  attempts?: number;
+  /** The slots of such a record's other known attempts (its first): the calls in between have no known time. */
+  slots?: string[];
   /** The person asked never to be called again: the status becomes `opted_out` at once, for good. */
   optOut?: boolean;
 }
@@ -75,20 +81,24 @@ export function applyProbe(
 ): { state: ChannelStatusState; change: StatusChange | null } {
   if (state.status === 'opted_out') return { state, change: null };
   const { id, at, reason, detail } = probe;
+  const entry: StreakProbe = { id, at, reason, detail, ...(probe.firstAt !== undefined ? { firstAt: probe.firstAt } : {}) };
   if (probe.optOut) {
-    const change: StatusChange = { from: state.status, to: 'opted_out', at, reason, probes: [{ id, at, reason, detail }] };
+    const change: StatusChange = { from: state.status, to: 'opted_out', at, reason, probes: [entry] };
     return { state: { ...INITIAL_STATE, status: 'opted_out', statusSince: at, statusReason: reason }, change };
   }
   if (probe.outcome === 'error' || probe.confirming === false) return { state, change: null };
 
   const continues = state.streakOutcome === probe.outcome;
-  const streakCount = continues ? state.streakCount + 1 : 1;
+  // A record of several calls counts as each of them, and covers the slots of those whose time is known.
+  const streakCount = (continues ? state.streakCount : 0) + Math.max(1, probe.attempts ?? 1);
   const streakProbes =
     continues && state.streakProbes.length >= rules.confirmations
       ? state.streakProbes
-      : [...(continues ? state.streakProbes : []), { id, at, reason, detail }];
-  const priorSlots = continues ? state.streakSlots : [];
-  const streakSlots = probe.slot && !priorSlots.includes(probe.slot) ? [...priorSlots, probe.slot].slice(-16) : priorSlots;
+      : [...(continues ? state.streakProbes : []), entry];
+  let streakSlots = continues ? state.streakSlots : [];
+  for (const slot of [...(probe.slots ?? []), ...(probe.slot ? [probe.slot] : [])]) {
+    if (!streakSlots.includes(slot)) streakSlots = [...streakSlots, slot].slice(-16);
+  }
 
   const next: ChannelStatusState = { ...state, streakOutcome: probe.outcome, streakCount, streakProbes, streakSlots };
   const spreadOk = !rules.spread?.outcomes.includes(probe.outcome) || streakSlots.length >= rules.spread.minSlots;
@@ -99,7 +109,7 @@ export function applyProbe(
   if (probe.outcome !== state.status && streakCount >= needed && spreadOk) {
     const change: StatusChange = { from: state.status, to: probe.outcome, at, reason, probes: streakProbes };
     // "Since" is when the streak began, not when it was confirmed: that is when people started failing.
-    const since = streakProbes[0]?.at ?? at;
+    const since = streakProbes[0]?.firstAt ?? streakProbes[0]?.at ?? at;
     return { state: { ...next, status: probe.outcome, statusSince: since, statusReason: reason }, change };
   }
   if (probe.outcome === state.status) next.statusReason = reason;

@@ -147,7 +147,9 @@ export class ProbeWriter {
         const link = probeChain.link(content);
         insertProbe.run(link.id, ...content, link.hash, link.prev);
         const probeId = link.id;
-        rollups.add(ref, channel.centerId, channel.tz ?? defaultTz, r.startedAt, c.outcome);
+        // A record of several calls counts as each of them, at its own time (the last call's).
+        const attempts = Math.max(1, c.attempts ?? 1);
+        rollups.add(ref, channel.centerId, channel.tz ?? defaultTz, r.startedAt, c.outcome, attempts);
         p.inTransaction?.(probeId);
         // The scheduler's memory. A website has one job, so its next slot lives in channel_state (no
         // extra write on the hot path); a phone's jobs (lookup, call) each keep theirs in job_slots.
@@ -182,6 +184,8 @@ export class ProbeWriter {
           {
             id: probeId, at: r.startedAt, outcome: c.outcome, reason: c.reason, detail: c.detail, confirming: c.confirming !== false,
             ...(r.slot ? { slot: r.slot } : {}),
+            ...(attempts > 1 ? { attempts } : {}),
+            ...(attempts > 1 && r.first ? { firstAt: r.first.at, ...(r.first.slot ? { slots: [r.first.slot] } : {}) } : {}),
             ...(c.reason === OPT_OUT_REASON ? { optOut: true } : {}),
           },
           rulesFor(channel.type),

@@ -7,33 +7,40 @@ import { outcomeClass } from '../status/availability.ts';
 import { localDay } from '../util/local-day.ts';
 import type { DB } from './db.ts';
 
+/**
+ * How many attempts a stored probe stands for, as a SQL expression over a `probes` row: a manual record
+ * of several calls counts each (its evidence's `attempts.count`; the classifier made an inconsistent one
+ * an `error`), every other probe one. The same number the rollups were given (Classification.attempts).
+ */
+export const PROBE_ATTEMPTS_SQL = `(CASE WHEN method = 'manual' AND outcome <> 'error' THEN MAX(1, COALESCE(evidence ->> '$.attempts.count', 1)) ELSE 1 END)`;
+
 export class RollupWriter {
   private readonly hours;
   private readonly days;
 
   constructor(db: DB) {
-    const counts = `probes = probes + 1, reachable = reachable + excluded.reachable, down = down + excluded.down,
+    const counts = `probes = probes + excluded.probes, reachable = reachable + excluded.reachable, down = down + excluded.down,
       impaired = impaired + excluded.impaired, inconclusive = inconclusive + excluded.inconclusive, errors = errors + excluded.errors`;
     this.hours = db.prepare(
-      `INSERT INTO channel_hours (channel_ref, hour, probes, reachable, down, impaired, inconclusive, errors) VALUES (?, ?, 1, ?, ?, ?, ?, ?)
+      `INSERT INTO channel_hours (channel_ref, hour, probes, reachable, down, impaired, inconclusive, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(channel_ref, hour) DO UPDATE SET ${counts}`,
     );
     this.days = db.prepare(
-      `INSERT INTO center_days (center_id, day, probes, reachable, down, impaired, inconclusive, errors) VALUES (?, ?, 1, ?, ?, ?, ?, ?)
+      `INSERT INTO center_days (center_id, day, probes, reachable, down, impaired, inconclusive, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(center_id, day) DO UPDATE SET ${counts}`,
     );
   }
 
-  /** Must run inside the transaction that stores the probe. */
-  add(channelRef: number, centerId: string, tz: string, startedAt: number, outcome: Outcome): void {
+  /** Must run inside the transaction that stores the probe. `attempts`: how many the probe stands for (Classification.attempts). */
+  add(channelRef: number, centerId: string, tz: string, startedAt: number, outcome: Outcome, attempts = 1): void {
     const k = outcomeClass(outcome);
-    const r = k === 'reachable' ? 1 : 0;
-    const d = k === 'down' ? 1 : 0;
-    const i = k === 'impaired' ? 1 : 0;
-    const n = k === 'inconclusive' ? 1 : 0;
-    const e = k === 'errors' ? 1 : 0;
-    this.hours.run(channelRef, Math.floor(startedAt / 3_600_000), r, d, i, n, e);
-    this.days.run(centerId, localDay(tz, startedAt), r, d, i, n, e);
+    const r = k === 'reachable' ? attempts : 0;
+    const d = k === 'down' ? attempts : 0;
+    const i = k === 'impaired' ? attempts : 0;
+    const n = k === 'inconclusive' ? attempts : 0;
+    const e = k === 'errors' ? attempts : 0;
+    this.hours.run(channelRef, Math.floor(startedAt / 3_600_000), attempts, r, d, i, n, e);
+    this.days.run(centerId, localDay(tz, startedAt), attempts, r, d, i, n, e);
   }
 }
 

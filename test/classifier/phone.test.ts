@@ -608,6 +608,31 @@ describe('manual evidence', () => {
     expect(r.detail).toContain('no note');
     expect(r.detail).toContain('a.serikova');
   });
+
+  it('a record of several calls stands for each of them, and its detail says when they were made', () => {
+    const first = T0 - 86_400_000;
+    const r = classify(remember('manual 3 calls', manual('no_answer', { attempts: { count: 3, first, last: T0 } })));
+    expectVerdict(r, 'no_answer', 'manual');
+    expect(r.attempts).toBe(3);
+    expect(r.detail).toContain(`3 calls from ${new Date(first).toISOString()} to ${new Date(T0).toISOString()}`);
+  });
+
+  it('a record of one call stated as attempts is the same as one without', () => {
+    expect(classify(manual('busy', { attempts: { count: 1, first: T0, last: T0 } }))).toEqual(classify(manual('busy')));
+  });
+
+  it.each<[string, { count: number; first: number; last: number }]>([
+    ['no calls', { count: 0, first: T0, last: T0 }],
+    ['a fraction of a call', { count: 1.5, first: T0 - 1000, last: T0 }],
+    ['a first call after the last', { count: 2, first: T0 + 1000, last: T0 }],
+    ['one call at two times', { count: 1, first: T0 - 1000, last: T0 }],
+    ['two calls at one instant', { count: 2, first: T0, last: T0 }],
+    ['a last call that is not the record\'s time', { count: 2, first: T0 - 2000, last: T0 - 1000 }],
+  ])('stored attempts that do not add up (%s) are malformed, never counted', (name, attempts) => {
+    const r = classify(remember(`manual malformed ${name}`, manual('unavailable', { attempts })));
+    expect(r).toMatchObject({ outcome: 'error', reason: 'malformed_evidence' });
+    expect(r).not.toHaveProperty('attempts');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -623,6 +648,8 @@ describe('malformed evidence → error/malformed_evidence', () => {
     ['lookup of a future schema version', { method: 'lookup', v: 2, number: NUMBER, at: T0, result: validResult() }],
     ['manual without an outcome', { method: 'manual', v: 1, value: '114', at: T0, note: '', recordedBy: 'x' }],
     ['manual with a numeric outcome', { method: 'manual', v: 1, value: '114', at: T0, outcome: 3, note: '', recordedBy: 'x' }],
+    ['manual with attempts as a number', { method: 'manual', v: 1, value: '114', at: T0, outcome: 'busy', note: '', recordedBy: 'x', attempts: 3 }],
+    ['manual with attempts as text times', { method: 'manual', v: 1, value: '114', at: T0, outcome: 'busy', note: '', recordedBy: 'x', attempts: { count: 2, first: 'monday', last: T0 } }],
     ['no method at all', { v: 1 }],
   ])('%s', (name, e) => {
     const r = classify(remember(`malformed ${name}`, e));

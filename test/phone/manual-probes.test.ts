@@ -7,8 +7,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Tokens } from '../../src/auth/tokens.ts';
 import { buildConfig } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
+import type { ThesisTable } from '../../src/reports/thesis-table.ts';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -32,6 +34,9 @@ beforeAll(async () => {
       '- id: hotline-114\n  name: National hotline 114\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "114"}\n',
       '- id: helpline-150\n  name: Helpline 150\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "150"}\n',
       '- id: center-1\n  name: Center 1\n  kind: rehabilitation_center\n  channels:\n    - {type: phone, value: "+77172000001"}\n',
+      '- id: line-1411\n  name: Line 1411\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "1411"}\n',
+      '- id: line-1412\n  name: Line 1412\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "1412"}\n',
+      '- id: line-1413\n  name: Line 1413\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "1413"}\n',
     ].join(''),
   );
   const config = buildConfig(
@@ -215,5 +220,135 @@ describe('manual probes of a number Twilio cannot dial', () => {
       lastOutcome: 'reachable',
       lastVerifiedAt: before.lastVerifiedAt,
     });
+  });
+});
+
+// The 2018 protocol by hand: the researcher called a line three times over two days and writes one
+// record of what she observed, saying which calls it stands for.
+describe('one manual record standing for several calls', () => {
+  const LINE = 'line-1411--phone-1411';
+  const SAME_MORNING = 'line-1412--phone-1412';
+  const CHECKED = 'line-1413--phone-1413';
+  const localDate = (t: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Almaty', year: 'numeric', month: '2-digit', day: '2-digit' }).format(t);
+  // Almaty is UTC+5 all year: 04:00Z and 05:00Z are 09:00 and 10:00 there, one morning.
+  const morning = (daysAgo: number, hourUtc: number) => {
+    const d = new Date(Date.now() - daysAgo * DAY);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hourUtc);
+  };
+
+  test('three calls over two days in one record confirm the status, and the calls are in its evidence', async () => {
+    const first = Date.now() - DAY - 3 * 3_600_000;
+    const last = Date.now() - 60_000;
+    const r = await post(LINE, {
+      ...RECORD,
+      note: 'Three calls over two days: the number is unavailable each time',
+      attempts: { count: 3, first: new Date(first).toISOString(), last: new Date(last).toISOString() },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ channelId: LINE, outcome: 'unavailable', attempts: 3, status: 'unavailable' });
+    expect(await channelStatus('line-1411')).toBe('unavailable');
+
+    // One probe, dated by its last call, whose raw evidence holds all three.
+    const page = (await (await fetch(`${daemon.url}/api/v1/channels/${LINE}/probes`)).json()) as {
+      probes: { id: number; startedAt: string; evidence: Record<string, unknown> }[];
+    };
+    expect(page.probes).toHaveLength(1);
+    expect(page.probes[0]?.startedAt).toBe(new Date(last).toISOString());
+    expect(page.probes[0]?.evidence).toMatchObject({ method: 'manual', at: last, attempts: { count: 3, first, last } });
+
+    // The status change cites the one record; the outage began with the first call.
+    const changes = (await (await fetch(`${daemon.url}/api/v1/channels/${LINE}/status-changes`)).json()) as {
+      changes: { from: string; to: string; probeIds: number[]; evidence: { probes: { firstAt?: number; detail: string }[] } }[];
+    };
+    expect(changes.changes).toEqual([expect.objectContaining({ from: 'not_probed', to: 'unavailable', probeIds: [r.body.probeId] })]);
+    expect(changes.changes[0]?.evidence.probes[0]).toMatchObject({ firstAt: first, detail: expect.stringContaining('3 calls from') });
+    const center = (await (await fetch(`${daemon.url}/api/v1/centers/line-1411`)).json()) as { channels: { statusSince: string; lastDetail: string }[] };
+    expect(center.channels[0]?.statusSince).toBe(new Date(first).toISOString());
+    expect(center.channels[0]?.lastDetail).toContain(`(3 calls from ${new Date(first).toISOString()} to ${new Date(last).toISOString()})`);
+  });
+
+  test('the board shows the record as three attempts, from its first call to its last', async () => {
+    const html = await (await fetch(`${daemon.url}/centers/line-1411?lang=en`)).text();
+    const row = /<table class="history">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    expect(row).toContain('(3 attempts)');
+    expect(row.match(/<time datetime=/g)).toHaveLength(2);
+    // The figures count the three attempts too (0 % of 3 over 7 days).
+    expect(html).toMatch(/<td>0%<\/td><td>3 attempts<\/td>/);
+    const ru = await (await fetch(`${daemon.url}/centers/line-1411?lang=ru`)).text();
+    expect(ru).toContain('(3 попытки)');
+  });
+
+  test("the thesis table over the record's days counts its three attempts", async () => {
+    const db = new Database(path.join(dir, 'data', DB_FILE_NAME));
+    const auditor = (() => {
+      try {
+        return new Tokens(db).create({ name: 'an.auditor', role: 'auditor', createdBy: 'test' }).secret;
+      } finally {
+        db.close();
+      }
+    })();
+    const probe = (await (await fetch(`${daemon.url}/api/v1/channels/${LINE}/probes`)).json()) as { probes: { evidence: { attempts: { first: number; last: number } } }[] };
+    const { first, last } = probe.probes[0]?.evidence.attempts ?? { first: 0, last: 0 };
+    const res = await fetch(`${daemon.url}/api/v1/reports/thesis-table?date=${localDate(first)}&until=${localDate(last)}&center=line-1411&lang=en`, {
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    expect(res.status).toBe(200);
+    const table = (await res.json()) as ThesisTable;
+    expect(table.rows[0]?.channels[0]).toMatchObject({ verdict: 'down', attempts: { unavailable: 3 } });
+    expect(table.rows[0]?.channels[0]?.words).toMatch(/1411: .*\(3\)$/);
+  });
+
+  test('three calls in one morning are three attempts but one half-day: the 2018 protocol does not confirm them', async () => {
+    const r = await post(SAME_MORNING, {
+      ...RECORD,
+      attempts: { count: 3, first: new Date(morning(3, 4)).toISOString(), last: new Date(morning(3, 5)).toISOString() },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ attempts: 3, status: 'not_probed' });
+    const center = (await (await fetch(`${daemon.url}/api/v1/centers/line-1412`)).json()) as { channels: { status: string; confirming: unknown }[] };
+    expect(center.channels[0]).toMatchObject({ status: 'not_probed', confirming: { outcome: 'unavailable', count: 3 } });
+    // A call the next afternoon is a second slot: now it is confirmed.
+    const next = await post(SAME_MORNING, { ...RECORD, at: new Date(morning(2, 10)).toISOString() });
+    expect(next.body).toMatchObject({ attempts: 1, status: 'unavailable' });
+  });
+
+  test('inconsistent attempts are refused with 400 naming the field, and nothing is stored', async () => {
+    const before = probeCount();
+    const iso = (t: number) => new Date(t).toISOString();
+    const now = Date.now();
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['count 0', { count: 0, first: iso(now - DAY), last: iso(now - 1000) }, '"attempts.count"'],
+      ['count 21', { count: 21, first: iso(now - DAY), last: iso(now - 1000) }, '"attempts.count"'],
+      ['count 2.5', { count: 2.5, first: iso(now - DAY), last: iso(now - 1000) }, '"attempts.count"'],
+      ['a missing last', { count: 2, first: iso(now - DAY) }, 'attempts'],
+      ['first after last', { count: 2, first: iso(now - 1000), last: iso(now - DAY) }, '"attempts.first"'],
+      ['one call at two times', { count: 1, first: iso(now - DAY), last: iso(now - 1000) }, '"attempts.last"'],
+      ['three calls at one instant', { count: 3, first: iso(now - 1000), last: iso(now - 1000) }, '"attempts.last"'],
+      ['a last call in the future', { count: 2, first: iso(now - DAY), last: iso(now + DAY) }, '"attempts.last"'],
+      ['a first call in the future', { count: 2, first: iso(now + DAY), last: iso(now + 2 * DAY) }, '"attempts.first"'],
+      ['calls spread over a month', { count: 3, first: iso(now - 30 * DAY), last: iso(now - 1000) }, '"attempts.last"'],
+      ['a first that is not a date', { count: 2, first: 'the day before', last: iso(now - 1000) }, 'attempts.first'],
+      ['an unknown field', { count: 2, first: iso(now - DAY), last: iso(now - 1000), firts: iso(now - DAY) }, 'attempts'],
+    ];
+    for (const [name, attempts, field] of cases) {
+      const r = await post(CHECKED, { ...RECORD, attempts });
+      expect({ name, status: r.status }).toEqual({ name, status: 400 });
+      expect(String(r.body.message), name).toContain(field);
+    }
+    // "at" names the record's time: with attempts it must be the last call.
+    const at = await post(CHECKED, { ...RECORD, at: iso(now - 2 * DAY), attempts: { count: 2, first: iso(now - 3 * DAY), last: iso(now - DAY) } });
+    expect(at.status).toBe(400);
+    expect(String(at.body.message)).toContain('"at"');
+    expect(probeCount()).toBe(before);
+    expect(await channelStatus('line-1413')).toBe('not_probed');
+  });
+
+  test('a record of one call stated as attempts is the same as one without', async () => {
+    const t = new Date(Date.now() - 5 * 60_000).toISOString();
+    const r = await post(CHECKED, { ...RECORD, attempts: { count: 1, first: t, last: t } });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ attempts: 1, status: 'not_probed' });
+    const center = (await (await fetch(`${daemon.url}/api/v1/centers/line-1413`)).json()) as { channels: { confirming: unknown; lastProbeAt: string }[] };
+    expect(center.channels[0]).toMatchObject({ confirming: { outcome: 'unavailable', count: 1 }, lastProbeAt: t });
   });
 });

@@ -88,3 +88,42 @@ describe('status policy', () => {
     expect(feed(['closed', 'closed', 'closed', 'closed'], 5).state.status).toBe('unknown');
   });
 });
+
+describe('a probe standing for several attempts (a manual record of several calls)', () => {
+  const spread = { outcomes: ['no_answer', 'unavailable'] as Outcome[], minSlots: 2 };
+
+  test('counts as each of them: one record of three calls over two days confirms', () => {
+    const r = applyProbe(
+      INITIAL_STATE,
+      { id: 7, at: 5000, firstAt: 1000, outcome: 'no_answer', reason: 'manual', detail: 'd', attempts: 3, slot: '2026-03-04/pm', slots: ['2026-03-03/am'] },
+      { confirmations: 3, spread },
+    );
+    expect(r.change).toEqual({ from: 'unknown', to: 'no_answer', at: 5000, reason: 'manual', probes: [{ id: 7, at: 5000, firstAt: 1000, reason: 'manual', detail: 'd' }] });
+    // The outage began with the first call, not when the record was written.
+    expect(r.state).toMatchObject({ status: 'no_answer', statusSince: 1000, streakCount: 3, streakSlots: ['2026-03-03/am', '2026-03-04/pm'] });
+  });
+
+  test('the spread rule still holds: three calls in one half-day are three attempts in one slot', () => {
+    const r = applyProbe(
+      INITIAL_STATE,
+      { id: 1, at: 5000, firstAt: 1000, outcome: 'unavailable', reason: 'manual', detail: 'd', attempts: 3, slot: '2026-03-03/am', slots: ['2026-03-03/am'] },
+      { confirmations: 3, spread },
+    );
+    expect(r.change).toBeNull();
+    expect(r.state).toMatchObject({ status: 'unknown', streakCount: 3, streakSlots: ['2026-03-03/am'] });
+    // One more attempt in another half-day confirms, citing both probes; "since" is the record's first call.
+    const next = applyProbe(r.state, { id: 2, at: 9000, outcome: 'unavailable', reason: 'no_answer', detail: 'd2', slot: '2026-03-03/pm' }, { confirmations: 3, spread });
+    expect(next.change?.probes.map((p) => p.id)).toEqual([1, 2]);
+    expect(next.state).toMatchObject({ status: 'unavailable', statusSince: 1000, streakCount: 4 });
+  });
+
+  test('continues a streak of single probes, and a different outcome still breaks it', () => {
+    const one = feed(['busy']);
+    const r = applyProbe(one.state, { id: 2, at: 5000, outcome: 'busy', reason: 'manual', detail: 'd', attempts: 2 }, { confirmations: 3 });
+    expect(r.change?.probes.map((p) => p.id)).toEqual([1, 2]);
+    expect(r.state.statusSince).toBe(1000);
+    const broken = applyProbe(one.state, { id: 2, at: 5000, outcome: 'closed', reason: 'manual', detail: 'd', attempts: 2 }, { confirmations: 3 });
+    expect(broken.change).toBeNull();
+    expect(broken.state).toMatchObject({ streakOutcome: 'closed', streakCount: 2 });
+  });
+});

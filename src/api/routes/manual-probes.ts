@@ -1,13 +1,14 @@
 // Manual probes: a person places the call (the national short number 114 cannot be dialled through
 // Twilio from abroad) and records what happened. It is stored as evidence like any other probe,
-// with who recorded it, and moves the channel's status by the same rules.
+// with who recorded it, and moves the channel's status by the same rules. One record may stand for
+// several calls (three over two days, as in 2018): they are part of its evidence and count as attempts.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { classify } from '../../classifier/classifier.ts';
 import type { Monitor } from '../../daemon/monitor.ts';
 import { OUTCOMES, type Evidence } from '../../domain.ts';
-import type { ManualEvidence } from '../../probers/phone/evidence.ts';
+import { MAX_MANUAL_ATTEMPTS, MAX_MANUAL_SPAN_DAYS, manualAttemptsProblem, type ManualAttempts, type ManualEvidence } from '../../probers/phone/evidence.ts';
 import { timeSlot } from '../../calling/policy.ts';
 import type { Queries } from '../../store/queries.ts';
 import { ErrorReply, IdParams } from '../schemas.ts';
@@ -21,12 +22,40 @@ export const ManualProbeBody = Type.Object(
     note: Type.String({ maxLength: 4000, description: 'What happened, in the caller\'s words.' }),
     recordedBy: Type.String({ minLength: 1, maxLength: 200, description: 'Who placed the call.' }),
     calledFrom: Type.Optional(Type.String({ maxLength: 200, description: 'The line used, e.g. "Almaty landline".' })),
-    at: Type.Optional(Type.String({ format: 'date-time', description: 'When the call was made (default: now). Not in the future.' })),
+    at: Type.Optional(Type.String({ format: 'date-time', description: 'When the call was made (default: now, or `attempts.last`). Not in the future.' })),
+    attempts: Type.Optional(
+      Type.Object(
+        {
+          count: Type.Integer({ minimum: 1, maximum: MAX_MANUAL_ATTEMPTS, description: 'How many calls, all with this outcome.' }),
+          first: Type.String({ format: 'date-time', description: 'When the first was made.' }),
+          last: Type.String({ format: 'date-time', description: 'When the last was made: the record\'s time. Equal to `first` for one call, later for several.' }),
+        },
+        {
+          additionalProperties: false,
+          description: `The calls this record stands for (default: one, at \`at\`), at most ${MAX_MANUAL_ATTEMPTS} over at most ${MAX_MANUAL_SPAN_DAYS} days. ` +
+            'Each counts as an attempt: towards the status (the 2018 protocol\'s confirmations; the first and last calls\' days or half-days count for its spread) and in availability figures.',
+        },
+      ),
+    ),
   },
-  { examples: [{ outcome: 'unavailable', note: 'Automatic message: the number is unavailable.', recordedBy: 'a.researcher', calledFrom: 'Almaty landline' }] },
+  {
+    examples: [
+      { outcome: 'unavailable', note: 'Automatic message: the number is unavailable.', recordedBy: 'a.researcher', calledFrom: 'Almaty landline' },
+      {
+        outcome: 'no_answer', note: 'Rang out each time.', recordedBy: 'a.researcher', calledFrom: 'Almaty landline',
+        attempts: { count: 3, first: '2026-03-03T04:10:00Z', last: '2026-03-04T09:30:00Z' },
+      },
+    ],
+  },
 );
 
-const ManualProbeReply = Type.Object({ probeId: Type.Integer(), channelId: Type.String(), outcome: Type.String(), status: Type.String() });
+const ManualProbeReply = Type.Object({
+  probeId: Type.Integer(),
+  channelId: Type.String(),
+  outcome: Type.String(),
+  attempts: Type.Integer({ description: 'How many calls the record stands for.' }),
+  status: Type.String(),
+});
 
 export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | null; queries: Queries }> = async (app, { monitor, queries }) => {
   app.post(
@@ -50,9 +79,21 @@ export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | n
       if (!channel || !queries.channelExists(req.params.id)) {
         return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No channel with id "${req.params.id}".` });
       }
-      const at = req.body.at ? Date.parse(req.body.at) : Date.now();
-      if (Number.isNaN(at) || at > Date.now() + 60_000) {
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'body parameter "at" must be a date-time that is not in the future' });
+      const bad = (field: string, message: string) => reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `body parameter "${field}" ${message}` });
+      const now = Date.now();
+      let attempts: ManualAttempts | undefined;
+      if (req.body.attempts) {
+        attempts = { count: req.body.attempts.count, first: Date.parse(req.body.attempts.first), last: Date.parse(req.body.attempts.last) };
+        // A clock a minute fast on the caller's side is not a call from the future.
+        for (const field of ['first', 'last'] as const) {
+          if (attempts[field] > now + 60_000) return bad(`attempts.${field}`, 'must not be in the future');
+        }
+      }
+      const at = req.body.at ? Date.parse(req.body.at) : (attempts?.last ?? now);
+      if (Number.isNaN(at) || at > now + 60_000) return bad('at', 'must be a date-time that is not in the future');
+      if (attempts) {
+        const problem = manualAttemptsProblem(attempts, at);
+        if (problem) return bad(problem.field, problem.message);
       }
       const evidence: ManualEvidence = {
         method: 'manual',
@@ -64,6 +105,7 @@ export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | n
         recordedBy: req.body.recordedBy,
         recordedByToken: actorOf(req),
         ...(req.body.calledFrom ? { calledFrom: req.body.calledFrom } : {}),
+        ...(attempts ? { attempts } : {}),
       };
       const asEvidence = evidence as unknown as Evidence;
       const pending = monitor.writer.add({
@@ -75,11 +117,13 @@ export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | n
         evidence: asEvidence,
         classification: classify(asEvidence, monitor.rules),
         slot: timeSlot(monitor.tzOf(channel), at),
+        ...(attempts ? { first: { at: attempts.first, slot: timeSlot(monitor.tzOf(channel), attempts.first) } } : {}),
       });
       monitor.writer.flush();
       const stored = await pending;
-      req.log.info({ channel: channel.id, outcome: evidence.outcome, recordedBy: evidence.recordedBy, token: req.actor?.tokenId }, 'manual probe recorded');
-      return reply.code(201).send({ probeId: stored.probeId, channelId: channel.id, outcome: evidence.outcome, status: stored.status });
+      const count = attempts?.count ?? 1;
+      req.log.info({ channel: channel.id, outcome: evidence.outcome, attempts: count, recordedBy: evidence.recordedBy, token: req.actor?.tokenId }, 'manual probe recorded');
+      return reply.code(201).send({ probeId: stored.probeId, channelId: channel.id, outcome: evidence.outcome, attempts: count, status: stored.status });
     },
   );
 };

@@ -79,11 +79,25 @@ export interface LookupEvidence {
   error?: TwilioErrorFacts;
 }
 
+/**
+ * The calls one manual record stands for: the 2018 researcher called three times over two days and
+ * wrote down one observation. Only the first and last times are known; the calls in between lie
+ * somewhere between them.
+ */
+export interface ManualAttempts {
+  count: number;
+  /** Epoch ms of the first call. */
+  first: number;
+  /** Epoch ms of the last call: the record's own time (`at`). */
+  last: number;
+}
+
 /** A call placed by a person (the national short number 114 cannot be dialled from abroad). */
 export interface ManualEvidence {
   method: 'manual';
   v: 1;
   value: string;
+  /** When the (last) call was made. */
   at: number;
   outcome: Exclude<Outcome, 'error'>;
   note: string;
@@ -91,6 +105,35 @@ export interface ManualEvidence {
   /** The name of the API token that sent the record (recordedBy is what the caller typed). */
   recordedByToken?: string;
   calledFrom?: string;
+  /** Absent: the record stands for one call, at `at`. */
+  attempts?: ManualAttempts;
+}
+
+/** More calls than this in one record is not one person's observation of a line but a log to enter as such. */
+export const MAX_MANUAL_ATTEMPTS = 20;
+/** The longest a record's calls may be spread: one round of calls (the 2018 round took two days), not a month's log. */
+export const MAX_MANUAL_SPAN_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+/** What is wrong with a record's attempts, naming the body field; null when they are consistent. Pure: no clock. */
+export function manualAttemptsProblem(a: ManualAttempts, at: number): { field: string; message: string } | null {
+  if (!Number.isInteger(a.count) || a.count < 1 || a.count > MAX_MANUAL_ATTEMPTS) {
+    return { field: 'attempts.count', message: `must be a whole number from 1 to ${MAX_MANUAL_ATTEMPTS}, not ${String(a.count)}` };
+  }
+  if (!Number.isFinite(a.first)) return { field: 'attempts.first', message: 'must be a date-time' };
+  if (!Number.isFinite(a.last)) return { field: 'attempts.last', message: 'must be a date-time' };
+  if (a.first > a.last) return { field: 'attempts.first', message: 'must not be after "attempts.last"' };
+  if (a.count === 1 && a.first !== a.last) {
+    return { field: 'attempts.last', message: 'must equal "attempts.first" when "attempts.count" is 1: one call has one time' };
+  }
+  if (a.count > 1 && a.first === a.last) {
+    return { field: 'attempts.last', message: `must be later than "attempts.first": ${a.count} calls were not all made at the same instant` };
+  }
+  if (a.last - a.first > MAX_MANUAL_SPAN_DAYS * DAY_MS) {
+    return { field: 'attempts.last', message: `must be at most ${MAX_MANUAL_SPAN_DAYS} days after "attempts.first" (one round of calls); record longer spells as several records` };
+  }
+  if (a.last !== at) return { field: 'at', message: 'must equal "attempts.last": the record is dated by its last call' };
+  return null;
 }
 
 export function isCallEvidence(e: Evidence): e is Evidence & CallEvidence {
@@ -102,5 +145,14 @@ export function isLookupEvidence(e: Evidence): e is Evidence & LookupEvidence {
 }
 
 export function isManualEvidence(e: Evidence): e is Evidence & ManualEvidence {
-  return e.method === 'manual' && e.v === 1 && typeof e.outcome === 'string' && e.outcome !== 'error' && (OUTCOMES as readonly string[]).includes(e.outcome);
+  return (
+    e.method === 'manual' && e.v === 1 && typeof e.outcome === 'string' && e.outcome !== 'error' && (OUTCOMES as readonly string[]).includes(e.outcome) &&
+    (e.attempts === undefined || isAttempts(e.attempts))
+  );
+}
+
+function isAttempts(a: unknown): a is ManualAttempts {
+  if (typeof a !== 'object' || a === null) return false;
+  const { count, first, last } = a as Record<string, unknown>;
+  return typeof count === 'number' && typeof first === 'number' && typeof last === 'number';
 }
