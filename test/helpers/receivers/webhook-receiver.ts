@@ -27,7 +27,8 @@ export interface ReceivedWebhook {
   at: number;
 }
 
-export type WebhookReply = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
+/** 'hang': keep the request, never answer; 'reset': cut the connection once the request is in. */
+export type WebhookReply = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang' | 'reset';
 
 export interface WebhookReceiver {
   readonly url: string;
@@ -68,6 +69,10 @@ export async function startWebhookReceiver(opts: { secret?: string; port?: numbe
       const reply = respond(n, hook);
       if (reply === 'hang') {
         hung.add(res);
+        return;
+      }
+      if (reply === 'reset') {
+        req.socket.resetAndDestroy();
         return;
       }
       const answer = (): void => {
