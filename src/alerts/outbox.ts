@@ -192,6 +192,20 @@ export class Outbox {
   }
 
   /**
+   * Whether this subscription has news of the incident coming or possibly had it: `told`, or an
+   * alert about it that was not held back (one given up on included: its receiver may be back).
+   * Reminders go to these, so a receiver that was down for days still hears the center is dark.
+   */
+  concerned(incidentId: number, subscriptionId: string): boolean {
+    return (
+      this.told(incidentId, subscriptionId) ||
+      this.db
+        .prepare(`SELECT 1 FROM outbox WHERE incident_id = ? AND subscription_id = ? AND status = 'failed' AND event IN (${INCIDENT_NEWS.map(() => '?').join(', ')}) LIMIT 1`)
+        .get(incidentId, subscriptionId, ...INCIDENT_NEWS) !== undefined
+    );
+  }
+
+  /**
    * Alerts about an incident still waiting for a retry are dropped once it is over (kept, marked);
    * one in flight is marked too, and is not tried again if this attempt does not get through.
    */

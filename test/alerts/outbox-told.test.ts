@@ -69,6 +69,11 @@ test('an alert given up on counts as told only if some attempt may have reached 
   expect(outbox.counts().failed).toBe(2);
   expect(outbox.told(1, 'a')).toBe(true);
   expect(outbox.told(1, 'b')).toBe(false);
+  // Reminders still go to both: b's receiver may be back, and should hear the center is still dark.
+  expect(outbox.concerned(1, 'a')).toBe(true);
+  expect(outbox.concerned(1, 'b')).toBe(true);
+  // An incident nobody was sent anything about (held, or another incident) concerns no one.
+  expect(outbox.concerned(2, 'a')).toBe(false);
 });
 
 test('an alert in flight when the center recovers is not tried again after the recovery (never "dark" after "recovered")', () => {

@@ -50,9 +50,10 @@ export function createTelegramSender(opts: TelegramSenderOptions): AlertSender {
         status = res.statusCode;
         text = await res.body.text();
       } catch (err) {
-        // A 2xx whose body was cut short: Telegram most likely sent it, but we cannot read that it did.
-        // Otherwise only an error that proves the request never left is 'failed'.
-        const outcome = (status !== null && status >= 200 && status < 300) || !failedBeforeSending(err) ? 'unknown' : 'failed';
+        // A 2xx whose body was cut short: Telegram most likely sent it, but we cannot read that it did;
+        // any other status is its no. Without a status, only an error proving the request never left is 'failed'.
+        const answered: number | null = status;
+        const outcome = answered !== null ? (answered >= 200 && answered < 300 ? 'unknown' : 'failed') : failedBeforeSending(err) ? 'failed' : 'unknown';
         if (signal.aborted) throw new DeliveryError('Telegram delivery aborted', { permanent: false, outcome });
         if (deadline.aborted) throw new DeliveryError(`No answer from Telegram within ${opts.timeoutMs} ms`, { permanent: false, outcome });
         throw new DeliveryError(scrub(`Telegram unreachable: ${describe(err)}`), { permanent: false, outcome });
