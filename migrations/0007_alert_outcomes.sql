@@ -4,8 +4,8 @@
 -- incident counts 'unknown' attempts, so their recovery is never skipped. `ok` stays (= delivered).
 ALTER TABLE outbox_attempts ADD COLUMN outcome TEXT NOT NULL DEFAULT 'failed' CHECK (outcome IN ('delivered', 'failed', 'unknown'));
 UPDATE outbox_attempts SET outcome = 'delivered' WHERE ok = 1;
--- Older attempts kept only their words: these are the ones that ended without the receiver's answer.
+-- Older attempts kept only their words: these ended without the receiver's answer (when in doubt,
+-- unknown: a recovery too many is harmless, one too few is not). The primary key serves `told`.
 UPDATE outbox_attempts SET outcome = 'unknown'
  WHERE ok = 0 AND permanent = 0
    AND (detail LIKE 'interrupted%' OR detail LIKE 'No answer from%' OR detail LIKE '%delivery aborted%' OR detail LIKE '%ETIMEDOUT%' OR detail LIKE '%ECONNRESET%' OR detail LIKE '%UND_ERR_SOCKET%');
-CREATE INDEX outbox_attempts_told ON outbox_attempts(outbox_id, outcome);
