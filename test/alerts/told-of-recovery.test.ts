@@ -71,9 +71,9 @@ const status = async (daemon: RunningDaemon) => (await get<{ status: string }>(d
 const alert = (daemon: RunningDaemon, id: string) => get<OutboxAlert>(daemon, `/api/v1/outbox/${id}`);
 
 test('a receiver that answers after our timeout got "went dark": it is told "recovered", though the retry was superseded', async () => {
-  const { site, receiver, config, dataDir } = await setUp('300ms');
-  // The receiver takes the went-dark alert in, and answers long after our 300 ms timeout.
-  receiver.respondWith((_n, hook) => (typeOf(hook) === 'reachwatch.went_dark' ? { status: 204, delayMs: 1500 } : { status: 204 }));
+  const { site, receiver, config, dataDir } = await setUp('1s');
+  // The receiver takes the went-dark alert in, and answers long after our 1 s timeout.
+  receiver.respondWith((_n, hook) => (typeOf(hook) === 'reachwatch.went_dark' ? { status: 204, delayMs: 3000 } : { status: 204 }));
   const daemon = await start(config, dataDir);
   await until('gamma reachable', async () => (await status(daemon)) === 'reachable');
 
@@ -87,7 +87,7 @@ test('a receiver that answers after our timeout got "went dark": it is told "rec
     return a.deliveries.length > 0 && a;
   });
   expect(timedOut.status).toBe('pending');
-  expect(timedOut.deliveries).toMatchObject([{ attempt: 1, ok: false, outcome: 'unknown', detail: expect.stringMatching(/No answer from the webhook within 300 ms/) }]);
+  expect(timedOut.deliveries).toMatchObject([{ attempt: 1, ok: false, outcome: 'unknown', detail: expect.stringMatching(/No answer from the webhook within 1000 ms/) }]);
 
   // The center recovers before the retry: the retry is dropped, and the receiver hears the recovery.
   site.route('gamma.example.kz/*', page('<title>ok</title>'));
