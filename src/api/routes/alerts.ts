@@ -237,7 +237,19 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
             OutboxItem,
             Type.Object({
               message: Type.Unknown(),
-              deliveries: Type.Array(Type.Object({ attempt: Type.Integer(), at: Type.String(), durationMs: Type.Number(), ok: Type.Boolean(), outcome: Type.Union([Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('unknown')], { description: 'unknown: no answer after the request left (a timeout, reachwatch stopped); the receiver may have it' }), permanent: Type.Boolean(), detail: Type.String() })),
+              deliveries: Type.Array(
+                Type.Object({
+                  attempt: Type.Integer(),
+                  at: Type.String(),
+                  durationMs: Type.Number(),
+                  ok: Type.Boolean(),
+                  outcome: Type.Union([Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('unknown')], {
+                    description: 'unknown: no answer after the request left (a timeout, a reset, reachwatch stopped); the receiver may have it, and it counts as told',
+                  }),
+                  permanent: Type.Boolean(),
+                  detail: Type.String(),
+                }),
+              ),
             }),
           ]),
           400: ErrorReply,
