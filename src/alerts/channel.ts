@@ -37,18 +37,31 @@ export type DeliveryTarget =
   | { kind: 'telegram'; chatId: string };
 
 /**
+ * What one attempt did, as far as we can know. `unknown`: the request left (or may have) and no
+ * answer came back (a timeout, a connection cut after sending, reachwatch stopped meanwhile); the
+ * receiver may have it, so it counts as told (a recovery follows) and is retried with the same id.
+ */
+export const ATTEMPT_OUTCOMES = ['delivered', 'failed', 'unknown'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+export type NotDelivered = Exclude<AttemptOutcome, 'delivered'>;
+
+/**
  * A failed delivery says whether trying again can help (Healthchecks' TransportError(permanent)).
- * A bad address is permanent; a receiver that is down or asks us to wait is not.
+ * A bad address is permanent; a receiver that is down or asks us to wait is not. `outcome` says
+ * whether the receiver certainly did not get it ('failed': refused before sending, or it answered
+ * no) or may have ('unknown'); only a sender that can prove the former says 'failed'.
  */
 export class DeliveryError extends Error {
   override name = 'DeliveryError';
   readonly permanent: boolean;
   /** The receiver asked us to wait this long (Retry-After, Telegram's retry_after). */
   readonly retryAfterMs: number | null;
-  constructor(message: string, opts: { permanent: boolean; retryAfterMs?: number | null }) {
+  readonly outcome: NotDelivered;
+  constructor(message: string, opts: { permanent: boolean; retryAfterMs?: number | null; outcome: NotDelivered }) {
     super(message);
     this.permanent = opts.permanent;
     this.retryAfterMs = opts.retryAfterMs ?? null;
+    this.outcome = opts.outcome;
   }
 }
 
@@ -59,7 +72,10 @@ export interface Delivered {
 
 export interface AlertSender {
   readonly kind: AlertChannelKind;
-  /** Resolves when the receiver accepted the message; rejects with a DeliveryError otherwise. */
+  /**
+   * Resolves when the receiver accepted the message; rejects with a DeliveryError otherwise, whose
+   * outcome is 'unknown' whenever the message may have reached the receiver.
+   */
   send(message: AlertMessage, target: DeliveryTarget, signal: AbortSignal): Promise<Delivered>;
   close?(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // receiver said. Policy (when to retry) lives in retry.ts; channels only send.
 
 import type { Logger } from 'pino';
-import type { AlertChannelKind, AlertMessage, AlertSender, DeliveryTarget } from './channel.ts';
+import type { AlertChannelKind, AlertMessage, AlertSender, AttemptOutcome, DeliveryTarget } from './channel.ts';
 import { DeliveryError } from './channel.ts';
 import type { Outbox, OutboxRow } from './outbox.ts';
 import { nextAttempt } from './retry.ts';
@@ -23,7 +23,7 @@ export interface DispatcherOptions {
   log: Logger;
   now?: () => number;
   random?: () => number;
-  onAttempt?: (channel: string, ok: boolean, permanent: boolean) => void;
+  onAttempt?: (channel: string, outcome: AttemptOutcome, permanent: boolean) => void;
 }
 
 export class Dispatcher {
@@ -107,8 +107,8 @@ export class Dispatcher {
     const target = this.o.targetOf(row.subscription_id);
     let failure: DeliveryError;
     try {
-      if (!target) throw new DeliveryError(`subscription ${row.subscription_id} was removed`, { permanent: true });
-      if (!sender) throw new DeliveryError(`the ${row.channel} channel is not configured on this daemon`, { permanent: true });
+      if (!target) throw new DeliveryError(`subscription ${row.subscription_id} was removed`, { permanent: true, outcome: 'failed' });
+      if (!sender) throw new DeliveryError(`the ${row.channel} channel is not configured on this daemon`, { permanent: true, outcome: 'failed' });
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.sendTimeoutMs)]);
       const { detail } = await sender.send(message, target, signal);
       try {
@@ -119,11 +119,12 @@ export class Dispatcher {
         this.o.log.error({ err, alert: row.id }, 'an alert was delivered but could not be marked sent; it will be sent again with the same id');
         return;
       }
-      this.o.onAttempt?.(row.channel, true, false);
+      this.o.onAttempt?.(row.channel, 'delivered', false);
       this.o.log.info({ alert: row.id, event: row.event, center: row.center_id, subscription: row.subscription_id, channel: row.channel, attempt: row.attempts, detail }, 'alert delivered');
       return;
     } catch (err) {
-      failure = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? `${err.name}: ${err.message}` : String(err), { permanent: false });
+      // A sender that failed in a way it did not classify cannot prove the receiver has nothing.
+      failure = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? `${err.name}: ${err.message}` : String(err), { permanent: false, outcome: 'unknown' });
     }
     if (this.abort.signal.aborted) {
       // Our own shutdown cut the attempt short: not the receiver's failure. The row is released on restart.
@@ -131,9 +132,9 @@ export class Dispatcher {
     }
     const now = this.now();
     const decision = nextAttempt(row.attempts, this.o.retryScheduleMs, now, failure, this.o.random);
-    this.o.outbox.attemptFailed(row, now, elapsed(), failure.message, failure.permanent, decision.retry ? decision.at : null);
-    this.o.onAttempt?.(row.channel, false, failure.permanent);
-    const ctx = { alert: row.id, event: row.event, subscription: row.subscription_id, channel: row.channel, attempt: row.attempts, error: failure.message };
+    this.o.outbox.attemptFailed(row, now, elapsed(), failure.message, failure.outcome, failure.permanent, decision.retry ? decision.at : null);
+    this.o.onAttempt?.(row.channel, failure.outcome, failure.permanent);
+    const ctx = { alert: row.id, event: row.event, subscription: row.subscription_id, channel: row.channel, attempt: row.attempts, outcome: failure.outcome, error: failure.message };
     if (decision.retry) this.o.log.warn({ ...ctx, retryAt: new Date(decision.at).toISOString() }, 'alert delivery failed; will retry');
     else this.o.log.error({ ...ctx, why: decision.why }, decision.why === 'permanent' ? 'alert not delivered: the receiver refused it for good' : 'alert not delivered after the last try');
   }

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { DB } from '../store/db.ts';
-import type { AlertEvent, AlertMessage } from './channel.ts';
+import type { AlertEvent, AlertMessage, AttemptOutcome, NotDelivered } from './channel.ts';
 import type { Subscription } from './subscription.ts';
 
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'suppressed'] as const;
@@ -33,10 +33,15 @@ export interface AttemptRow {
   attempt: number;
   at: number;
   duration_ms: number;
+  /** 1 when delivered (kept beside `outcome` for older readers). */
   ok: number;
+  outcome: AttemptOutcome;
   permanent: number;
   detail: string;
 }
+
+/** Events that open or continue an incident: a subscriber possibly told of one is told of its end. */
+const INCIDENT_NEWS: readonly AlertEvent[] = ['went_dark', 'partly_reachable', 'still_dark'];
 
 export interface EnqueueInput {
   /** One alert per key: a retried transaction or a second evaluation cannot queue it twice. */
@@ -63,6 +68,8 @@ export class Outbox {
   private readonly markRetry;
   private readonly markFailed;
   private readonly logAttempt;
+  private readonly expiredLeases;
+  private readonly dropSuperseded;
 
   constructor(db: DB) {
     this.db = db;
@@ -76,12 +83,22 @@ export class Outbox {
                     ORDER BY next_attempt_at LIMIT ?)
        RETURNING *`,
     );
-    this.markSent = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ? AND status = 'sending'`);
-    this.markRetry = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ? AND status = 'sending'`);
+    // A row superseded while its attempt was in flight (see supersede) is not tried again: its news is stale.
+    this.markSent = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL, suppressed_by = NULL WHERE id = ? AND status = 'sending'`);
+    this.markRetry = db.prepare(
+      `UPDATE outbox SET status = CASE WHEN suppressed_by IS NULL THEN 'pending' ELSE 'suppressed' END, next_attempt_at = ?, lease_until = NULL, last_error = ?
+       WHERE id = ? AND status = 'sending'`,
+    );
     this.markFailed = db.prepare(`UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ? AND status = 'sending'`);
     this.logAttempt = db.prepare(
-      `INSERT OR REPLACE INTO outbox_attempts (outbox_id, attempt, at, duration_ms, ok, permanent, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO outbox_attempts (outbox_id, attempt, at, duration_ms, ok, outcome, permanent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.expiredLeases = db.prepare<[number], { id: string; attempts: number }>(`SELECT id, attempts FROM outbox WHERE status = 'sending' AND lease_until < ?`);
+    this.dropSuperseded = db.prepare<[number]>(`UPDATE outbox SET status = 'suppressed', lease_until = NULL WHERE status = 'sending' AND lease_until < ? AND suppressed_by IS NOT NULL`);
+  }
+
+  private logUnknown(id: string, attempt: number, now: number, detail: string): void {
+    this.logAttempt.run(id, attempt, now, 0, 0, 'unknown', 0, detail);
   }
 
   /** Returns the new row's id, or null when an alert with this key was already queued. */
@@ -109,20 +126,25 @@ export class Outbox {
    * once its lease runs out, so a crash mid-delivery delays an alert but never loses it.
    */
   claim(now: number, leaseMs: number, limit: number): OutboxRow[] {
-    return this.claimStmt.all(now + leaseMs, now, now, limit);
+    return this.db.transaction(() => {
+      // The attempt whose lease ran out never recorded its result: the receiver may have it.
+      for (const r of this.expiredLeases.all(now)) this.logUnknown(r.id, r.attempts, now, 'lease expired: this attempt never recorded its result; the receiver may have it (same id)');
+      this.dropSuperseded.run(now);
+      return this.claimStmt.all(now + leaseMs, now, now, limit);
+    })();
   }
 
   delivered(row: OutboxRow, now: number, durationMs: number, detail: string): void {
     this.db.transaction(() => {
-      this.logAttempt.run(row.id, row.attempts, now, durationMs, 1, 0, detail);
+      this.logAttempt.run(row.id, row.attempts, now, durationMs, 1, 'delivered', 0, detail);
       this.markSent.run(now, row.id);
     })();
   }
 
-  /** `nextAt` null: no more tries (a permanent error, or the last one). */
-  attemptFailed(row: OutboxRow, now: number, durationMs: number, detail: string, permanent: boolean, nextAt: number | null): void {
+  /** `nextAt` null: no more tries (a permanent error, or the last one). `outcome` 'unknown': the receiver may have it. */
+  attemptFailed(row: OutboxRow, now: number, durationMs: number, detail: string, outcome: NotDelivered, permanent: boolean, nextAt: number | null): void {
     this.db.transaction(() => {
-      this.logAttempt.run(row.id, row.attempts, now, durationMs, 0, permanent ? 1 : 0, detail);
+      this.logAttempt.run(row.id, row.attempts, now, durationMs, 0, outcome, permanent ? 1 : 0, detail);
       if (nextAt === null) this.markFailed.run(detail, row.id);
       else this.markRetry.run(nextAt, detail, row.id);
     })();
@@ -136,9 +158,11 @@ export class Outbox {
     return this.db.transaction(() => {
       const rows = this.db.prepare<[], { id: string; attempts: number }>(`SELECT id, attempts FROM outbox WHERE status = 'sending'`).all();
       for (const r of rows) {
-        this.logAttempt.run(r.id, r.attempts, now, 0, 0, 0, 'interrupted: reachwatch stopped during this attempt; the receiver may have it (same id)');
+        this.logUnknown(r.id, r.attempts, now, 'interrupted: reachwatch stopped during this attempt; the receiver may have it (same id)');
       }
-      return this.db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = NULL WHERE status = 'sending'`).run(now).changes;
+      return this.db
+        .prepare(`UPDATE outbox SET status = CASE WHEN suppressed_by IS NULL THEN 'pending' ELSE 'suppressed' END, next_attempt_at = ?, lease_until = NULL WHERE status = 'sending'`)
+        .run(now).changes;
     })();
   }
 
@@ -147,20 +171,52 @@ export class Outbox {
     return this.db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ? AND status = 'failed'`).run(now, id).changes > 0;
   }
 
-  /** Whether this subscription was told (or is being told) about the incident: recoveries go only there. */
-  told(incidentId: number, subscriptionId: string, events: readonly AlertEvent[] = ['went_dark', 'partly_reachable', 'still_dark']): boolean {
+  /**
+   * Whether this subscription was possibly told about the incident, or is being told: an alert of
+   * `events` that is queued, in flight or sent, or any of whose attempts was delivered or ended
+   * unknown (a timeout after sending, a kill mid-attempt), even if it was superseded or gave up
+   * since. Recoveries go to exactly these, so no one possibly told "dark" is left believing it.
+   * Alerts that were held, or whose every attempt certainly failed, told nobody anything.
+   */
+  told(incidentId: number, subscriptionId: string, events: readonly AlertEvent[] = INCIDENT_NEWS): boolean {
     return (
       this.db
-        .prepare(`SELECT 1 FROM outbox WHERE incident_id = ? AND subscription_id = ? AND status != 'suppressed' AND event IN (${events.map(() => '?').join(', ')}) LIMIT 1`)
+        .prepare(
+          `SELECT 1 FROM outbox o WHERE o.incident_id = ? AND o.subscription_id = ? AND o.event IN (${events.map(() => '?').join(', ')})
+             AND (o.status IN ('pending', 'sending', 'sent')
+                  OR EXISTS (SELECT 1 FROM outbox_attempts a WHERE a.outbox_id = o.id AND a.outcome IN ('delivered', 'unknown')))
+           LIMIT 1`,
+        )
         .get(incidentId, subscriptionId, ...events) !== undefined
     );
   }
 
-  /** Alerts about an incident still waiting for a retry are dropped once it is over (kept, marked). */
+  /**
+   * Whether this subscription has news of the incident coming or possibly had it: `told`, or an
+   * alert about it that was not held back (one given up on included: its receiver may be back).
+   * Reminders go to these, so a receiver that was down for days still hears the center is dark.
+   */
+  concerned(incidentId: number, subscriptionId: string): boolean {
+    return (
+      this.told(incidentId, subscriptionId) ||
+      this.db
+        .prepare(`SELECT 1 FROM outbox WHERE incident_id = ? AND subscription_id = ? AND status = 'failed' AND event IN (${INCIDENT_NEWS.map(() => '?').join(', ')}) LIMIT 1`)
+        .get(incidentId, subscriptionId, ...INCIDENT_NEWS) !== undefined
+    );
+  }
+
+  /**
+   * Alerts about an incident still waiting for a retry are dropped once it is over (kept, marked);
+   * one in flight is marked too, and is not tried again if this attempt does not get through.
+   */
   supersede(incidentId: number, why: string): number {
+    const events = INCIDENT_NEWS.map(() => '?').join(', ');
     return this.db
-      .prepare(`UPDATE outbox SET status = 'suppressed', suppressed_by = ? WHERE incident_id = ? AND status = 'pending' AND event IN ('went_dark', 'partly_reachable', 'still_dark')`)
-      .run(why, incidentId).changes;
+      .prepare(
+        `UPDATE outbox SET status = CASE status WHEN 'pending' THEN 'suppressed' ELSE status END, suppressed_by = ?
+         WHERE incident_id = ? AND status IN ('pending', 'sending') AND event IN (${events})`,
+      )
+      .run(why, incidentId, ...INCIDENT_NEWS).changes;
   }
 
   counts(): Record<OutboxStatus, number> & { oldestPendingAt: number | null } {

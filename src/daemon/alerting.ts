@@ -23,7 +23,7 @@ export interface Alerting {
   dispatcher: Dispatcher;
   selfCheck: SelfCheck;
   /** Delivery outcomes since start, by channel, for /metrics. */
-  deliveries: Map<string, { ok: number; failed: number; permanent: number }>;
+  deliveries: Map<string, { ok: number; failed: number; permanent: number; unknown: number }>;
   /** Inside each probe batch's transaction. */
   afterBatch(stored: StoredProbe[]): void;
   /** After each commit: our own health, read from what was stored. */
@@ -59,7 +59,7 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
   subscriptions.syncConfig(config.alerts.subscriptions, now());
   const maintenance = new MaintenanceWindows(db);
   maintenance.syncDeclared(config.maintenance, now());
-  const deliveries = new Map<string, { ok: number; failed: number; permanent: number }>();
+  const deliveries = new Map<string, { ok: number; failed: number; permanent: number; unknown: number }>();
   let dispatcher: Dispatcher | null = null;
   const tracker = new CenterTracker({
     db,
@@ -85,10 +85,11 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
     pollMs: config.alerts.pollMs,
     log: log.child({ part: 'alerts' }),
     now,
-    onAttempt: (channel, ok, permanent) => {
-      const d = deliveries.get(channel) ?? { ok: 0, failed: 0, permanent: 0 };
-      if (ok) d.ok++;
+    onAttempt: (channel, outcome, permanent) => {
+      const d = deliveries.get(channel) ?? { ok: 0, failed: 0, permanent: 0, unknown: 0 };
+      if (outcome === 'delivered') d.ok++;
       else if (permanent) d.permanent++;
+      else if (outcome === 'unknown') d.unknown++;
       else d.failed++;
       deliveries.set(channel, d);
     },

@@ -397,7 +397,7 @@ export class CenterTracker {
         { event: 'still_dark', at: now, center, status: 'dark', since: r.went_dark_at ?? r.since, incidentId: incident, channels: facts.channels, evidence: [], boardUrl: this.o.boardUrl },
         `still_dark:incident-${incident}:${now}`,
         null,
-        (sub) => this.o.outbox.told(incident, sub.id),
+        (sub) => this.o.outbox.concerned(incident, sub.id),
       );
     }
   }

@@ -105,6 +105,23 @@ describe('webhook sender', () => {
     expect(err.permanent).toBe(false);
     expect(err.message).toContain('HTTP 500');
     expect(err.retryAfterMs).toBeNull();
+    // The receiver answered: it did not take it.
+    expect(err.outcome).toBe('failed');
+  });
+
+  it("treats a gateway's 504 as unknown: the receiver behind it may have the message", async () => {
+    rx.respondWith(() => ({ status: 504 }));
+    const err = await failure(sender.send(alert(), target(), never));
+    expect(err.permanent).toBe(false);
+    expect(err.outcome).toBe('unknown');
+  });
+
+  it('treats a connection reset after the request arrived as transient, its result unknown', async () => {
+    rx.respondWith(() => 'reset');
+    const err = await failure(sender.send(alert(), target(), never));
+    await rx.waitFor(1);
+    expect(err.permanent).toBe(false);
+    expect(err.outcome).toBe('unknown');
   });
 
   it.each([400, 401, 404, 410, 413, 422])('treats %i as permanent', async (status) => {
@@ -176,6 +193,9 @@ describe('webhook sender', () => {
       const err = await failure(quick.send(alert(), target(), never));
       expect(err.permanent).toBe(false);
       expect(err.message).toContain('300 ms');
+      // The receiver has it; only its answer is missing.
+      await rx.waitFor(1);
+      expect(err.outcome).toBe('unknown');
       expect(performance.now() - started).toBeLessThan(1500);
     } finally {
       await quick.close?.();
@@ -189,6 +209,7 @@ describe('webhook sender', () => {
     const err = await failure(sender.send(alert(), target(), stop.signal));
     expect(err.permanent).toBe(false);
     expect(err.message).toContain('aborted');
+    expect(err.outcome).toBe('unknown');
   });
 
   it('treats a refused connection as transient', async () => {
@@ -196,6 +217,8 @@ describe('webhook sender', () => {
     const err = await failure(sender.send(alert(), { kind: 'webhook', url: `http://127.0.0.1:${port}/hook`, secret }, never));
     expect(err.permanent).toBe(false);
     expect(err.message).toContain('ECONNREFUSED');
+    // Nothing left: the receiver certainly does not have it.
+    expect(err.outcome).toBe('failed');
   });
 
   it('rejects a malformed secret permanently without echoing it', async () => {
@@ -294,6 +317,7 @@ describe('email sender', () => {
     const err = await failure(emailSender(port).send(alert(), { kind: 'email', to: ['ops@example.kz'] }, never));
     expect(err.permanent).toBe(false);
     expect(err.message).toContain('ECONNREFUSED');
+    expect(err.outcome).toBe('failed');
   });
 
   it('treats a server that never greets as transient', async () => {
@@ -302,8 +326,35 @@ describe('email sender', () => {
       const err = await failure(emailSender(silent.port, { timeoutMs: 300 }).send(alert(), { kind: 'email', to: ['ops@example.kz'] }, never));
       expect(err.permanent).toBe(false);
       expect(err.message).toMatch(/ETIMEDOUT|timeout/i);
+      expect(err.outcome).toBe('failed');
     } finally {
       await silent.close();
+    }
+  });
+
+  it('treats a timeout before the content was sent (a stalled RCPT TO) as certainly not delivered', async () => {
+    const stalling = await startSmtpServer({ stall: 'rcpt' });
+    try {
+      const err = await failure(emailSender(stalling.port, { timeoutMs: 300 }).send(alert(), { kind: 'email', to: ['ops@example.kz'] }, never));
+      expect(err.permanent).toBe(false);
+      expect(err.message).toMatch(/ETIMEDOUT|timeout/i);
+      expect(err.outcome).toBe('failed');
+    } finally {
+      await stalling.close();
+    }
+  });
+
+  it('treats a timeout after the content was sent (no reply to the final dot) as unknown: the server may have it', async () => {
+    const stalling = await startSmtpServer({ stall: 'data' });
+    try {
+      const message = alert();
+      const err = await failure(emailSender(stalling.port, { timeoutMs: 1000 }).send(message, { kind: 'email', to: ['ops@example.kz'] }, never));
+      expect(err.permanent).toBe(false);
+      expect(err.message).toMatch(/ETIMEDOUT|timeout/i);
+      expect(stalling.stalled.map((m) => m.messageId)).toEqual([`<${message.id}@reachwatch>`]);
+      expect(err.outcome).toBe('unknown');
+    } finally {
+      await stalling.close();
     }
   });
 
@@ -389,6 +440,7 @@ describe('SMS sender (fake Twilio through the real twilio package)', () => {
     const err = await failure(sender.send(alert(), { kind: 'sms', to: TO }, never));
     expect(err.permanent).toBe(false);
     expect(err.message).toContain(String(status));
+    expect(err.outcome).toBe('failed');
   });
 
   it('treats an HTML 502 from a proxy as transient', async () => {
@@ -410,6 +462,23 @@ describe('SMS sender (fake Twilio through the real twilio package)', () => {
     const err = await failure(offline.send(alert(), { kind: 'sms', to: TO }, never));
     expect(err.permanent).toBe(false);
     expect(err.message).toContain('ECONNREFUSED');
+    expect(err.outcome).toBe('failed');
+  });
+
+  it('treats a Twilio that takes the request and does not answer in time as unknown: it may send the SMS', async () => {
+    fake.failNext({ operation: 'messages.create', to: TO, hang: true });
+    const slow = createSmsSender({ client: createTwilioClient({ ...settings(fake.baseUrl), requestTimeoutMs: 300 }), from: FROM });
+    const err = await failure(slow.send(alert(), { kind: 'sms', to: TO }, never));
+    expect(fake.requests.some((r) => r.operation === 'messages.create' && r.status === null)).toBe(true);
+    expect(err.permanent).toBe(false);
+    expect(err.outcome).toBe('unknown');
+  });
+
+  it('treats our own deadline while Twilio holds the request as unknown', async () => {
+    fake.failNext({ operation: 'messages.create', to: TO, hang: true });
+    const err = await failure(sender.send(alert(), { kind: 'sms', to: TO }, AbortSignal.timeout(300)));
+    expect(err.message).toContain('aborted');
+    expect(err.outcome).toBe('unknown');
   });
 });
 
@@ -505,6 +574,9 @@ describe('Telegram sender', () => {
       const err = await failure(slow.send(alert(), { kind: 'telegram', chatId: CHAT }, never));
       expect(err.permanent).toBe(false);
       expect(err.message).toContain('300 ms');
+      // Telegram has the request and may have sent the message.
+      await silent.waitFor(1);
+      expect(err.outcome).toBe('unknown');
     } finally {
       await slow.close?.();
       await silent.close();
@@ -518,6 +590,7 @@ describe('Telegram sender', () => {
       const err = await failure(offline.send(alert(), { kind: 'telegram', chatId: CHAT }, never));
       expect(err.permanent).toBe(false);
       expect(err.message).not.toContain('SecretBotToken');
+      expect(err.outcome).toBe('failed');
     } finally {
       await offline.close?.();
     }

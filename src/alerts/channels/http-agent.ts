@@ -8,3 +8,4 @@ const UNDICI_BACKSTOP_MS = 1_000;
 export function senderAgent(timeoutMs: number, connect: buildConnector.BuildOptions | buildConnector.connector = { timeout: timeoutMs }): Agent {
   return new Agent({ connect, headersTimeout: timeoutMs + UNDICI_BACKSTOP_MS, bodyTimeout: timeoutMs + UNDICI_BACKSTOP_MS, connections: 4 });
 }
+

@@ -2,6 +2,7 @@
 // loads the twilio package: only its types are imported here.
 
 import type twilio from 'twilio';
+import { failedBeforeSending, gatewayTimedOut } from './outcome.ts';
 import { DeliveryError, type AlertMessage, type AlertSender, type Delivered, type DeliveryTarget } from '../channel.ts';
 
 export interface SmsSenderOptions {
@@ -19,8 +20,9 @@ export function createSmsSender(opts: SmsSenderOptions): AlertSender {
   return {
     kind: 'sms',
     async send(message: AlertMessage, target: DeliveryTarget, signal: AbortSignal): Promise<Delivered> {
-      if (target.kind !== 'sms') throw new DeliveryError(`The SMS sender cannot deliver to a ${target.kind} target`, { permanent: true });
-      if (signal.aborted) throw aborted();
+      if (target.kind !== 'sms') throw new DeliveryError(`The SMS sender cannot deliver to a ${target.kind} target`, { permanent: true, outcome: 'failed' });
+      // Aborted before the request was made: Twilio certainly has nothing.
+      if (signal.aborted) throw new DeliveryError('SMS delivery aborted', { permanent: false, outcome: 'failed' });
       try {
         // twilio-node takes no AbortSignal: we stop waiting, the request itself may still go through.
         const created = await untilAborted(opts.client.messages.create({ to: target.to, from: opts.from, body: message.short }), signal);
@@ -40,22 +42,24 @@ function classify(err: unknown): DeliveryError {
   const code = typeof e.code === 'number' ? e.code : null;
   const text = typeof e.message === 'string' ? e.message : String(err);
   if (status === null) {
-    // No HTTP answer: a network error (axios' code, e.g. ECONNREFUSED) or a timeout.
+    // No HTTP answer: a network error (axios' code, e.g. ECONNREFUSED) or a timeout. Only a failure to
+    // connect proves Twilio has nothing; a timeout or reset may come after it created the message.
     const netCode = typeof e.code === 'string' && !text.includes(e.code) ? `${e.code}: ` : '';
-    return new DeliveryError(`Twilio unreachable: ${netCode}${text}`, { permanent: false });
+    return new DeliveryError(`Twilio unreachable: ${netCode}${text}`, { permanent: false, outcome: failedBeforeSending(err) ? 'failed' : 'unknown' });
   }
   const said = `Twilio ${status}${code !== null ? `/${code}` : ''}: ${text}`;
-  if (code !== null && PERMANENT_CODES.has(code)) return new DeliveryError(said, { permanent: true });
+  if (code !== null && PERMANENT_CODES.has(code)) return new DeliveryError(said, { permanent: true, outcome: 'failed' });
   if (status === 401 || status === 403 || code === 20003) {
-    return new DeliveryError(`Twilio rejected our credentials (${said})`, { permanent: false });
+    return new DeliveryError(`Twilio rejected our credentials (${said})`, { permanent: false, outcome: 'failed' });
   }
   // 429/20429, 5xx, and 4xx codes we do not know: a code about our account or request must not cost
   // the subscriber their alert, and a truly bad number ends at the dispatcher's attempt limit anyway.
-  return new DeliveryError(said, { permanent: false });
+  return new DeliveryError(said, { permanent: false, outcome: gatewayTimedOut(status) ? 'unknown' : 'failed' });
 }
 
+/** We stop waiting; the request may already be at Twilio, which may send the SMS. */
 function aborted(): DeliveryError {
-  return new DeliveryError('SMS delivery aborted', { permanent: false });
+  return new DeliveryError('SMS delivery aborted', { permanent: false, outcome: 'unknown' });
 }
 
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -2,6 +2,7 @@
 // error message leaving this file is scrubbed of it: attempt logs are not secret stores.
 
 import { senderAgent } from './http-agent.ts';
+import { failedBeforeSending, gatewayTimedOut } from './outcome.ts';
 import { DeliveryError, type AlertMessage, type AlertSender, type Delivered, type DeliveryTarget } from '../channel.ts';
 
 export interface TelegramSenderOptions {
@@ -28,9 +29,9 @@ export function createTelegramSender(opts: TelegramSenderOptions): AlertSender {
   return {
     kind: 'telegram',
     async send(message: AlertMessage, target: DeliveryTarget, signal: AbortSignal): Promise<Delivered> {
-      if (target.kind !== 'telegram') throw new DeliveryError(`The Telegram sender cannot deliver to a ${target.kind} target`, { permanent: true });
+      if (target.kind !== 'telegram') throw new DeliveryError(`The Telegram sender cannot deliver to a ${target.kind} target`, { permanent: true, outcome: 'failed' });
       const deadline = AbortSignal.timeout(opts.timeoutMs);
-      let status: number;
+      let status: number | null = null;
       let text: string;
       try {
         const res = await agent.request({
@@ -49,9 +50,13 @@ export function createTelegramSender(opts: TelegramSenderOptions): AlertSender {
         status = res.statusCode;
         text = await res.body.text();
       } catch (err) {
-        if (signal.aborted) throw new DeliveryError('Telegram delivery aborted', { permanent: false });
-        if (deadline.aborted) throw new DeliveryError(`No answer from Telegram within ${opts.timeoutMs} ms`, { permanent: false });
-        throw new DeliveryError(scrub(`Telegram unreachable: ${describe(err)}`), { permanent: false });
+        // A 2xx whose body was cut short: Telegram most likely sent it, but we cannot read that it did;
+        // any other status is its no. Without a status, only an error proving the request never left is 'failed'.
+        const answered: number | null = status;
+        const outcome = answered !== null ? (answered >= 200 && answered < 300 ? 'unknown' : 'failed') : failedBeforeSending(err) ? 'failed' : 'unknown';
+        if (signal.aborted) throw new DeliveryError('Telegram delivery aborted', { permanent: false, outcome });
+        if (deadline.aborted) throw new DeliveryError(`No answer from Telegram within ${opts.timeoutMs} ms`, { permanent: false, outcome });
+        throw new DeliveryError(scrub(`Telegram unreachable: ${describe(err)}`), { permanent: false, outcome });
       }
       return interpret(status, text, scrub);
     },
@@ -79,11 +84,12 @@ function interpret(status: number, text: string, scrub: (s: string) => string): 
   }
   // 400: chat not found, bad request; 403: bot blocked or kicked. 401/404 mean our token or API URL is
   // wrong, not the chat; 429 without retry_after, 5xx and anything unknown: try again later.
-  return fail(said, code === 400 || code === 403);
+  return fail(said, code === 400 || code === 403, undefined, status);
 }
 
-function fail(message: string, permanent: boolean, retryAfterMs?: number): never {
-  throw new DeliveryError(message, { permanent, retryAfterMs: retryAfterMs ?? null });
+/** Telegram answered no: it did not send the message (unless a gateway before it gave up waiting). */
+function fail(message: string, permanent: boolean, retryAfterMs?: number, status?: number): never {
+  throw new DeliveryError(message, { permanent, retryAfterMs: retryAfterMs ?? null, outcome: status !== undefined && gatewayTimedOut(status) ? 'unknown' : 'failed' });
 }
 
 /** Node's and undici's message, led by the error code when the message does not already say it. */

@@ -9,6 +9,7 @@ import { Webhook } from 'standardwebhooks';
 import { buildConnector, type Dispatcher } from 'undici';
 import { DeliveryError, type AlertMessage, type AlertSender, type Delivered, type DeliveryTarget } from '../channel.ts';
 import { senderAgent } from './http-agent.ts';
+import { failedBeforeSending, gatewayTimedOut } from './outcome.ts';
 
 export interface WebhookSenderOptions {
   timeoutMs: number;
@@ -32,7 +33,7 @@ export function createWebhookSender(opts: WebhookSenderOptions): AlertSender {
   return {
     kind: 'webhook',
     async send(message: AlertMessage, target: DeliveryTarget, signal: AbortSignal): Promise<Delivered> {
-      if (target.kind !== 'webhook') throw new DeliveryError(`The webhook sender cannot deliver to a ${target.kind} target`, { permanent: true });
+      if (target.kind !== 'webhook') throw new DeliveryError(`The webhook sender cannot deliver to a ${target.kind} target`, { permanent: true, outcome: 'failed' });
       const url = parseUrl(target.url);
       const body = JSON.stringify({ type: 'reachwatch.' + message.event, timestamp: new Date(message.createdAt).toISOString(), data: message.data });
       // The signature's timestamp is the attempt's, not the alert's: receivers reject signatures older than ~5 minutes.
@@ -71,10 +72,10 @@ function parseUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new DeliveryError('The webhook URL is not a valid URL', { permanent: true });
+    throw new DeliveryError('The webhook URL is not a valid URL', { permanent: true, outcome: 'failed' });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new DeliveryError(`The webhook URL must be http(s), not ${url.protocol}`, { permanent: true });
+    throw new DeliveryError(`The webhook URL must be http(s), not ${url.protocol}`, { permanent: true, outcome: 'failed' });
   }
   return url;
 }
@@ -85,7 +86,7 @@ function sign(secret: string, id: string, at: Date, body: string): string {
     hook = new Webhook(secret);
   } catch {
     // The package's message is harmless, but ours is guaranteed not to echo any part of the secret.
-    throw new DeliveryError('The webhook secret is not a valid whsec_<base64> key', { permanent: true });
+    throw new DeliveryError('The webhook secret is not a valid whsec_<base64> key', { permanent: true, outcome: 'failed' });
   }
   return hook.sign(id, at, body);
 }
@@ -93,7 +94,8 @@ function sign(secret: string, id: string, at: Date, body: string): string {
 async function interpret(res: Dispatcher.ResponseData): Promise<Delivered> {
   const status = res.statusCode;
   if (status >= 200 && status < 300) {
-    await res.body.dump();
+    // Accepted: a body cut short afterwards changes nothing.
+    await res.body.dump().catch(() => undefined);
     return { detail: `HTTP ${status}` };
   }
   const snippet = await readSnippet(res.body);
@@ -102,12 +104,12 @@ async function interpret(res: Dispatcher.ResponseData): Promise<Delivered> {
   if (status >= 300 && status < 400) {
     const location = clean(firstHeader(res.headers.location) ?? '');
     // A receiver that moved must be re-registered; following it would also walk around the SSRF guard.
-    throw new DeliveryError(`HTTP ${status}: redirect${location ? ` to ${location}` : ''} not followed`, { permanent: false, retryAfterMs });
+    throw new DeliveryError(`HTTP ${status}: redirect${location ? ` to ${location}` : ''} not followed`, { permanent: false, retryAfterMs, outcome: 'failed' });
   }
   if (status >= 400 && status < 500 && !TRANSIENT_4XX.has(status)) {
-    throw new DeliveryError(`HTTP ${status}${said}`, { permanent: true });
+    throw new DeliveryError(`HTTP ${status}${said}`, { permanent: true, outcome: 'failed' });
   }
-  throw new DeliveryError(`HTTP ${status}${said}`, { permanent: false, retryAfterMs });
+  throw new DeliveryError(`HTTP ${status}${said}`, { permanent: false, retryAfterMs, outcome: gatewayTimedOut(status) ? 'unknown' : 'failed' });
 }
 
 /** Retry-After as delay-seconds or an HTTP-date, in ms from `now`, capped at a day. */
@@ -121,10 +123,12 @@ function parseRetryAfter(value: string | undefined, now: number): number | null 
 
 function failure(err: unknown, ctx: { signal: AbortSignal; deadline: AbortSignal; timeoutMs: number }): DeliveryError {
   if (err instanceof DeliveryError) return err;
-  if (err instanceof PrivateAddressError) return new DeliveryError(err.message, { permanent: true });
-  if (ctx.signal.aborted) return new DeliveryError('Webhook delivery aborted', { permanent: false });
-  if (ctx.deadline.aborted) return new DeliveryError(`No answer from the webhook within ${ctx.timeoutMs} ms`, { permanent: false });
-  return new DeliveryError(describe(err), { permanent: false });
+  if (err instanceof PrivateAddressError) return new DeliveryError(err.message, { permanent: true, outcome: 'failed' });
+  // Only an error that proves the request never left is 'failed'; a deadline or reset may come after it arrived.
+  const outcome = failedBeforeSending(err) ? 'failed' : 'unknown';
+  if (ctx.signal.aborted) return new DeliveryError('Webhook delivery aborted', { permanent: false, outcome });
+  if (ctx.deadline.aborted) return new DeliveryError(`No answer from the webhook within ${ctx.timeoutMs} ms`, { permanent: false, outcome });
+  return new DeliveryError(describe(err), { permanent: false, outcome });
 }
 
 // ---- SSRF guard --------------------------------------------------------------------------------

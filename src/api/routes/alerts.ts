@@ -237,7 +237,19 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
             OutboxItem,
             Type.Object({
               message: Type.Unknown(),
-              deliveries: Type.Array(Type.Object({ attempt: Type.Integer(), at: Type.String(), durationMs: Type.Number(), ok: Type.Boolean(), permanent: Type.Boolean(), detail: Type.String() })),
+              deliveries: Type.Array(
+                Type.Object({
+                  attempt: Type.Integer(),
+                  at: Type.String(),
+                  durationMs: Type.Number(),
+                  ok: Type.Boolean(),
+                  outcome: Type.Union([Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('unknown')], {
+                    description: 'unknown: no answer after the request left (a timeout, a reset, reachwatch stopped); the receiver may have it, and it counts as told',
+                  }),
+                  permanent: Type.Boolean(),
+                  detail: Type.String(),
+                }),
+              ),
             }),
           ]),
           400: ErrorReply,
@@ -254,7 +266,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
       return {
         ...itemOf(row),
         message: JSON.parse(row.message) as unknown,
-        deliveries: outbox.attempts(row.id).map((a) => ({ attempt: a.attempt, at: new Date(a.at).toISOString(), durationMs: a.duration_ms, ok: a.ok === 1, permanent: a.permanent === 1, detail: a.detail })),
+        deliveries: outbox.attempts(row.id).map((a) => ({ attempt: a.attempt, at: new Date(a.at).toISOString(), durationMs: a.duration_ms, ok: a.ok === 1, outcome: a.outcome, permanent: a.permanent === 1, detail: a.detail })),
       };
     },
   );

@@ -100,7 +100,7 @@ export function buildRegistry(db: DB, monitor: Monitor | null, alerting: Alertin
   });
   new Counter({
     name: 'reachwatch_alert_deliveries_total',
-    help: 'Delivery attempts since start by channel and result (ok, failed = will retry, permanent = refused for good).',
+    help: 'Delivery attempts since start by channel and result (ok, failed = will retry, permanent = refused for good, unknown = no answer after sending: may have arrived, will retry).',
     labelNames: ['channel', 'result'],
     registers: [register],
     collect() {
@@ -109,6 +109,7 @@ export function buildRegistry(db: DB, monitor: Monitor | null, alerting: Alertin
         this.inc({ channel, result: 'ok' }, d.ok);
         this.inc({ channel, result: 'failed' }, d.failed);
         this.inc({ channel, result: 'permanent' }, d.permanent);
+        this.inc({ channel, result: 'unknown' }, d.unknown);
       }
     },
   });

@@ -34,6 +34,11 @@ export interface SmtpServerOptions {
   failFirst?: number;
   /** Require AUTH with these credentials (otherwise AUTH is optional and anything is accepted). */
   auth?: { user: string; pass: string };
+  /**
+   * Never answer: 'rcpt' at RCPT TO (before any content), 'data' once the whole message is in
+   * (the client sent its content and waits for the final reply; the message is kept in `stalled`).
+   */
+  stall?: 'rcpt' | 'data';
 }
 
 export interface SmtpTestServer {
@@ -41,12 +46,15 @@ export interface SmtpTestServer {
   readonly messages: ReceivedMail[];
   /** Every DATA the server answered, accepted or not. */
   readonly attempts: number;
+  /** Messages taken in whole but never answered (stall: 'data'). */
+  readonly stalled: ReceivedMail[];
   waitFor(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startSmtpServer(opts: SmtpServerOptions = {}): Promise<SmtpTestServer> {
   const messages: ReceivedMail[] = [];
+  const stalled: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
   let attempts = 0;
 
@@ -62,6 +70,7 @@ export async function startSmtpServer(opts: SmtpServerOptions = {}): Promise<Smt
       else callback(withCode(new Error('Authentication credentials invalid'), 535));
     },
     onRcptTo(address, _session, callback) {
+      if (opts.stall === 'rcpt') return;
       if (opts.rejectRecipients?.(address.address) === true) callback(withCode(new Error('Mailbox unavailable'), 550));
       else callback();
     },
@@ -69,6 +78,11 @@ export async function startSmtpServer(opts: SmtpServerOptions = {}): Promise<Smt
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        if (opts.stall === 'data') {
+          const mailFrom = session.envelope.mailFrom;
+          stalled.push(parseMail(Buffer.concat(chunks).toString('latin1'), mailFrom === false ? '' : mailFrom.address, session.envelope.rcptTo.map((r) => r.address)));
+          return;
+        }
         attempts += 1;
         if (attempts <= (opts.failFirst ?? 0)) {
           callback(withCode(new Error('Requested action aborted: try again later'), 451));
@@ -91,6 +105,7 @@ export async function startSmtpServer(opts: SmtpServerOptions = {}): Promise<Smt
   return {
     port,
     messages,
+    stalled,
     get attempts() {
       return attempts;
     },

@@ -27,13 +27,14 @@ export interface ReceivedWebhook {
   at: number;
 }
 
-export type WebhookReply = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
+/** 'hang': keep the request, never answer; 'reset': cut the connection once the request is in. */
+export type WebhookReply = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang' | 'reset';
 
 export interface WebhookReceiver {
   readonly url: string;
   readonly received: ReceivedWebhook[];
-  /** How to answer the n-th request (1-based, counting every request). Default: 204. */
-  respondWith(fn: (n: number) => WebhookReply): void;
+  /** How to answer the n-th request (1-based, counting every request), given what it carried. Default: 204. */
+  respondWith(fn: (n: number, hook: ReceivedWebhook) => WebhookReply): void;
   /** The webhook-ids seen, each once, in order of first arrival. */
   uniqueIds(): string[];
   waitFor(count: number, timeoutMs?: number): Promise<void>;
@@ -46,7 +47,7 @@ export async function startWebhookReceiver(opts: { secret?: string; port?: numbe
   const received: ReceivedWebhook[] = [];
   const hung = new Set<ServerResponse>();
   const waiters = new Set<() => void>();
-  let respond: (n: number) => WebhookReply = () => ({ status: 204 });
+  let respond: (n: number, hook: ReceivedWebhook) => WebhookReply = () => ({ status: 204 });
   let count = 0;
 
   const server = createServer((req, res) => {
@@ -55,18 +56,23 @@ export async function startWebhookReceiver(opts: { secret?: string; port?: numbe
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const n = ++count;
-      received.push({
+      const hook: ReceivedWebhook = {
         id: header(req.headers, 'webhook-id'),
         timestamp: header(req.headers, 'webhook-timestamp'),
         headers: req.headers,
         body: parseJson(raw),
         verified: verify(verifier, raw, req.headers),
         at: Date.now(),
-      });
+      };
+      received.push(hook);
       for (const wake of waiters) wake();
-      const reply = respond(n);
+      const reply = respond(n, hook);
       if (reply === 'hang') {
         hung.add(res);
+        return;
+      }
+      if (reply === 'reset') {
+        req.socket.resetAndDestroy();
         return;
       }
       const answer = (): void => {
