@@ -181,6 +181,7 @@ async function run(
   process.on('SIGHUP', onHup);
 
   const m = monitor;
+  let fastifyHandler: Parameters<ApiSocket['serve']>[0] | null = null;
   const app = await buildApp({
     db,
     monitor: m,
@@ -190,7 +191,7 @@ async function run(
     reports: reportSettingsFrom(config),
     logger: log,
     serverFactory: (handler) => {
-      socket.serve(handler);
+      fastifyHandler = handler;
       return socket.server;
     },
     stallAfterMs: config.store.stallAfterMs,
@@ -213,6 +214,8 @@ async function run(
       : null,
   });
   await app.ready();
+  // Until now the socket answered 503 "starting"; Fastify takes requests once every route is registered.
+  if (fastifyHandler) socket.serve(fastifyHandler);
   const url = socket.url;
   monitor.start();
   a.start({ recheckCanaries: () => m.canary.state() });
