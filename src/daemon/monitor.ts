@@ -63,7 +63,7 @@ export class Monitor {
   private lastWaitError: string | null = null;
   private heartbeatFailingSince: number | null = null;
   private heartbeatError: string | null = null;
-  private lastHeartbeatAt = 0;
+  private lastHeartbeatAt = Number.NEGATIVE_INFINITY;
   private writeVerdict: WriteVerdict = { ok: true };
   private writeWatch: NodeJS.Timeout | null = null;
   private readonly events: MonitorEvents;
@@ -399,7 +399,7 @@ export class Monitor {
   }
 
   /** Whether the disk takes our writes, from memory: /readyz must answer even while the disk hangs. */
-  writeHealth(now = Date.now()): WriteVerdict {
+  writeHealth(now = performance.now()): WriteVerdict {
     return judgeWrites(
       {
         now,
@@ -413,14 +413,14 @@ export class Monitor {
   }
 
   /**
-   * Once a second: an idle writer proves the disk with a heartbeat write (while results wait, their
+   * Once a second (monotonic time throughout, as the writer's): an idle writer proves the disk with a heartbeat write (while results wait, their
    * own batches do), and a change of verdict is logged and reported to the self-check.
    */
-  checkWrites(now = Date.now()): void {
+  checkWrites(now = performance.now()): void {
     if (this.writer.pending === 0 && (this.heartbeatFailingSince !== null || now - this.lastHeartbeatAt >= HEARTBEAT_MS)) {
       this.lastHeartbeatAt = now;
       try {
-        this.writer.heartbeat(now);
+        this.writer.heartbeat(Date.now());
         this.heartbeatFailingSince = null;
         this.heartbeatError = null;
         this.lastWaitError = null;

@@ -235,7 +235,7 @@ export class ProbeWriter {
     return this.queue.length;
   }
 
-  /** When the oldest result still waiting for the disk was queued; null when none waits. */
+  /** When (performance.now()) the oldest result still waiting for the disk was queued; null when none waits. */
   get oldestPendingAt(): number | null {
     return this.queue[0]?.queuedAt ?? null;
   }
@@ -251,7 +251,8 @@ export class ProbeWriter {
       return Promise.reject(new Error(`The probe write queue is full (${this.maxQueue} results): the database is not accepting writes.`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, queuedAt: Date.now(), nextDueAt, resolve, reject, ...(inTransaction ? { inTransaction } : {}) });
+      // Monotonic: a stall is real time, whatever the wall clock does (NTP steps, the demo's fast clock).
+      this.queue.push({ record, queuedAt: performance.now(), nextDueAt, resolve, reject, ...(inTransaction ? { inTransaction } : {}) });
       if (this.queue.length >= this.opts.batchMaxRows) queueMicrotask(() => this.flush());
       else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);
     });

@@ -2,6 +2,7 @@
 // health check: better-sqlite3 blocks the main thread while it waits, so a check that wrote would
 // hang exactly when the disk does.
 
+/** Times are monotonic milliseconds (performance.now()): a stall is measured in real time. */
 export interface WriteState {
   now: number;
   /** When the oldest result still waiting to be written was queued; null when none waits. */
