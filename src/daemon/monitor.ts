@@ -413,8 +413,9 @@ export class Monitor {
   }
 
   /**
-   * Once a second (monotonic time throughout, as the writer's): an idle writer proves the disk with a heartbeat write (while results wait, their
-   * own batches do), and a change of verdict is logged and reported to the self-check.
+   * Once a second (monotonic time, as the writer's): an idle writer proves the disk with a heartbeat
+   * write (while results wait, their own batches do), and a change of verdict is logged and reported
+   * to the self-check.
    */
   checkWrites(now = performance.now()): void {
     if (this.writer.pending === 0 && (this.heartbeatFailingSince !== null || now - this.lastHeartbeatAt >= HEARTBEAT_MS)) {
