@@ -1,22 +1,34 @@
 // `npm start`: the daemon on its embedded defaults (./data, the default registry, 127.0.0.1:8080).
+// A start that fails prints one line naming the setting or path and exits with a sysexits code
+// (README "Exit codes"); the log keeps the details.
 
 import closeWithGrace from 'close-with-grace';
-import { ConfigError, loadConfig } from './config/config.ts';
+import type { Logger } from 'pino';
+import { loadConfig } from './config/config.ts';
 import { startDaemon } from './daemon/daemon.ts';
+import { describeStartupFailure } from './daemon/startup-failure.ts';
 import { createLogger } from './log.ts';
 import { RegistryError, formatProblem } from './registry/load.ts';
-import { SchemaError } from './store/db.ts';
+
+function refuse(err: unknown, log: Logger | null): never {
+  if (err instanceof RegistryError) {
+    const lines = err.problems.filter((p) => p.severity === 'error').map(formatProblem);
+    log?.fatal({ problems: lines }, `refusing to start: the registry has ${lines.length} error(s); the database was not touched`);
+    process.stderr.write(`reachwatch: the registry has errors, nothing was changed:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+    process.exit(78);
+  }
+  const failure = describeStartupFailure(err);
+  log?.fatal({ err, exitCode: failure.code }, failure.line);
+  process.stderr.write(`reachwatch: ${failure.line}\n`);
+  process.exit(failure.code);
+}
 
 export async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`reachwatch: ${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
+    refuse(err, null);
   }
   const log = createLogger({ level: config.log.level });
   try {
@@ -28,18 +40,7 @@ export async function main(): Promise<void> {
       await daemon.stop();
     });
   } catch (err) {
-    if (err instanceof RegistryError) {
-      const lines = err.problems.filter((p) => p.severity === 'error').map(formatProblem);
-      log.fatal({ problems: lines }, `refusing to start: the registry ${config.registry.file} has ${lines.length} error(s); the database was not touched`);
-      process.stderr.write(`reachwatch: the registry has errors, nothing was changed:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
-      process.exit(78);
-    }
-    if (err instanceof SchemaError) {
-      log.fatal(err.message);
-      process.stderr.write(`reachwatch: ${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
+    refuse(err, log);
   }
 }
 

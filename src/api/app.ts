@@ -60,6 +60,10 @@ export interface AppDeps {
   operatorToken?: string | null;
   /** CORS, rate limit and body limit (config `http`); each defaults as in the config file. */
   http?: Partial<Pick<HttpConfig, 'corsOrigins' | 'rateLimit' | 'bodyLimit'>>;
+  /** A socket bound before the app was built (the daemon binds first, then opens the database); call ready(), not listen(). */
+  serverFactory?: (handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) => import('node:http').Server;
+  /** /readyz: how long a write may wait before the daemon says it is not ready (config store.stall_after). */
+  stallAfterMs?: number;
 }
 
 /**
@@ -109,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Request ids make one API call traceable across log lines.
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.addSchema(ErrorReply);
@@ -183,6 +188,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const message = param ? `${where} parameter "${param}" ${first?.message ?? 'is invalid'}` : `${where} ${err.message}`;
       return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message });
     }
+    // The daemon waits only briefly for the database's write lock (a long wait would stall every
+    // request); a write that did not get it is the client's to retry, not a server fault.
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
+      req.log.warn({ err }, 'the database was busy');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send({ statusCode: 503, error: 'Service Unavailable', message: 'The database is busy (another process holds its write lock); retry in a moment.' });
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     const message =
@@ -198,7 +212,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   );
 
   const queries = new Queries(deps.db);
-  await app.register(healthRoutes, { db: deps.db, monitor: deps.monitor });
+  await app.register(healthRoutes, { monitor: deps.monitor, stallAfterMs: deps.stallAfterMs ?? DEFAULTS.store.stallAfterMs });
   await app.register(centerRoutes, { queries, prefix: '/api/v1' });
   await app.register(channelRoutes, { queries, prefix: '/api/v1' });
   await app.register(manualProbeRoutes, { monitor: deps.monitor, queries, prefix: '/api/v1' });

@@ -10,6 +10,7 @@ import { exportEvidence, verifyBundle } from '../export/evidence.ts';
 import { parseDuration } from '../scheduler/schedule.ts';
 import { CHAIN_TABLES, type ChainTable } from '../store/chain.ts';
 import { DB_FILE_NAME, openDatabase } from '../store/db.ts';
+import { lockDataFolder } from '../store/daemon-lock.ts';
 import { MIN_RETENTION_MS, pruneProbes } from '../store/retention.ts';
 import { verifyDatabase, type ChainReport } from '../store/verify.ts';
 
@@ -124,12 +125,20 @@ export function pruneCommand(args: string[], out: Out): number {
   const { values } = parseArgs({ args, options: { 'older-than': { type: 'string' }, db: { type: 'string' } } });
   const ms = values['older-than'] ? parseDuration(values['older-than']) : null;
   if (ms === null || ms < MIN_RETENTION_MS) throw new UsageError('--older-than is required: a duration of at least 62d (the calling limits read two months of call records), e.g. 730d');
-  const db = values.db ? openDatabase(path.dirname(values.db)) : openDatabase(loadConfig().dataDir);
+  const dataDir = values.db ? path.dirname(values.db) : loadConfig().dataDir;
+  // Pruning rewrites the chain's start under a running daemon's feet: it waits for the daemon to stop
+  // (which prunes by itself with store.retention). Throws DaemonLockHeld, exit 75.
+  const lock = lockDataFolder(dataDir, 'prune');
   try {
-    const r = pruneProbes(db, Date.now() - ms);
-    out.write(r.pruned ? `pruned ${r.pruned.toLocaleString('en-US')} probes (ids up to ${r.upToId}); the chain continues from a checkpoint; rollups are kept\n` : 'nothing to prune\n');
-    return 0;
+    const db = openDatabase(dataDir);
+    try {
+      const r = pruneProbes(db, Date.now() - ms);
+      out.write(r.pruned ? `pruned ${r.pruned.toLocaleString('en-US')} probes (ids up to ${r.upToId}); the chain continues from a checkpoint; rollups are kept\n` : 'nothing to prune\n');
+      return 0;
+    } finally {
+      db.close();
+    }
   } finally {
-    db.close();
+    lock.release();
   }
 }

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROLES, ROLE_DUTIES, TokenInputError, Tokens, isRole } from '../auth/tokens.ts';
 import { DB_FILE_NAME, SchemaError, openDatabase, type DB } from '../store/db.ts';
+import { DaemonLockHeld } from '../store/daemon-lock.ts';
+import { describeStartupFailure } from '../daemon/startup-failure.ts';
 import type { ClassifierRules } from '../classifier/classifier.ts';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import type { Channel } from '../domain.ts';
@@ -95,6 +97,11 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
     if (e instanceof ConfigError) {
       err.write(`reachwatch: ${e.message}\n`);
       return 78;
+    }
+    if (e instanceof DaemonLockHeld) {
+      const failure = describeStartupFailure(e);
+      err.write(`reachwatch ${command}: ${failure.line}\n`);
+      return failure.code;
     }
     if (e instanceof SchemaError) {
       err.write(`reachwatch: ${e.message}\n`);

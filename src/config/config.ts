@@ -52,7 +52,13 @@ export interface Config {
   /** timeoutMs: how long a canary may take; null for the website total_timeout, at most 10 s. */
   canaries: { urls: string[]; maxAgeMs: number; timeoutMs: number | null };
   /** retentionMs: raw probes older than this are pruned daily (rollups and the chain checkpoint stay); null keeps everything. */
-  store: { batchMaxRows: number; flushIntervalMs: number; retentionMs: number | null };
+  store: {
+    batchMaxRows: number;
+    flushIntervalMs: number;
+    retentionMs: number | null;
+    /** /readyz says not ready while a write has waited for the disk longer than this. */
+    stallAfterMs: number;
+  };
   defaultTimezone: string;
   telephony: TelephonyConfig;
   centers: CentersConfig;
@@ -131,7 +137,7 @@ export const DEFAULTS: Omit<Config, 'file'> = {
   },
   status: { confirmations: 3 },
   canaries: { urls: [], maxAgeMs: 15_000, timeoutMs: null },
-  store: { batchMaxRows: 1000, flushIntervalMs: 200, retentionMs: null },
+  store: { batchMaxRows: 1000, flushIntervalMs: 200, retentionMs: null, stallAfterMs: 5000 },
   defaultTimezone: 'Asia/Almaty',
   telephony: {
     methods: ['lookup', 'call'],
@@ -294,7 +300,10 @@ export function buildConfig(
   const log = section('log');
   known('log', log, ['level']);
   const level = str('log', log, 'level', D.log.level);
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) problems.push(`${where(['log', 'level'])}: must be one of fatal, error, warn, info, debug, trace, silent.`);
+  const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!LEVELS.includes(level)) problems.push(`${where(['log', 'level'])}: must be one of ${LEVELS.join(', ')}.`);
+  // The environment wins over the file, so it is checked on its own: pino would throw a bare "unknown level".
+  if (env.LOG_LEVEL && !LEVELS.includes(env.LOG_LEVEL)) problems.push(`LOG_LEVEL=${env.LOG_LEVEL} is not a log level; use one of ${LEVELS.join(', ')}.`);
 
   const sched = section('scheduler');
   known('scheduler', sched, ['concurrency', 'per_host_concurrency', 'jitter', 'defaults', 'channels']);
@@ -359,7 +368,7 @@ export function buildConfig(
       });
   }
   const store = section('store');
-  known('store', store, ['batch_max_rows', 'flush_interval', 'retention']);
+  known('store', store, ['batch_max_rows', 'flush_interval', 'retention', 'stall_after']);
   let retentionMs: number | null = null;
   if (store.retention !== undefined && store.retention !== null && store.retention !== 'forever') {
     const ms = typeof store.retention === 'string' ? parseDuration(store.retention) : null;
@@ -491,6 +500,7 @@ export function buildConfig(
       batchMaxRows: int('store', store, 'batch_max_rows', D.store.batchMaxRows, 1, 100_000),
       flushIntervalMs: duration('store', store, 'flush_interval', D.store.flushIntervalMs),
       retentionMs,
+      stallAfterMs: duration('store', store, 'stall_after', D.store.stallAfterMs),
     },
     defaultTimezone: tz,
     telephony,
@@ -502,6 +512,10 @@ export function buildConfig(
     alerts: parseAlertsSection(raw.alerts, { env, where, problems }, Boolean(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN)),
     maintenance: parseMaintenanceSection(raw.maintenance, { env, where, problems }),
   };
+  // Results wait up to flush_interval by design; a shorter stall threshold would call that a stall.
+  if (store.stall_after !== undefined && config.store.stallAfterMs <= config.store.flushIntervalMs) {
+    problems.push(`${where(['store', 'stall_after'])}: must be longer than store.flush_interval (${config.store.flushIntervalMs} ms), not ${JSON.stringify(store.stall_after)}.`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

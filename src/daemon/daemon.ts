@@ -20,6 +20,17 @@ import { ConfigError } from '../config/config.ts';
 import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
 import { createAlerting, type Alerting } from './alerting.ts';
 import { ProbeMetrics } from '../metrics/probe-metrics.ts';
+import { DaemonLockHeld, lockDataFolder, type DataFolderLock } from '../store/daemon-lock.ts';
+import { SchemaError } from '../store/db.ts';
+import { bindApiSocket, type ApiSocket } from './listener.ts';
+import { DataFolderError } from './startup-failure.ts';
+
+/**
+ * How long the daemon's one connection waits for SQLite's write lock. better-sqlite3 waits on the
+ * main thread, so a long wait (another process holding the lock, a backup tool) would stall every
+ * request, /healthz included; the probe writer retries a refused batch on its own timer instead.
+ */
+export const DAEMON_BUSY_TIMEOUT_MS = 200;
 
 export interface Daemon {
   app: App;
@@ -38,7 +49,41 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
   assertLoadable(first);
   log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');
 
-  const db = openDatabase(config.dataDir);
+  // One daemon per data folder: taken first, so a second daemon changes nothing at all.
+  let lock: DataFolderLock;
+  try {
+    lock = lockDataFolder(config.dataDir, 'daemon');
+  } catch (err) {
+    throw err instanceof DaemonLockHeld ? err : new DataFolderError(config.dataDir, err);
+  }
+  // Then the socket, so a port in use or a bad HOST stops the start before the database is written.
+  let socket: ApiSocket | null = null;
+  let opened = null as DB | null;
+  try {
+    socket = await bindApiSocket(config.http.host, config.http.port);
+    try {
+      opened = openDatabase(config.dataDir, { busyTimeoutMs: DAEMON_BUSY_TIMEOUT_MS });
+    } catch (err) {
+      throw err instanceof SchemaError ? err : new DataFolderError(config.dataDir, err);
+    }
+    return await run(config, log, env, first, opened, socket, lock);
+  } catch (err) {
+    await socket?.close();
+    if (opened?.open) opened.close();
+    lock.release();
+    throw err;
+  }
+}
+
+async function run(
+  config: Config,
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+  first: Awaited<ReturnType<typeof loadRegistryInWorker>>,
+  db: DB,
+  socket: ApiSocket,
+  lock: DataFolderLock,
+): Promise<Daemon> {
   backfillRollups(db, config.defaultTimezone, log);
   const { settings: twilioSettings, missing } = twilioSettingsFromEnv(env);
   let monitor: Monitor | null = null;
@@ -136,6 +181,7 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
   process.on('SIGHUP', onHup);
 
   const m = monitor;
+  let fastifyHandler: Parameters<ApiSocket['serve']>[0] | null = null;
   const app = await buildApp({
     db,
     monitor: m,
@@ -144,6 +190,11 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
     board: { defaultTz: config.defaultTimezone, directoryDays: config.board.directoryDays, pageSize: config.board.pageSize },
     reports: reportSettingsFrom(config),
     logger: log,
+    serverFactory: (handler) => {
+      fastifyHandler = handler;
+      return socket.server;
+    },
+    stallAfterMs: config.store.stallAfterMs,
     operatorToken: env.REACHWATCH_OPERATOR_TOKEN || null,
     http: config.http,
     twilio: telephony
@@ -162,7 +213,10 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
         }
       : null,
   });
-  const url = await app.listen({ host: config.http.host, port: config.http.port });
+  await app.ready();
+  // Until now the socket answered 503 "starting"; Fastify takes requests once every route is registered.
+  if (fastifyHandler) socket.serve(fastifyHandler);
+  const url = socket.url;
   monitor.start();
   a.start({ recheckCanaries: () => m.canary.state() });
   // Once a minute: publish the chains' heads for a UTC day that ended, and apply retention once a day.
@@ -192,10 +246,12 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
       await monitor.stop();
       await a.stop();
       await app.close();
+      await socket.close();
       try {
         db.pragma('wal_checkpoint(TRUNCATE)');
       } finally {
         db.close();
+        lock.release();
       }
       log.info('reachwatch stopped');
     })());

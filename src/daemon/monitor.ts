@@ -20,6 +20,7 @@ import { Scheduler, type DueJob } from '../scheduler/scheduler.ts';
 import type { CanaryMonitor, CanaryState } from '../selfcheck/canary.ts';
 import type { DB } from '../store/db.ts';
 import { ProbeWriter, type StoredProbe } from '../store/probe-writer.ts';
+import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
 import type { Telephony } from './telephony.ts';
 import type { StatusRules } from '../status/policy.ts';
 
@@ -38,6 +39,8 @@ export interface MonitorEvents {
 type ScheduledMethod = Exclude<ProbeMethod, 'manual'>;
 
 const RETRY_OUR_ERROR_MS = 10 * 60_000;
+/** An idle daemon writes a heartbeat this often, so readiness notices a disk that stopped taking writes. */
+const HEARTBEAT_MS = 10_000;
 
 /** Outcomes after which a phone channel is tried again soon (on another day), until confirmed. */
 const FOLLOW_UP = new Set(['no_answer', 'unavailable', 'busy']);
@@ -54,8 +57,16 @@ export class Monitor {
   private readonly abort = new AbortController();
   /** One per probe in flight; stop() aborts them. */
   private readonly probeAborts = new Set<AbortController>();
-  /** Set when a write failed and not yet recovered: readiness reports it. */
+  /** Set when a write failed (not a wait for a lock) and not yet recovered: readiness reports it. */
   lastWriteError: string | null = null;
+  /** The last "database is locked" while results wait: it explains a stall, it is not yet a failure. */
+  private lastWaitError: string | null = null;
+  private heartbeatFailingSince: number | null = null;
+  private heartbeatError: string | null = null;
+  private lastHeartbeatAt = Number.NEGATIVE_INFINITY;
+  private writeVerdict: WriteVerdict = { ok: true };
+  private writeWatch: NodeJS.Timeout | null = null;
+  private readonly events: MonitorEvents;
   lastSync: SyncSummary | null = null;
   probesStored = 0;
   /** Why calls are not being placed right now (spend cap...), for the operator. */
@@ -70,6 +81,7 @@ export class Monitor {
     this.config = config;
     this.log = log;
     this.telephony = telephony;
+    this.events = events;
     const http = websiteProberFor(config);
     this.probers = { http, ...(telephony ? { lookup: telephony.lookup, call: telephony.call } : {}) };
     this.rules = classifierRulesFor(config);
@@ -97,6 +109,7 @@ export class Monitor {
         if (this.lastWriteError) log.info('probe results are being written again');
         if (this.lastWriteError) events.onWriteHealth?.(null);
         this.lastWriteError = null;
+        this.lastWaitError = null;
         this.probesStored += stored.length;
         for (const s of stored) {
           if (s.change) log.info({ channel: s.channelId, from: s.change.from, to: s.change.to, reason: s.change.reason }, 'channel status changed');
@@ -110,6 +123,13 @@ export class Monitor {
         }
       },
       onError: (err, pending) => {
+        if (isLockWait(err)) {
+          // Another connection holds the write lock: the batch waits and is retried; checkWrites()
+          // reports a stall once it has waited longer than store.stall_after.
+          this.lastWaitError = err instanceof Error ? err.message : String(err);
+          log.warn({ err, pending }, 'probe results wait for the database write lock; retrying');
+          return;
+        }
         this.lastWriteError = err instanceof Error ? err.message : String(err);
         events.onWriteHealth?.(this.lastWriteError);
         log.error({ err, pending }, 'could not write probe results; they stay queued and will be retried');
@@ -239,6 +259,8 @@ export class Monitor {
   /** Starts the scheduler and, in the background, finishes calls a previous run left in flight. */
   start(): void {
     this.scheduler.start();
+    this.writeWatch = setInterval(() => this.checkWrites(), 1000);
+    this.writeWatch.unref();
     const t = this.telephony;
     if (t) this.recovery = this.recoverCalls(t).catch((err: unknown) => this.log.error({ err }, 'could not finish the calls left in flight'));
   }
@@ -372,7 +394,51 @@ export class Monitor {
     }, graceMs);
     await stopping;
     clearTimeout(timer);
+    if (this.writeWatch) clearInterval(this.writeWatch);
     this.writer.close();
+  }
+
+  /** Whether the disk takes our writes, from memory: /readyz must answer even while the disk hangs. */
+  writeHealth(now = performance.now()): WriteVerdict {
+    return judgeWrites(
+      {
+        now,
+        oldestPendingAt: this.writer.oldestPendingAt,
+        heartbeatFailingSince: this.heartbeatFailingSince,
+        lastError: this.lastWriteError ?? this.heartbeatError,
+        lastWaitError: this.lastWaitError,
+      },
+      this.config.store.stallAfterMs,
+    );
+  }
+
+  /**
+   * Once a second (monotonic time, as the writer's): an idle writer proves the disk with a heartbeat
+   * write (while results wait, their own batches do), and a change of verdict is logged and reported
+   * to the self-check.
+   */
+  checkWrites(now = performance.now()): void {
+    if (this.writer.pending === 0 && (this.heartbeatFailingSince !== null || now - this.lastHeartbeatAt >= HEARTBEAT_MS)) {
+      this.lastHeartbeatAt = now;
+      try {
+        this.writer.heartbeat(Date.now());
+        this.heartbeatFailingSince = null;
+        this.heartbeatError = null;
+        this.lastWaitError = null;
+      } catch (err) {
+        this.heartbeatFailingSince ??= now;
+        const message = err instanceof Error ? err.message : String(err);
+        if (isLockWait(err)) this.lastWaitError = message;
+        else this.heartbeatError = message;
+      }
+    }
+    const verdict = this.writeHealth(now);
+    if (verdict.ok !== this.writeVerdict.ok) {
+      if (verdict.ok) this.log.info('the database takes writes again');
+      else this.log.error({ reason: verdict.reason }, 'the database does not take writes');
+      this.events.onWriteHealth?.(verdict.ok ? null : verdict.reason);
+    }
+    this.writeVerdict = verdict;
   }
 }
 

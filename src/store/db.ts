@@ -43,12 +43,12 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 }
 
 /** Opens (creating if needed) the database file in `dataDir` and brings its schema up to date. */
-export function openDatabase(dataDir: string, opts: { readonly?: boolean; migrationsDir?: string } = {}): DB {
+export function openDatabase(dataDir: string, opts: { readonly?: boolean; migrationsDir?: string; busyTimeoutMs?: number } = {}): DB {
   if (!opts.readonly) mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, DB_FILE_NAME);
   const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   try {
-    configure(db, opts.readonly ?? false);
+    configure(db, opts.readonly ?? false, opts.busyTimeoutMs ?? 5000);
     if (!opts.readonly) migrate(db, readMigrations(opts.migrationsDir));
     else assertSchemaKnown(db, readMigrations(opts.migrationsDir));
     // Records stored before the hash chains existed are linked once, by whoever opens the file first
@@ -61,14 +61,14 @@ export function openDatabase(dataDir: string, opts: { readonly?: boolean; migrat
   return db;
 }
 
-function configure(db: DB, readonly: boolean): void {
+function configure(db: DB, readonly: boolean, busyTimeoutMs: number): void {
   if (!readonly) {
     db.pragma('journal_mode = WAL');
     // better-sqlite3 is built with WAL defaulting to NORMAL, which may lose the last commits on power
     // loss. Probe results are evidence for audits, so every commit is synced; batching keeps it cheap.
     db.pragma('synchronous = FULL');
   }
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   db.pragma('foreign_keys = ON');
 }
 

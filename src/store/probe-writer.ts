@@ -42,6 +42,7 @@ export interface ProbeWriterOptions {
 
 interface Pending {
   record: ProbeRecord;
+  queuedAt: number;
   nextDueAt: number | null;
   inTransaction?: InTransaction;
   resolve: (stored: StoredProbe) => void;
@@ -66,6 +67,7 @@ export class ProbeWriter {
   private timer: NodeJS.Timeout | null = null;
   private flushing = false;
   private readonly writeBatch: (batch: Pending[]) => (StoredProbe | null)[];
+  private readonly heartbeatStmt: { run: (at: number) => unknown };
   private readonly chains: ChainTail[];
   /** Drops the cached channel facts (a registry sync may have changed a center's time zone). */
   readonly forgetChannels: () => void;
@@ -121,6 +123,8 @@ export class ProbeWriter {
     const insertChange = db.prepare(
       `INSERT INTO status_changes (id, channel_ref, at, from_status, to_status, reason, probe_ids, evidence, hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const heartbeat = db.prepare<[number]>('INSERT INTO daemon_heartbeat (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at');
+    this.heartbeatStmt = { run: (at) => heartbeat.run(at) };
     const refs = new Map<string, { ref: number; type: string; centerId: string; tz: string | null }>();
     this.forgetChannels = () => refs.clear();
     const afterBatchTx = db.transaction((stored: StoredProbe[]) => opts.afterBatch?.(stored));
@@ -235,13 +239,24 @@ export class ProbeWriter {
     return this.queue.length;
   }
 
+  /** When (performance.now()) the oldest result still waiting for the disk was queued; null when none waits. */
+  get oldestPendingAt(): number | null {
+    return this.queue[0]?.queuedAt ?? null;
+  }
+
+  /** One small committed write, so an idle daemon still learns whether the disk takes writes. Throws if it does not. */
+  heartbeat(now: number): void {
+    this.heartbeatStmt.run(now);
+  }
+
   /** Queues a result; resolves once it is committed. `nextDueAt` is the scheduler's memory. */
   add(record: ProbeRecord, nextDueAt: number | null = null, inTransaction?: InTransaction): Promise<StoredProbe> {
     if (this.queue.length >= this.maxQueue) {
       return Promise.reject(new Error(`The probe write queue is full (${this.maxQueue} results): the database is not accepting writes.`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, nextDueAt, resolve, reject, ...(inTransaction ? { inTransaction } : {}) });
+      // Monotonic: a stall is real time, whatever the wall clock does (NTP steps, the demo's fast clock).
+      this.queue.push({ record, queuedAt: performance.now(), nextDueAt, resolve, reject, ...(inTransaction ? { inTransaction } : {}) });
       if (this.queue.length >= this.opts.batchMaxRows) queueMicrotask(() => this.flush());
       else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);
     });

@@ -57,7 +57,7 @@ describe('API', () => {
     // Without a running scheduler the daemon is not ready, and says why.
     const r = await get('/readyz');
     expect(r.status).toBe(503);
-    expect(r.body).toMatchObject({ ready: false, checks: { database: 'writable', scheduler: 'not started' } });
+    expect(r.body).toMatchObject({ ready: false, checks: { database: 'no writer in this process', scheduler: 'not started' } });
   });
 
   test('centers with channels and status; unprobeable channels say why', async () => {

@@ -95,3 +95,30 @@ export async function startDaemonProcess(opts: { config: string; dataDir: string
   });
   return { child, url: `http://127.0.0.1:${port}`, logs, exited };
 }
+
+export interface DaemonRun {
+  /** The exit code, or 'still running' if it had not exited within the time allowed (it is then killed). */
+  code: number | string;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Starts the real daemon and waits for it to exit (a start that must be refused). A daemon still
+ * running after `timeoutMs` is killed and reported as 'still running'.
+ */
+export async function runDaemonExpectingExit(env: Record<string, string>, timeoutMs = 30_000): Promise<DaemonRun> {
+  const child = spawn(NODE, [MAIN], { env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
+  clearTimeout(timer);
+  return { code: timedOut ? 'still running' : (code ?? signal ?? -1), stdout, stderr };
+}

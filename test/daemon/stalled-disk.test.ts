@@ -1,0 +1,132 @@
+// A stalled disk is not a healthy daemon. The stall is real for the daemon's code: this test process
+// holds SQLite's write lock on the daemon's database (BEGIN EXCLUSIVE), so every write the daemon
+// tries waits on busy_timeout and fails, exactly as when another process or a stuck disk holds it.
+// /healthz and /readyz must still answer within a second, /readyz must say "not ready" with the
+// reason once a write has waited longer than store.stall_after, and recover when the lock goes.
+
+import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DB_FILE_NAME } from '../../src/store/db.ts';
+import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
+import { page, startSite, type LoopbackSite } from '../helpers/sites.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const CHANNELS = 5;
+let site: LoopbackSite;
+let dir: string;
+let cleanup: () => void;
+let daemon: RunningDaemon;
+
+interface Ready {
+  ready: boolean;
+  checks: { database: string };
+}
+
+/** One request, with how long it took to answer; a request that hangs counts as 5 s. */
+async function timed(url: string): Promise<{ ms: number; status: number; body: unknown }> {
+  const t0 = performance.now();
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const body: unknown = await r.json();
+    return { ms: performance.now() - t0, status: r.status, body };
+  } catch {
+    return { ms: 5000, status: 0, body: null };
+  }
+}
+
+function probeCount(): number {
+  const db = new Database(path.join(dir, 'data', DB_FILE_NAME), { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM probes').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  const t = tempDir();
+  dir = t.dir;
+  cleanup = t.remove;
+  site = await startSite({ routes: { '*': page('<title>Center</title><p>open</p>') } });
+  const hosts = Array.from({ length: CHANNELS }, (_, i) => `center-${i}.example.kz`);
+  writeFileSync(
+    path.join(dir, 'centers.yaml'),
+    hosts.map((h, i) => `- id: center-${i}\n  name: Center ${i}\n  kind: rehabilitation_center\n  channels:\n    - type: website\n      value: "${site.url(h, '/')}"\n`).join(''),
+  );
+  const config = writeConfig(
+    dir,
+    `registry: {file: centers.yaml, watch: false}
+scheduler: {defaults: {website: 1s}, jitter: 100ms}
+website: {resolve: {${hosts.map((h) => `"${h}": 127.0.0.1`).join(', ')}}, total_timeout: 5s}
+canaries: {urls: []}
+store: {flush_interval: 50ms, stall_after: 1500ms}
+`,
+  );
+  daemon = await startDaemonProcess({ config, dataDir: path.join(dir, 'data') });
+}, 60_000);
+
+afterAll(async () => {
+  if (daemon && daemon.child.exitCode === null) {
+    daemon.child.kill('SIGTERM');
+    await daemon.exited;
+  }
+  await site?.close();
+  cleanup?.();
+});
+
+describe('a stalled disk', () => {
+  test('health checks answer within 1 s while writes wait; /readyz says not ready with the reason, then recovers', async () => {
+    await until('probes to be stored', async () => probeCount() >= CHANNELS);
+    expect((await timed(`${daemon.url}/readyz`)).status).toBe(200);
+
+    const locker = new Database(path.join(dir, 'data', DB_FILE_NAME));
+    locker.pragma('busy_timeout = 10000');
+    locker.exec('BEGIN EXCLUSIVE');
+    const stalledAt = Date.now();
+    const atStall = probeCount(); // WAL: readers still read
+    const answers: { healthz: Awaited<ReturnType<typeof timed>>; readyz: Awaited<ReturnType<typeof timed>> }[] = [];
+    try {
+      // Long enough for several writer retries and for results to wait past stall_after.
+      while (Date.now() - stalledAt < 5000) {
+        const [healthz, readyz] = await Promise.all([timed(`${daemon.url}/healthz`), timed(`${daemon.url}/readyz`)]);
+        answers.push({ healthz, readyz });
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+
+    for (const a of answers) {
+      expect(a.healthz.status).toBe(200);
+      expect(a.healthz.ms, 'GET /healthz while the disk is stalled').toBeLessThan(1000);
+      expect(a.readyz.ms, 'GET /readyz while the disk is stalled').toBeLessThan(1000);
+    }
+    const notReady = answers.map((a) => a.readyz).filter((r) => r.status === 503);
+    expect(notReady.length, JSON.stringify(answers.map((a) => a.readyz.body))).toBeGreaterThan(0);
+    const reason = (notReady.at(-1)?.body as Ready).checks.database;
+    expect(reason).toMatch(/^not writable: a write has waited .* for the disk \(store\.stall_after 1\.5 s\): database is locked/);
+    // "Ready" never claimed a writable database in the stall's last seconds.
+    expect((answers.at(-1)?.readyz.body as Ready).ready).toBe(false);
+
+    // The lock is gone: the waiting results are written and the daemon is ready again.
+    const ready = await until('ready again', async () => {
+      const r = await timed(`${daemon.url}/readyz`);
+      return r.status === 200 ? (r.body as Ready) : null;
+    });
+    expect(ready.checks.database).toBe('writable');
+    await until('the results that waited to be stored', async () => probeCount() > atStall);
+  }, 90_000);
+});
