@@ -2,7 +2,8 @@
 # reachwatch: multi-stage build on node:24-slim. The runtime image holds production dependencies only,
 # runs as a non-root user, keeps its database on a volume and reports health through /healthz.
 # test/docker/ builds this image's /app without Docker (same COPY and RUN steps, no compiler on PATH)
-# and checks the values below against the daemon's.
+# and checks the values below against the daemon's. The image runs no tests, so it needs none of the
+# system packages in system-packages.txt (those are for `npm test`).
 
 FROM node:24-slim AS deps
 WORKDIR /app
