@@ -40,18 +40,24 @@ done <"$list" || { echo "system-packages: cannot read $list" >&2; exit 2; }
 names=${missing[*]}
 uid=$(id -u)
 sudo=()
-prefix='sudo '
-[[ $uid == 0 ]] && prefix=''
+has_sudo=no
+command -v sudo >/dev/null 2>&1 && has_sudo=yes
+# The command to give: with sudo where there is one (it may ask for a password), else as root.
+prefix='' run='run'
+if [[ $uid != 0 ]]; then
+  if [[ $has_sudo == yes ]]; then prefix='sudo '; else run='run as root'; fi
+fi
 command_line="${prefix}apt-get update && ${prefix}apt-get install -y $names"
 
 cannot() {
-  echo "system-packages: the tests need $names, and $1; run: $command_line" >&2
+  echo "system-packages: the tests need $names, and $1; $run: $command_line" >&2
   exit 1
 }
 
 command -v apt-get >/dev/null 2>&1 || cannot "this machine has no apt-get (install the same packages with its own package manager)"
 if [[ $uid != 0 ]]; then
-  command -v sudo >/dev/null 2>&1 && sudo -n true </dev/null >/dev/null 2>&1 || cannot "this is not root and sudo needs a password"
+  [[ $has_sudo == yes ]] || cannot "this is not root and has no sudo"
+  sudo -n true </dev/null >/dev/null 2>&1 || cannot "this is not root and sudo needs a password"
   sudo=(sudo -n)
 fi
 
@@ -63,13 +69,13 @@ last_line() {
 }
 export DEBIAN_FRONTEND=noninteractive
 if ! ${sudo[@]+"${sudo[@]}"} apt-get update -qq </dev/null >"$log" 2>&1; then
-  cannot "apt-get update failed ($(last_line); no network?)"
+  cannot "apt-get update failed ($(last_line); no network?; its output: $log)"
 fi
 for i in "${!missing[@]}"; do
   echo "system-packages: installing ${missing[i]} for ${purposes[i]}"
 done
 if ! ${sudo[@]+"${sudo[@]}"} apt-get install -y -qq "${missing[@]}" </dev/null >>"$log" 2>&1; then
-  cannot "apt-get install failed ($(last_line))"
+  cannot "apt-get install failed ($(last_line); its output: $log)"
 fi
 rm -f "$log"
 for i in "${!missing[@]}"; do

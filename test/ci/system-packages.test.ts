@@ -16,8 +16,8 @@ afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
 interface Machine {
   uid: number;
-  /** Whether `sudo -n` is allowed (no password needed). */
-  sudo?: boolean;
+  /** true: `sudo -n` is allowed (no password needed); false: it wants a password; absent: no sudo. */
+  sudo?: boolean | 'absent';
   apt?: boolean;
   /** apt-get update fails, as it does without network. */
   offline?: boolean;
@@ -46,12 +46,13 @@ for a in "$@"; do case "$a" in -*|install) ;; *) touch "${installed}/$a" ;; esac
 exec "$@"`);
   const run = (m: Machine) => {
     if (m.apt === false) rmSync(path.join(t.dir, 'fake', 'apt-get'));
+    if (m.sudo === 'absent') rmSync(path.join(t.dir, 'fake', 'sudo'));
     const env: Record<string, string> = {
       PATH: path.join(t.dir, 'fake'),
       TMPDIR: t.dir,
       REACHWATCH_SYSTEM_PACKAGES: listFile,
       FAKE_UID: String(m.uid),
-      ...(m.sudo ? { FAKE_SUDO: '1' } : {}),
+      ...(m.sudo === true ? { FAKE_SUDO: '1' } : {}),
       ...(m.offline ? { FAKE_OFFLINE: '1' } : {}),
       ...m.env,
     };
@@ -67,15 +68,16 @@ needed-tool   INSTALLED/needed-tool   the widget tests (test/widget.ts)
 `;
 
 describe('system-packages.sh', () => {
-  test('not root and no sudo: stops with one line naming the exact command, calls no apt-get', () => {
+  test('not root and sudo wants a password: stops with one line naming the exact command, calls no apt-get', () => {
     const r = setup(LIST).run({ uid: 1000 });
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('the tests need needed-tool');
-    expect(lines[0].endsWith('run: sudo apt-get update && sudo apt-get install -y needed-tool')).toBe(true);
-    expect(r.calls).toEqual([]);
+    expect(r).toMatchObject({ status: 1, stdout: '', calls: [] });
+    expect(r.stderr).toBe('system-packages: the tests need needed-tool, and this is not root and sudo needs a password; run: sudo apt-get update && sudo apt-get install -y needed-tool\n');
+  });
+
+  test('not root and no sudo at all: the command is to be run as root', () => {
+    const r = setup(LIST).run({ uid: 1000, sudo: 'absent' });
+    expect(r).toMatchObject({ status: 1, stdout: '', calls: [] });
+    expect(r.stderr).toBe('system-packages: the tests need needed-tool, and this is not root and has no sudo; run as root: apt-get update && apt-get install -y needed-tool\n');
   });
 
   test('a missing package, as root: apt-get installs it, one line printed, and the script succeeds', () => {
@@ -137,7 +139,7 @@ describe('one list, used everywhere', () => {
     expect(list).toMatch(/^chromium\s+\$\{REACHWATCH_CHROMIUM:-\/usr\/bin\/chromium\}\s+\S/m);
     expect(CHROMIUM).toBe(process.env.REACHWATCH_CHROMIUM ?? '/usr/bin/chromium');
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.test.startsWith('bash scripts/system-packages.sh && ')).toBe(true);
+    expect(pkg.scripts.test?.startsWith('bash scripts/system-packages.sh && ')).toBe(true);
     const ci = readFileSync('.ci/run', 'utf8').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
     expect(ci.slice(-2)).toEqual(['npm ci --no-audit --no-fund', 'npm test']);
     expect(ci.join('\n')).not.toMatch(/apt-get|chromium/);

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { SHUTDOWN_GRACE_MS } from '../../src/main.ts';
-import { execForm, only, readDockerfile } from '../helpers/dockerfile.ts';
+import { execForm, only, readDockerfile, single } from '../helpers/dockerfile.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { toolPath } from '../helpers/toolpath.ts';
 
@@ -40,11 +40,10 @@ describe('Dockerfile', () => {
   });
 
   test('the image and `npm start` start the daemon through one entry script, with no heap flags fixed', () => {
-    const cmd = only(ins, 'CMD', 'runtime');
-    expect(cmd).toHaveLength(1);
-    expect(execForm(cmd[0].args, cmd[0])).toEqual([`/app/${ENTRY}`]);
+    const cmd = single(ins, 'CMD', 'runtime');
+    expect(execForm(cmd.args, cmd)).toEqual([`/app/${ENTRY}`]);
     expect(pkg.scripts.start).toBe(ENTRY);
-    expect(`${cmd[0].args} ${pkg.scripts.start}`).not.toMatch(/--max-/);
+    expect(`${cmd.args} ${pkg.scripts.start}`).not.toMatch(/--max-/);
   });
 
   test('the entry script passes REACHWATCH_NODE_FLAGS to node, or the benchmarked limits when unset', () => {

@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { execForm, envOf, only, readDockerfile } from '../helpers/dockerfile.ts';
+import { execForm, envOf, only, readDockerfile, single } from '../helpers/dockerfile.ts';
 import { freePort } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { toolPath } from '../helpers/toolpath.ts';
@@ -66,7 +66,8 @@ describe('the Docker image, built and started without Docker', () => {
     // no Twilio account, so nothing leaves the machine.
     const imageEnv = Object.assign({}, ...only(ins, 'ENV', 'runtime').map((i) => envOf(i.args))) as Record<string, string>;
     expect(imageEnv.NODE_ENV).toBe('production');
-    const cmd = execForm(only(ins, 'CMD', 'runtime')[0].args, only(ins, 'CMD', 'runtime')[0]);
+    const cmdIns = single(ins, 'CMD', 'runtime');
+    const cmd = execForm(cmdIns.args, cmdIns);
     const port = await freePort();
     writeFileSync(path.join(t.dir, 'centers.yaml'), '- id: hotline\n  name: Hotline\n  kind: hotline\n  channels:\n    - {type: phone, value: "87162780193"}\n');
     writeFileSync(path.join(t.dir, 'reachwatch.yaml'), 'registry: {file: centers.yaml, watch: false}\ncanaries: {urls: []}\n');
@@ -79,7 +80,7 @@ describe('the Docker image, built and started without Docker', () => {
       REACHWATCH_CONFIG: path.join(t.dir, 'reachwatch.yaml'),
       REACHWATCH_NODE_FLAGS: '--max-semi-space-size=1 --max-old-space-size=96',
     };
-    const child = spawn(inApp(cmd[0]), cmd.slice(1), { cwd: APP, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(inApp(cmd[0] ?? ''), cmd.slice(1), { cwd: APP, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let logs = '';
     child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
     child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
@@ -96,9 +97,9 @@ describe('the Docker image, built and started without Docker', () => {
       expect(res.status).toBe(200);
 
       // The image's HEALTHCHECK, run as Docker would inside the container.
-      const hc = only(ins, 'HEALTHCHECK', 'runtime')[0];
+      const hc = single(ins, 'HEALTHCHECK', 'runtime');
       const hcCmd = execForm(hc.args, hc);
-      const probe = spawnSync(hcCmd[0], hcCmd.slice(1), { cwd: APP, env, encoding: 'utf8' });
+      const probe = spawnSync(hcCmd[0] ?? '', hcCmd.slice(1), { cwd: APP, env, encoding: 'utf8' });
       expect(probe.status, probe.stderr).toBe(0);
 
       // The entry script exec'd node itself (so node gets the signals) with the flags from the environment.

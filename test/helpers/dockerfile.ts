@@ -32,10 +32,9 @@ export function readDockerfile(file = DOCKERFILE): Instruction[] {
     const full = (pending + text).trim();
     pending = '';
     const m = /^(\S+)\s*(.*)$/s.exec(full);
-    if (!m) return;
-    const op = m[1].toUpperCase();
-    const args = m[2];
-    if (op === 'FROM') stage = /\bAS\s+(\S+)/i.exec(args)?.[1] ?? args.split(/\s+/)[0];
+    const op = (m?.[1] ?? '').toUpperCase();
+    const args = m?.[2] ?? '';
+    if (op === 'FROM') stage = /\bAS\s+(\S+)/i.exec(args)?.[1] ?? args.split(/\s+/)[0] ?? '';
     out.push({ stage, op, args, line: startLine });
   });
   return out;
@@ -54,10 +53,18 @@ export function execForm(args: string, where: Instruction): string[] {
 /** `ENV A=1 B=2` (the only ENV form the project uses) as an object. */
 export function envOf(args: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const m of args.matchAll(/(\w+)=("[^"]*"|\S+)/g)) env[m[1]] = m[2].replace(/^"(.*)"$/, '$1');
+  for (const [, k = '', v = ''] of args.matchAll(/(\w+)=("[^"]*"|\S+)/g)) env[k] = v.replace(/^"(.*)"$/, '$1');
   return env;
 }
 
 export function only(ins: Instruction[], op: string, stage?: string): Instruction[] {
   return ins.filter((i) => i.op === op && (stage === undefined || i.stage === stage));
+}
+
+/** The one `op` instruction of `stage`; a Dockerfile with none, or several, fails the test that asks. */
+export function single(ins: Instruction[], op: string, stage: string): Instruction {
+  const found = only(ins, op, stage);
+  const first = found[0];
+  if (found.length !== 1 || !first) throw new Error(`Dockerfile: expected one ${op} in stage ${stage}, found ${found.length}`);
+  return first;
 }
