@@ -1,13 +1,22 @@
 # syntax=docker/dockerfile:1
 # reachwatch: multi-stage build on node:24-slim. The runtime image holds production dependencies only,
 # runs as a non-root user, keeps its database on a volume and reports health through /healthz.
+# test/docker/ builds this image's /app without Docker (same COPY and RUN steps, no compiler on PATH)
+# and checks the values below against the daemon's. The image runs no tests, so it needs none of the
+# system packages in system-packages.txt (those are for `npm test`).
 
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --omit=dev drops the "node" npm package (the base image already is Node 24), vitest and TypeScript.
-# better-sqlite3 13 ships prebuilt N-API binaries, so no compiler is needed.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# node:24-slim has no Python or compiler. better-sqlite3 ships prebuilt N-API binaries (linux x64/arm64,
+# glibc and musl) and finds them itself; npm would still run its implicit `node-gyp rebuild`, which
+# needs both. package.json's allowScripts denies it, and --ignore-scripts also stops an npm too old
+# to read allowScripts (no production dependency needs an install script; a test checks that).
+# Loading the binding here fails the build, not the container, on a platform without a prebuilt one.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && node -e "new (require('better-sqlite3'))(':memory:').close()" \
+ && npm cache clean --force
 
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production \
@@ -29,8 +38,12 @@ EXPOSE 8080
 # node:24-slim has no curl; Node's own fetch does the check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# SIGTERM stops gracefully (probes in flight finish, results are flushed); SIGHUP reloads the registry.
+# SIGTERM stops gracefully (probes in flight finish or are aborted, results are flushed) within the
+# daemon's shutdown limit (SHUTDOWN_GRACE_MS in src/main.ts, 9 s), inside the 10 s that `docker stop`
+# and compose wait by default before SIGKILL; a shorter --stop-timeout cuts the shutdown short.
+# SIGHUP reloads the registry.
 STOPSIGNAL SIGTERM
-# The heap limits keep a 10,000-channel daemon under 250 MB RSS (see README, Benchmark); raise
-# --max-old-space-size for much larger registries.
-CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=128", "src/main.ts"]
+# The entry script passes REACHWATCH_NODE_FLAGS to node: by default the heap limits that keep a
+# 10,000-channel daemon under 250 MB RSS (see README, Benchmark); `-e REACHWATCH_NODE_FLAGS=...`
+# replaces them, e.g. a larger --max-old-space-size for much larger registries.
+CMD ["/app/bin/reachwatch-daemon"]

@@ -23,6 +23,13 @@ function refuse(err: unknown, log: Logger | null): never {
   process.exit(failure.code);
 }
 
+/**
+ * How long a stop (SIGTERM, SIGINT) may take before the process exits anyway. It covers the monitor's
+ * 5 s for probes in flight and the alert dispatcher's 3 s, and stays under the 10 s that `docker stop`
+ * and compose wait before SIGKILL, so a container is never killed in the middle of its own shutdown.
+ */
+export const SHUTDOWN_GRACE_MS = 9_000;
+
 export async function main(): Promise<void> {
   let config;
   try {
@@ -34,7 +41,7 @@ export async function main(): Promise<void> {
   try {
     const daemon = await startDaemon(config, log);
     // SIGHUP means "reload the registry" here (a daemon convention), not "shut down".
-    closeWithGrace({ delay: 15_000, logger: log, skip: ['SIGHUP'] }, async ({ signal, err }) => {
+    closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: log, skip: ['SIGHUP'] }, async ({ signal, err }) => {
       if (err) log.error({ err }, 'stopping after an unexpected error');
       else log.info({ signal }, 'stopping');
       await daemon.stop();
