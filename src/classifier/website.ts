@@ -24,8 +24,11 @@ const DAY_MS = 86_400_000;
  * unread while we could not run: the site had less of the limit than it was promised.
  */
 export const OUR_DELAY_SHARE = 0.25;
-/** Stalls shorter than this are a shared machine's ordinary jitter; a site that close to the limit is slow anyway. */
-export const OUR_DELAY_FLOOR_MS = 100;
+/**
+ * Stalls shorter than this are a busy machine's ordinary scheduling jitter; a site that close to its
+ * limit was slow anyway. It only matters for limits under a second (tests, benchmarks).
+ */
+export const OUR_DELAY_FLOOR_MS = 250;
 
 export function classifyWebsite(evidence: Evidence, rules: WebsiteRules): Classification {
   if (!isWebsiteEvidence(evidence)) {
