@@ -3,9 +3,10 @@
 // kernel: a healthy site then looks like a timeout. The prober stores what this watch saw during each
 // probe, so the classifier can tell our stall from their silence using the evidence alone.
 //
-// One interval timer per process ticks every `periodMs`; a tick that comes `floorMs` or more after it
-// was due marks a stall (the loop ran nothing of ours meanwhile). Stalls go into a ring, and a probe
-// asks for the stalls that overlap its own window, including one still going on as it asks.
+// While any probe is in flight, one timer per process ticks every `periodMs`; a tick that comes
+// `floorMs` or more after it was due marks a stall (the loop ran nothing of ours meanwhile). Stalls go
+// into a ring, and a probe that ends asks for the stalls that overlapped it, including one still going
+// on as it asks. With nothing in flight the timer is off: an idle daemon pays nothing.
 
 import { performance } from 'node:perf_hooks';
 
@@ -31,17 +32,34 @@ export class LoopWatch {
   readonly #ends: Float64Array;
   #next = 0;
   #count = 0;
-  #last = performance.now();
-  readonly #timer: ReturnType<typeof setInterval>;
+  #last = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #inFlight = 0;
 
   constructor(opts: LoopWatchOptions = {}) {
-    this.#periodMs = opts.periodMs ?? 10;
+    this.#periodMs = opts.periodMs ?? 20;
     this.#floorMs = opts.floorMs ?? 20;
     const capacity = opts.capacity ?? 8192;
     this.#starts = new Float64Array(capacity);
     this.#ends = new Float64Array(capacity);
-    this.#timer = setInterval(() => this.#tick(), this.#periodMs);
-    this.#timer.unref(); // a watch never keeps a process (a CLI check, a test) alive
+  }
+
+  /** A probe starts: watch until its end(). Returns its start, the `from` to hand to end(). */
+  begin(): number {
+    const now = performance.now();
+    if (this.#inFlight++ === 0) {
+      this.#last = now;
+      this.#timer = setInterval(() => this.#tick(), this.#periodMs);
+      this.#timer.unref(); // a watch never keeps a process (a CLI check, a test) alive
+    }
+    return now;
+  }
+
+  /** The probe begun at `from` is over: our stalls since then. */
+  end(from: number): LoopStalls {
+    const stalls = this.#since(from);
+    if (--this.#inFlight === 0) this.#stopTimer();
+    return stalls;
   }
 
   #tick(): void {
@@ -57,8 +75,12 @@ export class LoopWatch {
     this.#last = now;
   }
 
-  /** Our stalls between `from` (a performance.now() time) and now. */
-  since(from: number): LoopStalls {
+  #stopTimer(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #since(from: number): LoopStalls {
     const now = performance.now();
     let stalled = 0;
     let max = 0;
@@ -68,10 +90,10 @@ export class LoopWatch {
       stalled += ms;
       if (ms > max) max = ms;
     };
-    // The stall we may be in right now: the tick that would record it has not run yet (the caller is
-    // typically a deadline timer that fired late, in the same timers phase).
+    // The stall we may be in right now: the tick that would record it has not run yet (the caller may
+    // be a deadline timer that fired late, in the same timers phase).
     const due = this.#last + this.#periodMs;
-    if (now - due >= this.#floorMs) add(due, now);
+    if (this.#timer !== undefined && now - due >= this.#floorMs) add(due, now);
     const cap = this.#starts.length;
     for (let i = 1; i <= this.#count; i++) {
       const k = (this.#next - i + cap) % cap;
@@ -80,15 +102,11 @@ export class LoopWatch {
     }
     return { stalledMs: round1(stalled), maxStallMs: round1(max) };
   }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
 }
 
 let shared: LoopWatch | undefined;
 
-/** The process's watch, started on first use: every prober in a process sees the same loop. */
+/** The process's watch: every prober in a process sees the same loop. */
 export function sharedLoopWatch(): LoopWatch {
   return (shared ??= new LoopWatch());
 }

@@ -135,12 +135,16 @@ async function probeWebsite(channel: Channel, ctx: ProbeContext, limits: Limits)
     budget.abort(reason);
     chain.abort(reason);
   });
+  const watchedFrom = limits.loopWatch.begin();
+  let watched = false;
   try {
     const evidence = await probeChain(channel, signals, limits, start, at, t0);
     // Asked after the chain, so a stall that made a deadline fire late is in the window it spoiled.
-    const loop = limits.loopWatch.since(t0);
+    const loop = limits.loopWatch.end(watchedFrom);
+    watched = true;
     return loop.stalledMs > 0 ? { ...evidence, loop } : evidence;
   } finally {
+    if (!watched) limits.loopWatch.end(watchedFrom);
     budgetTimer.clear();
     ctx.signal.removeEventListener('abort', onCtxAbort);
   }
