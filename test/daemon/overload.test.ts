@@ -14,6 +14,8 @@ import { tempDir } from '../helpers/tmp.ts';
 let site: LoopbackSite;
 let daemon: Daemon;
 let cleanup: () => void;
+/** The daemon's warnings and errors, as the operator's log would show them. */
+const logs: { msg: string; probes?: number }[] = [];
 
 beforeAll(async () => {
   const t = tempDir();
@@ -38,7 +40,7 @@ beforeAll(async () => {
     (k) => k.join('.'),
     t.dir,
   );
-  daemon = await startDaemon(config, pino({ level: 'silent' }));
+  daemon = await startDaemon(config, pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as { msg: string }) }));
 });
 
 afterAll(async () => {
@@ -120,4 +122,8 @@ test('a starved daemon records our_overload for a healthy site and its confirmed
   expect((await channel()).status).toBe('reachable');
   const changes = await getJson<{ changes: { to: string }[] }>(`${daemon.url}/api/v1/channels/${id}/status-changes`);
   expect(changes.changes.map((c) => c.to)).toEqual(['reachable']);
+  // The operator is told, once (the stalls all fell within a minute) and with a count.
+  const told = logs.filter((l) => /overloaded/.test(l.msg));
+  expect(told).toHaveLength(1);
+  expect(told[0]?.probes).toBeGreaterThanOrEqual(1);
 }, 60_000);
