@@ -8,6 +8,7 @@ import { boardSection } from './board.ts';
 import { evidenceSection } from './evidence.ts';
 import { callbacksSection } from './callbacks.ts';
 import { cpsSection } from './calls-per-second.ts';
+import { overloadSection } from './overload.ts';
 import { probesSection } from './probes.ts';
 
-export const SECTIONS: readonly BenchSection[] = [probesSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection];
+export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection];

@@ -3,7 +3,7 @@
 
 import { DEFAULTS } from '../../src/config/config.ts';
 import { BENCH_TIMEOUTS, runDaemon, type RunResult } from '../lib/daemon.ts';
-import { countKinds, SITE_KINDS } from '../lib/plan.ts';
+import { countKinds, SITE_KINDS, type SiteKind } from '../lib/plan.ts';
 import type { BenchContext, BenchOptions, BenchSection, SectionReport, Verdict } from '../lib/section.ts';
 import { fmtInt, fmtMB, fmtMs, fmtPct, renderTable } from '../lib/stats.ts';
 
@@ -147,12 +147,18 @@ function saturationLine(ladder: RunResult[], sustained: RunResult | null): strin
   return `Highest sustained rate: ${fmtInt(sustained.storedPerS)} probes/s stored (every ${sustained.intervalMs} ms, lag p99 ${fmtMs(sustained.lagMs.p99)})${capped}.`;
 }
 
-/** Probes whose outcome contradicts the kind of site they hit. */
-function misclassified(r: RunResult): number {
+/**
+ * A probe our own overload spoiled (its deadline ran out while our loop was stalled) says nothing
+ * about the site, in either direction: it is neither a right nor a wrong verdict.
+ */
+export const OUR_OVERLOAD = 'error/our_overload';
+
+/** Probes whose outcome contradicts the kind of site they hit, over the given kinds. */
+export function misclassified(r: RunResult, kinds: readonly SiteKind[] = SITE_KINDS): number {
   let bad = 0;
-  for (const kind of SITE_KINDS) {
+  for (const kind of kinds) {
     const want = kind === 'fast' || kind === 'slow' ? 'reachable' : 'unavailable';
-    for (const [key, n] of Object.entries(r.outcomes[kind])) if (!key.startsWith(`${want}/`)) bad += n;
+    for (const [key, n] of Object.entries(r.outcomes[kind])) if (!key.startsWith(`${want}/`) && key !== OUR_OVERLOAD) bad += n;
   }
   return bad;
 }

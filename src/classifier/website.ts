@@ -18,6 +18,18 @@ export interface WebsiteRules {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * A limit our own timer enforced counts against the site only if our loop was not stalled for this
+ * share of it (or OUR_DELAY_FLOOR_MS, whichever is more). Past that, the answer may have been waiting
+ * unread while we could not run: the site had less of the limit than it was promised.
+ */
+export const OUR_DELAY_SHARE = 0.25;
+/**
+ * Stalls shorter than this are a busy machine's ordinary scheduling jitter; a site that close to its
+ * limit was slow anyway. It only matters for limits under a second (tests, benchmarks).
+ */
+export const OUR_DELAY_FLOOR_MS = 250;
+
 export function classifyWebsite(evidence: Evidence, rules: WebsiteRules): Classification {
   if (!isWebsiteEvidence(evidence)) {
     return verdict('error', 'malformed_evidence', 'The stored website evidence does not have the expected shape.');
@@ -41,6 +53,8 @@ function classifyFailure(e: WebsiteEvidence, last: WebsiteHop, err: ProbeError):
   if (err.code === 'AbortError') {
     return verdict('error', 'probe_aborted', 'The monitor stopped this probe before it finished, so it says nothing about the site.');
   }
+  const overload = ourOverload(e, last, err);
+  if (overload) return overload;
   const answered = e.hops.some((h) => h.status !== undefined);
   if (e.canary && !e.canary.ok && !answered && !isCertificateError(last, err)) {
     return verdict(
@@ -53,6 +67,21 @@ function classifyFailure(e: WebsiteEvidence, last: WebsiteHop, err: ProbeError):
     return verdict('unavailable', 'tls_error', `The TLS certificate of ${hostOf(last.url)} was rejected: ${err.code}.`);
   }
   return transportVerdict(last, err);
+}
+
+/** A deadline of ours that ran out while our own loop was stalled: our overload, not their failure. */
+function ourOverload(e: WebsiteEvidence, last: WebsiteHop, err: ProbeError): Classification | null {
+  if (typeof err.limitMs !== 'number') return null; // not our timer (or evidence from before it was measured)
+  const late = typeof err.lateMs === 'number' ? err.lateMs : 0;
+  const stalled = typeof e.loop?.stalledMs === 'number' ? e.loop.stalledMs : 0;
+  const ours = Math.max(late, stalled);
+  if (ours < Math.max(OUR_DELAY_SHARE * err.limitMs, OUR_DELAY_FLOOR_MS)) return null;
+  return verdict(
+    'error',
+    'our_overload',
+    `The ${err.limitMs} ms limit (${err.phase}) for ${hostOf(last.url)} ran out while our own monitor was stalled for ` +
+      `${Math.round(stalled)} ms (its timer fired ${Math.round(late)} ms late), so this says nothing about the site.`,
+  );
 }
 
 /** A verification failure of the certificate we were shown, as opposed to a handshake that broke. */

@@ -18,6 +18,7 @@ import { syncRegistry, type SyncSummary } from '../registry/sync.ts';
 import { parseSchedule, phaseOf, type Schedule } from '../scheduler/schedule.ts';
 import { Scheduler, type DueJob } from '../scheduler/scheduler.ts';
 import type { CanaryMonitor, CanaryState } from '../selfcheck/canary.ts';
+import { OUR_OVERLOAD_REASON, OverloadReport } from '../selfcheck/overload.ts';
 import type { DB } from '../store/db.ts';
 import { ProbeWriter, type StoredProbe } from '../store/probe-writer.ts';
 import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
@@ -75,6 +76,7 @@ export class Monitor {
   private readonly db: DB;
   private readonly config: Config;
   private readonly log: Logger;
+  private readonly overload = new OverloadReport();
 
   constructor(db: DB, config: Config, log: Logger, events: MonitorEvents = {}, telephony: Telephony | null = null) {
     this.db = db;
@@ -113,6 +115,7 @@ export class Monitor {
         this.probesStored += stored.length;
         for (const s of stored) {
           if (s.change) log.info({ channel: s.channelId, from: s.change.from, to: s.change.to, reason: s.change.reason }, 'channel status changed');
+          if (s.record.classification.reason === OUR_OVERLOAD_REASON) this.noteOverload();
           this.followUp(s);
         }
         try {
@@ -317,6 +320,16 @@ export class Monitor {
     // Back-pressure stays: when the writer falls behind (a stalled disk), probes wait for it again.
     if (this.writer.pending > 2 * this.config.store.batchMaxRows) await stored;
     else stored.catch(() => undefined); // failures are the writer's to report (onError)
+  }
+
+  /** Our overload is the operator's to hear about, not a center's: a warning, at most once a minute. */
+  private noteOverload(): void {
+    const summary = this.overload.note(Date.now());
+    if (!summary) return;
+    this.log.warn(
+      { probes: summary.probes, since: new Date(summary.since).toISOString() },
+      'reachwatch is overloaded: probes ran out of time while its own event loop was stalled; they are stored as our errors (our_overload) and change no status',
+    );
   }
 
   private onGateRefused(job: DueJob, reason: string, detail: string, retryAt: number | null): void {

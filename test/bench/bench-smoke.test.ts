@@ -99,3 +99,13 @@ test('the cps section places calls from a backlog without passing the calls-per-
     expect(r.maxIn1s).toBeLessThanOrEqual(r.callsPerSecond);
   }
 }, 90_000);
+
+test('the overload section drives the daemon past saturation and counts healthy sites misclassified', async () => {
+  const { code, stdout, stderr } = await runBench(['--only', 'overload', '--channels', '300', '--duration', '2', '--warmup', '0', '--json']);
+  expect(code, stderr).toBe(0);
+  const section = (JSON.parse(stdout) as QuickReport).sections.overload as Section & { healthyMisclassified: number; run: { stored: number } };
+  expect(section.skipped).toBeNull();
+  expect(section.run.stored).toBeGreaterThan(0);
+  expect(section.healthyMisclassified).toBeTypeOf('number');
+  expect(section.verdicts.map((v) => v.target)).toEqual(['healthy sites misclassified at 2x saturating demand = 0']);
+}, 90_000);

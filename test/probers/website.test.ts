@@ -444,6 +444,66 @@ describe('website prober + classifier on loopback servers', () => {
 });
 
 // -------------------------------------------------------------------------------------------------
+// Our overload is not their failure: a starved event loop fires deadlines late.
+
+/** Keeps this process's event loop from running anything for `ms`, as a long GC or a CPU-bound burst does. */
+function blockLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin: nothing else of ours runs meanwhile, timers and sockets included
+  }
+}
+
+describe('our own stalls during a probe', () => {
+  const tight = { connectTimeoutMs: 300, headersTimeoutMs: 300, totalTimeoutMs: 400 };
+
+  it('a healthy site probed while our loop is blocked past the limit is error/our_overload, with the lateness stored', async () => {
+    const prober = createWebsiteProber({ ...baseOptions(), ...tight });
+    const pending = prober.probe(channel(web.url(CENTER, '/')), { signal: new AbortController().signal });
+    blockLoop(1200); // three times the total limit: the site's page is waiting, we cannot read it
+    const ev = asWebsite(await pending);
+    const last = ev.hops.at(-1);
+    expect(last?.error?.limitMs).toBeGreaterThan(0);
+    // The timer that ended it fired long after it was due, and the watch saw the stall: both are evidence.
+    expect(last?.error?.lateMs).toBeGreaterThan(400);
+    expect(ev.loop?.maxStallMs).toBeGreaterThan(800);
+    expect(ev.loop?.stalledMs).toBeGreaterThanOrEqual(ev.loop?.maxStallMs ?? Infinity);
+    // Classified from the stored JSON alone, as an audit would.
+    const stored = JSON.parse(JSON.stringify(ev)) as Evidence;
+    expect(classify(stored)).toMatchObject({ outcome: 'error', reason: 'our_overload' });
+    expect(classify(stored).detail).toContain(CENTER);
+    // With the loop free again, the same prober finds the same site reachable.
+    const again = asWebsite(await prober.probe(channel(web.url(CENTER, '/')), { signal: new AbortController().signal }));
+    expect(classify(again)).toMatchObject({ outcome: 'reachable', reason: 'ok' });
+  });
+
+  it('a site that holds its answer past the total limit while our loop is idle is still unavailable/timeout', async () => {
+    // Limits of 2 s: a loaded test machine may deschedule us briefly, which must stay under a quarter of them.
+    web.route(`${CENTER}/held`, page('<title>Too late</title>', { delayMs: 5000 }));
+    const prober = createWebsiteProber({ ...baseOptions(), headersTimeoutMs: 8000, totalTimeoutMs: 2000 });
+    const ev = asWebsite(await prober.probe(channel(web.url(CENTER, '/held')), { signal: new AbortController().signal }));
+    expect(ev.hops.at(-1)?.error).toMatchObject({ code: 'TimeoutError', phase: 'total', limitMs: 2000 });
+    expect(classify(ev)).toMatchObject({ outcome: 'unavailable', reason: 'timeout' });
+  });
+
+  it('a server that never answers while our loop is idle is still unavailable/no_response', async () => {
+    const prober = createWebsiteProber({ ...baseOptions(), headersTimeoutMs: 2000, totalTimeoutMs: 5000 });
+    const ev = asWebsite(await prober.probe(channel(web.url(CENTER, '/hang')), { signal: new AbortController().signal }));
+    expect(ev.hops.at(-1)?.error).toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT', limitMs: 2000 });
+    expect(classify(ev)).toMatchObject({ outcome: 'unavailable', reason: 'no_response' });
+  });
+
+  it('a stall in the middle of a probe that then succeeds changes nothing but the evidence', async () => {
+    const prober = createWebsiteProber({ ...baseOptions(), connectTimeoutMs: 3000, headersTimeoutMs: 3000, totalTimeoutMs: 3000 });
+    const pending = prober.probe(channel(web.url(CENTER, '/')), { signal: new AbortController().signal });
+    blockLoop(300);
+    const ev = asWebsite(await pending);
+    expect(classify(ev)).toMatchObject({ outcome: 'reachable', reason: 'ok' });
+    expect(ev.loop?.maxStallMs).toBeGreaterThan(200);
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
 // classifyWebsite on hand-built evidence: no servers, no clock.
 
 describe('classifyWebsite rules', () => {
@@ -629,6 +689,39 @@ describe('classifyWebsite rules', () => {
       redirect: { count: 1, loop: false, tooMany: false },
     });
     expect(cls(e)).toMatchObject({ outcome: 'reachable', flags: ['slow', 'tls_invalid_ignored', 'https_downgrade'] });
+  });
+
+  describe('our overload', () => {
+    const timedOut = (error: Partial<NonNullable<WebsiteHop['error']>>, loop?: WebsiteEvidence['loop']): WebsiteEvidence => {
+      const hop: WebsiteHop = { url: START, remote: '203.0.113.5:443', timings: { total: 2000 }, error: { code: 'TimeoutError', phase: 'total', message: 'm', ...error } };
+      const { body: _omit, ...rest } = evidence({ hops: [hop], ...(loop ? { loop } : {}) });
+      return rest;
+    };
+
+    it('a deadline of ours that fired late by a quarter of its limit or more is error/our_overload', () => {
+      expect(cls(timedOut({ limitMs: 2000, lateMs: 600 }))).toMatchObject({ outcome: 'error', reason: 'our_overload' });
+      const c = cls(timedOut({ code: 'UND_ERR_HEADERS_TIMEOUT', phase: 'headers', limitMs: 1500, lateMs: 0 }, { stalledMs: 700, maxStallMs: 400 }));
+      expect(c).toMatchObject({ outcome: 'error', reason: 'our_overload' });
+      expect(c.detail).toContain('center.example.kz');
+    });
+
+    it('our stalls during the probe count even when the deadline itself fired on time', () => {
+      expect(cls(timedOut({ limitMs: 2000, lateMs: 1 }, { stalledMs: 500, maxStallMs: 500 })).reason).toBe('our_overload');
+      expect(cls(timedOut({ code: 'ERR_TLS_HANDSHAKE_TIMEOUT', phase: 'tls', limitMs: 1000, lateMs: 0 }, { stalledMs: 300, maxStallMs: 300 })).reason).toBe('our_overload');
+    });
+
+    it('small stalls leave the verdict to the site: below a quarter of the limit, and never under 250 ms', () => {
+      expect(cls(timedOut({ limitMs: 2000, lateMs: 3 }, { stalledMs: 400, maxStallMs: 200 }))).toMatchObject({ outcome: 'unavailable', reason: 'timeout' });
+      const headers = { code: 'UND_ERR_HEADERS_TIMEOUT', phase: 'headers', limitMs: 200 } as const;
+      expect(cls(timedOut({ ...headers, lateMs: 200 }, { stalledMs: 240, maxStallMs: 240 }))).toMatchObject({ outcome: 'unavailable', reason: 'no_response' });
+      expect(cls(timedOut({ ...headers, lateMs: 260 }))).toMatchObject({ outcome: 'error', reason: 'our_overload' });
+    });
+
+    it('errors the network reported and evidence from before the lateness was stored keep their old verdicts', () => {
+      const stall = { stalledMs: 5000, maxStallMs: 5000 };
+      expect(cls(timedOut({}, stall))).toMatchObject({ outcome: 'unavailable', reason: 'timeout' });
+      expect(cls({ ...failed('ECONNREFUSED', 'connect'), loop: stall })).toMatchObject({ outcome: 'unavailable', reason: 'connection_refused' });
+    });
   });
 
   it('malformed or foreign evidence is our error, never a verdict on the center', () => {

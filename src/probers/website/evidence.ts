@@ -23,6 +23,10 @@ export interface ProbeError {
   code: string;
   phase: ErrorPhase;
   message: string;
+  /** For a limit our own timer enforced: the limit in ms. Absent for errors the network reported. */
+  limitMs?: number;
+  /** How much later than due that timer fired (0.1 ms): our loop's delay, not the site's. */
+  lateMs?: number;
 }
 
 /**
@@ -121,7 +125,17 @@ export type WebsiteEvidence = {
   /** Wall time of the whole chain in ms, rounded to 0.1 ms. */
   totalMs: number;
   canary?: CanaryFacts;
+  /** Our own event loop's stalls during the probe (src/probers/loop-watch.ts); absent when there were none. */
+  loop?: LoopFacts;
 };
+
+/** Time our daemon could not run while the probe was in flight: our overload, never the site's doing. */
+export interface LoopFacts {
+  /** Sum of the stalls of 20 ms or more that overlapped the probe, in ms. */
+  stalledMs: number;
+  /** The longest of them. */
+  maxStallMs: number;
+}
 
 /** Shape check for evidence read back from storage (JSON of unknown age), so the classifier can trust it. */
 export function isWebsiteEvidence(e: Evidence): e is Evidence & WebsiteEvidence {

@@ -11,6 +11,7 @@ import { rootCertificates, type PeerCertificate, type TLSSocket } from 'node:tls
 import { TextDecoder } from 'node:util';
 import { buildConnector, Client, errors as undiciErrors } from 'undici';
 import type { Channel, Evidence } from '../../domain.ts';
+import { sharedLoopWatch, type LoopWatch } from '../loop-watch.ts';
 import type { ProbeContext, Prober } from '../prober.ts';
 import type {
   BodyFacts,
@@ -42,6 +43,8 @@ export interface WebsiteProberOptions {
   resolve?: Record<string, string>;
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots; for tests and the demo only. */
   ca?: string[];
+  /** Measures our own event loop's stalls during each probe; the process's shared watch by default. */
+  loopWatch?: LoopWatch;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 65_536;
@@ -62,6 +65,7 @@ interface Limits {
   userAgent: string;
   resolve: ReadonlyMap<string, string>;
   ca: string[] | undefined;
+  loopWatch: LoopWatch;
 }
 
 export function createWebsiteProber(opts: WebsiteProberOptions): Prober {
@@ -92,6 +96,7 @@ function normaliseOptions(opts: WebsiteProberOptions): Limits {
     resolve,
     // Passing `ca` to tls.connect replaces the bundled roots, so keep them alongside the extras.
     ca: opts.ca && opts.ca.length > 0 ? [...rootCertificates, ...opts.ca] : undefined,
+    loopWatch: opts.loopWatch ?? sharedLoopWatch(),
   };
 }
 
@@ -119,19 +124,28 @@ async function probeWebsite(channel: Channel, ctx: ProbeContext, limits: Limits)
   // at thousands of probes per second every probe's signals outlived it by the whole budget.
   const budget = new AbortController();
   const chain = new AbortController();
-  const budgetTimer = setTimeout(() => {
-    const reason = new DOMException(`The probe's total timeout of ${limits.totalTimeoutMs} ms expired.`, 'TimeoutError');
-    budget.abort(reason);
-    chain.abort(reason);
-  }, limits.totalTimeoutMs);
+  const budgetTimer = new PhaseTimer();
   const onCtxAbort = (): void => chain.abort(ctx.signal.reason);
   if (ctx.signal.aborted) onCtxAbort();
   else ctx.signal.addEventListener('abort', onCtxAbort, { once: true });
   const signals: ProbeSignals = { ctx: ctx.signal, budget: budget.signal, any: chain.signal };
+  budgetTimer.start(limits.totalTimeoutMs, (lateMs) => {
+    signals.budgetLateMs = lateMs;
+    const reason = new DOMException(`The probe's total timeout of ${limits.totalTimeoutMs} ms expired.`, 'TimeoutError');
+    budget.abort(reason);
+    chain.abort(reason);
+  });
+  const watchedFrom = limits.loopWatch.begin();
+  let watched = false;
   try {
-    return await probeChain(channel, signals, limits, start, at, t0);
+    const evidence = await probeChain(channel, signals, limits, start, at, t0);
+    // Asked after the chain, so a stall that made a deadline fire late is in the window it spoiled.
+    const loop = limits.loopWatch.end(watchedFrom);
+    watched = true;
+    return loop.stalledMs > 0 ? { ...evidence, loop } : evidence;
   } finally {
-    clearTimeout(budgetTimer);
+    if (!watched) limits.loopWatch.end(watchedFrom);
+    budgetTimer.clear();
     ctx.signal.removeEventListener('abort', onCtxAbort);
   }
 }
@@ -183,6 +197,8 @@ interface ProbeSignals {
   /** The probe-wide total timeout. */
   budget: AbortSignal;
   any: AbortSignal;
+  /** How late the total timeout's timer fired, once it has. */
+  budgetLateMs?: number;
 }
 
 /** Mutable record of one hop while it runs; frozen into a WebsiteHop at the end. */
@@ -294,9 +310,9 @@ class HopWatchdog {
 
   /** (Re)starts the countdown; `code` uses undici's names so the evidence reads the same either way. */
   arm(ms: number, code: string, what: string): void {
-    this.#timer.start(ms, () => {
+    this.#timer.start(ms, (lateMs) => {
       const message = `${what} within ${ms} ms.`;
-      this.#state.error ??= { code, phase: this.#state.phase, message };
+      this.#state.error ??= { code, phase: this.#state.phase, message, limitMs: ms, lateMs };
       this.#abort.abort(Object.assign(new Error(message), { code }));
     });
   }
@@ -376,11 +392,11 @@ function makeConnector(state: HopState, limits: Limits, insecure: boolean): buil
 }
 
 function watchSocket(socket: Socket, state: HopState, limits: Limits, https: boolean, timers: PhaseTimer): void {
-  timers.start(limits.connectTimeoutMs, () => {
+  timers.start(limits.connectTimeoutMs, (lateMs) => {
     const error = new undiciErrors.ConnectTimeoutError(
       `No ${state.phase === 'dns' ? 'DNS answer' : 'TCP connection'} within ${limits.connectTimeoutMs} ms`,
     );
-    state.error ??= { code: error.code, phase: state.phase, message: error.message };
+    state.error ??= { code: error.code, phase: state.phase, message: error.message, limitMs: limits.connectTimeoutMs, lateMs };
     socket.destroy(error);
   });
   // Prepended so the marks are taken before undici's own listeners hand the socket on and send the request.
@@ -392,9 +408,9 @@ function watchSocket(socket: Socket, state: HopState, limits: Limits, https: boo
       timers.clear();
       return state.onReady?.();
     }
-    timers.start(limits.tlsTimeoutMs, () => {
+    timers.start(limits.tlsTimeoutMs, (lateMs) => {
       const message = `TLS handshake not completed within ${limits.tlsTimeoutMs} ms`;
-      state.error ??= { code: 'ERR_TLS_HANDSHAKE_TIMEOUT', phase: 'tls', message };
+      state.error ??= { code: 'ERR_TLS_HANDSHAKE_TIMEOUT', phase: 'tls', message, limitMs: limits.tlsTimeoutMs, lateMs };
       socket.destroy(Object.assign(new Error(message), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
     });
   });
@@ -407,13 +423,17 @@ function watchSocket(socket: Socket, state: HopState, limits: Limits, https: boo
   socket.once('close', () => timers.clear());
 }
 
-/** One pending phase deadline at a time. */
+/**
+ * One pending deadline at a time. It tells its callback how late it fired: a starved event loop runs
+ * timers late, and that delay is ours, so it goes into the evidence next to the limit.
+ */
 class PhaseTimer {
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  start(ms: number, onTimeout: () => void): void {
+  start(ms: number, onTimeout: (lateMs: number) => void): void {
     this.clear();
-    this.#timer = setTimeout(onTimeout, ms);
+    const due = performance.now() + ms;
+    this.#timer = setTimeout(() => onTimeout(Math.max(0, round1(performance.now() - due))), ms);
   }
 
   clear(): void {
@@ -484,7 +504,8 @@ function describeError(err: unknown, state: HopState, signals: ProbeSignals, lim
   }
   if (signals.budget.aborted) {
     const message = `Total timeout of ${limits.totalTimeoutMs} ms exceeded during the ${state.phase} phase.`;
-    return { code: 'TimeoutError', phase: 'total', message };
+    const late = signals.budgetLateMs;
+    return { code: 'TimeoutError', phase: 'total', message, limitMs: limits.totalTimeoutMs, ...(late !== undefined ? { lateMs: late } : {}) };
   }
   const code = errorCode(err);
   state.remote ??= errorRemote(err);
