@@ -67,13 +67,17 @@ describe('webhook sender', () => {
 
   it('delivers a Standard Webhooks message the receiver can verify, keyed by the outbox id', async () => {
     const message = alert();
+    const before = Math.floor(Date.now() / 1000);
     const delivered = await sender.send(message, target(), never);
+    const after = Math.ceil(Date.now() / 1000);
     expect(delivered.detail).toBe('HTTP 204');
     expect(rx.received).toHaveLength(1);
     const got = rx.received[0];
     expect(got?.verified).toBe(true);
     expect(got?.id).toBe(message.id);
-    expect(Math.abs(Number(got?.timestamp) - Date.now() / 1000)).toBeLessThan(5);
+    // Signed when sent: between the call and its return, however long the machine took.
+    expect(Number(got?.timestamp)).toBeGreaterThanOrEqual(before);
+    expect(Number(got?.timestamp)).toBeLessThanOrEqual(after);
     expect(got?.headers['content-type']).toBe('application/json');
     expect(got?.headers['user-agent']).toBe('reachwatch-test/1');
     expect(got?.body).toEqual({ type: 'reachwatch.went_dark', timestamp: '2025-03-01T10:00:00.000Z', data: message.data });
@@ -189,14 +193,14 @@ describe('webhook sender', () => {
     const quick = createWebhookSender({ timeoutMs: 300, userAgent: 'reachwatch-test/1', allowPrivate: true });
     rx.respondWith(() => 'hang');
     try {
-      const started = performance.now();
+      // The receiver never answers: only the sender's own timeout can end this send (its message
+      // says so); a stopwatch bound would only measure the machine's load.
       const err = await failure(quick.send(alert(), target(), never));
       expect(err.permanent).toBe(false);
       expect(err.message).toContain('300 ms');
       // The receiver has it; only its answer is missing.
       await rx.waitFor(1);
       expect(err.outcome).toBe('unknown');
-      expect(performance.now() - started).toBeLessThan(1500);
     } finally {
       await quick.close?.();
     }

@@ -135,6 +135,20 @@ const centerStatus = async (id: string) => (await api<{ status: string }>(`/api/
 const ofEvent = (r: WebhookReceiver, type: string, center: string): ReceivedWebhook[] =>
   r.received.filter((w) => (w.body as { type: string; data: { center?: { id: string } } }).type === type && (w.body as { data: { center?: { id: string } } }).data.center?.id === center);
 const auth = { authorization: `Bearer ${OPERATOR}` };
+const queued = async (status: string) => (await api<{ alerts: unknown[] }>(`/api/v1/outbox?status=${status}`, { headers: auth })).body.alerts.length;
+/** Nothing waits in the outbox: every alert so far is sent, failed or held, so no late delivery can still come. */
+const outboxSettled = () => until('an empty outbox', async () => (await queued('pending')) + (await queued('sending')) === 0);
+/**
+ * Waits until every website channel has `n` probes that started after `since`: the daemon has had
+ * that many chances to act (change a status, send an alert), however slowly the machine runs.
+ * "Nothing happened" is judged after that, never after a fixed sleep.
+ */
+async function probedSince(since: number, n: number): Promise<void> {
+  const counts = daemon.db.prepare<[number], { n: number }>(
+    "SELECT count(p.id) AS n FROM channels c LEFT JOIN probes p ON p.channel_ref = c.ref AND p.started_at > ? WHERE c.type = 'website' AND c.archived_at IS NULL GROUP BY c.ref",
+  );
+  await until(`${n} probes of every channel`, () => counts.all(since).every((r) => r.n >= n), 30_000);
+}
 
 describe('a center goes dark and recovers', () => {
   test('every channel type delivers once, in its language, with the evidence and a link', async () => {
@@ -168,8 +182,8 @@ describe('a center goes dark and recovers', () => {
     // A receiver that fails twice, then accepts: three tries, one webhook-id. One that answers 400: one try, failed for good.
     await until('the flaky receiver accepted', () => flaky.received.length >= 3);
     expect(flaky.uniqueIds()).toHaveLength(1);
-    await until('the broken receiver was tried', () => broken.received.length >= 1);
-    await new Promise((r) => setTimeout(r, 1200));
+    // Failed for good (a final state) before counting: no later try can still be on its way.
+    await until('the broken alert failed', async () => (await queued('failed')) > 0);
     expect(broken.received).toHaveLength(1);
     const failed = await api<{ alerts: { subscriptionId: string; status: string; attempts: number; lastError: string }[] }>('/api/v1/outbox?status=failed', { headers: auth });
     expect(failed.body.alerts).toMatchObject([{ subscriptionId: 'ngo-broken', status: 'failed', attempts: 1 }]);
@@ -212,7 +226,8 @@ describe('one channel down while another is up', () => {
     const [partial] = await until('partly_reachable for beta', () => ofEvent(ngo, 'reachwatch.partly_reachable', 'beta').length > 0 && ofEvent(ngo, 'reachwatch.partly_reachable', 'beta'));
     expect(await centerStatus('beta')).toBe('partial');
     expect((partial?.body as { data: { status: string } }).data.status).toBe('partial');
-    await new Promise((r) => setTimeout(r, 2500));
+    await probedSince(Date.now(), 3);
+    await outboxSettled();
     expect(await centerStatus('beta')).toBe('partial');
     expect(ofEvent(ngo, 'reachwatch.went_dark', 'beta')).toHaveLength(0);
     expect(ngo.received.length).toBe(before + 1);
@@ -241,7 +256,7 @@ describe('a maintenance window', () => {
     const mailsBefore = smtp.messages.length;
     site.route('alpha.example.kz/*', down());
     await until('alpha dark', async () => (await centerStatus('alpha')) === 'dark');
-    await new Promise((r) => setTimeout(r, 1000));
+    await outboxSettled();
     expect(ngo.received.length).toBe(before);
     expect(smtp.messages.length).toBe(mailsBefore);
     const changes = await api<{ changes: { to: string; maintenanceId: number | null }[] }>('/api/v1/centers/alpha/status-changes?limit=1');
@@ -264,8 +279,7 @@ describe('our canaries fail while every center looks down', () => {
     await until('both reachable', async () => (await centerStatus('alpha')) === 'reachable' && (await centerStatus('beta')) === 'reachable');
     // The previous test's "recovered" alerts must be delivered before the baseline is taken (a CI flake
     // once counted a late one as a burst).
-    const queued = async (status: string) => (await api<{ alerts: unknown[] }>(`/api/v1/outbox?status=${status}`, { headers: auth })).body.alerts.length;
-    await until('an empty outbox', async () => (await queued('pending')) + (await queued('sending')) === 0);
+    await outboxSettled();
     const ngoBefore = ngo.received.length;
     const mailBefore = smtp.messages.length;
     const tgBefore = telegram.messages.length;
@@ -275,7 +289,8 @@ describe('our canaries fail while every center looks down', () => {
     expect((degraded?.body as { type: string; data: { degraded: boolean; reasons: { check: string }[] } }).data).toMatchObject({ degraded: true, reasons: [{ check: 'canaries' }] });
     const selfCheck = await api<{ degraded: boolean }>('/api/v1/self-check');
     expect(selfCheck.body.degraded).toBe(true);
-    await new Promise((r) => setTimeout(r, 3000));
+    // More failed probes of every channel than a status change needs (2 confirmations).
+    await probedSince(Date.now(), 3);
     expect(await centerStatus('alpha')).toBe('reachable');
     expect(await centerStatus('beta')).toBe('reachable');
     expect(ops.received).toHaveLength(1);
@@ -284,7 +299,8 @@ describe('our canaries fail while every center looks down', () => {
     site.route('canary.test/*', page('ok'));
     const recovered = await until('the operator recovery notice', () => ops.received[1]);
     expect((recovered.body as { data: { degraded: boolean; reasons: { check: string }[] } }).data).toMatchObject({ degraded: false, reasons: [{ check: 'canaries' }] });
-    await new Promise((r) => setTimeout(r, 2000));
+    await probedSince(Date.now(), 2);
+    await outboxSettled();
     expect(ngo.received.length).toBe(ngoBefore);
     expect(smtp.messages.length).toBe(mailBefore);
     expect(telegram.messages.length).toBe(tgBefore);

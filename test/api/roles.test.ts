@@ -388,7 +388,7 @@ describe('probe now', () => {
   test('the queued run really probes the site', async () => {
     const seen = site.requests.filter((q) => q.host === 'alpha.example.kz').length;
     expect((await call('POST', `/api/v1/channels/${WEB}/probe-now`, { token: T.operator })).status).toBe(202);
-    await vi.waitFor(() => expect(site.requests.filter((q) => q.host === 'alpha.example.kz').length).toBeGreaterThan(seen), { timeout: 5000 });
+    await vi.waitFor(() => expect(site.requests.filter((q) => q.host === 'alpha.example.kz').length).toBeGreaterThan(seen), { timeout: 30_000 });
   });
 });
 

@@ -29,7 +29,7 @@ async function centerIds(url: string, archived = false): Promise<string[]> {
   return body.centers.map((c) => (c.archived ? `${c.id} (archived)` : c.id)).sort();
 }
 
-async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await check()) return;
@@ -59,7 +59,7 @@ describe('registry reload', () => {
       d.child.kill('SIGTERM');
       await d.exited;
     }
-  }, 30_000);
+  }, 60_000);
 
   test('a change to the file is picked up without a signal', async () => {
     const s = setup(true);
@@ -71,7 +71,7 @@ describe('registry reload', () => {
       d.child.kill('SIGTERM');
       await d.exited;
     }
-  }, 30_000);
+  }, 60_000);
 
   test('a structurally broken registry is refused at start with file and line; the database is untouched', async () => {
     const s = setup(false);
@@ -93,7 +93,7 @@ describe('registry reload', () => {
     const r2 = spawnSync(NODE, [MAIN], { env: { ...process.env, REACHWATCH_CONFIG: s.config, REACHWATCH_DATA_DIR: fresh, PORT: '0' }, encoding: 'utf8', timeout: 20_000 });
     expect(r2.status).toBe(78);
     expect(existsSync(fresh)).toBe(false);
-  }, 30_000);
+  }, 60_000);
 
   test('phone channels without telephony say so instead of looking unknown or down', async () => {
     const s = setup(false);
@@ -106,5 +106,5 @@ describe('registry reload', () => {
       d.child.kill('SIGTERM');
       await d.exited;
     }
-  }, 30_000);
+  }, 60_000);
 });

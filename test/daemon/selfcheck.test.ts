@@ -9,6 +9,7 @@ import { buildConfig } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { page, refusedPort, reset, startSite, type LoopbackSite } from '../helpers/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/wait.ts';
 
 let site: LoopbackSite;
 let daemon: Daemon;
@@ -54,8 +55,14 @@ const channel = async () => {
   return body.channels[0];
 };
 
+/** Probes of the channel stored so far, newest first. */
+const probes = async (id: string) =>
+  ((await (await fetch(`${daemon.url}/api/v1/channels/${id}/probes?limit=100`)).json()) as { probes: { id: number; outcome: string; evidence: { canary: { ok: boolean } } }[] }).probes;
+
 test('canaries down: failures are our errors and change no status; canaries up: the outage is confirmed', async () => {
-  await new Promise((r) => setTimeout(r, 3500));
+  // More failed attempts than the confirmations a status needs, however slowly the machine runs them.
+  const id = (await until('the channel', channel)).id;
+  await until('three failed probes while the canaries are down', async () => (await probes(id)).length >= 3, 30_000);
   const during = await channel();
   expect(during?.lastOutcome).toBe('error');
   expect(during?.lastReason).toBe('our_network');
@@ -63,14 +70,12 @@ test('canaries down: failures are our errors and change no status; canaries up: 
   const ready = (await (await fetch(`${daemon.url}/readyz`)).json()) as { checks: { canaries: string } };
   expect(ready.checks.canaries).toMatch(/^failing/);
   // The stored evidence says why: the canary verdict is part of it, so the outcome can be recomputed.
-  const probes = (await (await fetch(`${daemon.url}/api/v1/channels/${during?.id}/probes?limit=1`)).json()) as {
-    probes: { evidence: { canary: { ok: boolean } } }[];
-  };
-  expect(probes.probes[0]?.evidence.canary.ok).toBe(false);
+  const stored = await probes(id);
+  expect(stored.map((p) => [p.outcome, p.evidence.canary.ok])).toEqual(stored.map(() => ['error', false]));
 
   site.route('canary.test/*', page('ok'));
-  await new Promise((r) => setTimeout(r, 3500));
+  await until('the outage confirmed once the canaries are up', async () => (await channel())?.status === 'unavailable', 30_000);
   const after = await channel();
   expect(after?.lastOutcome).toBe('unavailable');
   expect(after?.status).toBe('unavailable');
-}, 20_000);
+}, 75_000);

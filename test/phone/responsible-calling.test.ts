@@ -173,8 +173,31 @@ beforeAll(async () => {
       },
     }),
   ]);
-  await new Promise((r) => setTimeout(r, WINDOW_MS));
-}, 30_000);
+  // Watch for at least WINDOW_MS and until every daemon has done what its test reads: on a busy
+  // machine the jobs come due fewer times per second, so a fixed window would count short.
+  const since = Date.now();
+  const deadline = since + 75_000;
+  for (let left = stillToSee(); Date.now() - since < WINDOW_MS || left.length > 0; left = stillToSee()) {
+    if (Date.now() > deadline) throw new Error(`after ${Date.now() - since} ms the daemons have still not shown: ${left.join('; ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}, 90_000);
+
+/** What each test needs to have happened, and has not yet. */
+function stillToSee(): string[] {
+  const left: string[] = [];
+  const need = (what: string, ok: boolean) => void (ok || left.push(what));
+  need('hours: the call job refused outside calling hours', (refusals(get('hours'), HOURS[0] as Phone).outside_hours ?? 0) >= WINDOW_MS / 1000 - 2);
+  need('capped: the daily cap refusing after the one call', (refusals(get('capped'), CAPPED[0] as Phone).daily_cap ?? 0) >= 3);
+  need('spend: calls stopped by the spend cap', get('spend').daemon.monitor.callingBlocked !== null);
+  const main = get('main');
+  need('main: the opted-out number refused again', (refusals(main, OPT_OUT).opted_out ?? 0) >= 3);
+  need('main: three lookups of the invalid number', lookups(INVALID).length >= 3);
+  need('main: the invalid number refused twice', (refusals(main, INVALID).invalid_number ?? 0) >= 2);
+  need('main: three probes of the invalid number', query(main, 'SELECT p.id FROM probes p JOIN channels c ON c.ref = p.channel_ref WHERE c.id = ?', channelId(INVALID)).length >= 3);
+  need('main: every burst number called', new Set(creates(BURST).map(to)).size === BURST.length);
+  return left;
+}
 
 afterAll(async () => {
   await Promise.all([...running.values()].map((r) => r.daemon.stop()));
@@ -296,19 +319,24 @@ describe('responsible calling, through the daemon', () => {
     expect(changes).toEqual([{ to_status: 'unavailable', probe_ids: JSON.stringify(probes.slice(0, 3).map((x) => x.id)) }]);
   });
 
-  test('(f) ten numbers due at once are dialled at no more than 2 calls per second', () => {
+  test('(f) ten numbers due at once are dialled at no more than 2 calls per second', async () => {
     const r = get('main');
+    // Stopped first, so the pacer's record and Twilio's log describe the same finished set of calls
+    // (it is the last test to read this daemon).
+    await r.daemon.stop();
     const placed = creates(MAIN).map((q) => q.at).sort((a, b) => a - b);
     const burst = creates(BURST);
     // Every burst number was called (the burst really happened), and more calls followed.
     expect(new Set(burst.map(to))).toEqual(new Set(BURST.map((p) => p.number)));
     expect(placed.length).toBeGreaterThanOrEqual(10);
-    // The daemon's own record of its pacing (CallPacer.starts) and what Twilio received must both
-    // hold the limit in every sliding second [t, t + 1 s).
-    const starts = [...(r.daemon.monitor.telephony?.pacer.starts ?? [])];
+    // The daemon's own record of its pacing (CallPacer.starts: the times it let each call go) holds
+    // the limit in every sliding second [t, t + 1 s), and every call Twilio received went through it:
+    // one start per request, the k-th request arriving no earlier than the k-th start. How far apart
+    // the requests then arrive depends on the machine's load, not on the daemon, so it is not asserted.
+    const starts = [...(r.daemon.monitor.telephony?.pacer.starts ?? [])].sort((a, b) => a - b);
     expect(starts.length).toBe(placed.length);
     const show = (ts: number[]) => ts.map((t) => t - (ts[0] as number)).join(', ');
     expect(busiestSecond(starts), `CallPacer.starts (ms after the first): ${show(starts)}`).toBeLessThanOrEqual(2);
-    expect(busiestSecond(placed), `CreateCall arrivals at Twilio (ms after the first): ${show(placed)}`).toBeLessThanOrEqual(2);
+    placed.forEach((at, k) => expect(at, `CreateCall ${k} arrived before the pacer let it go`).toBeGreaterThanOrEqual(starts[k] as number));
   });
 });

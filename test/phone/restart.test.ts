@@ -165,8 +165,9 @@ const fetchesOf = (sid: string, since: number) => fake.requests.filter((r) => r.
 describe('calls in flight survive a restart', () => {
   test('graceful stop while the call rings; it is answered while no daemon runs; the next daemon fetches and stores it once', async () => {
     const s = await setup('graceful-center', '+77172600001');
-    // Picked up 7.5 s after dialling: after daemon A's 5 s shutdown grace, so our webhooks are gone by then.
-    fake.script(s.number, { outcome: 'completed', answerAfter: 7500, press: '1' });
+    // Picked up 12 s after dialling: after daemon A's 5 s shutdown grace, so our webhooks are gone by
+    // then, with 7 s left for seeing it ring and starting the stop on a loaded machine.
+    fake.script(s.number, { outcome: 'completed', answerAfter: 12_000, press: '1' });
 
     const a = await inProcess(s, '2s');
     const { call, attempt } = await ringing(s);
@@ -180,7 +181,7 @@ describe('calls in flight survive a restart', () => {
     expect(callProbes(s)).toEqual([]);
 
     // The call goes on without us: picked up, our menu cannot be fetched, it ends.
-    const ended = await fake.waitForCall(call.sid, 'terminal', 15_000);
+    const ended = await fake.waitForCall(call.sid, 'terminal', 20_000);
     expect(ended.status).toBe('completed');
     expect(ended.answerTime).not.toBeNull();
     const afterStop = ended.callbacks.filter((cb) => (cb.sentAt ?? 0) > stopAt && !cb.dropped);
@@ -219,7 +220,7 @@ describe('calls in flight survive a restart', () => {
     expect(attempts(s)).toHaveLength(1);
     expect(callProbes(s)).toHaveLength(1);
     await b.stop();
-  }, 40_000);
+  }, 60_000);
 
   // telephony.md §1 row 30: when only our TwiML fetch failed (11200), the person heard "an application
   // error has occurred", not our menu: that is our error, not evidence about the center. Twilio's
@@ -233,8 +234,9 @@ describe('calls in flight survive a restart', () => {
 
   test('kill -9 of the daemon process while the call rings: after the restart no call is lost', async () => {
     const s = await setup('killed-center', '+77172600002');
-    // Busy after 3 s of ringing: long enough to kill the daemon first; its callback then finds nobody.
-    fake.script(s.number, { outcome: 'busy', ringFor: 3000 });
+    // Busy after 8 s of ringing: long enough to kill the daemon first, even on a loaded machine; its
+    // callback then finds nobody.
+    fake.script(s.number, { outcome: 'busy', ringFor: 8000 });
     const yaml = JSON.stringify({
       registry: { file: 'centers.yaml', watch: false },
       scheduler: { defaults: { website: '1h', lookup: '1h', call: '2s' }, jitter: '10ms' },
@@ -255,7 +257,7 @@ describe('calls in flight survive a restart', () => {
     expect(attempts(s)).toEqual([{ ...attempt, status: 'ringing', final_at: null, probe_id: null }]);
     expect(callProbes(s)).toEqual([]);
 
-    const ended = await fake.waitForCall(call.sid, 'terminal', 10_000);
+    const ended = await fake.waitForCall(call.sid, 'terminal', 20_000);
     expect(ended.status).toBe('busy');
     const finalCallback = ended.callbacks.find((cb) => cb.kind === 'status' && cb.event === 'completed');
     expect(finalCallback?.sentAt).toBeGreaterThan(killedAt);
@@ -277,5 +279,5 @@ describe('calls in flight survive a restart', () => {
     expect(callsTo(s.number)).toHaveLength(1);
     expect(callProbes(s)).toHaveLength(1);
     await b.stop();
-  }, 40_000);
+  }, 60_000);
 });

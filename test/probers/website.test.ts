@@ -181,15 +181,18 @@ describe('website prober + classifier on loopback servers', () => {
     expect(last.error).toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT', phase: 'headers' });
     expect(last.timings.connect).toBeGreaterThanOrEqual(0);
     expect(last.timings.ttfb).toBeUndefined();
+    // The configured 200 ms headers timeout ended it (the error says which limit, and its value); not
+    // before 200 ms. How much later depends on the machine's load, so there is no upper bound.
+    expect(last.error?.message).toContain('within 200 ms');
     expect(last.timings.total).toBeGreaterThanOrEqual(190);
-    expect(last.timings.total).toBeLessThan(500);
   });
 
   it('a body that stalls part-way hits the body idle timeout: body_timeout', async () => {
     const { c, last } = await probe(web.url(CENTER, '/stall'), { prober: { bodyTimeoutMs: 200 } });
     expect(last.status).toBe(200);
     expect(last.error).toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT', phase: 'body' });
-    expect(last.timings.total).toBeLessThan(700);
+    expect(last.error?.message).toContain('within 200 ms');
+    expect(last.timings.total).toBeGreaterThanOrEqual(190);
     expect(c).toMatchObject({ outcome: 'unavailable', reason: 'body_timeout' });
   });
 
@@ -201,7 +204,8 @@ describe('website prober + classifier on loopback servers', () => {
     expect(c.outcome).toBe('unavailable');
     expect(last.error).toMatchObject({ code: 'TimeoutError', phase: 'total' });
     expect(last.error?.message).toContain('headers phase');
-    expect(ev.totalMs).toBeLessThan(800);
+    // The 200 ms budget, not the 1 s headers timeout, ended it: judged by the error, not a stopwatch.
+    expect(ev.totalMs).toBeGreaterThanOrEqual(190);
   });
 
   it('a TLS handshake that never completes is cut by tlsTimeoutMs: tls_timeout', async () => {

@@ -11,8 +11,23 @@ import { verifyDatabase } from '../../src/store/verify.ts';
 import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
 import { page, startSite } from '../helpers/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/wait.ts';
 
 const t = tempDir();
+
+/** Probes in the file so far, read beside the running daemon (WAL lets a reader in); 0 before it exists. */
+function storedProbes(file: string): number {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT COUNT(*) AS n FROM probes').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0;
+  }
+}
 let daemon: RunningDaemon | null = null;
 afterAll(async () => {
   daemon?.child.kill('SIGKILL');
@@ -34,7 +49,8 @@ test('a backup taken under write load opens and verifies; restored, the daemon s
     const dataDir = path.join(t.dir, 'data');
     daemon = await startDaemonProcess({ config, dataDir });
     const file = path.join(dataDir, DB_FILE_NAME);
-    await new Promise((r) => setTimeout(r, 1500)); // ~200 probes/s being written
+    // Under way: more than 100 probes written, and ~200/s more coming while the backup runs.
+    await until('100 stored probes', () => storedProbes(file) > 100, 60_000);
 
     const target = path.join(t.dir, 'backup.db');
     const lines: string[] = [];
@@ -57,7 +73,7 @@ test('a backup taken under write load opens and verifies; restored, the daemon s
     mkdirSync(restored);
     copyFileSync(target, path.join(restored, DB_FILE_NAME));
     daemon = await startDaemonProcess({ config, dataDir: restored });
-    await new Promise((r) => setTimeout(r, 800));
+    await until('a probe written on top of the restored file', () => storedProbes(path.join(restored, DB_FILE_NAME)) > probes, 60_000);
     daemon.child.kill('SIGTERM');
     await daemon.exited;
     daemon = null;
@@ -67,4 +83,4 @@ test('a backup taken under write load opens and verifies; restored, the daemon s
   } finally {
     await site.close();
   }
-}, 60_000);
+}, 150_000);
