@@ -198,18 +198,46 @@ export async function fetchAndApply(opts: Pick<CallProberOptions, 'client' | 'le
     const params: Record<string, string> = { CallSid: c.sid, CallStatus: c.status };
     if (c.duration) params.CallDuration = String(c.duration);
     if (c.answeredBy) params.AnsweredBy = c.answeredBy;
-    // The callbacks we missed may have carried an error (11200: Twilio could not reach our menu);
-    // the call's notifications still have it.
-    if (isFinalStatus(c.status)) {
-      const notes = await opts.client.calls(row.call_sid).notifications.list({ limit: 20 }).catch(() => []);
-      const withCode = notes.find((n) => n.errorCode);
-      if (withCode?.errorCode) params.ErrorCode = String(withCode.errorCode);
-    }
-    opts.ledger.apply(id, `fetch:${c.status}`, params, c.status, now());
+    const kept = isFinalStatus(c.status) ? await whatTwilioKept(opts.client, row.call_sid) : [];
+    opts.ledger.applyFetched(id, `fetch:${c.status}`, params, c.status, kept, now());
   } catch (err) {
     opts.ledger.apply(id, `fetch-error:${now()}`, { error: restErrorFacts(err).message }, null, now());
   }
   return opts.ledger.get(id)?.final_at != null;
+}
+
+/**
+ * The Call resource has no SIP code or error code: they came on the final callback we missed. Twilio
+ * still has them in the call's Events log (every request it made to us, the undelivered final status
+ * callback included, with its parameters) and its notifications (11200 when it could not reach our
+ * menu, 13224, 32xxx ...). Kept verbatim, each under its own key, for the classifier to read; what
+ * cannot be read (Twilio shows Events only some minutes after the call, or the request fails) is
+ * simply absent, and the call then stays unexplained.
+ */
+async function whatTwilioKept(client: twilio.Twilio, callSid: string): Promise<{ key: string; params: Record<string, string> }[]> {
+  const call = client.calls(callSid);
+  const [events, notes] = await Promise.all([call.events.list({ limit: 100 }).catch(() => []), call.notifications.list({ limit: 20 }).catch(() => [])]);
+  const kept: { key: string; params: Record<string, string> }[] = [];
+  events.forEach((event, i) => {
+    const parameters = stringFields(field(event.request as unknown, 'parameters'));
+    // Requests about the call's progress (they carry its status); not the create request we sent.
+    if (parameters.call_status !== undefined || parameters.CallStatus !== undefined) kept.push({ key: `twilio-event:${i}`, params: parameters });
+  });
+  for (const n of notes) {
+    if (!n.errorCode) continue;
+    kept.push({ key: `notification:${n.sid}`, params: { error_code: String(n.errorCode), log: String(n.log ?? ''), message_text: n.messageText ?? '' } });
+  }
+  return kept;
+}
+
+const field = (v: unknown, name: string): unknown => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[name] : undefined);
+
+/** A JSON object's string and number fields as strings (the parameters of a webhook are strings). */
+function stringFields(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v === null || typeof v !== 'object') return out;
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string' || typeof x === 'number') out[k] = String(x);
+  return out;
 }
 
 function withAttempt(e: CallEvidence | null, id: string): Evidence {
