@@ -3,9 +3,9 @@
 // always finds its attempt; and read back to build the probe's evidence, whichever path finishes it.
 //
 // Idempotency: each webhook is stored under a key ((attempt, SequenceNumber) for status callbacks,
-// amd, gather:<step>, record; for a call whose end had to be fetched, fetch:<status> beside what Twilio
-// kept about it, twilio-event:<n> and notification:<sid>); a duplicate delivery is a no-op. A final status is applied once and a
-// call never moves backwards from it.
+// amd, gather:<step>, record; for a call whose end had to be fetched, fetch:<status> beside what
+// Twilio kept about it, twilio-event:<n> and notification:<sid>); a duplicate delivery is a no-op. A
+// final status is applied once and a call never moves backwards from it.
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
