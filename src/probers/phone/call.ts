@@ -60,10 +60,11 @@ export class CallPacer {
 
   /**
    * Waits for this create's turn. Resolves to `done`, to be called once its answer (or failure) came
-   * back; the next turn waits for that. A turn given up (the signal aborts) lets the next one go.
+   * back; the next turn waits for that. A turn given up (the signal aborts) rejects at once.
    */
   acquire(signal?: AbortSignal): Promise<() => void> {
-    const turn = this.chain.then(async () => {
+    const before = this.chain;
+    const turn = untilAborted(before, signal).then(async () => {
       for (let wait = this.nextAt - this.now(); wait > 0; wait = this.nextAt - this.now()) await sleep(wait, signal);
       this.starts.push(this.now());
       if (this.starts.length > 10_000) this.starts.splice(0, 5_000);
@@ -75,9 +76,10 @@ export class CallPacer {
         resolve();
       };
     });
+    // A turn given up still leaves the one after it behind the create before it.
     this.chain = turn.then(
       () => released,
-      () => undefined,
+      () => before,
     );
     return turn.then(() => {
       let once = false;
@@ -88,6 +90,26 @@ export class CallPacer {
       };
     });
   }
+}
+
+/** `p`, or a rejection as soon as `signal` aborts (a stopping daemon does not wait behind a slow create). */
+function untilAborted(p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
