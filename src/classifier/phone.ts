@@ -9,6 +9,7 @@ import {
   isManualEvidence,
   manualAttemptsProblem,
   type CallEvidence,
+  type CallFinal,
   type GatherFacts,
   type LookupEvidence,
   type ManualEvidence,
@@ -102,8 +103,8 @@ function classifyCall(e: CallEvidence): Classification {
   }
   const f = e.final;
   if (!f) return verdict('error', 'no_final_status', `No final call status was obtained (${e.gaveUp ?? 'unknown reason'}).`);
-  const sip = f.sip;
-  const sipText = sip !== undefined ? ` (SIP ${sip})` : '';
+  const { sip, errorCode, via } = endCodes(e, f);
+  const sipText = sip !== undefined ? ` (SIP ${sip}${via})` : '';
   switch (f.status) {
     case 'canceled':
       return verdict('error', 'call_canceled', 'The call was canceled before it connected (by us or by Twilio\'s queue), so it says nothing about the number.');
@@ -113,16 +114,37 @@ function classifyCall(e: CallEvidence): Classification {
     case 'no-answer':
       return verdict('no_answer', 'no_answer', `It rang out with no answer${sipText}.`);
     case 'failed':
-      return classifyFailedCall(e, f.errorCode, sip);
+      return classifyFailedCall(errorCode, sip, via);
     case 'completed':
-      return classifyAnswered(e);
+      return classifyAnswered(e, errorCode);
     default:
       return verdict('error', 'malformed_evidence', `The stored final call status "${String(f.status)}" is not a final status.`);
   }
 }
 
-function classifyFailedCall(e: CallEvidence, errorCode: number | undefined, sip: number | undefined): Classification {
-  const sipText = sip !== undefined ? `SIP ${sip}` : 'no SIP code';
+/**
+ * The SIP and error codes the call ended with. They come on the final status callback; when that never
+ * reached us and the end was fetched (the Call resource has neither), from what Twilio kept: the
+ * undelivered final callback in the call's Events log, then the call's notifications (errors before
+ * warnings). `via` says where, for the detail.
+ */
+function endCodes(e: CallEvidence, f: CallFinal): { sip?: number; errorCode?: number; via: string } {
+  if (f.source === 'callback') return { ...(f.sip !== undefined ? { sip: f.sip } : {}), ...(f.errorCode !== undefined ? { errorCode: f.errorCode } : {}), via: '' };
+  const kept = e.events.filter((x) => x.kind === 'twilio-event' && x.status === f.status && (x.sip !== undefined || x.errorCode !== undefined)).at(-1);
+  const notes = e.events.filter((x) => x.kind === 'notification' && x.errorCode !== undefined);
+  const note = notes.find((x) => x.level !== 'warning') ?? notes[0];
+  const sip = f.sip ?? kept?.sip;
+  const errorCode = f.errorCode ?? kept?.errorCode ?? note?.errorCode;
+  const recovered = (f.sip === undefined && sip !== undefined) || (f.errorCode === undefined && errorCode !== undefined);
+  return {
+    ...(sip !== undefined ? { sip } : {}),
+    ...(errorCode !== undefined ? { errorCode } : {}),
+    via: recovered ? `, from Twilio's record of the call: ${kept ? 'its events log' : 'its notifications'}` : '',
+  };
+}
+
+function classifyFailedCall(errorCode: number | undefined, sip: number | undefined, via: string): Classification {
+  const sipText = (sip !== undefined ? `SIP ${sip}` : 'no SIP code') + via;
   if (sip === 603 || sip === 600) return verdict('busy', 'rejected', `The call was rejected by the callee (${sipText}).`);
   if (errorCode !== undefined && (PERMISSION_CODES.has(errorCode) || AUTH_CODES.has(errorCode))) {
     return verdict('error', 'twilio_permissions', `Twilio blocked the call on our side (error ${errorCode}).`);
@@ -130,14 +152,24 @@ function classifyFailedCall(e: CallEvidence, errorCode: number | undefined, sip:
   if (sip === 404 || sip === 604 || sip === 484 || errorCode === 13224) {
     return verdict('unavailable', 'not_in_service', `The number is not in service (${sipText}${errorCode ? `, error ${errorCode}` : ''}).`);
   }
-  if (sip === 410) return verdict('unavailable', 'number_changed', 'The network says the number has changed (SIP 410).');
-  if (sip === 480) return verdict('unavailable', 'switched_off', 'The handset is switched off or out of coverage (SIP 480).');
-  if (sip === 408) return verdict('no_answer', 'no_answer', 'Nobody responded (SIP 408).');
+  if (sip === 410) return verdict('unavailable', 'number_changed', `The network says the number has changed (${sipText}).`);
+  if (sip === 480) return verdict('unavailable', 'switched_off', `The handset is switched off or out of coverage (${sipText}).`);
+  if (sip === 408) return verdict('no_answer', 'no_answer', `Nobody responded (${sipText}).`);
   if (sip === 401 || sip === 403 || sip === 407) {
     return verdict('error', 'route_blocked', `The call was refused on the route (${sipText}); this is usually our permissions, not the number.`);
   }
   if ((sip !== undefined && sip >= 500 && sip < 600) || (errorCode !== undefined && errorCode >= 32000 && errorCode < 33000)) {
     return verdict('error', 'carrier_error', `A carrier or network failed (${sipText}${errorCode ? `, error ${errorCode}` : ''}); retried later.`);
+  }
+  // "Failed" alone blames nobody: our webhook being unreachable, a lost callback or an error about our
+  // side end the same way. Only the network's answer (a SIP code) can say the number is at fault.
+  if (sip === undefined) {
+    return verdict(
+      'inconclusive',
+      'failure_unexplained',
+      `The call failed, and no SIP code says why (${errorCode ? `only error ${errorCode}` : 'no error code either'}), so it says nothing about the center.`,
+      false,
+    );
   }
   return verdict('unavailable', 'call_failed', `The call failed (${sipText}${errorCode ? `, error ${errorCode}` : ''}).`);
 }
@@ -177,9 +209,8 @@ function firstAnswer(gathers: GatherFacts[]): { key: string; via: string } | nul
   return null;
 }
 
-function classifyAnswered(e: CallEvidence): Classification {
+function classifyAnswered(e: CallEvidence, code: number | undefined): Classification {
   // Our webhook failed (11200/11205): the person heard "an application error", not our menu.
-  const code = e.final?.errorCode;
   if ((code === 11200 || code === 11205) && e.gathers.length === 0) {
     return verdict('error', 'webhook_failed', `Twilio could not fetch our menu (error ${code}); the call says nothing about the center.`);
   }

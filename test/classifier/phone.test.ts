@@ -283,10 +283,8 @@ describe('failed calls (rows 11–16)', () => {
     ['SIP 504', 504, undefined, 'error', 'carrier_error'],
     ['error 32011, no SIP', undefined, 32011, 'error', 'carrier_error'],
     ['error 32009, no SIP', undefined, 32009, 'error', 'carrier_error'],
-    // Anything else failed: the number's problem.
-    ['no SIP, no error code', undefined, undefined, 'unavailable', 'call_failed'],
+    // Any other SIP answer: the number's problem.
     ['SIP 400', 400, undefined, 'unavailable', 'call_failed'],
-    ['error 31000 (not a 32xxx code)', undefined, 31000, 'unavailable', 'call_failed'],
   ])('failed, %s → %s/%s', (name, sip, errorCode, outcome, reason) => {
     const final: Omit<CallFinal, 'source'> = { status: 'failed' };
     if (sip !== undefined) final.sip = sip;
@@ -296,11 +294,77 @@ describe('failed calls (rows 11–16)', () => {
     expect(r).not.toHaveProperty('confirming');
   });
 
+  it.each([
+    ['no SIP, no error code', undefined],
+    ['error 31000 (not a 32xxx code), no SIP', 31000],
+    ['error 15003 (our status callback failed), no SIP', 15003],
+  ])('failed, %s: nothing says whose fault → inconclusive, and it neither confirms nor breaks a status', (name, errorCode) => {
+    const final: Omit<CallFinal, 'source'> = { status: 'failed' };
+    if (errorCode !== undefined) final.errorCode = errorCode;
+    const r = classify(remember(`failed ${name}`, ended(final)));
+    expectVerdict(r, 'inconclusive', 'failure_unexplained');
+    expect(r.confirming).toBe(false);
+  });
+
   it('failed details carry the SIP code and the error code', () => {
     expect(classify(ended({ status: 'failed', sip: 404 })).detail).toContain('SIP 404');
     expect(classify(ended({ status: 'failed', errorCode: 13224 })).detail).toContain('13224');
     expect(classify(ended({ status: 'failed', sip: 503, errorCode: 32011 })).detail).toMatch(/SIP 503.*32011/);
     expect(classify(ended({ status: 'failed', errorCode: 13227 })).detail).toContain('13227');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The final callback never came (row 30): the end was fetched, and the codes it carried are read from
+// what Twilio kept, stored beside it (call-ledger.ts buildCallEvidence: `twilio-event`, `notification`).
+
+describe('a final status fetched after the callback was lost', () => {
+  /** As the ledger stores it: the fetch (no SIP code: the Call resource has none) plus what Twilio kept. */
+  function fetched(status: CallFinal['status'], kept: CallEventFacts[]): CallEvidence {
+    return callEvidence({
+      events: [ev('initiated', T0 + 1_000, { status: 'initiated', seq: 0 }), ...kept, ev('fetch', T0 + 40_000, { status })],
+      final: { status, source: 'fetch' },
+    });
+  }
+  const event = (status: string, sip?: number, errorCode?: number): CallEventFacts =>
+    ev('twilio-event', T0 + 40_000, { status, ...(sip !== undefined ? { sip } : {}), ...(errorCode !== undefined ? { errorCode } : {}) });
+
+  it.each([
+    [404, 'unavailable', 'not_in_service'],
+    [480, 'unavailable', 'switched_off'],
+    [503, 'error', 'carrier_error'],
+    [603, 'busy', 'rejected'],
+  ] as const)('SIP %i from the undelivered callback in the events log: the same class as with the callback', (sip, outcome, reason) => {
+    const withCallback = classify(ended({ status: 'failed', sip }));
+    const r = classify(remember(`fetched failed, events SIP ${sip}`, fetched('failed', [event('initiated'), event('failed', sip)])));
+    expectVerdict(r, outcome, reason);
+    expect({ outcome: r.outcome, reason: r.reason }).toEqual({ outcome: withCallback.outcome, reason: withCallback.reason });
+    expect(r.detail).toContain(`SIP ${sip}, from Twilio's record of the call: its events log`);
+  });
+
+  it('nothing recovered (Twilio shows a call\'s events only minutes after it): inconclusive, not unavailable', () => {
+    const r = classify(remember('fetched failed, nothing kept', fetched('failed', [])));
+    expectVerdict(r, 'inconclusive', 'failure_unexplained');
+    expect(r.confirming).toBe(false);
+  });
+
+  it('an error code from the notifications, errors before warnings', () => {
+    const notes = [ev('notification', T0, { errorCode: 15003, level: 'warning' }), ev('notification', T0, { errorCode: 13224, level: 'error' })];
+    expectVerdict(classify(fetched('failed', notes)), 'unavailable', 'not_in_service');
+    // A warning about our own status callback alone explains nothing.
+    expectVerdict(classify(fetched('failed', notes.slice(0, 1))), 'inconclusive', 'failure_unexplained');
+  });
+
+  it('only the event of the same final status counts, and the stored callback wins when there is one', () => {
+    expectVerdict(classify(fetched('failed', [event('busy', 486)])), 'inconclusive', 'failure_unexplained');
+    const e = ended({ status: 'failed', sip: 480 });
+    e.events.push(event('failed', 404));
+    expectVerdict(classify(e), 'unavailable', 'switched_off');
+  });
+
+  it('an answered call whose menu webhook failed: 11200 from the notifications', () => {
+    const e = fetched('completed', [ev('notification', T0, { errorCode: 11200, level: 'error' })]);
+    expectVerdict(classify(e), 'error', 'webhook_failed');
   });
 });
 

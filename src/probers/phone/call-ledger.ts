@@ -3,8 +3,9 @@
 // always finds its attempt; and read back to build the probe's evidence, whichever path finishes it.
 //
 // Idempotency: each webhook is stored under a key ((attempt, SequenceNumber) for status callbacks,
-// amd, gather:<step>, record); a duplicate delivery is a no-op. A final status is applied once and a
-// call never moves backwards from it.
+// amd, gather:<step>, record; for a call whose end had to be fetched, fetch:<status> beside what
+// Twilio kept about it, twilio-event:<n> and notification:<sid>); a duplicate delivery is a no-op. A
+// final status is applied once and a call never moves backwards from it.
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -144,6 +145,24 @@ export class CallLedger {
   }
 
   /**
+   * Applies a REST fetch of the call together with what Twilio kept about it (`kept`: rows of its
+   * Events log and notifications, each under its own key), in one transaction: the attempt is never
+   * final without them.
+   */
+  applyFetched(id: string, key: string, params: WebhookParams, status: string, kept: { key: string; params: WebhookParams }[], at: number): void {
+    let reachedFinal = false;
+    this.db.transaction(() => {
+      for (const k of kept) this.stmts.addEvent.run(id, k.key, at, JSON.stringify(k.params));
+      if (this.stmts.addEvent.run(id, key, at, JSON.stringify(params)).changes !== 1) return;
+      const row = this.stmts.progress.get(id);
+      if (!row || row.final_at !== null) return;
+      if (isFinal(status)) reachedFinal = this.stmts.finalize.run(status, at, id).changes === 1;
+      else if (rankOf(status) > rankOf(row.status)) this.stmts.advance.run(status, id);
+    })();
+    if (reachedFinal) this.events.emit(`final:${id}`);
+  }
+
+  /**
    * Resolves when the attempt reaches a final status (true), or after `ms` (false). Rejects when
    * `signal` aborts: the daemon is stopping, and the open attempt will be finished after the restart.
    */
@@ -208,6 +227,9 @@ export class CallLedger {
   }
 }
 
+/** Twilio's Events log writes parameters in snake_case ("call_status"); webhooks in PascalCase. */
+const param = (p: WebhookParams, snake: string, pascal: string): string | undefined => p[snake] ?? p[pascal];
+
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' || Number.isNaN(Number(v)) ? undefined : Number(v));
 
 /** Pure: attempt row + stored webhooks -> evidence. */
@@ -242,6 +264,21 @@ export function buildCallEvidence(row: AttemptRow, events: { key: string; at: nu
         };
       }
       if (p.AnsweredBy) answeredBy ??= p.AnsweredBy;
+    } else if (kind === 'twilio-event') {
+      const sip = num(param(p, 'sip_response_code', 'SipResponseCode'));
+      const errorCode = num(param(p, 'error_code', 'ErrorCode'));
+      const seq = num(param(p, 'sequence_number', 'SequenceNumber'));
+      facts.push({
+        kind,
+        status: param(p, 'call_status', 'CallStatus') ?? '',
+        ...(seq !== undefined ? { seq } : {}),
+        ...(sip !== undefined ? { sip } : {}),
+        ...(errorCode !== undefined ? { errorCode } : {}),
+        at: e.at,
+      });
+    } else if (kind === 'notification') {
+      const errorCode = num(param(p, 'error_code', 'ErrorCode'));
+      facts.push({ kind, ...(errorCode !== undefined ? { errorCode } : {}), level: p.log === '1' ? 'warning' : 'error', at: e.at });
     } else if (kind === 'amd') {
       facts.push({ kind: 'amd', ...(p.AnsweredBy ? { answeredBy: p.AnsweredBy } : {}), at: e.at });
       if (p.AnsweredBy) answeredBy = p.AnsweredBy;

@@ -36,10 +36,14 @@ export interface CallProberOptions {
 }
 
 /**
- * Spaces calls.create requests to the account's calls-per-second limit (Twilio would queue the excess).
- * Callers are served one at a time, and the next start is counted from the *actual* start plus a
- * margin: timers fire a millisecond early or late, and requests take a varying time to reach Twilio
- * (tens of ms for the first one a process sends), and "1 per second" must never arrive as 2.
+ * Spaces calls.create requests to the account's calls-per-second limit as Twilio counts it: by when
+ * each request *arrives*. When a request leaves says little about when it arrives (a slow network,
+ * a cold connection, a retransmit), but its answer cannot come back before it arrived. So the next
+ * create may start only 1/CPS after the previous one's answer (any HTTP status) or failure came back:
+ *   arrival(n) <= answer(n) <= start(n+1) - 1/CPS <= arrival(n+1) - 1/CPS
+ * which holds for any delay on the way, with no margin to guess. The cost is one round trip per call
+ * (at 1/s and 300 ms to Twilio, 0.77 calls a second). The one case it cannot see is a create that
+ * fails without an answer (timeout, reset): it is taken not to arrive after we gave up on it.
  */
 export class CallPacer {
   private nextAt = 0;
@@ -48,24 +52,64 @@ export class CallPacer {
   private readonly now: () => number;
   /** Start times of every create, for the benchmark's "never exceeded" check. */
   readonly starts: number[] = [];
-  static readonly MARGIN_MS = 50;
 
   constructor(callsPerSecond: number, now: () => number = Date.now) {
     this.spacingMs = 1000 / callsPerSecond;
     this.now = now;
   }
 
-  acquire(signal?: AbortSignal): Promise<void> {
-    const turn = this.chain.then(async () => {
+  /**
+   * Waits for this create's turn. Resolves to `done`, to be called once its answer (or failure) came
+   * back; the next turn waits for that. A turn given up (the signal aborts) rejects at once.
+   */
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    const before = this.chain;
+    const turn = untilAborted(before, signal).then(async () => {
       for (let wait = this.nextAt - this.now(); wait > 0; wait = this.nextAt - this.now()) await sleep(wait, signal);
-      const start = this.now();
-      this.nextAt = start + this.spacingMs + CallPacer.MARGIN_MS;
-      this.starts.push(start);
+      this.starts.push(this.now());
       if (this.starts.length > 10_000) this.starts.splice(0, 5_000);
     });
-    this.chain = turn.catch(() => undefined);
-    return turn;
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = () => {
+        this.nextAt = this.now() + this.spacingMs;
+        resolve();
+      };
+    });
+    // A turn given up still leaves the one after it behind the create before it.
+    this.chain = turn.then(
+      () => released,
+      () => before,
+    );
+    return turn.then(() => {
+      let once = false;
+      return () => {
+        if (once) return;
+        once = true;
+        release();
+      };
+    });
   }
+}
+
+/** `p`, or a rejection as soon as `signal` aborts (a stopping daemon does not wait behind a slow create). */
+function untilAborted(p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -118,33 +162,42 @@ export function createCallProber(opts: CallProberOptions): Prober & { pacer: Cal
   const probe = async (channel: Channel, ctx: ProbeContext): Promise<Evidence> => {
     const number = channel.target;
     if (!number) throw new TypeError(`channel ${channel.id} has no number to dial`);
-    await pacer.acquire(ctx.signal);
+    const answered = await pacer.acquire(ctx.signal);
     const id = opts.ledger.newAttemptId();
-    const startedAt = now();
-    if (!opts.ledger.begin({ id, channelId: channel.id, number, dueAt: ctx.dueAt ?? startedAt, startedAt, estimatedCost: opts.rules.estimatedCallCost })) {
-      throw new Error(`channel ${channel.id} is not in the database`);
-    }
+    let created: { sid: string } | { error: unknown };
     try {
-      const call = await opts.client.calls.create({
-        to: number,
-        from: opts.settings.from,
-        url: hook('voice', id),
-        method: 'POST',
-        statusCallback: hook('status', id),
-        statusCallbackMethod: 'POST',
-        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
-        machineDetection: 'Enable',
-        asyncAmd: 'true',
-        asyncAmdStatusCallback: hook('amd', id),
-        asyncAmdStatusCallbackMethod: 'POST',
-        timeout: opts.ringTimeoutSec,
-        timeLimit: opts.timeLimitSec,
-      });
-      opts.ledger.setCallSid(id, call.sid);
-    } catch (err) {
-      opts.ledger.createFailed(id, restErrorFacts(err), now());
+      const startedAt = now();
+      if (!opts.ledger.begin({ id, channelId: channel.id, number, dueAt: ctx.dueAt ?? startedAt, startedAt, estimatedCost: opts.rules.estimatedCallCost })) {
+        throw new Error(`channel ${channel.id} is not in the database`);
+      }
+      created = await opts.client.calls
+        .create({
+          to: number,
+          from: opts.settings.from,
+          url: hook('voice', id),
+          method: 'POST',
+          statusCallback: hook('status', id),
+          statusCallbackMethod: 'POST',
+          statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+          machineDetection: 'Enable',
+          asyncAmd: 'true',
+          asyncAmdStatusCallback: hook('amd', id),
+          asyncAmdStatusCallbackMethod: 'POST',
+          timeout: opts.ringTimeoutSec,
+          timeLimit: opts.timeLimitSec,
+        })
+        .then(
+          (call) => ({ sid: call.sid }),
+          (error: unknown) => ({ error }),
+        );
+    } finally {
+      answered(); // the next create is paced from now, when this one has surely arrived
+    }
+    if ('error' in created) {
+      opts.ledger.createFailed(id, restErrorFacts(created.error), now());
       return withAttempt(opts.ledger.evidenceOf(id), id);
     }
+    opts.ledger.setCallSid(id, created.sid);
     // An unanswered call is over once the ring timeout passes; an answered one may last the time limit.
     const waits = [opts.ringTimeoutSec * 1000 + opts.callbackGraceMs, (opts.ringTimeoutSec + opts.timeLimitSec) * 1000 + opts.callbackGraceMs];
     const waitMs = waits[1] as number;
@@ -198,18 +251,46 @@ export async function fetchAndApply(opts: Pick<CallProberOptions, 'client' | 'le
     const params: Record<string, string> = { CallSid: c.sid, CallStatus: c.status };
     if (c.duration) params.CallDuration = String(c.duration);
     if (c.answeredBy) params.AnsweredBy = c.answeredBy;
-    // The callbacks we missed may have carried an error (11200: Twilio could not reach our menu);
-    // the call's notifications still have it.
-    if (isFinalStatus(c.status)) {
-      const notes = await opts.client.calls(row.call_sid).notifications.list({ limit: 20 }).catch(() => []);
-      const withCode = notes.find((n) => n.errorCode);
-      if (withCode?.errorCode) params.ErrorCode = String(withCode.errorCode);
-    }
-    opts.ledger.apply(id, `fetch:${c.status}`, params, c.status, now());
+    const kept = isFinalStatus(c.status) ? await whatTwilioKept(opts.client, row.call_sid) : [];
+    opts.ledger.applyFetched(id, `fetch:${c.status}`, params, c.status, kept, now());
   } catch (err) {
     opts.ledger.apply(id, `fetch-error:${now()}`, { error: restErrorFacts(err).message }, null, now());
   }
   return opts.ledger.get(id)?.final_at != null;
+}
+
+/**
+ * The Call resource has no SIP code or error code: they came on the final callback we missed. Twilio
+ * still has them in the call's Events log (every request it made to us, the undelivered final status
+ * callback included, with its parameters) and its notifications (11200 when it could not reach our
+ * menu, 13224, 32xxx ...). Kept verbatim, each under its own key, for the classifier to read; what
+ * cannot be read (Twilio shows Events only some minutes after the call, or the request fails) is
+ * simply absent, and the call then stays unexplained.
+ */
+async function whatTwilioKept(client: twilio.Twilio, callSid: string): Promise<{ key: string; params: Record<string, string> }[]> {
+  const call = client.calls(callSid);
+  const [events, notes] = await Promise.all([call.events.list({ limit: 100 }).catch(() => []), call.notifications.list({ limit: 20 }).catch(() => [])]);
+  const kept: { key: string; params: Record<string, string> }[] = [];
+  events.forEach((event, i) => {
+    const parameters = stringFields(field(event.request as unknown, 'parameters'));
+    // Requests about the call's progress (they carry its status); not the create request we sent.
+    if (parameters.call_status !== undefined || parameters.CallStatus !== undefined) kept.push({ key: `twilio-event:${i}`, params: parameters });
+  });
+  for (const n of notes) {
+    if (!n.errorCode) continue;
+    kept.push({ key: `notification:${n.sid}`, params: { error_code: String(n.errorCode), log: String(n.log ?? ''), message_text: n.messageText ?? '' } });
+  }
+  return kept;
+}
+
+const field = (v: unknown, name: string): unknown => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[name] : undefined);
+
+/** A JSON object's string and number fields as strings (the parameters of a webhook are strings). */
+function stringFields(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v === null || typeof v !== 'object') return out;
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string' || typeof x === 'number') out[k] = String(x);
+  return out;
 }
 
 function withAttempt(e: CallEvidence | null, id: string): Evidence {

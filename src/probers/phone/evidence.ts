@@ -13,9 +13,14 @@ export interface TwilioErrorFacts {
   message: string;
 }
 
-/** One callback (or REST fetch) as received. */
+/**
+ * One callback (or REST fetch) as received; or, when the call's end had to be fetched, what Twilio
+ * kept about it: `twilio-event` is a request Twilio made to us for the call, from its Events log
+ * (the final status callback we never got carries the SIP code there), `notification` an error or
+ * warning Twilio logged for the call.
+ */
 export interface CallEventFacts {
-  /** initiated | ringing | answered | completed | amd | fetch | gather | record */
+  /** initiated | ringing | answered | completed | amd | fetch | gather | record | twilio-event | notification */
   kind: string;
   status?: string;
   seq?: number;
@@ -23,6 +28,8 @@ export interface CallEventFacts {
   errorCode?: number;
   durationSec?: number;
   answeredBy?: string;
+  /** Of a notification: Twilio's log level. */
+  level?: 'error' | 'warning';
   /** Epoch ms when we received it. */
   at: number;
 }

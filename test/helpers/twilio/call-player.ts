@@ -34,6 +34,8 @@ export interface PlayerHost {
   log(record: WebhookRecord): void;
   /** Sends the webhook; resolves when it is answered or has failed. Never rejects. */
   send(record: WebhookRecord, req: WebhookRequest): Promise<WebhookRecord>;
+  /** Callbacks the whole fake withholds at the moment (FakeTwilio.suppressCallbacks), beside the scenario's. */
+  suppressed(): readonly DroppableCallback[];
   statusChanged(rt: CallRuntime): void;
   reportError(err: unknown): void;
 }
@@ -62,6 +64,10 @@ export interface CallRuntime {
   /** Status callbacks held back by a `shuffle` scenario. */
   held: { record: WebhookRecord; req: WebhookRequest }[];
   inflight: Set<Promise<unknown>>;
+  /** Wall-clock epoch ms the call ended (its Events log is readable some time after). */
+  endedAt: number | null;
+  /** The create request's 201 body, for the call's Events log. */
+  createdBody: string;
 }
 
 export function newRuntime(state: CallState, hostSignal: AbortSignal, scale: number): CallRuntime {
@@ -83,6 +89,8 @@ export function newRuntime(state: CallState, hostSignal: AbortSignal, scale: num
     statusChain: Promise.resolve(),
     held: [],
     inflight: new Set(),
+    endedAt: null,
+    createdBody: '',
   };
 }
 
@@ -211,6 +219,7 @@ function endCall(host: PlayerHost, rt: CallRuntime, status: CallStatus, opts: En
   const st = rt.state;
   const scripted = !opts.interrupted && status === st.scenario.outcome;
   st.endTime = now(rt);
+  rt.endedAt = Date.now();
   st.durationSec = st.answerTime === null ? null : Math.round((st.endTime.getTime() - st.answerTime.getTime()) / 1000);
   st.sipResponseCode = opts.sipResponseCode ?? (scripted ? st.scenario.sipResponseCode : undefined) ?? DEFAULT_SIP[status] ?? null;
   st.errorCode = scripted ? (st.scenario.errorCode ?? null) : null;
@@ -479,7 +488,7 @@ function dispatch(
   const first = newRecord({ ...base, callSid: rt.state.sid }, req);
   const copies = [first];
   if (sc.duplicate === true) copies.push({ ...first, params: { ...first.params }, repeat: true });
-  if (sc.dropCallbacks?.includes(droppable) === true) {
+  if (sc.dropCallbacks?.includes(droppable) === true || host.suppressed().includes(droppable)) {
     for (const record of copies) {
       record.dropped = true;
       rt.state.callbacks.push(record);

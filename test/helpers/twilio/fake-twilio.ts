@@ -5,6 +5,7 @@
 //   POST/GET  /2010-04-01/Accounts/{AccountSid}/Calls.json                 create / list
 //   GET/POST  /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json           fetch / update (Status)
 //   GET       /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}/Notifications.json
+//   GET       /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}/Events.json           request log of the call
 //   POST/GET  /2010-04-01/Accounts/{AccountSid}/Messages.json              create / list
 //   GET       /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json
 //   GET       /v2/PhoneNumbers/{PhoneNumber}?Fields=...                    Lookup v2
@@ -27,7 +28,11 @@
 //   with SequenceNumber, Timestamp, SipResponseCode, CallDuration; async or sync AMD; the TwiML
 //   conversation (Say, Play, Pause, Gather with digits or speech, Record, Redirect, Hangup) with a
 //   scripted person; dropped, duplicated and reordered callbacks; REST cancel/hang-up; TimeLimit;
-//   FallbackUrl; call notifications (11200, 12100, the scenario's ErrorCode).
+//   FallbackUrl; call notifications (11200, 12100, the scenario's ErrorCode); the call's Events
+//   (the create request and every webhook with its snake_case parameters and the answer, or null
+//   when none came), readable a configurable time after the call ends (Twilio: 15 minutes).
+// - Faults of the path between us and Twilio: callbacks withheld fake-wide (suppressCallbacks, as
+//   while our webhook is unreachable) and REST requests held back before they arrive (delayNext).
 // - Every webhook signed with the real twilio package's getExpectedTwilioSignature over the exact
 //   URL requested (query included; for GET the parameters are in that URL), with Twilio's
 //   I-Twilio-Idempotency-Token, one retry on connection failure (Twilio's rc=1, rp=ct default).
@@ -49,13 +54,16 @@ import { Agent as HttpAgent, createServer, type IncomingMessage, type Server, ty
 import { Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { failureResponse, twilioError, type HttpReply } from './errors.ts';
 import { isTerminal, playCall, stringParam, track, type CallRuntime, type PlayerHost } from './call-player.ts';
 import { findRoute, type ParsedRequest, type RestCore } from './rest.ts';
 import type {
   CallScenario,
   CallStatus,
+  DroppableCallback,
   LookupScenario,
+  RestDelayRule,
   RestFailureRule,
   RestOperation,
   SmsScenario,
@@ -77,6 +85,8 @@ export interface FakeTwilioOptions {
   timeScale?: number;
   /** How long a webhook may take to answer before the fake gives up. Twilio waits 15 s. */
   webhookTimeoutMs?: number;
+  /** Virtual ms after a call ends before its Events log lists anything (Twilio: up to 15 min). Default 0. */
+  callEventsDelayMs?: number;
 }
 
 export interface RestRequestRecord {
@@ -86,7 +96,7 @@ export interface RestRequestRecord {
   params: FormParams;
   /** null for paths the fake does not serve. */
   operation: RestOperation | null;
-  /** Epoch ms the request arrived, for rate (calls-per-second) assertions. */
+  /** Epoch ms the request arrived (after any delayNext hold), for rate (calls-per-second) assertions. */
   at: number;
   /** HTTP status answered; null while unanswered (e.g. a scripted hang). */
   status: number | null;
@@ -125,6 +135,14 @@ export interface FakeTwilio {
   /** Fails the next matching REST request(s); see RestFailureRule. */
   failNext(rule: RestFailureRule): void;
   clearFailures(): void;
+  /** Holds the next matching REST request(s) back before they arrive, as a slow path to Twilio would. */
+  delayNext(rule: RestDelayRule): void;
+  /**
+   * Withholds these callbacks of every call ending from now on (on top of each scenario's
+   * dropCallbacks), as while our webhook cannot be reached; [] delivers them again. Twilio still
+   * lists them in the call's Events, with no response.
+   */
+  suppressCallbacks(kinds: readonly DroppableCallback[]): void;
   /** Rotates the auth token: old credentials get 401, webhooks are signed with the new one. */
   setAuthToken(token: string): void;
   /**
@@ -171,6 +189,8 @@ class FakeTwilioServer implements FakeTwilio {
   readonly #runtimes = new Map<string, CallRuntime>();
   readonly #messageWork = new Set<Promise<unknown>>();
   readonly #failures: RestFailureRule[] = [];
+  readonly #delays: RestDelayRule[] = [];
+  #suppressed: readonly DroppableCallback[] = [];
   readonly #waiters = new Set<Waiter>();
   readonly #hung = new Set<ServerResponse>();
   readonly #core: RestCore;
@@ -187,6 +207,7 @@ class FakeTwilioServer implements FakeTwilio {
     this.#core = {
       accountSid: this.accountSid,
       scale: this.#scale,
+      eventsDelayMs: opts.callEventsDelayMs ?? 0,
       signal: this.#closing.signal,
       calls: this.#runtimes,
       messages: this.messages,
@@ -241,6 +262,14 @@ class FakeTwilioServer implements FakeTwilio {
 
   clearFailures(): void {
     this.#failures.length = 0;
+  }
+
+  delayNext(rule: RestDelayRule): void {
+    this.#delays.push({ ...rule, times: rule.times ?? 1 });
+  }
+
+  suppressCallbacks(kinds: readonly DroppableCallback[]): void {
+    this.#suppressed = [...kinds];
   }
 
   setAuthToken(token: string): void {
@@ -365,6 +394,7 @@ class FakeTwilioServer implements FakeTwilio {
       authToken: () => this.#token,
       log: (record) => this.webhookLog.push(record),
       send: (record, req) => this.#send(record, req),
+      suppressed: () => this.#suppressed,
       statusChanged: () => this.#wake(),
       reportError: (err) => this.internalErrors.push(err),
     };
@@ -394,6 +424,11 @@ class FakeTwilioServer implements FakeTwilio {
       params: formParams(new URLSearchParams(body)),
     };
     const found = findRoute(parsed.method, parsed.path);
+    if ('route' in found) {
+      const held = this.#takeRule(this.#delays, found.route.operation, found.route.number?.(this.#core, parsed, found.match));
+      if (held !== undefined) await delay(held.ms, undefined, { signal: this.#closing.signal }).catch(() => undefined);
+      if (this.#closing.signal.aborted) return;
+    }
     const entry: RestRequestRecord = {
       method: parsed.method,
       path: parsed.path,
@@ -419,7 +454,7 @@ class FakeTwilioServer implements FakeTwilio {
       return;
     }
     const number = found.route.number?.(this.#core, parsed, found.match);
-    const failure = this.#takeFailure(found.route.operation, number);
+    const failure = this.#takeRule(this.#failures, found.route.operation, number);
     if (failure?.hang === true) {
       this.#hung.add(res);
       return;
@@ -450,15 +485,20 @@ class FakeTwilioServer implements FakeTwilio {
     return pathAccount === undefined || pathAccount === this.accountSid;
   }
 
-  #takeFailure(operation: RestOperation, number: string | undefined): RestFailureRule | undefined {
-    const index = this.#failures.findIndex((rule) => {
+  /** The first rule matching the request, used up once (removed when its `times` run out). */
+  #takeRule<R extends { operation?: RestOperation | readonly RestOperation[]; to?: string; times?: number }>(
+    rules: R[],
+    operation: RestOperation,
+    number: string | undefined,
+  ): R | undefined {
+    const index = rules.findIndex((rule) => {
       const ops = rule.operation === undefined ? undefined : typeof rule.operation === 'string' ? [rule.operation] : rule.operation;
       return (ops === undefined || ops.includes(operation)) && (rule.to === undefined || rule.to === number);
     });
-    const rule = this.#failures[index];
+    const rule = rules[index];
     if (rule === undefined) return undefined;
     const remaining = (rule.times ?? 1) - 1;
-    if (remaining <= 0) this.#failures.splice(index, 1);
+    if (remaining <= 0) rules.splice(index, 1);
     else rule.times = remaining;
     return rule;
   }

@@ -117,6 +117,38 @@ export function notificationJson(accountSid: string, callSid: string, n: CallNot
   };
 }
 
+/**
+ * `api.v2010.account.call.call_event`: one request Twilio made for the call (the create API request,
+ * or a webhook to the application) and what came back. Twilio documents `parameters` keys "in
+ * snake_case format, lower cased and words separated by underscores", and `response` as
+ * date_created, request_duration, response_code, content_type and response_body; a request that got
+ * no answer (dropped, refused, timed out) has a null response.
+ */
+export function callEventJson(
+  request: { method: string; url: string; params: Record<string, string | string[]> },
+  response: { at: Date; durationMs: number; status: number; contentType: string | null; body: string } | null,
+): Record<string, unknown> {
+  const parameters = Object.fromEntries(Object.entries(request.params).map(([k, v]) => [snakeCase(k), Array.isArray(v) ? v.join(' ') : v]));
+  return {
+    request: { method: request.method, url: request.url, parameters },
+    response:
+      response === null
+        ? null
+        : {
+            response_code: response.status,
+            request_duration: response.durationMs,
+            content_type: response.contentType,
+            response_body: response.body,
+            date_created: rfc2822(response.at),
+          },
+  };
+}
+
+/** CallStatus → call_status, SipResponseCode → sip_response_code. */
+export function snakeCase(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
 export function messageJson(accountSid: string, m: MessageState): Record<string, unknown> {
   const uriBase = `${accountPath(accountSid)}/Messages/${m.sid}`;
   return {

@@ -6,6 +6,7 @@ import { failureResponse, twilioError, type HttpReply } from './errors.ts';
 import { hangUp, isTerminal, newRuntime, stringParam, type CallRuntime, type PlayerHost } from './call-player.ts';
 import {
   accountPath,
+  callEventJson,
   callJson,
   countSegments,
   LOOKUP_FIELDS,
@@ -21,6 +22,8 @@ import type { FormParams, MessageState } from './state.ts';
 export interface RestCore {
   readonly accountSid: string;
   readonly scale: number;
+  /** Virtual ms after a call ends before its Events log lists anything (a scenario may override it). */
+  readonly eventsDelayMs: number;
   readonly signal: AbortSignal;
   readonly calls: Map<string, CallRuntime>;
   readonly messages: Map<string, MessageState>;
@@ -60,6 +63,7 @@ export const ROUTES: readonly Route[] = [
   { operation: 'calls.fetch', method: 'GET', pattern: new RegExp(`^${ACCOUNT}/Calls/([^/]+)\\.json$`), number: callTo, handle: fetchCall },
   { operation: 'calls.update', method: 'POST', pattern: new RegExp(`^${ACCOUNT}/Calls/([^/]+)\\.json$`), number: callTo, handle: updateCall },
   { operation: 'notifications.list', method: 'GET', pattern: new RegExp(`^${ACCOUNT}/Calls/([^/]+)/Notifications\\.json$`), number: callTo, handle: listNotifications },
+  { operation: 'events.list', method: 'GET', pattern: new RegExp(`^${ACCOUNT}/Calls/([^/]+)/Events\\.json$`), number: callTo, handle: listEvents },
   { operation: 'messages.create', method: 'POST', pattern: new RegExp(`^${ACCOUNT}/Messages\\.json$`), number: (_c, r) => stringParam(r.params, 'To'), handle: createMessage },
   { operation: 'messages.list', method: 'GET', pattern: new RegExp(`^${ACCOUNT}/Messages\\.json$`), handle: listMessages },
   { operation: 'messages.fetch', method: 'GET', pattern: new RegExp(`^${ACCOUNT}/Messages/([^/]+)\\.json$`), handle: fetchMessage },
@@ -164,8 +168,10 @@ function createCall(core: RestCore, req: ParsedRequest): Reply {
     core.scale,
   );
   core.calls.set(rt.state.sid, rt);
+  const json = callJson(core.accountSid, rt.state);
+  rt.createdBody = JSON.stringify(json);
   // The call starts once the 201 is on its way, as with Twilio (callbacks may still beat it).
-  return { status: 201, json: callJson(core.accountSid, rt.state), after: () => core.startCall(rt) };
+  return { status: 201, json, after: () => core.startCall(rt) };
 }
 
 function listCalls(core: RestCore, req: ParsedRequest, m: RegExpExecArray): Reply {
@@ -204,6 +210,43 @@ function listNotifications(core: RestCore, req: ParsedRequest, m: RegExpExecArra
   if (rt === undefined) return { error: notFound(req.path) };
   const items = rt.state.notifications.map((n) => notificationJson(core.accountSid, rt.state.sid, n));
   return { status: 200, json: pageJson(`${accountPath(m[1] ?? '')}/Calls/${rt.state.sid}/Notifications.json`, 'notifications', items) };
+}
+
+/**
+ * The call's Events: the create request, then every webhook Twilio sent for it, in order. Twilio makes
+ * them readable only some time after the call ends ("15 minutes"); until then the list is empty.
+ */
+function listEvents(core: RestCore, req: ParsedRequest, m: RegExpExecArray): Reply {
+  const rt = core.calls.get(m[2] ?? '');
+  if (rt === undefined) return { error: notFound(req.path) };
+  const uri = `${accountPath(m[1] ?? '')}/Calls/${rt.state.sid}/Events.json`;
+  const delayMs = (rt.state.scenario.eventsDelayMs ?? core.eventsDelayMs) * core.scale;
+  if (rt.endedAt === null || Date.now() < rt.endedAt + delayMs) return { status: 200, json: pageJson(uri, 'events', []) };
+  const created = rt.state.dateCreated;
+  const events = [
+    callEventJson(
+      { method: 'POST', url: `https://api.twilio.com${accountPath(core.accountSid)}/Calls.json`, params: rt.state.params },
+      { at: created, durationMs: 0, status: 201, contentType: 'application/json', body: rt.createdBody },
+    ),
+    // Forged callbacks (sendCallback) are the test's, not Twilio's.
+    ...rt.state.callbacks
+      .filter((cb) => cb.kind !== 'manual')
+      .map((cb) =>
+        callEventJson(
+          cb,
+          cb.status === null
+            ? null
+            : {
+                at: new Date(cb.answeredAt ?? cb.sentAt ?? created.getTime()),
+                durationMs: Math.max(0, (cb.answeredAt ?? 0) - (cb.sentAt ?? 0)),
+                status: cb.status,
+                contentType: cb.contentType ?? null,
+                body: cb.responseBody ?? '',
+              },
+        ),
+      ),
+  ];
+  return { status: 200, json: pageJson(uri, 'events', events) };
 }
 
 // ---- Messages -----------------------------------------------------------------------------------

@@ -77,6 +77,11 @@ export interface CallScenario {
   duplicate?: boolean;
   /** Hold the status callbacks and deliver them in reverse order when the call ends. */
   shuffle?: boolean;
+  /**
+   * Virtual ms after the call ends before its Events log (Calls/{Sid}/Events.json) lists anything;
+   * Twilio documents up to 15 minutes. Default: FakeTwilioOptions.callEventsDelayMs (0).
+   */
+  eventsDelayMs?: number;
 }
 
 /** How a REST request fails. `status` defaults from the code (see errors.ts), else 400. */
@@ -96,10 +101,23 @@ export type RestOperation =
   | 'calls.fetch'
   | 'calls.update'
   | 'notifications.list'
+  | 'events.list'
   | 'messages.create'
   | 'messages.list'
   | 'messages.fetch'
   | 'lookups.fetch';
+
+/** Holds matching REST requests back before they "arrive": a request delayed in flight. */
+export interface RestDelayRule {
+  /** How long the request is held before the fake logs its arrival and handles it (real ms, not scaled). */
+  ms: number;
+  /** Only requests for this number (To of a create, or the looked-up number). */
+  to?: string;
+  /** Only these operations. Default: any. */
+  operation?: RestOperation | readonly RestOperation[];
+  /** How many matching requests are delayed. Default 1; Infinity for every one. */
+  times?: number;
+}
 
 export interface RestFailureRule extends RestFailureSpec {
   /** Only requests for this number (To of a create, or the looked-up number). */

@@ -38,6 +38,10 @@ export interface WebhookRecord {
   attempts: number;
   /** Epoch ms when the request went out (null if dropped). */
   sentAt: number | null;
+  /** Epoch ms when the answer (or the failure) came back. */
+  answeredAt?: number;
+  /** Content-Type of the answer, if one came. */
+  contentType?: string;
   /** HTTP status of the answer, null when none came (dropped, refused, timed out). */
   status: number | null;
   error?: string;

@@ -94,7 +94,9 @@ export async function sendWebhook(req: WebhookRequest, record: WebhookRecord, op
     record.attempts = attempt + 1;
     const outcome = await exchange(target, req.method, body, signature, record.idempotencyToken, opts);
     record.status = outcome.status;
+    record.answeredAt = Date.now();
     if (outcome.body !== undefined) record.responseBody = outcome.body;
+    if (outcome.contentType !== undefined) record.contentType = outcome.contentType;
     if (outcome.error !== undefined) record.error = outcome.error;
     else delete record.error;
     if (!outcome.connectFailed || attempt >= opts.connectRetries || opts.signal.aborted) return record;
@@ -104,6 +106,7 @@ export async function sendWebhook(req: WebhookRequest, record: WebhookRecord, op
 interface Exchange {
   status: number | null;
   body?: string;
+  contentType?: string;
   error?: string;
   connectFailed: boolean;
 }
@@ -149,7 +152,11 @@ function exchange(
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
     req.on('error', (err) => resolve({ status: null, error: err.message, connectFailed: !connected && !opts.signal.aborted }));
-    req.on('response', (res) => readBody(res).then((text) => resolve({ status: res.statusCode ?? null, body: text, connectFailed: false })));
+    req.on('response', (res) =>
+      readBody(res).then((text) =>
+        resolve({ status: res.statusCode ?? null, body: text, connectFailed: false, ...(res.headers['content-type'] !== undefined ? { contentType: res.headers['content-type'] } : {}) }),
+      ),
+    );
     req.end(body);
   });
 }

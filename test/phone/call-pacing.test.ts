@@ -1,0 +1,114 @@
+// Calls paced as the provider counts them: by when each calls.create *arrives*. Eight numbers fall due
+// at the same instant for a daemon allowed 5 calls per second; the local Twilio-protocol server holds
+// every other create back 200 ms before it arrives (a slow path to Twilio), and records when each one
+// arrived. No two arrivals may be closer than 1/CPS = 200 ms, however the delays fall.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { buildConfig } from '../../src/config/config.ts';
+import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
+import { assertLoadable, loadRegistry } from '../../src/registry/load.ts';
+import { syncRegistry } from '../../src/registry/sync.ts';
+import { openDatabase } from '../../src/store/db.ts';
+import { freePort } from '../helpers/daemon.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { startFakeTwilio, type FakeTwilio } from '../helpers/twilio/fake-twilio.ts';
+
+const ACCOUNT = `AC${'9'.repeat(32)}`;
+const TOKEN = 'test-auth-token-call-pacing-0001';
+const CPS = 5;
+const DELAY_MS = 200;
+const NUMBERS = Array.from({ length: 8 }, (_, i) => `+77172${String(300_000 + i + 1)}`);
+const center = (i: number) => `pacing-${i}`;
+
+let fake: FakeTwilio;
+let daemon: Daemon;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  const t = tempDir();
+  cleanup = t.remove;
+  fake = await startFakeTwilio({ accountSid: ACCOUNT, authToken: TOKEN, timeScale: 0.01 });
+  NUMBERS.forEach((n, i) => {
+    fake.script(n, { outcome: 'busy' });
+    if (i % 2 === 0) fake.delayNext({ operation: 'calls.create', to: n, ms: DELAY_MS });
+  });
+  const file = path.join(t.dir, 'centers.yaml');
+  writeFileSync(file, NUMBERS.map((n, i) => `- id: ${center(i)}\n  name: ${center(i)}\n  kind: rehabilitation_center\n  channels:\n    - {type: phone, value: "${n}"}\n`).join(''));
+  const dataDir = path.join(t.dir, 'data');
+  const port = await freePort();
+  const config = buildConfig(
+    {
+      registry: { file: 'centers.yaml', watch: false },
+      scheduler: { defaults: { website: '1h', lookup: '1h', call: '1h' }, jitter: '1ms' },
+      canaries: { urls: [] },
+      store: { flush_interval: '20ms' },
+      telephony: {
+        methods: ['call'],
+        calling_hours: { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '23:59' },
+        per_number: { per_day: 1, per_week: 3 },
+        ring_timeout: '5s',
+        time_limit: '60s',
+        callback_grace: '1s',
+        calls_per_second: CPS,
+        max_concurrent_calls: 50,
+        monthly_spend_cap: 1000,
+        min_slots: 1,
+      },
+    },
+    { PORT: String(port), HOST: '127.0.0.1', REACHWATCH_DATA_DIR: dataDir },
+    null,
+    (k) => k.join('.'),
+    t.dir,
+  );
+  // Every call job falls due at the same instant, as when calling hours open on a backlog.
+  mkdirSync(dataDir, { recursive: true });
+  const db = openDatabase(dataDir);
+  try {
+    syncRegistry(db, assertLoadable(loadRegistry(config.registry.file)), config.registry.file, createHash('sha256').update(readFileSync(file)).digest('hex'));
+    const dueAt = Date.now() + 1500;
+    const insert = db.prepare('INSERT INTO job_slots (job_id, channel_ref, next_slot_at) SELECT ?, ref, ? FROM channels WHERE id = ?');
+    NUMBERS.forEach((n, i) => {
+      const channel = `${center(i)}--phone-${n.slice(1)}`;
+      insert.run(`${channel}#call`, dueAt, channel);
+    });
+  } finally {
+    db.close();
+  }
+  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), {
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    TWILIO_AUTH_TOKEN: TOKEN,
+    REACHWATCH_TWILIO_FROM: '+15005550006',
+    REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
+  });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && arrivals().length < NUMBERS.length) await new Promise((r) => setTimeout(r, 100));
+}, 60_000);
+
+afterAll(async () => {
+  await daemon?.stop();
+  await fake?.close();
+  cleanup?.();
+});
+
+function arrivals(): { to: string; at: number }[] {
+  return fake.requests
+    .filter((r) => r.operation === 'calls.create' && r.status !== null)
+    .map((r) => ({ to: String(r.params.To), at: r.at }))
+    .sort((a, b) => a.at - b.at);
+}
+
+test(`no two calls.create arrive closer than 1/CPS (${1000 / CPS} ms), though some were delayed ${DELAY_MS} ms in flight`, () => {
+  const all = arrivals();
+  expect(all.map((a) => a.to).sort()).toEqual([...NUMBERS].sort());
+  // The delays really fell between creates (otherwise the test would prove nothing).
+  const delayed = new Set(NUMBERS.filter((_, i) => i % 2 === 0));
+  expect(all.some((a) => delayed.has(a.to)) && all.some((a) => !delayed.has(a.to))).toBe(true);
+  const gaps = all.slice(1).map((a, i) => a.at - (all[i] as { at: number }).at);
+  const show = all.map((a) => `${a.at - (all[0] as { at: number }).at}${delayed.has(a.to) ? ' (delayed)' : ''}`).join(', ');
+  expect(Math.min(...gaps), `arrivals, ms after the first: ${show}`).toBeGreaterThanOrEqual(1000 / CPS);
+});
