@@ -116,7 +116,8 @@ test('bad usage: exit 2 with a message naming the flag', async () => {
     expect(r.stderr).toContain('Usage:');
     expect(r.stdout).toBe('');
   }
-});
+  // Seventeen CLI processes one after another: on a busy 2-core machine each start can take seconds.
+}, 180_000);
 
 test('no database in the data dir: exit 1, saying where it looked', async () => {
   const empty = path.join(dir, 'nothing-here');
