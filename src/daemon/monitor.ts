@@ -110,6 +110,10 @@ export class Monitor {
         if (this.lastWriteError) events.onWriteHealth?.(null);
         this.lastWriteError = null;
         this.lastWaitError = null;
+        // A commit proves the disk takes writes, as a heartbeat would: the heartbeat only runs when
+        // nothing is queued, which a busy daemon's queue rarely is, so its failure would outlive the fault.
+        this.heartbeatFailingSince = null;
+        this.heartbeatError = null;
         this.probesStored += stored.length;
         for (const s of stored) {
           if (s.change) log.info({ channel: s.channelId, from: s.change.from, to: s.change.to, reason: s.change.reason }, 'channel status changed');
