@@ -1,7 +1,8 @@
 // The daemon's verdict on writes (Monitor.writeHealth, behind /readyz and the self-check's "disk"),
 // on a real database file whose write lock another connection holds for a while, as a backup tool
 // or a second writer would. A write that commits afterwards proves the disk takes writes again,
-// even when the queue is never empty at the once-a-second check (a busy daemon).
+// even when the queue is never empty at the once-a-second check (a busy daemon); results waiting
+// for their group commit are never a stall.
 
 import Database from 'better-sqlite3';
 import path from 'node:path';
@@ -30,19 +31,32 @@ function record(at: number): ProbeRecord {
   };
 }
 
-test('a heartbeat that failed while another process held the lock does not outlive the batches committed after it', async () => {
+function setUp(store: Record<string, string>): { monitor: Monitor; dataDir: string; reported: (string | null)[] } {
   const t = tempDir();
   closers.push(t.remove);
   const dataDir = path.join(t.dir, 'data');
   const db = openDatabase(dataDir, { busyTimeoutMs: DAEMON_BUSY_TIMEOUT_MS });
   closers.push(() => db.close());
   syncRegistry(db, assertLoadable(parseRegistry(`- id: a\n  name: A\n  kind: rehabilitation_center\n  channels:\n    - {type: website, value: "https://a.example.kz/"}\n`, 'r.yaml')), 'r.yaml', 'x');
-  // A long flush interval: a result stays queued until the test flushes it, as in a busy daemon
-  // whose queue always holds the latest results when the once-a-second check runs.
-  const config = buildConfig({ store: { flush_interval: '10s', stall_after: '20s' } }, {}, null, (k) => k.join('.'), t.dir);
+  const config = buildConfig({ store }, {}, null, (k) => k.join('.'), t.dir);
   const reported: (string | null)[] = [];
   const monitor = new Monitor(db, config, pino({ level: process.env.TEST_LOG ?? 'silent' }), { onWriteHealth: (e) => reported.push(e) });
   closers.push(() => monitor.stop(0));
+  return { monitor, dataDir, reported };
+}
+
+test('results waiting for their group commit are not a stall, whatever store.flush_interval is (stall_after left at its default)', () => {
+  const { monitor } = setUp({ flush_interval: '10s' });
+  void monitor.writer.add(record(Date.now())).catch(() => undefined);
+  // 7 s into a 10 s flush interval: the result waits as designed, the disk has not been asked yet.
+  const later = performance.now() + 7000;
+  expect(monitor.writeHealth(later)).toEqual({ ok: true });
+});
+
+test('a heartbeat that failed while another process held the lock does not outlive the batches committed after it', async () => {
+  // A long flush interval: a result stays queued until the test flushes it, as in a busy daemon
+  // whose queue always holds the latest results when the once-a-second check runs.
+  const { monitor, dataDir, reported } = setUp({ flush_interval: '10s', stall_after: '20s' });
 
   // Idle, with the write lock held elsewhere: the heartbeat cannot write. It began failing long ago.
   const locker = new Database(path.join(dataDir, DB_FILE_NAME));
