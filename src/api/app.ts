@@ -61,7 +61,10 @@ export interface AppDeps {
   /** CORS, rate limit and body limit (config `http`); each defaults as in the config file. */
   http?: Partial<Pick<HttpConfig, 'corsOrigins' | 'rateLimit' | 'bodyLimit'>>;
   /** A socket bound before the app was built (the daemon binds first, then opens the database); call ready(), not listen(). */
-  serverFactory?: (handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) => import('node:http').Server;
+  serverFactory?: (
+    handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+    settings: Pick<import('fastify').FastifyServerOptions, 'keepAliveTimeout' | 'requestTimeout' | 'connectionTimeout'>,
+  ) => import('node:http').Server;
   /** /readyz: how long a write may wait before the daemon says it is not ready (config store.stall_after). */
   stallAfterMs?: number;
 }

@@ -375,6 +375,9 @@ export function buildConfig(
     if (ms === null || ms < 62 * 86_400_000) problems.push(`${where(['store', 'retention'])}: must be "forever" or a duration of at least 62d (the calling limits read two months of call records), such as 730d, not ${JSON.stringify(store.retention)}.`);
     else retentionMs = ms;
   }
+  const flushIntervalMs = duration('store', store, 'flush_interval', D.store.flushIntervalMs);
+  // Results wait up to flush_interval by design: the default stall threshold leaves them twice that.
+  const stallAfterMs = duration('store', store, 'stall_after', Math.max(D.store.stallAfterMs, 2 * flushIntervalMs));
   const tz = typeof raw.default_timezone === 'string' ? raw.default_timezone : D.defaultTimezone;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -498,9 +501,9 @@ export function buildConfig(
     },
     store: {
       batchMaxRows: int('store', store, 'batch_max_rows', D.store.batchMaxRows, 1, 100_000),
-      flushIntervalMs: duration('store', store, 'flush_interval', D.store.flushIntervalMs),
+      flushIntervalMs,
       retentionMs,
-      stallAfterMs: duration('store', store, 'stall_after', D.store.stallAfterMs),
+      stallAfterMs,
     },
     defaultTimezone: tz,
     telephony,

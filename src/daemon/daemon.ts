@@ -182,6 +182,7 @@ async function run(
 
   const m = monitor;
   let fastifyHandler: Parameters<ApiSocket['serve']>[0] | null = null;
+  let serverSettings: Parameters<ApiSocket['serve']>[1] = {};
   const app = await buildApp({
     db,
     monitor: m,
@@ -190,8 +191,9 @@ async function run(
     board: { defaultTz: config.defaultTimezone, directoryDays: config.board.directoryDays, pageSize: config.board.pageSize },
     reports: reportSettingsFrom(config),
     logger: log,
-    serverFactory: (handler) => {
+    serverFactory: (handler, settings) => {
       fastifyHandler = handler;
+      serverSettings = settings;
       return socket.server;
     },
     stallAfterMs: config.store.stallAfterMs,
@@ -215,7 +217,7 @@ async function run(
   });
   await app.ready();
   // Until now the socket answered 503 "starting"; Fastify takes requests once every route is registered.
-  if (fastifyHandler) socket.serve(fastifyHandler);
+  if (fastifyHandler) socket.serve(fastifyHandler, serverSettings);
   const url = socket.url;
   monitor.start();
   a.start({ recheckCanaries: () => m.canary.state() });

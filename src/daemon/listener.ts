@@ -20,12 +20,19 @@ export class ListenError extends Error {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** The settings Fastify applies to a server it creates itself, and passes to a serverFactory instead. */
+export interface ServerSettings {
+  keepAliveTimeout?: number;
+  requestTimeout?: number;
+  connectionTimeout?: number;
+}
+
 export interface ApiSocket {
   server: Server;
   /** e.g. http://127.0.0.1:8080 */
   url: string;
-  /** The handler for requests from now on (Fastify's, via serverFactory). */
-  serve(handler: Handler): void;
+  /** The handler for requests from now on (Fastify's, via serverFactory), with the settings Fastify gave it. */
+  serve(handler: Handler, settings?: ServerSettings): void;
   close(): Promise<void>;
 }
 
@@ -51,7 +58,12 @@ export async function bindApiSocket(host: string, port: number): Promise<ApiSock
   return {
     server,
     url,
-    serve(h) {
+    serve(h, settings = {}) {
+      // Fastify sets these only on a server of its own: its 72 s keep-alive outlasts a load
+      // balancer's idle timeout, where Node's 5 s would close connections the balancer reuses.
+      if (settings.keepAliveTimeout !== undefined) server.keepAliveTimeout = settings.keepAliveTimeout;
+      if (settings.requestTimeout !== undefined) server.requestTimeout = settings.requestTimeout;
+      if (settings.connectionTimeout !== undefined) server.setTimeout(settings.connectionTimeout);
       handler = h;
     },
     close: () =>

@@ -112,6 +112,10 @@ export class Monitor {
         if (this.lastWriteError) events.onWriteHealth?.(null);
         this.lastWriteError = null;
         this.lastWaitError = null;
+        // A commit proves the disk takes writes, as a heartbeat would: the heartbeat only runs when
+        // nothing is queued, which a busy daemon's queue rarely is, so its failure would outlive the fault.
+        this.heartbeatFailingSince = null;
+        this.heartbeatError = null;
         this.probesStored += stored.length;
         for (const s of stored) {
           if (s.change) log.info({ channel: s.channelId, from: s.change.from, to: s.change.to, reason: s.change.reason }, 'channel status changed');
@@ -318,7 +322,9 @@ export class Monitor {
     // Free the scheduler's slot once the result is queued, not committed: waiting for the group commit
     // (up to flushIntervalMs) held one concurrency slot per queued result and released them all at once.
     // Back-pressure stays: when the writer falls behind (a stalled disk), probes wait for it again.
-    if (this.writer.pending > 2 * this.config.store.batchMaxRows) await stored;
+    // Not past stop()'s grace, though: a disk that refuses writes would otherwise hold the shutdown
+    // until the supervisor kills us (the result stays queued for the writer's last flush).
+    if (this.writer.pending > 2 * this.config.store.batchMaxRows) await untilAborted(stored, this.abort.signal);
     else stored.catch(() => undefined); // failures are the writer's to report (onError)
   }
 
@@ -455,3 +461,17 @@ export class Monitor {
   }
 }
 
+/** Waits for `work` (its rejection included) until `signal` aborts; the listener goes either way. */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

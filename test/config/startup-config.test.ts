@@ -25,6 +25,8 @@ test('store.stall_after: 5 s by default and in the shipped file; a duration long
   expect(load('store: {}\n').config?.store.stallAfterMs).toBe(5000);
   expect(loadConfig({}, DEFAULT_CONFIG_FILE).store.stallAfterMs).toBe(5000);
   expect(load('store: {stall_after: 30s}\n').config?.store.stallAfterMs).toBe(30_000);
+  // Left out, it is twice a long flush_interval: results waiting for their group commit are no stall.
+  expect(load('store: {flush_interval: 10s}\n').config?.store.stallAfterMs).toBe(20_000);
   expect(load('store: {stall_after: soon}\n').problems).toEqual(['FILE:1 store.stall_after: must be a duration like "500ms", "10s" or "5m", not "soon".']);
   expect(load('store: {flush_interval: 2s, stall_after: 1s}\n').problems).toEqual([
     'FILE:1 store.stall_after: must be longer than store.flush_interval (2000 ms), not "1s".',

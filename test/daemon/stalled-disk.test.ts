@@ -5,7 +5,7 @@
 // reason once a write has waited longer than store.stall_after, and recover when the lock goes.
 
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
@@ -18,6 +18,7 @@ let site: LoopbackSite;
 let dir: string;
 let cleanup: () => void;
 let daemon: RunningDaemon;
+let configFile: string;
 
 interface Ready {
   ready: boolean;
@@ -65,7 +66,7 @@ beforeAll(async () => {
     path.join(dir, 'centers.yaml'),
     hosts.map((h, i) => `- id: center-${i}\n  name: Center ${i}\n  kind: rehabilitation_center\n  channels:\n    - type: website\n      value: "${site.url(h, '/')}"\n`).join(''),
   );
-  const config = writeConfig(
+  configFile = writeConfig(
     dir,
     `registry: {file: centers.yaml, watch: false}
 scheduler: {defaults: {website: 1s}, jitter: 100ms}
@@ -74,7 +75,7 @@ canaries: {urls: []}
 store: {flush_interval: 50ms, stall_after: 1500ms}
 `,
   );
-  daemon = await startDaemonProcess({ config, dataDir: path.join(dir, 'data') });
+  daemon = await startDaemonProcess({ config: configFile, dataDir: path.join(dir, 'data') });
 }, 60_000);
 
 afterAll(async () => {
@@ -128,5 +129,48 @@ describe('a stalled disk', () => {
     });
     expect(ready.checks.database).toBe('writable');
     await until('the results that waited to be stored', async () => probeCount() > atStall);
+  }, 90_000);
+});
+
+describe('probing paused by a disk that does not take writes', () => {
+  test('SIGTERM still stops the daemon by itself: the probes waiting for the disk give up at the grace, not at the forced exit', async () => {
+    const dataDir = path.join(dir, 'paused');
+    // One result a batch: probing pauses once more than two wait (README "Storage").
+    mkdirSync(path.join(dir, 'paused-config'));
+    const small = writeConfig(
+      path.join(dir, 'paused-config'),
+      readFileSync(configFile, 'utf8')
+        .replace('file: centers.yaml', `file: "${path.join(dir, 'centers.yaml')}"`)
+        .replace('store: {flush_interval: 50ms, stall_after: 1500ms}', 'store: {flush_interval: 50ms, stall_after: 1500ms, batch_max_rows: 1}'),
+    );
+    const d = await startDaemonProcess({ config: small, dataDir });
+    try {
+      await until('probes to be stored', async () => {
+        const db = new Database(path.join(dataDir, DB_FILE_NAME), { readonly: true });
+        try {
+          return (db.prepare('SELECT COUNT(*) AS n FROM probes').get() as { n: number }).n >= CHANNELS;
+        } finally {
+          db.close();
+        }
+      });
+      const locker = new Database(path.join(dataDir, DB_FILE_NAME));
+      locker.exec('BEGIN EXCLUSIVE');
+      try {
+        // The writer reports how many results wait; past two, each further probe holds its slot.
+        const waiting = () => d.logs.filter((l) => l.includes('wait for the database write lock')).map((l) => (JSON.parse(l) as { pending: number }).pending);
+        await until('probing to pause', async () => Math.max(0, ...waiting()) > 2);
+        d.child.kill('SIGTERM');
+        const exit = await d.exited;
+        // Stopped by itself (exit 0), not killed by close-with-grace's timeout (exit 1).
+        expect(d.logs.some((l) => l.includes('killed by timeout')), d.logs.slice(-5).join('\n')).toBe(false);
+        expect(exit).toBe(0);
+        expect(d.logs.some((l) => l.includes('reachwatch stopped'))).toBe(true);
+      } finally {
+        locker.exec('ROLLBACK');
+        locker.close();
+      }
+    } finally {
+      if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
+    }
   }, 90_000);
 });

@@ -156,6 +156,23 @@ describe('one daemon per data folder', () => {
   }, 90_000);
 });
 
+describe('the API socket bound before the database is opened', () => {
+  test("serves with Fastify's server settings: connections kept alive 72 s, longer than a load balancer's idle timeout", async () => {
+    const dataDir = path.join(dir, 'socket');
+    copySeeded(dataDir);
+    const d = await startDaemonProcess({ config, dataDir });
+    try {
+      // Node's own default is 5 s: a proxy reusing a connection idle for longer gets it closed under it (502s).
+      const r = await fetch(`${d.url}/healthz`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('keep-alive')).toBe('timeout=72');
+    } finally {
+      d.child.kill('SIGTERM');
+      await d.exited;
+    }
+  }, 60_000);
+});
+
 describe('start-up failures: one line, a documented exit code, nothing written', () => {
   const env = (dataDir: string, extra: Record<string, string> = {}) => ({ REACHWATCH_CONFIG: config, REACHWATCH_DATA_DIR: dataDir, ...extra });
 
