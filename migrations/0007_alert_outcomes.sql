@@ -8,4 +8,5 @@ UPDATE outbox_attempts SET outcome = 'delivered' WHERE ok = 1;
 -- unknown: a recovery too many is harmless, one too few is not). The primary key serves `told`.
 UPDATE outbox_attempts SET outcome = 'unknown'
  WHERE ok = 0 AND permanent = 0
-   AND (detail LIKE 'interrupted%' OR detail LIKE 'No answer from%' OR detail LIKE '%delivery aborted%' OR detail LIKE '%ETIMEDOUT%' OR detail LIKE '%ECONNRESET%' OR detail LIKE '%UND_ERR_SOCKET%');
+   AND (detail LIKE 'interrupted%' OR detail LIKE 'No answer from%' OR detail LIKE '%delivery aborted%' OR detail LIKE '%ETIMEDOUT%' OR detail LIKE '%ECONNRESET%' OR detail LIKE '%UND_ERR_SOCKET%'
+        OR detail LIKE '%ECONNABORTED%' OR detail LIKE '%socket hang up%');

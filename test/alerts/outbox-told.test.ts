@@ -135,6 +135,8 @@ test('migration: attempts recorded before outcomes existed get one from what the
   insert.run(id, 3, T0, 0, 0, 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9');
   insert.run(id, 4, T0, 0, 1, 'HTTP 400');
   insert.run(id, 5, T0, 1, 0, 'HTTP 204');
+  // An SMS whose request to Twilio timed out after it left (axios says ECONNABORTED).
+  insert.run(id, 6, T0, 0, 0, 'Twilio unreachable: ECONNABORTED: timeout of 10000ms exceeded');
   before.close();
 
   const after = openDatabase(dataDir);
@@ -145,5 +147,6 @@ test('migration: attempts recorded before outcomes existed get one from what the
     [3, 'failed'],
     [4, 'failed'],
     [5, 'delivered'],
+    [6, 'unknown'],
   ]);
 });
