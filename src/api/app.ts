@@ -36,6 +36,7 @@ import { probeNowRoutes } from './routes/probe-now.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import type { TwilioWebhookOptions } from './routes/twilio-webhooks.ts';
 import { installAuth } from './auth.ts';
+import { numericParamError } from './numeric-params.ts';
 import { Center, Channel, ErrorReply, Probe } from './schemas.ts';
 
 export interface AppDeps {
@@ -209,6 +210,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
           ? `The request body is larger than ${http.bodyLimit} bytes, the limit of this server (http.body_limit).`
           : err.message;
     return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Bad Request', message });
+  });
+  // Before Ajv coerces: numbers given as text must be plain decimals (see numeric-params.ts). The
+  // error has Ajv's shape, so the handler above words it like every other validation error. Root
+  // level, so every route registered below has it; a route's onRequest role check still runs first.
+  app.addHook('preValidation', async (req) => {
+    const schema = req.routeOptions.schema;
+    if (!schema) return;
+    const parts = [
+      ['params', schema.params, req.params],
+      ['querystring', schema.querystring, req.query],
+      ['body', schema.body, req.body],
+    ] as const;
+    for (const [context, s, value] of parts) {
+      const e = numericParamError(s, value);
+      if (e) throw Object.assign(new Error(e.message), { statusCode: 400, validation: [{ ...e, keyword: 'type', schemaPath: '', params: {} }], validationContext: context });
+    }
   });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No route ${req.method} ${req.url.split('?')[0]}.` }),

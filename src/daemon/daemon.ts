@@ -45,7 +45,8 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Daemon> {
   // Refuse a structurally broken registry before touching the database.
-  const first = await loadRegistryInWorker(config.registry.file);
+  const registryOptions = { resolvedHosts: Object.keys(config.website.resolve) };
+  const first = await loadRegistryInWorker(config.registry.file, registryOptions);
   assertLoadable(first);
   log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');
 
@@ -143,7 +144,7 @@ async function run(
   const reload = (): Promise<boolean> => (reloading = reloading.then(reloadOnce));
   const reloadOnce = async (): Promise<boolean> => {
     try {
-      applied(await loadRegistryInWorker(config.registry.file));
+      applied(await loadRegistryInWorker(config.registry.file, registryOptions));
       a.tracker.evaluateAll();
       return true;
     } catch (err) {

@@ -3,13 +3,13 @@
 // after they are garbage. In a worker, that memory goes back to the system when the worker exits.
 
 import { Worker } from 'node:worker_threads';
-import type { RegistryLoad } from './load.ts';
+import type { RegistryLoad, RegistryOptions } from './load.ts';
 
 const ENTRY = new URL('./load-worker-entry.ts', import.meta.url);
 
-export function loadRegistryInWorker(file: string): Promise<RegistryLoad> {
+export function loadRegistryInWorker(file: string, options: RegistryOptions = {}): Promise<RegistryLoad> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(ENTRY, { workerData: { file } });
+    const worker = new Worker(ENTRY, { workerData: { file, options } });
     let result: RegistryLoad | null = null;
     worker.once('message', (m: RegistryLoad) => {
       result = m;

@@ -20,12 +20,14 @@
 // The center id is used rather than the index because it is what maintainers search the file for.
 
 import { readFileSync } from 'node:fs';
+import { parse as parseDomain } from 'tldts';
 import { CHANNEL_TYPES } from '../domain.ts';
 import type { Center, Channel, ChannelOptions, ChannelType, ProbeMethod } from '../domain.ts';
 import { parseYamlSource } from '../util/yaml-source.ts';
 import type { NodePath, PathSegment, SourcePosition, YamlSource } from '../util/yaml-source.ts';
 import { isValidChannelId, parseLooseUrl, hasScheme, phoneChannelId, slugify, websiteChannelId } from './channel-id.ts';
-import { isPhoneProblem, normalizePhone } from './phone.ts';
+import { countryName, DEFAULT_PHONE_COUNTRY, isPhoneCountry, isPhoneProblem, normalizePhone, phoneCountryProblem } from './phone.ts';
+import type { CountryCode } from 'libphonenumber-js/max';
 import { parseSchedule } from '../scheduler/schedule.ts';
 
 export interface RegistryProblem {
@@ -79,8 +81,16 @@ export function assertLoadable(load: RegistryLoad): Center[] {
   return load.centers;
 }
 
+export interface RegistryOptions {
+  /**
+   * Host names the config points at an address itself (`website.resolve`): they are never looked up,
+   * so a test or bench name such as "c00001.bench.test" is probeable although under no public domain.
+   */
+  resolvedHosts?: readonly string[];
+}
+
 /** Reads and validates a registry file. Never throws for bad content or an unreadable file. */
-export function loadRegistry(file: string): RegistryLoad {
+export function loadRegistry(file: string, options: RegistryOptions = {}): RegistryLoad {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -100,7 +110,7 @@ export function loadRegistry(file: string): RegistryLoad {
       ],
     };
   }
-  return parseRegistry(text, file);
+  return parseRegistry(text, file, options);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,6 +134,7 @@ export const CENTER_KEYS: Readonly<Record<string, FieldKind>> = {
   region_normalized: 'text',
   region_note: 'text',
   tz_iana: 'text',
+  country: 'text',
   other_locations: 'mapping-list',
   status_reported: 'mapping',
   probe: 'boolean',
@@ -156,6 +167,87 @@ export const CHANNEL_KEYS: Readonly<Record<string, FieldKind>> = {
   methods: 'text-list',
 };
 
+/**
+ * The longest text a key may hold, and whether it may span lines. What the registry holds is shown on
+ * the board, printed in terminals and sent in alerts (SMS, e-mail subjects, Telegram), so a name of a
+ * megabyte or one carrying a terminal escape is refused rather than passed on. The limits are several
+ * times the longest real value of the default registry (names 116, notes 431 characters). Ids and values
+ * are shorter because a channel id is built from both and must fit the API's 300-character id.
+ */
+interface TextRule {
+  max: number;
+  multiline: boolean;
+}
+const line = (max: number): TextRule => ({ max, multiline: false });
+const prose = (max: number): TextRule => ({ max, multiline: true });
+/** Free text inside nested mappings (sources, references, status_reported...) and keys not listed below. */
+const DEFAULT_TEXT_RULE = prose(2000);
+const CENTER_TEXT_RULES: Readonly<Record<string, TextRule>> = {
+  id: line(80),
+  name: line(300),
+  name_as_written: line(300),
+  aliases: line(300),
+  legal_form: line(200),
+  kind: line(100),
+  city: line(200),
+  city_as_written: line(200),
+  region_as_written: line(200),
+  region_normalized: line(200),
+  operator_as_written: line(300),
+  location_as_written: line(300),
+  tz_iana: line(100),
+  country: line(10),
+  notes: prose(5000),
+  unlisted_channels: prose(1000),
+};
+const CHANNEL_TEXT_RULES: Readonly<Record<string, TextRule>> = {
+  id: line(200),
+  type: line(20),
+  value: line(200),
+  e164: line(40),
+  number_kind: line(200),
+  probe_url: line(2000),
+  link_target: line(2000),
+  source_raw: line(500),
+  expect_text: line(1000),
+  schedule: line(200),
+  methods: line(20),
+  note: prose(5000),
+  problem: prose(5000),
+};
+
+// C0 and C1 control characters, DEL, and the Unicode bidirectional embeddings, overrides and isolates
+// (which reorder what a reader sees); line separators too in single-line fields. Tab and line feed are
+// text in a multi-line note.
+const CONTROL_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const CONTROL_IN_PROSE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const CONTROL_ANY = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_NAMES: Readonly<Record<number, string>> = { 0: 'NUL', 7: 'BEL', 8: 'BS', 9: 'TAB', 10: 'LF', 13: 'CR', 27: 'ESC', 127: 'DEL' };
+
+/** A control character made visible and harmless for a terminal: `\u001b`. */
+const escapeControls = (text: string): string => text.replace(CONTROL_ANY, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+
+/** The start of a long text, for a message that must not repeat a megabyte. */
+const excerpt = (text: string): string => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
+
+/**
+ * Why a web host cannot be a center's site on the internet, or null. A single label ("www",
+ * "localhost") or a name under no public top-level domain ("center.local") is resolved through this
+ * machine's own search domains, hosts file and resolver, so its answer would say nothing about the
+ * center. IP addresses are accepted.
+ */
+function privateHostProblem(hostname: string): string | null {
+  const host = hostname.replace(/\.$/, '');
+  const parsed = parseDomain(host);
+  if (parsed.isIp) return null;
+  if (parsed.isIcann && parsed.domain !== null) return null;
+  return parsed.isIcann
+    ? `has only the top-level domain "${host}" as its host name`
+    : host.includes('.')
+      ? `has the host name "${host}", which is under no public top-level domain ("${host.split('.').pop() ?? ''}")`
+      : `has the host name "${host}", a single word without a domain`;
+}
+
 // Each Intl.DateTimeFormat holds ~25 KB of ICU data in native memory, which glibc does not give back:
 // one per record made a 10,000-record registry cost ~240 MB of RSS. A registry uses a handful of zones.
 const resolvedZones = new Map<string, string | null>();
@@ -186,9 +278,9 @@ interface ChannelIdUse {
 }
 
 /** Validates registry text. `file` is only used in problems. Never throws for bad content. */
-export function parseRegistry(text: string, file: string): RegistryLoad {
+export function parseRegistry(text: string, file: string, options: RegistryOptions = {}): RegistryLoad {
   const src = parseYamlSource(text);
-  const v = new Validator(src, file);
+  const v = new Validator(src, file, new Set((options.resolvedHosts ?? []).map((h) => h.toLowerCase())));
   // Field names use record ids, so index them before any problem (even a YAML one) is named.
   if (Array.isArray(src.value)) v.indexRecords(src.value);
 
@@ -199,8 +291,8 @@ export function parseRegistry(text: string, file: string): RegistryLoad {
       file,
       line: issue.line,
       column: issue.column,
-      field: issue.path ? v.fieldOf(path) : '',
-      message: issue.message,
+      field: issue.path ? escapeControls(v.fieldOf(path)) : '',
+      message: escapeControls(issue.message),
     });
   }
   // A syntax error means the structure below it is unreliable: validating it would mostly produce
@@ -221,9 +313,12 @@ class Validator {
   /** Field-name prefix per record index: its id when usable, else `centers[i]`. */
   private prefixes: string[] = [];
 
-  constructor(src: YamlSource, file: string) {
+  private readonly resolvedHosts: ReadonlySet<string>;
+
+  constructor(src: YamlSource, file: string, resolvedHosts: ReadonlySet<string>) {
     this.src = src;
     this.file = file;
+    this.resolvedHosts = resolvedHosts;
   }
 
   fieldOf(path: NodePath): string {
@@ -240,7 +335,8 @@ class Validator {
 
   private report(severity: 'error' | 'warning', path: NodePath, message: string, at: 'value' | 'key' = 'value'): void {
     const pos: SourcePosition = at === 'key' ? this.src.keyLineOf(path) : this.src.lineOf(path);
-    this.problems.push({ severity, file: this.file, ...pos, field: this.fieldOf(path), message });
+    // Messages quote what the file says; a quoted escape sequence must not act on the reader's terminal.
+    this.problems.push({ severity, file: this.file, ...pos, field: escapeControls(this.fieldOf(path)), message: escapeControls(message) });
   }
 
   private error(path: NodePath, message: string, at: 'value' | 'key' = 'value'): void {
@@ -319,7 +415,7 @@ class Validator {
       return null;
     }
 
-    this.checkKeys(rec, path, CENTER_KEYS, 'a center record');
+    this.checkKeys(rec, path, CENTER_KEYS, 'a center record', CENTER_TEXT_RULES);
 
     let ok = true;
     for (const key of REQUIRED_CENTER_KEYS) {
@@ -348,6 +444,7 @@ class Validator {
 
     const tz = typeof rec['tz_iana'] === 'string' ? rec['tz_iana'] : null;
     if (tz !== null) this.checkTimeZone(tz, [i, 'tz_iana']);
+    const country = this.centerCountry(rec['country'], [i, 'country']);
 
     const channels: Channel[] = [];
     const rawChannels = rec['channels'];
@@ -355,7 +452,7 @@ class Validator {
     let allChannelsBuilt = rawChannels === undefined || rawChannels === null || Array.isArray(rawChannels);
     if (Array.isArray(rawChannels)) {
       rawChannels.forEach((ch: unknown, j) => {
-        const channel = this.validateChannel(ch, [i, 'channels', j], id, channelIds);
+        const channel = this.validateChannel(ch, [i, 'channels', j], id, country, channelIds);
         if (channel) channels.push(channel);
         else allChannelsBuilt = false;
       });
@@ -401,6 +498,7 @@ class Validator {
     ch: unknown,
     path: PathSegment[],
     centerId: string,
+    country: CountryCode,
     channelIds: Map<string, ChannelIdUse>,
   ): Channel | null {
     if (!isRecord(ch)) {
@@ -411,7 +509,7 @@ class Validator {
       );
       return null;
     }
-    this.checkKeys(ch, path, CHANNEL_KEYS, 'a channel');
+    this.checkKeys(ch, path, CHANNEL_KEYS, 'a channel', CHANNEL_TEXT_RULES);
 
     const rawType = ch['type'];
     let type: ChannelType | null = null;
@@ -449,16 +547,18 @@ class Validator {
     let reason: string | null = null;
     let derivedId: string;
     if (type === 'phone') {
-      const result = normalizePhone(value);
-      if (isPhoneProblem(result)) {
-        target = null;
-        reason = result.problem;
-        this.warn([...path, 'value'], result.problem);
-      } else {
-        target = result.e164;
+      const result = normalizePhone(value, country);
+      const e164 = isPhoneProblem(result) ? null : result.e164;
+      const problem = isPhoneProblem(result) ? result : phoneCountryProblem(value, result, country);
+      target = problem ? null : e164;
+      if (problem) {
+        reason = problem.problem;
+        this.warn([...path, 'value'], problem.problem);
       }
-      this.checkRecordedE164(ch, path, target);
-      derivedId = phoneChannelId(centerId, value, target);
+      this.checkRecordedE164(ch, path, e164);
+      // From the number itself, not from whether it is probed: correcting the center's country must
+      // not give the channel a new id (and so a new, empty history).
+      derivedId = phoneChannelId(centerId, value, e164);
     } else {
       const r = this.websiteTarget(ch, path, value);
       target = r.target;
@@ -535,6 +635,14 @@ class Validator {
       reason = `${JSON.stringify(text)} uses ${url.protocol.replace(/:$/, '')}://; only http and https addresses can be probed. Add a probe_url with an http(s) address, or leave the channel unprobed.`;
     } else if (url.hostname === '') {
       reason = `${JSON.stringify(text)} has no host name. Correct the address${from === 'value' ? ' or add a probe_url' : ''}.`;
+    } else {
+      const hostProblem = this.resolvedHosts.has(url.hostname) ? null : privateHostProblem(url.hostname);
+      if (hostProblem !== null) {
+        reason =
+          `${JSON.stringify(text)} ${hostProblem}, so ${url.href} would be looked up in this machine's own network, not on the internet, ` +
+          `and its answer would say nothing about the center. ` +
+          (from === 'value' ? `Add a probe_url with the full address (e.g. "www.example.kz"), or correct the value.` : `Correct probe_url.`);
+      }
     }
     if (reason !== null) {
       this.warn([...path, from], reason);
@@ -587,6 +695,19 @@ class Validator {
     return options;
   }
 
+  /** The country the center is in (the registry's, Kazakhstan, unless the record says `country:`): its phone numbers must be of it. */
+  private centerCountry(raw: unknown, path: PathSegment[]): CountryCode {
+    if (typeof raw !== 'string') return DEFAULT_PHONE_COUNTRY; // absent, null, or a wrong type (reported by checkKeys)
+    if (isPhoneCountry(raw)) return raw;
+    const upper = raw.trim().toUpperCase();
+    this.error(
+      path,
+      `${excerpt(raw)} is not an ISO 3166 two-letter country code with a telephone numbering plan.` +
+        (isPhoneCountry(upper) ? ` Write it in capitals: "${upper}" for ${countryName(upper)}.` : ` Write e.g. "KZ" for Kazakhstan, or remove the key (the default is ${countryName(DEFAULT_PHONE_COUNTRY)}).`),
+    );
+    return DEFAULT_PHONE_COUNTRY;
+  }
+
   private checkTimeZone(tz: string, path: PathSegment[]): void {
     const resolved = resolveTimeZone(tz);
     if (resolved === null) {
@@ -603,7 +724,7 @@ class Validator {
   }
 
   /** Unknown keys (with a did-you-mean) and value types, for one mapping. */
-  private checkKeys(obj: Raw, path: PathSegment[], known: Readonly<Record<string, FieldKind>>, what: string): void {
+  private checkKeys(obj: Raw, path: PathSegment[], known: Readonly<Record<string, FieldKind>>, what: string, textRules: Readonly<Record<string, TextRule>>): void {
     const names = Object.keys(known);
     for (const [key, val] of Object.entries(obj)) {
       const kind = known[key];
@@ -621,6 +742,37 @@ class Validator {
       if (val === null) continue; // null means "not given" for every key; required keys are checked separately
       const wrong = typeProblem(kind, val);
       if (wrong !== null) this.error([...path, key], this.typeMessage(key, kind, val, [...path, key], wrong));
+      // A `list` holds channels, whose texts are checked with the channel's own rules.
+      else if (kind !== 'list') this.checkTexts(val, [...path, key], key, textRules[key] ?? DEFAULT_TEXT_RULE);
+    }
+  }
+
+  /** Every text in `val` (a text, or texts nested in lists and mappings) against the key's length and character rule. */
+  private checkTexts(val: unknown, path: PathSegment[], key: string, rule: TextRule): void {
+    if (typeof val === 'string') {
+      const bad = (rule.multiline ? CONTROL_IN_PROSE : CONTROL_IN_LINE).exec(val);
+      if (bad) {
+        const code = bad[0].codePointAt(0) ?? 0;
+        const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+        const name = CONTROL_NAMES[code];
+        this.error(
+          path,
+          `"${key}" contains the control character ${hex}${name ? ` (${name})` : ''} at character ${bad.index + 1} of ${excerpt(val)}. ` +
+            (code === 27 ? 'It starts a terminal escape sequence. ' : '') +
+            `Control characters are not text: they would reach terminals, alert messages and the board as they are. ` +
+            (rule.multiline ? 'Remove it (line breaks and tabs are allowed here).' : `Remove it; "${key}" is a single line.`),
+        );
+      } else if (val.length > rule.max) {
+        this.error(
+          path,
+          `"${key}" is ${val.length.toLocaleString('en-US')} characters long (it starts ${excerpt(val)}); at most ${rule.max.toLocaleString('en-US')} are allowed. ` +
+            `Shorten it${rule.multiline ? '' : ', and put longer remarks in notes'}.`,
+        );
+      }
+    } else if (Array.isArray(val)) {
+      val.forEach((item, i) => this.checkTexts(item, [...path, i], key, rule));
+    } else if (isRecord(val)) {
+      for (const [k, v] of Object.entries(val)) this.checkTexts(v, [...path, k], k, DEFAULT_TEXT_RULE);
     }
   }
 
@@ -726,6 +878,9 @@ export function suggest(word: string, candidates: readonly string[], maxDistance
   let bestDistance = maxDistance + 1;
   const w = word.toLowerCase();
   for (const c of candidates) {
+    // The distance is at least the difference in length: a long value (a pasted paragraph as a time
+    // zone) is compared with nothing rather than cell by cell with every candidate.
+    if (Math.abs(c.length - w.length) > maxDistance) continue;
     const d = editDistance(w, c.toLowerCase());
     if (d < bestDistance) {
       best = c;

@@ -8,7 +8,7 @@
 // libphonenumber-js/max is used (not the default `min` metadata) because only `max` knows number
 // types (FIXED_LINE, MOBILE...), which the board shows and phone probers may use to pick a route.
 
-import { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/max';
+import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/max';
 import type { CountryCode } from 'libphonenumber-js/max';
 
 /** The registry describes help services in Kazakhstan, so national numbers are read as Kazakh. */
@@ -26,7 +26,7 @@ export interface NormalizedPhone {
 export interface PhoneProblem {
   /** A sentence for the data maintainer: what is wrong and what to do. */
   problem: string;
-  kind: 'short_code' | 'malformed';
+  kind: 'short_code' | 'malformed' | 'wrong_country';
 }
 
 export type PhoneResult = NormalizedPhone | PhoneProblem;
@@ -43,7 +43,7 @@ const SEPARATORS = /[\s\-\u2010-\u2015\u2212()]/g;
  * Normalises a phone number. Pure and deterministic: the same text always gives the same result,
  * which keeps channel ids derived from it stable.
  */
-export function normalizePhone(value: string): PhoneResult {
+export function normalizePhone(value: string, country: CountryCode = DEFAULT_PHONE_COUNTRY): PhoneResult {
   const compact = value.replace(SEPARATORS, '');
   const quoted = JSON.stringify(value);
 
@@ -74,7 +74,7 @@ export function normalizePhone(value: string): PhoneResult {
     };
   }
 
-  const parsed = parsePhoneNumberFromString(compact, DEFAULT_PHONE_COUNTRY);
+  const parsed = parsePhoneNumberFromString(compact, country);
   if (parsed && parsed.isValid()) {
     const type = parsed.getType();
     return {
@@ -127,4 +127,45 @@ function explainInvalid(value: string, compact: string, digits: string, internat
             ? 'and its country code does not exist'
             : 'but it does not match any number range of its country code';
   return `The phone number ${quoted} has ${count}, ${why}. ${NO_GUESS}`;
+}
+
+// Ranges that belong to a calling code rather than to a place. Within a calling code shared by several
+// countries the number alone cannot tell whose they are: libphonenumber gives +7 800 to Russia, yet
+// Kazakhstan's free numbers are 8-800 too. Only numbers of a place (landline, mobile) are compared.
+const PLACELESS_TYPES: ReadonlySet<string> = new Set(['TOLL_FREE', 'SHARED_COST', 'PREMIUM_RATE', 'UAN', 'VOIP', 'PERSONAL_NUMBER', 'VOICEMAIL', 'PAGER']);
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+/** "Russia (RU)"; a code Intl does not know is shown as it is. */
+export const countryName = (code: string): string => {
+  let name: string | undefined;
+  try {
+    name = regionNames.of(code);
+  } catch {
+    name = undefined;
+  }
+  return name && name !== code ? `${name} (${code})` : code;
+};
+
+/** Whether `code` is an ISO 3166 alpha-2 country that has a telephone numbering plan. */
+export const isPhoneCountry = (code: string): code is CountryCode => isSupportedCountry(code);
+
+/**
+ * A number of another country than the center's, or null when the number may be the center's.
+ * +7 is shared by Kazakhstan and Russia, so "8 495 ..." passes every length and prefix check and is a
+ * valid number: in Moscow. Calling it probes a stranger abroad and reports the center by what they
+ * answer, so such a number is kept visible but not probed, like a malformed one.
+ */
+export function phoneCountryProblem(value: string, phone: NormalizedPhone, country: CountryCode): PhoneProblem | null {
+  if (phone.country === country) return null;
+  const sharedCode = phone.e164.startsWith(`+${getCountryCallingCode(country)}`);
+  if (phone.country === '001' || (sharedCode && phone.numberType !== undefined && PLACELESS_TYPES.has(phone.numberType))) return null;
+  const quoted = JSON.stringify(value);
+  const shared = sharedCode ? ` The calling code +${getCountryCallingCode(country)} is shared, but this number's area or operator code belongs to ${countryName(phone.country)}.` : '';
+  return {
+    kind: 'wrong_country',
+    problem:
+      `The phone number ${quoted} (${phone.e164}) is a number in ${countryName(phone.country)}, but the center is in ${countryName(country)}.${shared} ` +
+      `Calling it would reach whoever has that number there, so the channel is not probed. Check the number against the source; ` +
+      `if the center really is in ${countryName(phone.country)}, set the record's country: ${phone.country}.`,
+  };
 }

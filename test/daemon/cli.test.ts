@@ -1,11 +1,12 @@
 // `reachwatch check` and `reachwatch validate` as a person runs them: through the package's bin.
 
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { page, refusedPort, startSite, type LoopbackSite } from '../helpers/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { runBin, writeConfig } from '../helpers/daemon.ts';
+import { MAIN, NODE, runBin, writeConfig } from '../helpers/daemon.ts';
 
 let site: LoopbackSite;
 let dir: string;
@@ -79,3 +80,62 @@ test('validate lists problems with file, line and field; exit 1 on errors', asyn
   expect(good.status).toBe(0);
   expect(good.stdout).toContain('45 centers, 31 channels (29 probeable), 0 errors, 2 warnings');
 });
+
+// Issue 12, item 8: what cannot be right is refused (a name with control characters, a name of a
+// megabyte) or kept but never probed (a website "www", a Moscow number for a Kazakh center).
+const FAULTS = `- id: gamma
+  name: "Gamma\\a\\e[2J"
+  kind: hotline
+  channels:
+    - {type: website, value: www}
+    - {type: phone, value: "8 (495) 123-45-67"}
+- id: delta
+  name: "${'D'.repeat(1 << 20)}"
+  kind: hotline
+`;
+
+test('validate refuses control characters and a megabyte name, and names the channels it will not probe; nothing raw reaches the terminal', async () => {
+  const file = path.join(dir, 'faults.yaml');
+  writeFileSync(file, FAULTS);
+  const r = await run(['validate', file]);
+  expect(r.status).toBe(1);
+  const out = r.stderr + r.stdout;
+  expect(out).toMatch(/faults\.yaml:2:9 gamma\.name: "name" contains the control character U\+0007 \(BEL\) at character 6 of "Gamma\\u0007\\u001b\[2J"/);
+  expect(out).toMatch(/faults\.yaml:5:\d+ gamma\.channels\[0\]\.value: "www" has the host name "www", a single word without a domain/);
+  expect(out).toMatch(/faults\.yaml:6:\d+ gamma\.channels\[1\]\.value: The phone number "8 \(495\) 123-45-67" \(\+74951234567\) is a number in Russia \(RU\), but the center is in Kazakhstan \(KZ\)/);
+  expect(out).toMatch(/faults\.yaml:8:\d+ delta\.name: "name" is 1,048,576 characters long/);
+  expect(out).toContain('2 errors, 2 warnings');
+  expect(out).not.toMatch(/[\u0007\u001b]/);
+  expect(out.length).toBeLessThan(5000);
+});
+
+test('check does not probe a website "localhost" or a Moscow number, and says why', async () => {
+  const sub = path.join(dir, 'check-faults');
+  mkdirSync(sub, { recursive: true });
+  const dead = await refusedPort();
+  writeFileSync(
+    path.join(sub, 'centers.yaml'),
+    `- id: gamma\n  name: Gamma\n  kind: hotline\n  channels:\n    - {type: website, value: "localhost:${dead}"}\n    - {type: phone, value: "8 (495) 123-45-67"}\n`,
+  );
+  // Were it probed, "localhost" would come back "unavailable" (nothing listens there) and count
+  // against the center.
+  const cfg = writeConfig(sub, `registry: {file: centers.yaml}\ncanaries: {urls: []}\n`);
+  const r = await runBin(['check', 'gamma'], { REACHWATCH_CONFIG: cfg, REACHWATCH_DATA_DIR: path.join(sub, 'data') });
+  expect(r.stdout).toMatch(/gamma--web-localhost-\d+\s+website\s+localhost:\d+\s+not probed\s+.*single word without a domain/);
+  expect(r.stdout).toMatch(/gamma--phone-74951234567\s+phone\s+.*not probed\s+.*is a number in Russia/);
+  expect(r.stdout).not.toMatch(/unavailable/);
+});
+
+test('the daemon refuses to start on a registry with control characters, before it creates its data folder', () => {
+  const sub = path.join(dir, 'start-faults');
+  mkdirSync(sub, { recursive: true });
+  writeFileSync(path.join(sub, 'centers.yaml'), FAULTS);
+  const cfg = writeConfig(sub, `registry: {file: centers.yaml, watch: false}\ncanaries: {urls: []}\n`);
+  const data = path.join(sub, 'data');
+  const r = spawnSync(NODE, [MAIN], { env: { ...process.env, REACHWATCH_CONFIG: cfg, REACHWATCH_DATA_DIR: data, PORT: '0', HOST: '127.0.0.1' }, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  expect(r.status).toBe(78);
+  expect(r.stderr).toMatch(/centers\.yaml:2:9 gamma\.name: "name" contains the control character U\+0007/);
+  expect(r.stderr).toMatch(/centers\.yaml:8:\d+ delta\.name: "name" is 1,048,576 characters long/);
+  expect(r.stderr).not.toMatch(/[\u0007\u001b]/);
+  expect(existsSync(data)).toBe(false);
+}, 40_000);

@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   assertLoadable,
+  CENTER_KEYS,
+  CHANNEL_KEYS,
   formatProblem,
   loadRegistry,
+  parseRegistry,
   RegistryError,
 } from '../../src/registry/load.ts';
 import type { RegistryProblem } from '../../src/registry/load.ts';
@@ -51,6 +54,31 @@ const CASES: Array<[file: string, expected: Expected[]]> = [
   ['unknown-channel-type.yaml', [['error', 8, 13, 'alpha.channels[1].type', '"telegram" is not a channel type reachwatch can probe']]],
   ['channel-without-value.yaml', [['error', 8, 7, 'alpha.channels[1]', 'The channel has no value']]],
   ['bad-schedule.yaml', [['error', 8, 17, 'alpha.channels[0].schedule', 'The schedule "every 5 minutes" is neither a duration']]],
+  [
+    'website-no-public-host.yaml',
+    [
+      ['warning', 7, 14, 'alpha.channels[0].value', '"www" has the host name "www", a single word without a domain, so http://www/ would be looked up'],
+      ['warning', 9, 14, 'alpha.channels[1].value', 'has the host name "localhost", a single word'],
+      ['warning', 11, 14, 'alpha.channels[2].value', 'under no public top-level domain ("local")'],
+      ['warning', 14, 18, 'alpha.channels[3].probe_url', 'has only the top-level domain "kz" as its host name'],
+    ],
+  ],
+  [
+    'control-characters.yaml',
+    [
+      ['error', 2, 9, 'alpha.name', '"name" contains the control character U+0007 (BEL) at character 6 of "Alpha\\u0007"'],
+      ['error', 3, 20, 'alpha.name_as_written', 'U+001B (ESC) at character 1 of "\\u001b[31mAlpha\\u001b[0m". It starts a terminal escape sequence'],
+      ['error', 7, 29, 'alpha.sources[0].ref', 'U+202E at character 4'],
+      ['error', 11, 13, 'alpha.channels[0].note', 'U+0007 (BEL)'],
+    ],
+  ],
+  [
+    'bad-country.yaml',
+    [
+      ['error', 4, 12, 'alpha.country', '"kz" is not an ISO 3166 two-letter country code'],
+      ['error', 11, 12, 'beta.country', '"Kazakhstan" is not an ISO 3166 two-letter country code'],
+    ],
+  ],
 ];
 
 describe('broken registry files', () => {
@@ -88,6 +116,36 @@ describe('broken registry files', () => {
       ['alpha--phone-870269785990', null],
       ['alpha--phone-77162780193', '+77162780193'],
     ]);
+  });
+
+  it('keeps a website without a public host name visible but never probes it; IP addresses and real domains are probed', () => {
+    const chans = loadRegistry(fixture('website-no-public-host.yaml')).centers[0]?.channels ?? [];
+    expect(chans.map((c) => c.target)).toEqual([null, null, null, null, 'http://127.0.0.1:8080/', 'http://www.example.kz/']);
+    expect(chans[0]?.unprobeableReason).toContain('would be looked up in this machine\'s own network');
+  });
+
+  it('a host the config points at an address itself (website.resolve) is never looked up, so it is probed', () => {
+    const chans = loadRegistry(fixture('website-no-public-host.yaml'), { resolvedHosts: ['WWW', 'center.local'] }).centers[0]?.channels ?? [];
+    expect(chans.map((c) => c.target)).toEqual(['http://www/', null, 'http://center.local/', null, 'http://127.0.0.1:8080/', 'http://www.example.kz/']);
+  });
+
+  it('checks a phone number\'s country against the center\'s: +7 495 is Moscow, not Kazakhstan', () => {
+    const load = loadRegistry(fixture('phone-wrong-country.yaml'));
+    expect(load.problems.map((p) => [p.severity, p.line, p.column, p.field])).toEqual([
+      ['warning', 7, 14, 'alpha.channels[0].value'],
+      ['warning', 9, 14, 'alpha.channels[1].value'],
+      ['warning', 22, 14, 'moscow-branch.channels[1].value'],
+    ]);
+    const [moscow, uzbek, ru] = load.problems.map((p) => p.message);
+    expect(moscow).toContain('"8 (495) 123-45-67" (+74951234567) is a number in Russia (RU), but the center is in Kazakhstan (KZ)');
+    expect(moscow).toContain('set the record\'s country: RU');
+    expect(uzbek).toContain('is a number in Uzbekistan (UZ)');
+    expect(ru).toContain('is a number in Kazakhstan (KZ), but the center is in Russia (RU)');
+    const targets = Object.fromEntries(load.centers.map((c) => [c.id, c.channels.map((ch) => ch.target)]));
+    // 8-800 is toll-free in both countries: the number alone cannot say whose, so it is not held against the center.
+    expect(targets).toEqual({ alpha: [null, null, '+78000807777', '+77272619580'], 'moscow-branch': ['+74951234567', null] });
+    expect(load.centers[0]?.channels[0]?.id).toBe('alpha--phone-74951234567');
+    expect(load.centers[0]?.channels[0]?.unprobeableReason).toContain('not probed');
   });
 
   it('accepts valid schedules', () => {
@@ -165,5 +223,61 @@ describe('schedules', () => {
     expect(parseDuration('2d')).toBe(172_800_000);
     expect(parseDuration('0s')).toBeNull();
     expect(parseDuration('*/5 * * * *')).toBeNull();
+  });
+});
+
+describe('text fields', () => {
+  const record = (extra: string, channel = '') =>
+    `- id: alpha\n  name: Alpha\n  kind: rehabilitation_center\n${extra}  channels:\n    - type: phone\n      value: "87162780193"\n${channel}`;
+
+  it('a name of a megabyte refuses the file, with line and field, and the message does not repeat it', () => {
+    const big = 'A'.repeat(1 << 20);
+    const load = parseRegistry(`- id: alpha\n  name: "${big}"\n  kind: rehabilitation_center\n`, 'centers.yaml');
+    expect(load.centers).toEqual([]);
+    expect(load.problems.map((p) => [p.severity, p.line, p.field])).toEqual([['error', 2, 'alpha.name']]);
+    expect(load.problems[0]?.message).toMatch(/^"name" is 1,048,576 characters long \(it starts "A{40}\.\.\."\); at most 300 are allowed\./);
+    expect(load.problems[0]?.message.length).toBeLessThan(300);
+  });
+
+  it('every text key of a center and of a channel has a length limit and refuses control characters', () => {
+    const missing: string[] = [];
+    const keys = [
+      ...Object.entries(CENTER_KEYS).filter(([k, kind]) => kind === 'text' && k !== 'id').map(([k]) => ({ k, at: 'center' as const })),
+      ...Object.entries(CHANNEL_KEYS).filter(([, kind]) => kind === 'text').map(([k]) => ({ k, at: 'channel' as const })),
+    ];
+    for (const { k, at } of keys) {
+      for (const [written, phrase] of [[`"${'a'.repeat(100_000)}"`, '100,000 characters long'], ['"a\\eb"', 'U+001B (ESC)']] as const) {
+        const line = `${k}: ${written}\n`;
+        const text = at === 'center' ? record(`  ${line}`) : record('', `      ${line}`);
+        const field = at === 'center' ? `alpha.${k}` : `alpha.channels[0].${k}`;
+        const load = parseRegistry(text, 'centers.yaml');
+        if (!load.problems.some((p) => p.severity === 'error' && p.field === field && p.message.includes(phrase))) missing.push(`${field} ${phrase}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(keys.length).toBeGreaterThan(25);
+  });
+
+  it('lists of texts and nested mappings are checked item by item; notes may span lines; real-sized text passes', () => {
+    const load = parseRegistry(
+      record(`  aliases: [ok, "${'b'.repeat(301)}"]\n  notes: "${'n'.repeat(5000)}"\n  references:\n    - {type: article, note: "${'r'.repeat(2001)}"}\n`),
+      'centers.yaml',
+    );
+    expect(load.problems.map((p) => [p.severity, p.field])).toEqual([
+      ['error', 'alpha.aliases[1]'],
+      ['error', 'alpha.references[0].note'],
+    ]);
+    const fine = parseRegistry(record('  notes: "line one\\nline two\\twith a tab"\n'), 'centers.yaml');
+    expect(fine.problems).toEqual([]);
+    // A line break in a one-line field is not.
+    expect(parseRegistry(record('  city: "Al\\nmaty"\n'), 'centers.yaml').problems[0]).toMatchObject({ severity: 'error', field: 'alpha.city' });
+  });
+
+  it('an id or value at its limit still gives a channel id the API can look up (300 characters)', () => {
+    const id = `a${'-b'.repeat(39)}0`; // 80 characters
+    const value = `www.${'x'.repeat(60)}.${'y'.repeat(60)}.kz/${'p'.repeat(71)}`; // 200 characters
+    const load = parseRegistry(`- id: ${id}\n  name: A\n  kind: k\n  channels:\n    - {type: website, value: "${value}"}\n`, 'centers.yaml');
+    expect(load.problems).toEqual([]);
+    expect(load.centers[0]?.channels[0]?.id.length).toBeLessThanOrEqual(300);
   });
 });

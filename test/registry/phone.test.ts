@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPhoneProblem, normalizePhone } from '../../src/registry/phone.ts';
+import { isPhoneProblem, normalizePhone, phoneCountryProblem } from '../../src/registry/phone.ts';
 
 describe('normalizePhone: numbers as the registry writes them', () => {
   it.each([
@@ -75,5 +75,26 @@ describe('normalizePhone: malformed numbers are reported, never corrected', () =
     expect(r).toMatchObject({ kind: 'malformed' });
     if (!isPhoneProblem(r)) throw new Error('expected a problem');
     expect(r.problem).toContain(phrase);
+  });
+});
+
+describe('phoneCountryProblem: +7 is shared by Kazakhstan and Russia', () => {
+  it('a Moscow number is not a Kazakh center\'s; the same number is a Russian center\'s', () => {
+    const moscow = normalizePhone('8 (495) 123-45-67');
+    if (isPhoneProblem(moscow)) throw new Error('expected a number');
+    expect(phoneCountryProblem('8 (495) 123-45-67', moscow, 'KZ')).toMatchObject({ kind: 'wrong_country' });
+    expect(phoneCountryProblem('8 (495) 123-45-67', moscow, 'RU')).toBeNull();
+    // A national number is read in the center's country.
+    expect(normalizePhone('8 (495) 123-45-67', 'RU')).toMatchObject({ e164: '+74951234567', country: 'RU' });
+  });
+
+  it('toll-free 8-800 is both countries\' and is not held against either; a number of another calling code is', () => {
+    const free = normalizePhone('8 800 080 7777');
+    if (isPhoneProblem(free)) throw new Error('expected a number');
+    expect(free.numberType).toBe('TOLL_FREE');
+    expect(phoneCountryProblem('8 800 080 7777', free, 'KZ')).toBeNull();
+    const tashkent = normalizePhone('+998 71 234 56 78');
+    if (isPhoneProblem(tashkent)) throw new Error('expected a number');
+    expect(phoneCountryProblem('+998 71 234 56 78', tashkent, 'KZ')?.problem).toContain('Uzbekistan (UZ)');
   });
 });

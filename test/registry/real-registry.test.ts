@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Center, Channel } from '../../src/domain.ts';
 import { assertLoadable, loadRegistry, parseRegistry } from '../../src/registry/load.ts';
+import { isPhoneProblem, normalizePhone } from '../../src/registry/phone.ts';
 
 const FILE = 'config/centers.yaml';
 const PATH = fileURLToPath(new URL(`../../${FILE}`, import.meta.url));
@@ -60,6 +61,15 @@ describe('the default registry config/centers.yaml', () => {
     expect(warnings.every((p) => p.file === FILE)).toBe(true);
     expect(warnings[0]?.message).toContain('12 digits');
     expect(warnings[1]?.message).toContain('short code');
+  });
+
+  it('passes the country, host and text checks as it is: its 23 numbers are Kazakh, its 6 sites on public domains', () => {
+    // Checked by hand as well: no +7 number outside Kazakhstan's ranges (toll-free 8-800 included),
+    // no single-word host, no control character, the longest name 116 and the longest note 431 characters.
+    const phones = channels.filter((c) => c.type === 'phone' && c.target !== null);
+    expect(phones.map((c) => normalizePhone(c.value)).every((r) => !isPhoneProblem(r) && r.country === 'KZ')).toBe(true);
+    expect(channels.filter((c) => c.type === 'website').every((c) => c.target !== null && new URL(c.target).hostname.includes('.'))).toBe(true);
+    expect(load.problems.filter((p) => /control character|characters long|is a number in|host name/.test(p.message))).toEqual([]);
   });
 
   it('keeps unprobeable channels visible, with the reason', () => {
