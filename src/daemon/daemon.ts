@@ -85,6 +85,7 @@ async function run(
   socket: ApiSocket,
   lock: DataFolderLock,
 ): Promise<Daemon> {
+  const registryOptions = { resolvedHosts: Object.keys(config.website.resolve) };
   backfillRollups(db, config.defaultTimezone, log);
   const { settings: twilioSettings, missing } = twilioSettingsFromEnv(env);
   let monitor: Monitor | null = null;
