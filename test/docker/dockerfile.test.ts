@@ -32,10 +32,10 @@ describe('Dockerfile', () => {
     const stop = only(ins, 'STOPSIGNAL', 'runtime');
     expect(stop.map((i) => i.args)).toEqual(['SIGTERM']);
     expect(SHUTDOWN_GRACE_MS).toBeLessThan(DOCKER_STOP_TIMEOUT_MS);
-    // The Dockerfile and the README state the same limit.
+    // The Dockerfile and the operator's guide state the same limit.
     const seconds = `${SHUTDOWN_GRACE_MS / 1000} s`;
     expect(readFileSync('Dockerfile', 'utf8')).toContain(`SHUTDOWN_GRACE_MS in src/main.ts, ${seconds}`);
-    const docker = /^## Docker\n([\s\S]*?)^## /m.exec(readFileSync('README.md', 'utf8'))?.[1] ?? '';
+    const docker = /^## Docker\n([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(readFileSync('docs/operating.md', 'utf8'))?.[1] ?? '';
     expect(docker).toContain(seconds);
   });
 
