@@ -3,12 +3,12 @@
 
 import { createHash } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
-import type { Language } from '../alerts/channel.ts';
-import { BOARD_WORDS, regionName } from '../board/i18n.ts';
+import { BOARD_WORDS, regionName } from '../i18n/board.ts';
+import type { Language } from '../i18n/languages.ts';
+import { REPORT_WORDS } from '../i18n/reports.ts';
 import type { AvailabilityReport, CenterPeriod, ChannelPeriod, Figures, Outage } from './availability.ts';
 import { localStamp } from './periods.ts';
 import type { ThesisTable } from './thesis-table.ts';
-import { REPORT_WORDS } from './words.ts';
 
 export type ReportFormat = 'json' | 'csv' | 'html';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'csv', 'html'];
