@@ -118,7 +118,7 @@ function channelLine(w: BoardWords, tz: string, ch: CenterView['channels'][numbe
   const status = ch.status as keyof BoardWords['channelStatus'];
   const last = ch.lastOutcome ? w.outcome(ch.lastOutcome as Outcome) : null;
   // "Not checked yet" is already the status of a channel never verified; say it once.
-  const verified = ch.lastVerifiedAt ? `${w.lastVerified} ${fmtTime(w, tz, ch.lastVerifiedAt)}` : ch.status === 'unknown' || ch.status === 'not_probed' ? '' : w.never;
+  const verified = ch.lastVerifiedAt ? w.lastVerified(fmtTime(w, tz, ch.lastVerifiedAt)) : ch.status === 'unknown' || ch.status === 'not_probed' ? '' : w.never;
   const value = ch.type === 'website' && ch.target ? `<a href="${esc(ch.target)}" rel="nofollow noopener">${esc(ch.value)}</a>` : ch.type === 'phone' && ch.target ? `<a href="tel:${esc(ch.target)}">${esc(ch.value)}</a>` : esc(ch.value);
   return `<li class="ch"><span class="ch-type">${esc(w.channelType[ch.type] ?? ch.type)}</span> <span class="ch-value">${value}</span>
 <span class="ch-status c-${esc(ch.status)}"><span aria-hidden="true">${CHANNEL_SYMBOL(ch.status)}</span> ${esc(w.channelStatus[status] ?? ch.status)}</span>

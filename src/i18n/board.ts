@@ -34,7 +34,8 @@ export interface BoardWords {
   outcome: (o: Outcome) => string;
   channelType: Record<string, string>;
   kinds: Record<string, string>;
-  lastVerified: string;
+  /** "verified <when>"; Kazakh puts the verb after the time. */
+  lastVerified: (when: string) => string;
   never: string;
   /** "since <when>" beside a status; Kazakh puts the postposition after the date. */
   since: (when: string) => string;
@@ -98,7 +99,7 @@ const RU: BoardWords = {
   outcome: (o) => (o === 'error' ? 'сбой на нашей стороне' : CHANNEL_STATUS_WORDS.ru[o]),
   channelType: { phone: 'Телефон', website: 'Сайт' },
   kinds: { rehabilitation_center: 'Реабилитационный центр', religious_studies_center: 'Центр религиоведения', hotline: 'Горячая линия', directory: 'Справочник' },
-  lastVerified: 'проверено',
+  lastVerified: (when) => `проверено ${when}`,
   never: 'ещё не проверялся',
   since: (when) => `с ${when}`,
   days90: 'Доступность за 90 дней',
@@ -161,7 +162,7 @@ const KK: BoardWords = {
   outcome: (o) => (o === 'error' ? 'біз жақтағы ақау' : CHANNEL_STATUS_WORDS.kk[o]),
   channelType: { phone: 'Телефон', website: 'Сайт' },
   kinds: { rehabilitation_center: 'Оңалту орталығы', religious_studies_center: 'Дінтану орталығы', hotline: 'Сенім телефоны', directory: 'Анықтамалық' },
-  lastVerified: 'тексерілді',
+  lastVerified: (when) => `${when} тексерілді`,
   never: 'әлі тексерілмеген',
   since: (when) => `${when} бастап`,
   days90: '90 күндегі қолжетімділік',
@@ -224,7 +225,7 @@ const EN: BoardWords = {
   outcome: (o) => (o === 'error' ? 'failure on our side' : CHANNEL_STATUS_WORDS.en[o]),
   channelType: { phone: 'Phone', website: 'Website' },
   kinds: { rehabilitation_center: 'Rehabilitation center', religious_studies_center: 'Religious studies center', hotline: 'Hotline', directory: 'Directory' },
-  lastVerified: 'verified',
+  lastVerified: (when) => `verified ${when}`,
   never: 'not checked yet',
   since: (when) => `since ${when}`,
   days90: 'Availability over 90 days',
