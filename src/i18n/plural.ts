@@ -24,7 +24,7 @@ export interface Countable {
   en: OneOtherForms;
 }
 
-// Building a PluralRules costs far more than using one; a board page asks thousands of times.
+// Building a PluralRules costs far more than using one.
 const rules = new Map<Language, Intl.PluralRules>();
 function rulesOf(lang: Language): Intl.PluralRules {
   let r = rules.get(lang);
@@ -35,8 +35,19 @@ function rulesOf(lang: Language): Intl.PluralRules {
   return r;
 }
 
+// A board page asks for the category of the same small counts tens of thousands of times (90 bar cells
+// per center); select() is slow enough to show, so whole numbers below CACHED are answered once.
+const CACHED = 10_000;
+const cache = new Map<Language, (Intl.LDMLPluralRule | undefined)[]>();
+
 export function pluralCategory(lang: Language, n: number): Intl.LDMLPluralRule {
-  return rulesOf(lang).select(n);
+  if (!Number.isInteger(n) || n < 0 || n >= CACHED) return rulesOf(lang).select(n);
+  let known = cache.get(lang);
+  if (!known) {
+    known = [];
+    cache.set(lang, known);
+  }
+  return (known[n] ??= rulesOf(lang).select(n));
 }
 
 /** The form of `noun` that goes with the number `n` in `lang` (without the number). */

@@ -9,7 +9,7 @@ import { LANGUAGES, LOCALES } from '../../src/i18n/languages.ts';
 import { ATTEMPT, ATTEMPT_OF, COUNTABLES, DAY, DAY_WITH_DATA, LISTED_CENTER_OF } from '../../src/i18n/nouns.ts';
 import { count, form, pluralCategory } from '../../src/i18n/plural.ts';
 
-const NUMBERS = [0, 1, 2, 3, 4, 5, 10, 11, 12, 14, 15, 20, 21, 22, 24, 25, 100, 101, 111, 112, 121, 333, 1000, 1001];
+const NUMBERS = [0, 1, 2, 3, 4, 5, 10, 11, 12, 14, 15, 20, 21, 22, 24, 25, 100, 101, 111, 112, 121, 333, 1000, 1001, 9999, 10_001, 12_345, 1_000_002];
 
 /** The Russian rule for whole numbers, as a grammar book states it. */
 function russian(n: number): 'one' | 'few' | 'many' {
