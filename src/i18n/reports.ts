@@ -32,6 +32,8 @@ export interface ReportWords {
   total: string;
   bucket: string;
   hours: string;
+  /** A number of hours with the unit's abbreviation, which does not inflect: "48 h", "48 ч", "48 сағ." */
+  hoursShort: (n: number) => string;
   probes: string;
   classes: Record<'reachable' | 'down' | 'impaired' | 'inconclusive' | 'errors', string>;
   availability: string;
@@ -78,6 +80,7 @@ const EN: ReportWords = {
   total: 'Whole period',
   bucket: 'Period',
   hours: 'Hours',
+  hoursShort: (n) => `${n} h`,
   probes: 'Probes',
   classes: { reachable: 'Reachable', down: 'Down', impaired: 'Impaired', inconclusive: 'Inconclusive', errors: 'Our errors' },
   availability: 'Availability',
@@ -141,6 +144,7 @@ const RU: ReportWords = {
   total: 'Весь период',
   bucket: 'Период',
   hours: 'Часы',
+  hoursShort: (n) => `${n} ч`,
   probes: 'Проверки',
   classes: { reachable: 'Доступен', down: 'Недоступен', impaired: 'Без помощи', inconclusive: 'Неясно', errors: 'Наши сбои' },
   availability: 'Доступность',
@@ -204,6 +208,7 @@ const KK: ReportWords = {
   total: 'Бүкіл кезең',
   bucket: 'Кезең',
   hours: 'Сағат',
+  hoursShort: (n) => `${n} сағ.`,
   probes: 'Тексерулер',
   classes: { reachable: 'Қолжетімді', down: 'Қолжетімсіз', impaired: 'Көмексіз', inconclusive: 'Белгісіз', errors: 'Біздің ақаулар' },
   availability: 'Қолжетімділік',

@@ -42,7 +42,7 @@ const ARGS: Record<string, unknown[]> = {
   // Alerts and calls
   sinceWhen: ['26 Mar 2018, 11:00'], menu: ['Ansar'],
   // Reports
-  thesisTitle: ['2018-03-26', '2018-04-02'], thesisNote: ['2018-03-26', '2018-04-02', 'Asia/Almaty'], attemptsOf: [21], statements: [FACTS],
+  thesisTitle: ['2018-03-26', '2018-04-02'], thesisNote: ['2018-03-26', '2018-04-02', 'Asia/Almaty'], attemptsOf: [21], hoursShort: [48], statements: [FACTS],
 };
 const argsFor = (path: string): unknown[] => {
   const last = path.split('.').pop() ?? '';

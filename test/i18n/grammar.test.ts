@@ -169,6 +169,14 @@ describe('alerts', () => {
   });
 });
 
+test.each([
+  ['en', '48 h'],
+  ['ru', '48 ч'],
+  ['kk', '48 сағ.'],
+] as const)('%s: hours in a report carry the language\'s unit', (lang, hours) => {
+  expect(REPORT_WORDS[lang].hoursShort(48)).toBe(hours);
+});
+
 describe('the reports\' rules', () => {
   const facts = (confirmations: number, minSlots: number): RuleFacts => ({
     tz: 'Asia/Almaty', from: '2018-03-26', to: '2018-04-02', confirmations, minSlots, answerConfirmations: 1, callingHours: { days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' },
