@@ -44,7 +44,6 @@ export interface AlertFacts {
   boardUrl: string | null;
 }
 
-
 function when(d: AlertWords, at: number, tz: string): string {
   return new Intl.DateTimeFormat(d.locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz, timeZoneName: 'short' }).format(at);
 }
