@@ -2,14 +2,13 @@
 // escaped where it is interpolated. The page works without JavaScript; status is always spelled out
 // in words and a symbol, never colour alone; the 90-day bar encodes availability in bar height too.
 
-import type { Language } from '../alerts/channel.ts';
-import { LANGUAGES } from '../alerts/channel.ts';
 import type { Outcome } from '../domain.ts';
 import type { CenterStatus } from '../status/center.ts';
 import type { CenterView, IncidentView } from '../store/queries.ts';
 import type { BarDay, ProbeLine, RegionSummary, WindowFigures } from './data.ts';
 import { availability } from '../status/availability.ts';
-import { BOARD_WORDS, regionName, type BoardWords } from './i18n.ts';
+import { BOARD_WORDS, regionName, type BoardWords } from '../i18n/board.ts';
+import { LANGUAGES, type Language } from '../i18n/languages.ts';
 
 export const esc = (s: unknown): string =>
   String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -119,7 +118,7 @@ function channelLine(w: BoardWords, tz: string, ch: CenterView['channels'][numbe
   const status = ch.status as keyof BoardWords['channelStatus'];
   const last = ch.lastOutcome ? w.outcome(ch.lastOutcome as Outcome) : null;
   // "Not checked yet" is already the status of a channel never verified; say it once.
-  const verified = ch.lastVerifiedAt ? `${w.lastVerified} ${fmtTime(w, tz, ch.lastVerifiedAt)}` : ch.status === 'unknown' || ch.status === 'not_probed' ? '' : w.never;
+  const verified = ch.lastVerifiedAt ? w.lastVerified(fmtTime(w, tz, ch.lastVerifiedAt)) : ch.status === 'unknown' || ch.status === 'not_probed' ? '' : w.never;
   const value = ch.type === 'website' && ch.target ? `<a href="${esc(ch.target)}" rel="nofollow noopener">${esc(ch.value)}</a>` : ch.type === 'phone' && ch.target ? `<a href="tel:${esc(ch.target)}">${esc(ch.value)}</a>` : esc(ch.value);
   return `<li class="ch"><span class="ch-type">${esc(w.channelType[ch.type] ?? ch.type)}</span> <span class="ch-value">${value}</span>
 <span class="ch-status c-${esc(ch.status)}"><span aria-hidden="true">${CHANNEL_SYMBOL(ch.status)}</span> ${esc(w.channelStatus[status] ?? ch.status)}</span>
@@ -181,7 +180,7 @@ ${byRegion.map((r) => `<tr><th scope="row">${esc(regionName(r.region, w))}</th><
     const city = c.city ? ` · ${esc(c.city)}` : '';
     groups += `<li class="center" id="c-${esc(c.id)}" data-name="${esc(c.name.toLowerCase())}">
 <h3><a href="/centers/${encodeURIComponent(c.id)}">${esc(c.name)}</a></h3>
-<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}${city}</span>${c.statusSince && c.status !== 'unknown' ? ` <span class="since">${esc(w.since)} ${esc(fmtTime(w, tz, c.statusSince))}</span>` : ''}</p>
+<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}${city}</span>${c.statusSince && c.status !== 'unknown' ? ` <span class="since">${esc(w.since(fmtTime(w, tz, c.statusSince)))}</span>` : ''}</p>
 <ul class="channels">${c.channels.filter((ch) => !ch.archived).map((ch) => channelLine(w, tz, ch)).join('')}</ul>
 ${renderBar(w, bar)}
 </li>`;
@@ -219,7 +218,7 @@ export function renderCenter(ctx: PageContext, m: CenterModel): string {
   const tz = m.tz;
   const head = `<p><a href="/">${esc(w.backToBoard)}</a></p>
 <h1>${esc(c.name)}</h1>
-<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}</span> · ${esc(regionName(c.region, w))}${c.city ? ` · ${esc(c.city)}` : ''}${c.statusSince && c.status !== 'unknown' ? ` · ${esc(w.since)} ${esc(fmtTime(w, tz, c.statusSince))}` : ''}</p>`;
+<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}</span> · ${esc(regionName(c.region, w))}${c.city ? ` · ${esc(c.city)}` : ''}${c.statusSince && c.status !== 'unknown' ? ` · ${esc(w.since(fmtTime(w, tz, c.statusSince)))}` : ''}</p>`;
   const avail = `<section aria-labelledby="avail-h"><h2 id="avail-h">${esc(w.availability)}</h2>
 ${renderBar(w, m.bar)}
 <table class="figures"><thead><tr><th scope="col"></th><th scope="col">${esc(w.availability)}</th><th scope="col"></th></tr></thead><tbody>

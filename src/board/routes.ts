@@ -9,7 +9,8 @@ import { Type } from 'typebox';
 import { CENTER_STATUSES } from '../status/center.ts';
 import { ErrorReply } from '../api/schemas.ts';
 import type { BoardData } from './data.ts';
-import { BOARD_WORDS, pickLanguage } from './i18n.ts';
+import { BOARD_WORDS } from '../i18n/board.ts';
+import { pickLanguage } from '../i18n/languages.ts';
 import { renderBoard, renderCenter, renderNotFound, type PageContext } from './render.ts';
 
 export interface BoardOptions {

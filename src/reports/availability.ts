@@ -3,7 +3,7 @@
 // last reachable probe, incidents, maintenance windows and status changes. Raw probes are never
 // scanned, so a quarter of 1,000 centers takes well under a second.
 
-import type { Language } from '../alerts/channel.ts';
+import type { Language } from '../i18n/languages.ts';
 import type { CallingWindow } from '../calling/policy.ts';
 import type { Config } from '../config/config.ts';
 import type { ChannelStatus, Outcome } from '../domain.ts';
@@ -14,7 +14,7 @@ import type { IncidentView } from '../store/queries.ts';
 import {
   bucketsOf, ceilHour, floorHour, formatDuration, HOUR_MS, intersectSegments, MAX_RANGE_MS, offsetSegments, type Bucket, type Granularity,
 } from './periods.ts';
-import { REPORT_WORDS } from './words.ts';
+import { REPORT_WORDS } from '../i18n/reports.ts';
 
 /** What a report needs from the configuration. */
 export interface ReportSettings {

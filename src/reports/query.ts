@@ -1,7 +1,7 @@
 // Report parameters as the CLI and the API receive them (strings), checked once, so both refuse the
 // same things with the same words; each surface names the parameter its own way (--from, "from").
 
-import { LANGUAGES, type Language } from '../alerts/channel.ts';
+import { LANGUAGES, type Language } from '../i18n/languages.ts';
 import { checkPeriod, ReportInputError, type AvailabilityQuery, type ReportSettings } from './availability.ts';
 import { isDate, isGranularity, parseReportTime } from './periods.ts';
 import { isReportFormat, type ReportFormat } from './render.ts';

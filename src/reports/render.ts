@@ -3,12 +3,12 @@
 
 import { createHash } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
-import type { Language } from '../alerts/channel.ts';
-import { BOARD_WORDS, regionName } from '../board/i18n.ts';
+import { BOARD_WORDS, regionName } from '../i18n/board.ts';
+import type { Language } from '../i18n/languages.ts';
+import { REPORT_WORDS } from '../i18n/reports.ts';
 import type { AvailabilityReport, CenterPeriod, ChannelPeriod, Figures, Outage } from './availability.ts';
 import { localStamp } from './periods.ts';
 import type { ThesisTable } from './thesis-table.ts';
-import { REPORT_WORDS } from './words.ts';
 
 export type ReportFormat = 'json' | 'csv' | 'html';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'csv', 'html'];
@@ -120,13 +120,13 @@ export function availabilityHtml(r: AvailabilityReport): string {
     `<tr${p.key === 'total' ? ' class="total"' : ''}>${td(label(p))}${td(p.hours, true)}${td(p.probes, true)}` +
     `${td(p.outcomes.reachable, true)}${td(p.outcomes.down, true)}${td(p.outcomes.impaired, true)}${td(p.outcomes.inconclusive, true)}${td(p.outcomes.errors, true)}` +
     `${td(pct(p.availability), true)}${td(pct(p.callingHours.availability), true)}` +
-    `${td(p.maintenance.hours ? `${p.maintenance.hours} h; ${w.probes}: ${p.maintenance.probes}` : '', true)}` +
+    `${td(p.maintenance.hours ? `${w.hoursShort(p.maintenance.hours)}; ${w.probes}: ${p.maintenance.probes}` : '', true)}` +
     (center && 'incidents' in p ? td(p.incidents.count ? `${p.incidents.count}: #${p.incidents.ids.join(', #')}` : '0') : '') +
     `${td(outage(p.longestOutage))}${td(at(p.firstReachableAt))}${td(at(p.lastReachableAt))}</tr>`;
 
   const parts: string[] = [];
   parts.push(`<header><h1>${escapeHtml(w.title)}</h1>`);
-  parts.push(`<p class="meta">${escapeHtml(w.period)}: ${escapeHtml(at(r.period.from))} – ${escapeHtml(at(r.period.to))} (${escapeHtml(r.period.hours)} h, ${escapeHtml(w.granularity[r.period.granularity])}); ${escapeHtml(w.timeZone)}: ${escapeHtml(tz)}</p>`);
+  parts.push(`<p class="meta">${escapeHtml(w.period)}: ${escapeHtml(at(r.period.from))} – ${escapeHtml(at(r.period.to))} (${escapeHtml(w.hoursShort(r.period.hours))}, ${escapeHtml(w.granularity[r.period.granularity])}); ${escapeHtml(w.timeZone)}: ${escapeHtml(tz)}</p>`);
   const filter = [r.filter.centers ? `${w.center}: ${r.filter.centers.join(', ')}` : '', r.filter.region ? `${bw.region}: ${regionName(r.filter.region, bw)}` : '', r.filter.kind ? `${bw.kind}: ${bw.kinds[r.filter.kind] ?? r.filter.kind}` : ''].filter(Boolean);
   if (filter.length) parts.push(`<p class="meta">${escapeHtml(filter.join('; '))}</p>`);
   parts.push(`<p class="meta">${escapeHtml(w.generated)}: ${escapeHtml(at(r.generatedAt))}</p></header>`);

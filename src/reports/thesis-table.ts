@@ -4,8 +4,9 @@
 // words. The words per contact come from those days' probes; the rollups say which contacts need their
 // probes read at all (only down and impaired attempts have more than one outcome behind their class).
 
-import type { Language } from '../alerts/channel.ts';
-import { BOARD_WORDS, regionName } from '../board/i18n.ts';
+import { BOARD_WORDS, regionName } from '../i18n/board.ts';
+import type { Language } from '../i18n/languages.ts';
+import { REPORT_WORDS } from '../i18n/reports.ts';
 import { OUTCOMES, type Outcome } from '../domain.ts';
 import { outcomeClass } from '../status/availability.ts';
 import type { CenterStatus } from '../status/center.ts';
@@ -14,7 +15,6 @@ import { PROBE_ATTEMPTS_SQL } from '../store/rollups.ts';
 import { dayStart } from '../util/local-day.ts';
 import { ReportInputError, selectCenters, selectChannels, type CenterFilter, type ReportSettings } from './availability.ts';
 import { isDate, nextDate } from './periods.ts';
-import { REPORT_WORDS } from './words.ts';
 
 export interface ThesisQuery extends CenterFilter {
   /** YYYY-MM-DD: each center's own local day; the first day when `until` is given. */

@@ -264,7 +264,7 @@ test('the counting rules are part of the report', () => {
   expect(text('errors')).toMatch(/never counted as down/);
   expect(text('noData')).toMatch(/never 0 %/);
   expect(text('callingHours')).toContain('Mon, Tue, Wed, Thu, Fri 09:00–18:00');
-  expect(text('confirmation')).toMatch(/after 1 consecutive identical outcomes.*span 1 different days or half-days/);
+  expect(text('confirmation')).toMatch(/after 1 consecutive identical outcome \(.*span 1 day or half-day \(/);
   expect(text('maintenance')).toMatch(/left out of availability/);
   expect(text('centerTotals')).toMatch(/sums of its channels/);
   expect(text('granularity')).toMatch(/UTC hour/);

@@ -10,7 +10,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { MENU_KEYS, speechToKey } from '../../classifier/phone.ts';
 import type { CallLedger, WebhookParams } from '../../probers/phone/call-ledger.ts';
-import { AFTER_KEY, goodbyeTwiml, menuTwiml, recordTwiml, type IvrConfig } from '../../probers/phone/ivr.ts';
+import { AFTER_KEY, CALL_SAYS, goodbyeTwiml, menuTwiml, recordTwiml, type IvrConfig } from '../../probers/phone/ivr.ts';
 
 export interface TwilioWebhookOptions {
   ledger: CallLedger;
@@ -59,7 +59,7 @@ export const twilioWebhookRoutes: FastifyPluginAsync<TwilioWebhookOptions> = asy
     const id = attempt(req, reply);
     if (!id) return reply;
     o.ledger.apply(id, 'voice', req.body ?? {}, req.body?.CallStatus ?? 'in-progress', now());
-    return twiml(reply, menuTwiml(o.ivr, o.centerNameOf(id) ?? 'центр помощи', `${o.publicUrl}/twilio/gather/${id}?step=1`, false));
+    return twiml(reply, menuTwiml(o.ivr, o.centerNameOf(id) ?? CALL_SAYS.unnamedCenter, `${o.publicUrl}/twilio/gather/${id}?step=1`, false));
   });
 
   app.post('/twilio/gather/:id', quiet, async (req: Req, reply) => {
@@ -75,17 +75,17 @@ export const twilioWebhookRoutes: FastifyPluginAsync<TwilioWebhookOptions> = asy
     }
     if (key === MENU_KEYS.moved) return twiml(reply, recordTwiml(o.ivr, `${o.publicUrl}/twilio/record/${id}`));
     if (key && AFTER_KEY[key]) return twiml(reply, goodbyeTwiml(AFTER_KEY[key] as string));
-    if (key === 'callback') return twiml(reply, goodbyeTwiml('Спасибо, мы перезвоним позже. До свидания.'));
+    if (key === 'callback') return twiml(reply, goodbyeTwiml(CALL_SAYS.callback));
     // Nothing (or an unknown key): ask once more, then let it go.
-    if (step === 1) return twiml(reply, menuTwiml(o.ivr, o.centerNameOf(id) ?? 'центр помощи', `${o.publicUrl}/twilio/gather/${id}?step=2`, true));
-    return twiml(reply, goodbyeTwiml('Спасибо. До свидания.'));
+    if (step === 1) return twiml(reply, menuTwiml(o.ivr, o.centerNameOf(id) ?? CALL_SAYS.unnamedCenter, `${o.publicUrl}/twilio/gather/${id}?step=2`, true));
+    return twiml(reply, goodbyeTwiml(CALL_SAYS.goodbye));
   });
 
   app.post('/twilio/record/:id', quiet, async (req: Req, reply) => {
     const id = attempt(req, reply);
     if (!id) return reply;
     o.ledger.apply(id, 'record', req.body ?? {}, null, now());
-    return twiml(reply, goodbyeTwiml('Спасибо, мы обновим справочник. До свидания.'));
+    return twiml(reply, goodbyeTwiml(CALL_SAYS.recorded));
   });
 
   app.post('/twilio/status/:id', quiet, async (req: Req, reply) => {

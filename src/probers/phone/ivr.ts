@@ -1,8 +1,10 @@
 // The answer-confirmation menu. A person who picks up hears, in Russian and Kazakh, that this is an
 // automated check of the directory listing for the center, and is asked for one key. Keys are the
-// primary signal (they work in any language); Russian speech is accepted beside them.
+// primary signal (they work in any language); Russian speech is accepted beside them. The words are in
+// src/i18n/calls.ts.
 
 import twilio from 'twilio';
+import { CALL_WORDS, SPOKEN_CALL_LANGUAGE } from '../../i18n/calls.ts';
 
 export interface IvrConfig {
   /** Recorded Kazakh prompt (Twilio has no Kazakh text-to-speech); played after the Russian one. */
@@ -14,20 +16,13 @@ export interface IvrConfig {
 }
 
 const RU_VOICE = { language: 'ru-RU', voice: 'Polly.Tatyana' } as const;
+const SAY = CALL_WORDS[SPOKEN_CALL_LANGUAGE];
 
 /** Kazakh text of the prompt, for whoever records kazakhAudioUrl (README). */
-export const KAZAKH_PROMPT =
-  'Сәлеметсіз бе. Бұл көмек орталықтары анықтамалығының автоматты тексеруі. ' +
-  'Егер бұл орталық болса, 1-ді басыңыз. Басқа нөмір болса, 2-ні. Орталық жабылса, 3-ті. ' +
-  'Орталық көшсе, 4-ті басып, жаңа мекенжайын айтыңыз. Бізге енді қоңырау шалмауымызды қаласаңыз, 9-ды басыңыз.';
+export const KAZAKH_PROMPT = CALL_WORDS.kk.menu('');
 
 export function russianPrompt(centerName: string): string {
-  return (
-    `Здравствуйте. Это автоматическая проверка справочника центров помощи: запись о центре «${centerName}». ` +
-    `Если это центр «${centerName}», нажмите 1 или скажите «да». Если это другой номер, нажмите 2. ` +
-    'Если центр закрылся, нажмите 3. Если центр переехал, нажмите 4 и назовите новый адрес или номер. ' +
-    'Чтобы вам больше не звонили, нажмите 9.'
-  );
+  return SAY.menu(centerName);
 }
 
 /** The menu, asked at most twice; `actionUrl` receives the key (or nothing). */
@@ -39,12 +34,12 @@ export function menuTwiml(cfg: IvrConfig, centerName: string, actionUrl: string,
     timeout: cfg.gatherTimeoutSec,
     speechTimeout: 'auto',
     language: 'ru-RU',
-    hints: 'да, нет, закрыт, переехал, другой номер, не звоните, перезвоните',
+    hints: SAY.speechHints,
     action: actionUrl,
     method: 'POST',
     actionOnEmptyResult: true,
   });
-  if (repeat) gather.say(RU_VOICE, 'Повторяю.');
+  if (repeat) gather.say(RU_VOICE, SAY.repeat);
   gather.say(RU_VOICE, russianPrompt(centerName));
   if (cfg.kazakhAudioUrl) gather.play(cfg.kazakhAudioUrl);
   return r.toString();
@@ -59,17 +54,20 @@ export function goodbyeTwiml(text: string): string {
 
 export function recordTwiml(cfg: IvrConfig, actionUrl: string): string {
   const r = new twilio.twiml.VoiceResponse();
-  r.say(RU_VOICE, 'Пожалуйста, после сигнала назовите новый адрес или номер центра и нажмите решётку.');
+  r.say(RU_VOICE, SAY.recordAsk);
   r.record({ action: actionUrl, method: 'POST', maxLength: cfg.recordMaxSec, finishOnKey: '#', playBeep: true });
-  r.say(RU_VOICE, 'Спасибо. До свидания.');
+  r.say(RU_VOICE, SAY.recordEnd);
   r.hangup();
   return r.toString();
 }
 
 /** What to say after the menu, by key. */
 export const AFTER_KEY: Record<string, string> = {
-  '1': 'Спасибо, запись подтверждена. До свидания.',
-  '2': 'Спасибо, мы исправим справочник. Извините за беспокойство. До свидания.',
-  '3': 'Спасибо, мы отметим, что центр закрыт. До свидания.',
-  '9': 'Хорошо, мы больше не будем звонить на этот номер. До свидания.',
+  '1': SAY.afterKey.confirmed,
+  '2': SAY.afterKey.wrongNumber,
+  '3': SAY.afterKey.closed,
+  '9': SAY.afterKey.optOut,
 };
+
+/** The other things said on a call, outside the menu. */
+export const CALL_SAYS = { unnamedCenter: SAY.unnamedCenter, callback: SAY.callback, goodbye: SAY.goodbye, recorded: SAY.recorded } as const;

@@ -1,10 +1,15 @@
-// The board's words in Russian, Kazakh and English. Status words are shared with the alerts, so a
-// center is "dark" in the same words on the board and in an NGO's inbox.
+// The board's words in Russian, Kazakh and English. Status words are shared with the alerts and the
+// reports (status.ts), so a center is "dark" in the same words on the board and in an NGO's inbox.
+// Counts go through the plural rules (nouns.ts), and anything whose word order differs between the
+// languages is a function of its parts.
 
-import type { Language } from '../alerts/channel.ts';
-import { DICTIONARIES } from '../alerts/messages.ts';
 import type { ChannelStatus, Outcome } from '../domain.ts';
 import type { CenterStatus } from '../status/center.ts';
+import { kkPossessive } from './kazakh.ts';
+import { LANGUAGE_NAMES, LOCALES, type Language } from './languages.ts';
+import { ATTEMPT, ATTEMPT_OF, DAY, DAY_WITH_DATA, LISTED_CENTER_OF } from './nouns.ts';
+import { count } from './plural.ts';
+import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS } from './status.ts';
 
 export interface BoardWords {
   lang: Language;
@@ -29,9 +34,11 @@ export interface BoardWords {
   outcome: (o: Outcome) => string;
   channelType: Record<string, string>;
   kinds: Record<string, string>;
-  lastVerified: string;
+  /** "verified <when>"; Kazakh puts the verb after the time. */
+  lastVerified: (when: string) => string;
   never: string;
-  since: string;
+  /** "since <when>" beside a status; Kazakh puts the postposition after the date. */
+  since: (when: string) => string;
   days90: string;
   noData: string;
   dayFigure: (day: string, pct: number, reachable: number, counted: number) => string;
@@ -69,15 +76,13 @@ export interface BoardWords {
   howCounted: string;
 }
 
-const words = (lang: Language) => DICTIONARIES[lang];
-
 const RU: BoardWords = {
   lang: 'ru',
-  locale: 'ru-RU',
-  languageName: 'Русский',
+  locale: LOCALES.ru,
+  languageName: LANGUAGE_NAMES.ru,
   title: 'Можно ли дозвониться до центров помощи',
   tagline: 'Каждый центр из справочника проверяется звонками и запросами к сайту; здесь видно, кто действительно отвечает.',
-  summary: (r, t) => `${r} из ${t} центров справочника были доступны за последние 7 дней.`,
+  summary: (r, t) => `${r} из ${count('ru', t, LISTED_CENTER_OF)} были доступны за последние 7 дней.`,
   summaryByRegion: 'По регионам',
   region: 'Регион',
   allRegions: 'Все регионы',
@@ -89,22 +94,22 @@ const RU: BoardWords = {
   apply: 'Показать',
   reset: 'Сбросить',
   noRegion: 'Регион не указан',
-  centerStatus: words('ru').center,
-  channelStatus: words('ru').channel,
-  outcome: (o) => (o === 'error' ? 'сбой на нашей стороне' : words('ru').channel[o]),
+  centerStatus: CENTER_STATUS_WORDS.ru,
+  channelStatus: CHANNEL_STATUS_WORDS.ru,
+  outcome: (o) => (o === 'error' ? 'сбой на нашей стороне' : CHANNEL_STATUS_WORDS.ru[o]),
   channelType: { phone: 'Телефон', website: 'Сайт' },
   kinds: { rehabilitation_center: 'Реабилитационный центр', religious_studies_center: 'Центр религиоведения', hotline: 'Горячая линия', directory: 'Справочник' },
-  lastVerified: 'проверено',
+  lastVerified: (when) => `проверено ${when}`,
   never: 'ещё не проверялся',
-  since: 'с',
+  since: (when) => `с ${when}`,
   days90: 'Доступность за 90 дней',
   noData: 'нет данных',
-  dayFigure: (d, p, r, c) => `${d}: ${p}% (${r} из ${c} попыток)`,
+  dayFigure: (d, p, r, c) => `${d}: ${p}% (${r} из ${count('ru', c, ATTEMPT_OF)})`,
   dayNoData: (d) => `${d}: нет данных`,
-  barSummary: (n, p) => (p === null ? 'За 90 дней данных нет.' : `За 90 дней: данные за ${n} дн., доступность ${p}%.`),
+  barSummary: (n, p) => (p === null ? 'За 90 дней данных нет.' : `За 90 дней: данные за ${count('ru', n, DAY_WITH_DATA)}, доступность ${p}%.`),
   availability: 'Доступность',
-  lastNDays: (n) => `${n} дней`,
-  attempts: (n) => `${n} попыт${n % 10 === 1 && n % 100 !== 11 ? 'ка' : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 'ки' : 'ок'}`,
+  lastNDays: (n) => count('ru', n, DAY),
+  attempts: (n) => count('ru', n, ATTEMPT),
   incidents: 'Инциденты',
   noIncidents: 'Инцидентов не было.',
   opened: 'Начало',
@@ -136,11 +141,11 @@ const RU: BoardWords = {
 
 const KK: BoardWords = {
   lang: 'kk',
-  locale: 'kk-KZ',
-  languageName: 'Қазақша',
+  locale: LOCALES.kk,
+  languageName: LANGUAGE_NAMES.kk,
   title: 'Көмек орталықтарына хабарласуға бола ма',
   tagline: 'Анықтамалықтағы әр орталық қоңырау және сайтқа сұрау арқылы тексеріледі; мұнда кім шынымен жауап беретіні көрінеді.',
-  summary: (r, t) => `Анықтамалықтағы ${t} орталықтың ${r}-і соңғы 7 күнде қолжетімді болды.`,
+  summary: (r, t) => `Анықтамалықтағы ${count('kk', t, LISTED_CENTER_OF)} ${kkPossessive(r)} соңғы 7 күнде қолжетімді болды.`,
   summaryByRegion: 'Өңірлер бойынша',
   region: 'Өңір',
   allRegions: 'Барлық өңірлер',
@@ -152,22 +157,22 @@ const KK: BoardWords = {
   apply: 'Көрсету',
   reset: 'Тазарту',
   noRegion: 'Өңір көрсетілмеген',
-  centerStatus: words('kk').center,
-  channelStatus: words('kk').channel,
-  outcome: (o) => (o === 'error' ? 'біз жақтағы ақау' : words('kk').channel[o]),
+  centerStatus: CENTER_STATUS_WORDS.kk,
+  channelStatus: CHANNEL_STATUS_WORDS.kk,
+  outcome: (o) => (o === 'error' ? 'біз жақтағы ақау' : CHANNEL_STATUS_WORDS.kk[o]),
   channelType: { phone: 'Телефон', website: 'Сайт' },
   kinds: { rehabilitation_center: 'Оңалту орталығы', religious_studies_center: 'Дінтану орталығы', hotline: 'Сенім телефоны', directory: 'Анықтамалық' },
-  lastVerified: 'тексерілді',
+  lastVerified: (when) => `${when} тексерілді`,
   never: 'әлі тексерілмеген',
-  since: 'бастап',
+  since: (when) => `${when} бастап`,
   days90: '90 күндегі қолжетімділік',
   noData: 'дерек жоқ',
-  dayFigure: (d, p, r, c) => `${d}: ${p}% (${c} әрекеттің ${r}-і)`,
+  dayFigure: (d, p, r, c) => `${d}: ${p}% (${count('kk', c, ATTEMPT_OF)} ${kkPossessive(r)})`,
   dayNoData: (d) => `${d}: дерек жоқ`,
-  barSummary: (n, p) => (p === null ? '90 күнде дерек жоқ.' : `90 күнде: ${n} күннің деректері, қолжетімділік ${p}%.`),
+  barSummary: (n, p) => (p === null ? '90 күнде дерек жоқ.' : `90 күнде: ${count('kk', n, DAY_WITH_DATA)} деректері, қолжетімділік ${p}%.`),
   availability: 'Қолжетімділік',
-  lastNDays: (n) => `${n} күн`,
-  attempts: (n) => `${n} әрекет`,
+  lastNDays: (n) => count('kk', n, DAY),
+  attempts: (n) => count('kk', n, ATTEMPT),
   incidents: 'Оқиғалар',
   noIncidents: 'Оқиғалар болған жоқ.',
   opened: 'Басталды',
@@ -182,7 +187,7 @@ const KK: BoardWords = {
   detail: 'Толығырақ',
   channels: 'Байланыстар',
   backToBoard: '← Барлық орталықтарға',
-  page: (n, of) => `${of} беттің ${n}-і`,
+  page: (n, of) => `${of} беттің ${kkPossessive(n)}`,
   previous: '← Артқа',
   next: 'Алға →',
   shown: (n, of) => `${of} ішінен ${n} көрсетілді`,
@@ -199,11 +204,11 @@ const KK: BoardWords = {
 
 const EN: BoardWords = {
   lang: 'en',
-  locale: 'en-GB',
-  languageName: 'English',
+  locale: LOCALES.en,
+  languageName: LANGUAGE_NAMES.en,
   title: 'Can the help centers be reached?',
   tagline: 'Every center listed in the directory is checked by phone calls and website requests; this board shows who actually answers.',
-  summary: (r, t) => `${r} of ${t} listed centers were reachable in the last 7 days.`,
+  summary: (r, t) => `${r} of ${count('en', t, LISTED_CENTER_OF)} were reachable in the last 7 days.`,
   summaryByRegion: 'By region',
   region: 'Region',
   allRegions: 'All regions',
@@ -215,22 +220,22 @@ const EN: BoardWords = {
   apply: 'Show',
   reset: 'Reset',
   noRegion: 'Region not given',
-  centerStatus: words('en').center,
-  channelStatus: words('en').channel,
-  outcome: (o) => (o === 'error' ? 'failure on our side' : words('en').channel[o]),
+  centerStatus: CENTER_STATUS_WORDS.en,
+  channelStatus: CHANNEL_STATUS_WORDS.en,
+  outcome: (o) => (o === 'error' ? 'failure on our side' : CHANNEL_STATUS_WORDS.en[o]),
   channelType: { phone: 'Phone', website: 'Website' },
   kinds: { rehabilitation_center: 'Rehabilitation center', religious_studies_center: 'Religious studies center', hotline: 'Hotline', directory: 'Directory' },
-  lastVerified: 'verified',
+  lastVerified: (when) => `verified ${when}`,
   never: 'not checked yet',
-  since: 'since',
+  since: (when) => `since ${when}`,
   days90: 'Availability over 90 days',
   noData: 'no data',
-  dayFigure: (d, p, r, c) => `${d}: ${p}% (${r} of ${c} attempts)`,
+  dayFigure: (d, p, r, c) => `${d}: ${p}% (${r} of ${count('en', c, ATTEMPT_OF)})`,
   dayNoData: (d) => `${d}: no data`,
-  barSummary: (n, p) => (p === null ? 'No data in 90 days.' : `Over 90 days: ${n} days with data, ${p}% available.`),
+  barSummary: (n, p) => (p === null ? 'No data in 90 days.' : `Over 90 days: ${count('en', n, DAY_WITH_DATA)}, ${p}% available.`),
   availability: 'Availability',
-  lastNDays: (n) => `${n} days`,
-  attempts: (n) => `${n} attempts`,
+  lastNDays: (n) => count('en', n, DAY),
+  attempts: (n) => count('en', n, ATTEMPT),
   incidents: 'Incidents',
   noIncidents: 'No incidents.',
   opened: 'Opened',
@@ -288,25 +293,4 @@ export function regionName(region: string | null, w: BoardWords): string {
   if (region === null) return w.noRegion;
   if (w.lang === 'en') return region;
   return REGIONS[region]?.[w.lang] ?? region;
-}
-
-/**
- * The reader's language: an explicit choice (?lang= or the cookie the switcher sets), else the best
- * match in Accept-Language, else Russian (the directory's language).
- */
-export function pickLanguage(query: string | undefined, cookie: string | undefined, acceptLanguage: string | undefined): Language {
-  const valid = (l: string | undefined): l is Language => l === 'ru' || l === 'kk' || l === 'en';
-  if (valid(query)) return query;
-  if (valid(cookie)) return cookie;
-  const ranked = (acceptLanguage ?? '')
-    .split(',')
-    .map((part, i) => {
-      const [tag, ...params] = part.trim().split(';');
-      const q = params.map((p) => /^\s*q=([0-9.]+)/.exec(p)?.[1]).find(Boolean);
-      return { lang: (tag ?? '').toLowerCase().split('-')[0], q: q ? Number(q) : 1, i };
-    })
-    .filter((x) => x.q > 0)
-    .sort((a, b) => b.q - a.q || a.i - b.i);
-  for (const r of ranked) if (valid(r.lang)) return r.lang;
-  return 'ru';
 }
