@@ -1,9 +1,9 @@
 // demo/, bench/ and simulators/ are not tests: they run the simulators (the Twilio-protocol server,
 // the loopback sites, the receivers) and must not reach into test/, so test/ stays free to change
-// for the tests alone. This walks every TypeScript file there and resolves each module it loads.
+// for the tests alone; src/ needs neither. This walks every TypeScript file in those folders and
+// resolves each module it loads.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,9 +13,14 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
-describe('demo/, bench/ and simulators/ import nothing from test/', () => {
-  it('holds for the repository', () => {
+describe('imports across the top-level folders', () => {
+  it('demo/, bench/ and simulators/ import nothing from test/', () => {
     const found = importsInto(ROOT, ['demo', 'bench', 'simulators'], 'test');
+    expect(found.map((f) => `${f.file}:${f.line}: ${f.specifier}`)).toEqual([]);
+  });
+
+  it('src/ imports nothing from test/ or simulators/: the daemon runs without them', () => {
+    const found = [...importsInto(ROOT, ['src'], 'test'), ...importsInto(ROOT, ['src'], 'simulators')];
     expect(found.map((f) => `${f.file}:${f.line}: ${f.specifier}`)).toEqual([]);
   });
 
