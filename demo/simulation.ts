@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Center, Channel } from '../src/domain.ts';
-import type { CallScenario } from '../test/helpers/twilio/scenario.ts';
+import type { CallScenario } from '../simulators/twilio/scenario.ts';
 
 export const EXPERIMENT_FILE = new URL('../config/experiment-2018.yaml', import.meta.url);
 

@@ -1,10 +1,10 @@
 // The simulated world the demo's reachwatch probes: the centers' websites on one loopback server,
 // their phones on the local Twilio-protocol server, and a mail catcher for the NGO's alerts. These
-// are the project's own test servers (test/helpers), so the demo exercises what the tests do.
+// are the simulators the tests use (simulators/), so the demo exercises what the tests do.
 
-import { page, reset, startSite, type LoopbackSite } from '../test/helpers/sites.ts';
-import { startSmtpServer, type SmtpTestServer } from '../test/helpers/receivers/smtp.ts';
-import { startFakeTwilio, type FakeTwilio } from '../test/helpers/twilio/fake-twilio.ts';
+import { page, reset, startSite, type LoopbackSite } from '../simulators/sites.ts';
+import { startSmtpServer, type SmtpTestServer } from '../simulators/receivers/smtp.ts';
+import { startFakeTwilio, type FakeTwilio } from '../simulators/twilio/fake-twilio.ts';
 import type { SimulatedChannel } from './simulation.ts';
 
 export const DEMO_ACCOUNT = 'AC' + 'de70'.repeat(8);

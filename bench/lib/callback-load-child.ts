@@ -1,12 +1,12 @@
 // The status-callback load generator, run as its own process (bench/lib/callback-load.ts starts it).
 // A closed loop of `concurrency` requests over keep-alive connections, each a form-encoded status
-// callback as Twilio sends it, signed over the public URL (test/helpers/twilio's signedCallbackRequest,
+// callback as Twilio sends it, signed over the public URL (simulators/twilio's signedCallbackRequest,
 // i.e. twilio.getExpectedTwilioSignature). Every valid one is a new (attempt, SequenceNumber), so the
 // daemon applies and stores each; every `forgedEvery`-th is signed with another token.
 
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { signedCallbackRequest } from '../../test/helpers/twilio/fake-twilio.ts';
+import { signedCallbackRequest } from '../../simulators/twilio/fake-twilio.ts';
 import { FORGED_SEQ_BASE, type LoadCounts, type LoadMessage, type LoadReport, type LoadSpec } from './callback-load.ts';
 import { lagSummary } from './stats.ts';
 

@@ -11,8 +11,8 @@ import { buildConfig } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import type { Telephony } from '../../src/daemon/telephony.ts';
 import { createLogger } from '../../src/log.ts';
-import { freePort } from '../../test/helpers/daemon.ts';
-import { startFakeTwilio, type FakeTwilio } from '../../test/helpers/twilio/fake-twilio.ts';
+import { freePort } from '../../simulators/ports.ts';
+import { startFakeTwilio, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
 export const BENCH_ACCOUNT_SID = `AC${'b'.repeat(32)}`;
 export const BENCH_AUTH_TOKEN = 'bench-auth-token-0123456789abcdef';

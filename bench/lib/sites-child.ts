@@ -1,12 +1,12 @@
 // The site farm, run as its own process so its CPU is counted apart from the daemon's.
-// One HTTP server (test/helpers/sites.ts, routing by Host) plays every fast and slow site, a silent
+// One HTTP server (simulators/sites.ts, routing by Host) plays every fast and slow site, a silent
 // TCP server every hanging one, and a released port every refused one.
 //
 //   node bench/lib/sites-child.ts <channels>      (started by bench/lib/sites.ts over an IPC channel)
 
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { LOOPBACK, page, refusedPort, startSite, type SeenRequest, type SiteRoutes } from '../../test/helpers/sites.ts';
+import { LOOPBACK, page, refusedPort, startSite, type SeenRequest, type SiteRoutes } from '../../simulators/sites.ts';
 import { hostOf, kindOf, pageHtml, slowDelayMs, type SitePorts } from './plan.ts';
 
 const channels = Number(process.argv[2]);

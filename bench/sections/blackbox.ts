@@ -6,7 +6,7 @@
 // (the exporter builds a new HTTP client per probe), which the farm's connection counter confirms.
 // The load generator keeps ~256 /probe requests in flight over an undici Pool (closed loop).
 
-import { freePort } from '../../test/helpers/daemon.ts';
+import { freePort } from '../../simulators/ports.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

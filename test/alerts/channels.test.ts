@@ -14,11 +14,11 @@ import { createTelegramSender } from '../../src/alerts/channels/telegram.ts';
 import { createWebhookSender, generateWebhookSecret, isPrivateAddress } from '../../src/alerts/channels/webhook.ts';
 import { createTwilioClient } from '../../src/probers/phone/twilio-client.ts';
 import type { TwilioSettings } from '../../src/probers/phone/settings.ts';
-import { startSmtpServer, type SmtpTestServer } from '../helpers/receivers/smtp.ts';
-import { startTelegramApi, type TelegramApi } from '../helpers/receivers/telegram.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receivers/webhook-receiver.ts';
-import { refusedPort, startSilentServer } from '../helpers/sites.ts';
-import { startFakeTwilio, type FakeTwilio } from '../helpers/twilio/fake-twilio.ts';
+import { startSmtpServer, type SmtpTestServer } from '../../simulators/receivers/smtp.ts';
+import { startTelegramApi, type TelegramApi } from '../../simulators/receivers/telegram.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../simulators/receivers/webhook-receiver.ts';
+import { refusedPort, startSilentServer } from '../../simulators/sites.ts';
+import { startFakeTwilio, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
 const CREATED_AT = Date.parse('2025-03-01T10:00:00.000Z');
 const never = new AbortController().signal;

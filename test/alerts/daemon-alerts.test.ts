@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildConfig } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { freePort } from '../helpers/daemon.ts';
-import { startSmtpServer, type SmtpTestServer } from '../helpers/receivers/smtp.ts';
-import { startTelegramApi, type TelegramApi } from '../helpers/receivers/telegram.ts';
-import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/receivers/webhook-receiver.ts';
-import { page, reset, startSite, type LoopbackSite } from '../helpers/sites.ts';
+import { startSmtpServer, type SmtpTestServer } from '../../simulators/receivers/smtp.ts';
+import { startTelegramApi, type TelegramApi } from '../../simulators/receivers/telegram.ts';
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../../simulators/receivers/webhook-receiver.ts';
+import { page, reset, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
-import { startFakeTwilio, type FakeTwilio } from '../helpers/twilio/fake-twilio.ts';
+import { startFakeTwilio, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const BOT = '123456:TEST-token';

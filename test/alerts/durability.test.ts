@@ -13,8 +13,8 @@ import { DEFAULT_RETRY_SCHEDULE_MS } from '../../src/alerts/retry.ts';
 import { Subscriptions } from '../../src/alerts/subscriptions-store.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receivers/webhook-receiver.ts';
-import { page, startSite, type LoopbackSite } from '../helpers/sites.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../simulators/receivers/webhook-receiver.ts';
+import { page, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until as waitUntil } from '../helpers/wait.ts';
 

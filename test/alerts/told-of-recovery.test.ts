@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
-import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/receivers/webhook-receiver.ts';
-import { page, startSite, type LoopbackSite } from '../helpers/sites.ts';
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../../simulators/receivers/webhook-receiver.ts';
+import { page, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until as waitUntil } from '../helpers/wait.ts';
 

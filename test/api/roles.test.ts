@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { LEGACY_TOKEN_NAME, type Role } from '../../src/auth/tokens.ts';
 import { buildConfig } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
-import { page, refusedPort, startSite, type LoopbackSite } from '../helpers/sites.ts';
+import { page, refusedPort, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const LEGACY = 'legacy-operator-token-for-roles-test';

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { page, refusedPort, startSite, type LoopbackSite } from '../helpers/sites.ts';
+import { page, refusedPort, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { MAIN, NODE, runBin, writeConfig } from '../helpers/daemon.ts';
 

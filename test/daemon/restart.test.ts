@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
 import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
-import { page, startSite, type LoopbackSite } from '../helpers/sites.ts';
+import { page, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
 

@@ -13,9 +13,9 @@ import { loadRegistry } from '../../src/registry/load.ts';
 import { demoRegistry } from '../../demo/registry.ts';
 import { simulate, type SimulatedChannel } from '../../demo/simulation.ts';
 import { freePort } from '../helpers/daemon.ts';
-import { page, reset, startSite, type LoopbackSite } from '../helpers/sites.ts';
+import { page, reset, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { startFakeTwilio, type FakeTwilio } from '../helpers/twilio/fake-twilio.ts';
+import { startFakeTwilio, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
 const ACCOUNT = 'AC' + '0'.repeat(32);
 const TOKEN = 'demo-token';

@@ -4,8 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../simulators/ports.ts';
 
 export const NODE = process.execPath;
 export const MAIN = path.resolve('src/main.ts');
@@ -33,15 +34,8 @@ export interface RunningDaemon {
   exited: Promise<number | string>;
 }
 
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
+// Lives with the simulators, which bench/ uses without the tests; re-exported for the tests.
+export { freePort };
 
 /** Whether something accepts connections on 127.0.0.1:`port` (a server that should be gone, is it?). */
 export function portOpen(port: number): Promise<boolean> {

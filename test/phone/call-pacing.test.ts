@@ -15,7 +15,7 @@ import { syncRegistry } from '../../src/registry/sync.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { freePort } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { startFakeTwilio, type FakeTwilio } from '../helpers/twilio/fake-twilio.ts';
+import { startFakeTwilio, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
 const ACCOUNT = `AC${'9'.repeat(32)}`;
 const TOKEN = 'test-auth-token-call-pacing-0001';

@@ -17,7 +17,7 @@ import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
 import { freePort } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { startFakeTwilio, type CallScenario, type FakeTwilio } from '../helpers/twilio/fake-twilio.ts';
+import { startFakeTwilio, type CallScenario, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
 const ACCOUNT = `AC${'7'.repeat(32)}`;
 const TOKEN = 'test-auth-token-lost-callback-001';

@@ -21,7 +21,7 @@ import { DB_FILE_NAME, openDatabase } from '../../src/store/db.ts';
 import { freePort } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
-import { startFakeTwilio, type CallScenario, type FakeTwilio, type RestRequestRecord } from '../helpers/twilio/fake-twilio.ts';
+import { startFakeTwilio, type CallScenario, type FakeTwilio, type RestRequestRecord } from '../../simulators/twilio/fake-twilio.ts';
 
 const ACCOUNT = `AC${'2'.repeat(32)}`;
 const TOKEN = 'test-auth-token-responsible-0001';

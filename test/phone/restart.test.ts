@@ -16,7 +16,7 @@ import type { CallEvidence } from '../../src/probers/phone/evidence.ts';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
 import { freePort, startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { startFakeTwilio, type CallState, type FakeTwilio } from '../helpers/twilio/fake-twilio.ts';
+import { startFakeTwilio, type CallState, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
 const ACCOUNT = `AC${'3'.repeat(32)}`;
 const TOKEN = 'test-auth-token-restart-00000001';

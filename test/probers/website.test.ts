@@ -24,8 +24,8 @@ import {
   startSite,
   type LoopbackSite,
   type SilentServer,
-} from '../helpers/sites.ts';
-import { createTestPki, validity, type TestPki } from '../helpers/tls.ts';
+} from '../../simulators/sites.ts';
+import { createTestPki, validity, type TestPki } from '../../simulators/tls.ts';
 
 const CENTER = 'center.example.kz';
 const WWW_CENTER = 'www.center.example.kz';

@@ -9,7 +9,7 @@ import { runCli } from '../../src/cli/main.ts';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
 import { verifyDatabase } from '../../src/store/verify.ts';
 import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
-import { page, startSite } from '../helpers/sites.ts';
+import { page, startSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
 

@@ -4,7 +4,7 @@
 import type twilio from 'twilio';
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { CallListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/call.js';
-import { startFakeTwilio, type FakeTwilio } from '../helpers/twilio/fake-twilio.ts';
+import { startFakeTwilio, type FakeTwilio } from '../../twilio/fake-twilio.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 import { fakeTwilioClient } from './test-only-base-url-client.ts';
 

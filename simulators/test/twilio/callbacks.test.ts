@@ -4,7 +4,7 @@
 import { createServer } from 'node:net';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { signedCallbackRequest } from '../helpers/twilio/fake-twilio.ts';
+import { signedCallbackRequest } from '../../twilio/fake-twilio.ts';
 import { useHarness } from './harness.ts';
 import { fakeTwilioClient } from './test-only-base-url-client.ts';
 

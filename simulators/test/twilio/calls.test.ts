@@ -2,7 +2,7 @@
 // scripted destination, and the receiver checks every webhook signature and serves the IVR.
 
 import { describe, expect, it } from 'vitest';
-import type { CallScenario } from '../helpers/twilio/fake-twilio.ts';
+import type { CallScenario } from '../../twilio/fake-twilio.ts';
 import { useHarness } from './harness.ts';
 import type { ReceivedWebhook } from './receiver.ts';
 

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseTwiml, parseXml, TwimlParseError } from '../helpers/twilio/twiml.ts';
+import { parseTwiml, parseXml, TwimlParseError } from '../../twilio/twiml.ts';
 import { FROM, useHarness } from './harness.ts';
 
 describe('parseXml / parseTwiml', () => {
