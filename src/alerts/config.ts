@@ -63,7 +63,7 @@ export const ALERTS_DOC: SectionDoc = {
     { key: 'send_timeout', default: showDuration(A.sendTimeoutMs), meaning: 'Longest one delivery attempt may take.' },
     { key: 'poll_interval', default: showDuration(A.pollMs), meaning: 'How often the outbox is looked at for alerts due.' },
     { key: 'webhook.timeout', default: showDuration(A.webhook.timeoutMs), meaning: 'Longest a webhook delivery may take.' },
-    { key: 'webhook.allow_private_addresses', default: showValue(A.webhook.allowPrivate), meaning: 'Allow webhooks to private and loopback addresses (tests only).' },
+    { key: 'webhook.allow_private_addresses', default: showValue(A.webhook.allowPrivate), meaning: 'Allow webhook receivers on loopback, private and link-local addresses (refused by default against SSRF).' },
     { key: 'smtp.host', default: 'none (no email)', meaning: 'The SMTP server; required when smtp is set.' },
     { key: 'smtp.port', default: String(SMTP_PORT_DEFAULT), meaning: 'The SMTP port.' },
     { key: 'smtp.secure', default: 'false', meaning: 'TLS from the first byte (port 465).' },
@@ -88,8 +88,8 @@ export const CENTERS_DOC: SectionDoc = {
 
 export const MAINTENANCE_DOC: SectionDoc = {
   section: 'maintenance',
-  about: 'Declared maintenance windows: a list of {center or region, from, to, reason}; from and to are ISO 8601 with an offset, such as "2026-12-31T00:00+06:00". A center in a window is not alerted on.',
-  keys: [],
+  about: 'Declared maintenance windows (more can be declared through the API).',
+  keys: [{ key: '', default: '[]', meaning: 'A list of {center or region, from, to, reason}; from and to are ISO 8601 with an offset, such as "2026-12-31T00:00+06:00"; the reason is shown in history.' }],
 };
 
 function durationOf(ctx: Ctx, keys: (string | number)[], v: unknown, dflt: number, allowZero = false): number {

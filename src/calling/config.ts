@@ -32,8 +32,8 @@ export const CALLING_KEYS: KeyDoc[] = [
   { key: 'calling_hours', default: showValue(D.callingHours), meaning: 'When a center may be called: days 1 to 7 (Monday = 1), from and to as "HH:MM" in the center\'s time zone.' },
   { key: 'per_number.per_day', default: String(D.perNumberPerDay), meaning: 'Most calls to one number a day, 0 to 100.' },
   { key: 'per_number.per_week', default: String(D.perNumberPerWeek), meaning: 'Most calls to one number a week, 0 to 700.' },
-  { key: 'monthly_spend_cap', default: String(D.monthlySpendCap), meaning: 'No call is placed once the month\'s estimated spend would pass this (USD).' },
-  { key: 'estimated_call_cost', default: String(D.estimatedCallCost), meaning: 'What one call is assumed to cost toward the cap (USD).' },
+  { key: 'monthly_spend_cap', default: String(D.monthlySpendCap), meaning: 'Past this estimated spend in a month no call is placed (in the currency of estimated_call_cost).' },
+  { key: 'estimated_call_cost', default: String(D.estimatedCallCost), meaning: 'What one call is assumed to cost toward the cap (the Pricing API\'s rate for the country).' },
 ];
 
 export function parseCallingLimits(tel: Obj, ctx: SectionContext): CallingLimitsConfig {

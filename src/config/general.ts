@@ -14,8 +14,8 @@ export const LOG_DOC: SectionDoc = {
 
 export const TIMEZONE_DOC: SectionDoc = {
   section: 'default_timezone',
-  about: `The IANA time zone of centers whose registry entry names none; default ${TIMEZONE_DEFAULT}.`,
-  keys: [],
+  about: 'The time zone of centers whose registry entry has no tz_iana.',
+  keys: [{ key: '', default: TIMEZONE_DEFAULT, meaning: 'An IANA time zone; cron schedules and calling hours of those centers follow it.' }],
 };
 
 export function parseLogSection(raw: Obj, ctx: SectionContext): { level: string } {

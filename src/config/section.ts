@@ -21,7 +21,7 @@ export interface SectionContext {
   baseDir: string;
 }
 
-/** One documented key: `key` may be dotted for nested keys (rate_limit.max). */
+/** One documented key: `key` may be dotted for nested keys (rate_limit.max); '' is the section itself (data_dir). */
 export interface KeyDoc {
   key: string;
   default: string;
@@ -31,7 +31,7 @@ export interface KeyDoc {
 }
 
 export interface SectionDoc {
-  /** The top-level key; sections that are a single value (data_dir) have no `keys`. */
+  /** The top-level key. */
   section: string;
   about: string;
   keys: KeyDoc[];
@@ -39,7 +39,7 @@ export interface SectionDoc {
 
 /** The keys a section accepts, in the order of its reference table. */
 export function knownKeys(doc: SectionDoc): string[] {
-  return [...new Set(doc.keys.map((k) => k.key.split('.')[0] as string))];
+  return [...new Set(doc.keys.filter((k) => k.key !== '').map((k) => k.key.split('.')[0] as string))];
 }
 
 /** A duration default as people write it in the file: 30000 -> "30s". */

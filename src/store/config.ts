@@ -31,10 +31,9 @@ export const STORE_DOC: SectionDoc = {
 
 export const DATA_DIR_DOC: SectionDoc = {
   section: 'data_dir',
-  about: 'The data folder (database and lock), relative to the config file; default ./data of the folder the daemon starts in.',
-  keys: [],
+  about: 'The data folder: the database and the lock that keeps a second daemon out.',
+  keys: [{ key: '', default: './data of the folder the daemon starts in', env: 'REACHWATCH_DATA_DIR', meaning: 'A folder path, relative to the config file.' }],
 };
-export const DATA_DIR_ENV = 'REACHWATCH_DATA_DIR';
 
 export function parseStoreSection(raw: Obj, ctx: SectionContext): StoreConfig {
   const { where, problems } = ctx;

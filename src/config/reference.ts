@@ -1,0 +1,34 @@
+// docs/configuration.md, made from the sections' own reference tables and the list of environment
+// variables, so the documentation says what the code does. A test compares the file with this output;
+// to refresh it: node src/config/reference.ts > docs/configuration.md
+
+import { SECTION_DOCS } from './config.ts';
+import { ENVIRONMENT_VARIABLES } from './env.ts';
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function renderConfigurationReference(): string {
+  const out: string[] = [
+    '# Configuration reference',
+    '',
+    '<!-- Generated from the config sections (src/**/config.ts) and src/config/env.ts by src/config/reference.ts; test/config/reference.test.ts fails when it is out of date. -->',
+    '',
+    'reachwatch reads one YAML file (`REACHWATCH_CONFIG`, default `config/reachwatch.yaml`) and the environment. Every key is optional; a key left out takes the default below. Durations are written like `500ms`, `10s`, `5m`, `4h` or `7d`. A wrong value stops the start with a sentence naming the file, line and key, and nothing is written. Secrets (Twilio, SMTP, Telegram, the legacy operator token) come from the environment only.',
+    '',
+    '## Sections',
+    '',
+  ];
+  for (const doc of SECTION_DOCS) {
+    out.push(`### \`${doc.section}\``, '', doc.about, '');
+    out.push('| Key | Default | Environment | Meaning |', '| --- | --- | --- | --- |');
+    for (const k of doc.keys) out.push(`| \`${k.key === '' ? doc.section : `${doc.section}.${k.key}`}\` | ${cell(k.default)} | ${k.env ? `\`${k.env}\`` : ''} | ${cell(k.meaning)} |`);
+    out.push('');
+  }
+  out.push('## Environment variables', '', 'The environment is read in one place, src/config/env.ts. Where a variable and a key set the same thing, the variable wins unless its line says otherwise.', '');
+  out.push('| Variable | Meaning |', '| --- | --- |');
+  for (const v of ENVIRONMENT_VARIABLES) out.push(`| \`${v.name}\` | ${cell(v.meaning)} |`);
+  out.push('');
+  return out.join('\n');
+}
+
+if (import.meta.main) process.stdout.write(renderConfigurationReference());
