@@ -28,6 +28,12 @@ export function renderConfigurationReference(): string {
   out.push('| Variable | Meaning |', '| --- | --- |');
   for (const v of ENVIRONMENT_VARIABLES) out.push(`| \`${v.name}\` | ${cell(v.meaning)} |`);
   out.push('');
+  out.push(
+    '## Where each section lives',
+    '',
+    'Each section parses and checks itself beside the code it configures (src/api/config.ts for `http`, src/store/config.ts for `store` and `data_dir`, src/probers/website/config.ts, src/probers/phone/config.ts with the calling limits from src/calling/config.ts, src/scheduler/config.ts, src/status/config.ts, src/selfcheck/config.ts for `canaries`, src/board/config.ts, src/registry/config.ts, src/alerts/config.ts for `alerts`, `centers` and `maintenance`, src/config/general.ts for `log` and `default_timezone`); src/config/config.ts only composes them. A new key goes into its section\'s parser, DEFAULTS and reference table; a new environment variable into src/config/env.ts. Then regenerate this file.',
+    '',
+  );
   return out.join('\n');
 }
 
