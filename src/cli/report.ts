@@ -44,10 +44,10 @@ const FLAGS = {
   help: { type: 'boolean', default: false },
 } as const;
 
-/** Exit codes: 0 written; 1 no database; 2 bad usage (the message names the flag). */
+/** Exit codes: 0 written; 1 no database; 2 bad usage (the message names the flag). `env`: the process's unless given. */
 export async function runReportCommand(
   args: string[],
-  env: EnvSource | undefined,
+  env?: EnvSource,
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
