@@ -80,7 +80,16 @@ export async function startPhoneBench(spec: PhoneBenchSpec): Promise<PhoneBench>
         canaries: { urls: [] },
         telephony: spec.telephony,
       },
-      { PORT: String(port), HOST: '127.0.0.1', REACHWATCH_DATA_DIR: path.join(dir, 'data') },
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REACHWATCH_DATA_DIR: path.join(dir, 'data'),
+        TWILIO_ACCOUNT_SID: BENCH_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN: BENCH_AUTH_TOKEN,
+        REACHWATCH_TWILIO_FROM: '+15005550006',
+        REACHWATCH_PUBLIC_URL: publicUrl,
+        REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
+      },
       null,
       (k) => k.join('.'),
       dir,
@@ -89,13 +98,7 @@ export async function startPhoneBench(spec: PhoneBenchSpec): Promise<PhoneBench>
     // SonicBoom), to /dev/null. createLogger types its destination as a Node stream; pino takes either.
     const devNull = pino.destination({ dest: '/dev/null', sync: true }) as unknown as NodeJS.WritableStream;
     const log = createLogger({ level: spec.logLevel, pretty: false, destination: devNull });
-    const daemon = await startDaemon(config, log, {
-      TWILIO_ACCOUNT_SID: BENCH_ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: BENCH_AUTH_TOKEN,
-      REACHWATCH_TWILIO_FROM: '+15005550006',
-      REACHWATCH_PUBLIC_URL: publicUrl,
-      REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
-    });
+    const daemon = await startDaemon(config, log);
     const telephony = daemon.monitor.telephony;
     if (!telephony) throw new Error('the bench daemon started without telephony');
     const channelIds = (daemon.db.prepare("SELECT id FROM channels WHERE type = 'phone' ORDER BY target").all() as { id: string }[]).map((r) => r.id);

@@ -62,7 +62,7 @@ export const boardSection: BenchSection = {
         (k) => k.join('.'),
         dir,
       );
-      const daemon = await startDaemon(config, pino({ level: 'silent' }), {});
+      const daemon = await startDaemon(config, pino({ level: 'silent' }));
       try {
         const get = async (p: string): Promise<number> => {
           const s = performance.now();

@@ -1,7 +1,9 @@
 // The `alerts`, `centers` and `maintenance` sections of the config file. Each validates itself and
-// fails with a sentence naming the file, line and key. Secrets come from the environment only.
+// fails with a sentence naming the file, line and key. Secrets come from the environment only (read
+// in src/config/env.ts and handed in through the context).
 
 import { parseDuration } from '../scheduler/schedule.ts';
+import { isObj, knownKeys, showDuration, showValue, type Obj, type SectionContext, type SectionDoc } from '../config/section.ts';
 import type { DeclaredWindow } from '../maintenance/windows.ts';
 import type { EmailSenderOptions } from './channels/email.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './retry.ts';
@@ -45,15 +47,50 @@ export const ALERT_DEFAULTS: AlertsConfig = {
 };
 
 export const CENTER_DEFAULTS: CentersConfig = { darkAfterMs: 15 * 60_000, sweepMs: 10_000 };
+export const TELEGRAM_API_DEFAULT = 'https://api.telegram.org';
+export const SMTP_PORT_DEFAULT = 587;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Ctx = Pick<SectionContext, 'env' | 'where' | 'problems'>;
 
-interface Ctx {
-  env: NodeJS.ProcessEnv;
-  where: (keys: (string | number)[]) => string;
-  problems: string[];
-}
+const A = ALERT_DEFAULTS;
+export const ALERTS_DOC: SectionDoc = {
+  section: 'alerts',
+  about: 'Alerts to NGOs and the operator, sent through a durable outbox. Secrets come from the environment only.',
+  keys: [
+    { key: 'board_url', default: 'REACHWATCH_BOARD_URL, else REACHWATCH_PUBLIC_URL, else none', meaning: 'The http(s) address where the board is published; alerts link to the center\'s page there.' },
+    { key: 'reminder', default: showDuration(A.reminderMs), meaning: '"Still dark" reminders this often; 0: never.' },
+    { key: 'retry', default: showValue(A.retryScheduleMs.map(showDuration)), meaning: 'Delays between tries of one alert, 1 to 30 of them.' },
+    { key: 'send_timeout', default: showDuration(A.sendTimeoutMs), meaning: 'Longest one delivery attempt may take.' },
+    { key: 'poll_interval', default: showDuration(A.pollMs), meaning: 'How often the outbox is looked at for alerts due.' },
+    { key: 'webhook.timeout', default: showDuration(A.webhook.timeoutMs), meaning: 'Longest a webhook delivery may take.' },
+    { key: 'webhook.allow_private_addresses', default: showValue(A.webhook.allowPrivate), meaning: 'Allow webhook receivers on loopback, private and link-local addresses (refused by default against SSRF).' },
+    { key: 'smtp.host', default: 'none (no email)', meaning: 'The SMTP server; required when smtp is set.' },
+    { key: 'smtp.port', default: String(SMTP_PORT_DEFAULT), meaning: 'The SMTP port.' },
+    { key: 'smtp.secure', default: 'false', meaning: 'TLS from the first byte (port 465).' },
+    { key: 'smtp.user', default: 'none', meaning: 'The SMTP user; its password is REACHWATCH_SMTP_PASSWORD.' },
+    { key: 'smtp.from', default: 'none', meaning: 'The sender address, for example "reachwatch <alerts@example.org>"; required.' },
+    { key: 'smtp.require_tls', default: 'false', meaning: 'Refuse to send without STARTTLS.' },
+    { key: 'smtp.tls_reject_unauthorized', default: 'true', meaning: 'Check the server\'s certificate.' },
+    { key: 'telegram.api_url', default: TELEGRAM_API_DEFAULT, meaning: 'The Telegram Bot API server; the bot token is REACHWATCH_TELEGRAM_BOT_TOKEN.', env: 'REACHWATCH_TELEGRAM_API_URL' },
+    { key: 'sms.from', default: 'REACHWATCH_TWILIO_FROM', meaning: 'The sender of SMS alerts (sent through Twilio).', env: 'REACHWATCH_SMS_FROM' },
+    { key: 'subscriptions', default: showValue(A.subscriptions), meaning: 'Who is told what: a list of {id, channel (webhook, email, telegram, sms), target (url, to, chat_id), secret or secret_env, language, centers, regions, kinds, events}.' },
+  ],
+};
+
+export const CENTERS_DOC: SectionDoc = {
+  section: 'centers',
+  about: 'When a center counts as dark.',
+  keys: [
+    { key: 'dark_after', default: showDuration(CENTER_DEFAULTS.darkAfterMs), meaning: 'Every channel confirmed down this long before a center is dark (0: at once).' },
+    { key: 'sweep_interval', default: showDuration(CENTER_DEFAULTS.sweepMs), meaning: 'How often time-driven changes (grace periods, reminders, window ends) are looked for.' },
+  ],
+};
+
+export const MAINTENANCE_DOC: SectionDoc = {
+  section: 'maintenance',
+  about: 'Declared maintenance windows (more can be declared through the API).',
+  keys: [{ key: '', default: '[]', meaning: 'A list of {center or region, from, to, reason}; from and to are ISO 8601 with an offset, such as "2026-12-31T00:00+06:00"; the reason is shown in history.' }],
+};
 
 function durationOf(ctx: Ctx, keys: (string | number)[], v: unknown, dflt: number, allowZero = false): number {
   if (v === undefined) return dflt;
@@ -85,24 +122,24 @@ export function parseCentersSection(raw: unknown, ctx: Ctx): CentersConfig {
     ctx.problems.push(`${ctx.where(['centers'])}: must be a mapping of keys.`);
     return CENTER_DEFAULTS;
   }
-  known(ctx, ['centers'], raw, ['dark_after', 'sweep_interval']);
+  known(ctx, ['centers'], raw, knownKeys(CENTERS_DOC));
   return {
     darkAfterMs: durationOf(ctx, ['centers', 'dark_after'], raw.dark_after, CENTER_DEFAULTS.darkAfterMs, true),
     sweepMs: durationOf(ctx, ['centers', 'sweep_interval'], raw.sweep_interval, CENTER_DEFAULTS.sweepMs),
   };
 }
 
-export function parseAlertsSection(raw: unknown, ctx: Ctx, telephonyConfigured: boolean): AlertsConfig {
+export function parseAlertsSection(raw: unknown, ctx: Ctx): AlertsConfig {
   if (raw === undefined || raw === null) raw = {};
   if (!isObj(raw)) {
     ctx.problems.push(`${ctx.where(['alerts'])}: must be a mapping of keys.`);
     return ALERT_DEFAULTS;
   }
   const { env, where, problems } = ctx;
-  known(ctx, ['alerts'], raw, ['board_url', 'reminder', 'retry', 'send_timeout', 'poll_interval', 'webhook', 'smtp', 'telegram', 'sms', 'subscriptions']);
+  known(ctx, ['alerts'], raw, knownKeys(ALERTS_DOC));
   const D = ALERT_DEFAULTS;
 
-  let boardUrl = env.REACHWATCH_BOARD_URL || env.REACHWATCH_PUBLIC_URL || null;
+  let boardUrl = env.boardUrl || env.publicUrl || null;
   if (raw.board_url !== undefined) {
     boardUrl = httpUrl(raw.board_url);
     if (!boardUrl) problems.push(`${where(['alerts', 'board_url'])}: must be the http(s) address where the board is published.`);
@@ -128,7 +165,7 @@ export function parseAlertsSection(raw: unknown, ctx: Ctx, telephonyConfigured: 
     else {
       known(ctx, ['alerts', 'smtp'], s, ['host', 'port', 'secure', 'user', 'from', 'require_tls', 'tls_reject_unauthorized']);
       if (typeof s.host !== 'string' || s.host === '') problems.push(`${where(['alerts', 'smtp', 'host'])}: the SMTP server's host name is required.`);
-      const port = s.port ?? 587;
+      const port = s.port ?? SMTP_PORT_DEFAULT;
       if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${where(['alerts', 'smtp', 'port'])}: must be a port number.`);
       if (typeof s.from !== 'string' || !/@/.test(s.from)) problems.push(`${where(['alerts', 'smtp', 'from'])}: the sender address is required, for example "reachwatch <alerts@example.org>".`);
       for (const k of ['secure', 'require_tls', 'tls_reject_unauthorized']) {
@@ -136,10 +173,10 @@ export function parseAlertsSection(raw: unknown, ctx: Ctx, telephonyConfigured: 
       }
       smtp = {
         host: String(s.host),
-        port: typeof port === 'number' ? port : 587,
+        port: typeof port === 'number' ? port : SMTP_PORT_DEFAULT,
         secure: s.secure === true,
         user: typeof s.user === 'string' ? s.user : null,
-        password: env.REACHWATCH_SMTP_PASSWORD || null,
+        password: env.smtpPassword || null,
         from: String(s.from),
         requireTls: s.require_tls === true,
         tlsRejectUnauthorized: s.tls_reject_unauthorized !== false,
@@ -152,15 +189,17 @@ export function parseAlertsSection(raw: unknown, ctx: Ctx, telephonyConfigured: 
   const tg = isObj(raw.telegram) ? raw.telegram : {};
   if (raw.telegram !== undefined && !isObj(raw.telegram)) problems.push(`${where(['alerts', 'telegram'])}: must be {api_url}.`);
   known(ctx, ['alerts', 'telegram'], tg, ['api_url']);
-  const tgUrl = env.REACHWATCH_TELEGRAM_API_URL || (tg.api_url as string | undefined) || 'https://api.telegram.org';
+  const tgUrl = env.telegramApiUrl || (tg.api_url as string | undefined) || TELEGRAM_API_DEFAULT;
   if (!httpUrl(tgUrl)) problems.push(`REACHWATCH_TELEGRAM_API_URL / alerts.telegram.api_url: ${JSON.stringify(tgUrl)} is not an http(s) URL.`);
-  if (env.REACHWATCH_TELEGRAM_BOT_TOKEN) telegram = { apiUrl: httpUrl(tgUrl) ?? 'https://api.telegram.org', token: env.REACHWATCH_TELEGRAM_BOT_TOKEN };
+  if (env.telegramBotToken) telegram = { apiUrl: httpUrl(tgUrl) ?? TELEGRAM_API_DEFAULT, token: env.telegramBotToken };
 
   let sms: AlertsConfig['sms'] = null;
   const smsRaw = isObj(raw.sms) ? raw.sms : {};
   known(ctx, ['alerts', 'sms'], smsRaw, ['from']);
-  const smsFrom = env.REACHWATCH_SMS_FROM || (smsRaw.from as string | undefined) || env.REACHWATCH_TWILIO_FROM;
-  if (telephonyConfigured && smsFrom) sms = { from: smsFrom };
+  const smsFrom = env.smsFrom || (smsRaw.from as string | undefined) || env.twilio.from;
+  // SMS goes through Twilio, so it needs the account even where calls are not configured.
+  const twilioAccount = Boolean(env.twilio.accountSid && env.twilio.authToken);
+  if (twilioAccount && smsFrom) sms = { from: smsFrom };
 
   const subscriptions: ConfiguredSubscription[] = [];
   if (raw.subscriptions !== undefined && raw.subscriptions !== null) {
@@ -173,7 +212,7 @@ export function parseAlertsSection(raw: unknown, ctx: Ctx, telephonyConfigured: 
           problems.push(`${where(['alerts', 'subscriptions', i])}: must be a mapping with id, channel and a target.`);
           return;
         }
-        const sub = parseSubscription(s, at, problems, { secretFromEnv: (n) => env[n] });
+        const sub = parseSubscription(s, at, problems, { secretFromEnv: (n) => env.secret(n) });
         if (!sub) return;
         if (ids.has(sub.id)) problems.push(`${at('id')}: the id "${sub.id}" is used twice.`);
         ids.add(sub.id);

@@ -255,7 +255,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     });
   }
   await app.register(metricsRoutes, { register: buildRegistry(deps.db, deps.monitor, a ?? null, deps.probeMetrics ?? null) });
-  const board = deps.board ?? { defaultTz: 'Asia/Almaty', directoryDays: 30, pageSize: 50 };
+  const board = deps.board ?? { defaultTz: DEFAULTS.defaultTimezone, ...DEFAULTS.board };
   await app.register(boardRoutes, { data: new BoardData(deps.db, queries, board.defaultTz), directoryDays: board.directoryDays, pageSize: board.pageSize });
   // Loaded only with telephony: the twilio package is large.
   if (deps.twilio) await app.register((await import('./routes/twilio-webhooks.ts')).twilioWebhookRoutes, deps.twilio);

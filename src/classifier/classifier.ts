@@ -5,6 +5,7 @@
 import type { Classification, Evidence } from '../domain.ts';
 import { classifyPhone } from './phone.ts';
 import { classifyWebsite, type WebsiteRules } from './website.ts';
+import { WEBSITE_DEFAULTS } from '../probers/website/config.ts';
 
 export const CLASSIFIER_VERSION = 1;
 
@@ -13,7 +14,7 @@ export interface ClassifierRules {
 }
 
 export const DEFAULT_RULES: ClassifierRules = {
-  website: { slowMs: 3000, certExpiryWarnDays: 14 },
+  website: { slowMs: WEBSITE_DEFAULTS.slowMs, certExpiryWarnDays: WEBSITE_DEFAULTS.certExpiryWarnDays },
 };
 
 export function classify(evidence: Evidence, rules: ClassifierRules = DEFAULT_RULES): Classification {

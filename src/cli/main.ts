@@ -19,7 +19,6 @@ import { formatProblem, loadRegistry, RegistryError } from '../registry/load.ts'
 import type { CanaryMonitor } from '../selfcheck/canary.ts';
 import { renderTable } from './table.ts';
 import { NOT_CONFIGURED_REASON } from '../daemon/monitor.ts';
-import { twilioSettingsFromEnv } from '../probers/phone/settings.ts';
 
 const USAGE = `reachwatch: availability monitoring for directories of help services
 
@@ -72,7 +71,7 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
       case 'token':
         return token(rest, out, err);
       case 'report':
-        return await (await import('./report.ts')).runReportCommand(rest, process.env, out, err);
+        return await (await import('./report.ts')).runReportCommand(rest, undefined, out, err);
       case 'verify':
         return await (await import('./evidence.ts')).verifyCommand(rest, out);
       case 'backup':
@@ -267,7 +266,7 @@ function cliActor(): string {
 async function probersFor(config: Config): Promise<{ probers: ProberSet; rules: ClassifierRules; canary: CanaryMonitor }> {
   const website = websiteProberFor(config);
   // Phones get a Lookup only: a call from the CLI would ring a help line with no webhook to answer it.
-  const { settings } = twilioSettingsFromEnv(process.env);
+  const { settings } = config.twilio;
   const lookup = settings
     ? (await import('../probers/phone/lookup.ts')).createLookupProber({
         client: (await import('../probers/phone/twilio-client.ts')).createTwilioClient(settings),

@@ -6,6 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
+import type { EnvSource } from '../config/env.ts';
 import { buildAvailabilityReport, ReportInputError, reportSettingsFrom, UnknownCenterError } from '../reports/availability.ts';
 import { parseAvailabilityParams, parseThesisParams } from '../reports/query.ts';
 import { renderAvailability, renderThesis } from '../reports/render.ts';
@@ -43,10 +44,10 @@ const FLAGS = {
   help: { type: 'boolean', default: false },
 } as const;
 
-/** Exit codes: 0 written; 1 no database; 2 bad usage (the message names the flag). */
+/** Exit codes: 0 written; 1 no database; 2 bad usage (the message names the flag). `env`: the process's unless given. */
 export async function runReportCommand(
   args: string[],
-  env: NodeJS.ProcessEnv,
+  env?: EnvSource,
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {

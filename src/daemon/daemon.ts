@@ -15,7 +15,6 @@ import { reportSettingsFrom } from '../reports/availability.ts';
 import { recordDailyHeads } from '../store/heads.ts';
 import { pruneProbes } from '../store/retention.ts';
 import { Monitor } from './monitor.ts';
-import { twilioSettingsFromEnv } from '../probers/phone/settings.ts';
 import { ConfigError } from '../config/config.ts';
 import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
 import { createAlerting, type Alerting } from './alerting.ts';
@@ -43,7 +42,7 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-export async function startDaemon(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Daemon> {
+export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   // Refuse a structurally broken registry before touching the database.
   const registryOptions = { resolvedHosts: Object.keys(config.website.resolve) };
   const first = await loadRegistryInWorker(config.registry.file, registryOptions);
@@ -67,7 +66,7 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
     } catch (err) {
       throw err instanceof SchemaError ? err : new DataFolderError(config.dataDir, err);
     }
-    return await run(config, log, env, first, opened, socket, lock);
+    return await run(config, log, first, opened, socket, lock);
   } catch (err) {
     await socket?.close();
     if (opened?.open) opened.close();
@@ -79,7 +78,6 @@ export async function startDaemon(config: Config, log: Logger, env: NodeJS.Proce
 async function run(
   config: Config,
   log: Logger,
-  env: NodeJS.ProcessEnv,
   first: Awaited<ReturnType<typeof loadRegistryInWorker>>,
   db: DB,
   socket: ApiSocket,
@@ -87,7 +85,7 @@ async function run(
 ): Promise<Daemon> {
   const registryOptions = { resolvedHosts: Object.keys(config.website.resolve) };
   backfillRollups(db, config.defaultTimezone, log);
-  const { settings: twilioSettings, missing } = twilioSettingsFromEnv(env);
+  const { settings: twilioSettings, missing } = config.twilio;
   let monitor: Monitor | null = null;
   // The twilio package is loaded only when telephony is configured.
   const telephony = twilioSettings
@@ -199,7 +197,7 @@ async function run(
       return socket.server;
     },
     stallAfterMs: config.store.stallAfterMs,
-    operatorToken: env.REACHWATCH_OPERATOR_TOKEN || null,
+    operatorToken: config.auth.operatorToken,
     http: config.http,
     twilio: telephony
       ? {

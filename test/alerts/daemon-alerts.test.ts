@@ -117,7 +117,7 @@ beforeAll(async () => {
     (k) => k.join('.'),
     t.dir,
   );
-  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), env);
+  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
 }, 30_000);
 
 afterAll(async () => {

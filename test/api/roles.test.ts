@@ -52,12 +52,12 @@ beforeAll(async () => {
       store: { flush_interval: '20ms' },
       alerts: { webhook: { allow_private_addresses: true }, subscriptions: [{ id: 'hook', channel: 'webhook', url: hookUrl, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }] },
     },
-    { PORT: '0', HOST: '127.0.0.1', REACHWATCH_DATA_DIR: path.join(t.dir, 'data') },
+    { PORT: '0', HOST: '127.0.0.1', REACHWATCH_DATA_DIR: path.join(t.dir, 'data'), REACHWATCH_OPERATOR_TOKEN: LEGACY },
     null,
     (k) => k.join('.'),
     t.dir,
   );
-  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), { REACHWATCH_OPERATOR_TOKEN: LEGACY });
+  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
   const tokens = daemon.app.tokens;
   for (const role of ['operator', 'auditor', 'admin'] as const) {
     T[role] = tokens.create({ name: `${role[0]}.${role}`, role, createdBy: 'test' }).secret;

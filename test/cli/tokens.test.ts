@@ -23,7 +23,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'centers.yaml'), '- id: alpha\n  name: Alpha\n  kind: hotline\n  channels:\n    - {type: phone, value: "114"}\n');
   const config = writeConfig(dir, 'registry: {file: centers.yaml, watch: false}\ncanaries: {urls: []}\nhttp: {host: 127.0.0.1, port: 0}\n');
   env = { REACHWATCH_CONFIG: config, REACHWATCH_DATA_DIR: path.join(dir, 'data') };
-  daemon = await startDaemon(loadConfig(env), pino({ level: process.env.TEST_LOG ?? 'silent' }), env);
+  daemon = await startDaemon(loadConfig(env), pino({ level: process.env.TEST_LOG ?? 'silent' }));
 }, 30_000);
 
 afterAll(async () => {

@@ -65,8 +65,7 @@ test('each problem names the line and the key', () => {
   ]);
 });
 
-test('REACHWATCH_TWILIO_TIMEOUT: a typo stops the daemon with a sentence instead of switching telephony off', async () => {
-  const { twilioSettingsFromEnv } = await import('../../src/probers/phone/settings.ts');
+test('REACHWATCH_TWILIO_TIMEOUT: a typo stops the daemon with a sentence instead of switching telephony off', () => {
   const file = path.join(t.dir, 'twilio-timeout.yaml');
   writeFileSync(file, 'http: {port: 8081}\n');
   const problems = (env: Record<string, string>) => {
@@ -82,6 +81,6 @@ test('REACHWATCH_TWILIO_TIMEOUT: a typo stops the daemon with a sentence instead
   expect(problems({ REACHWATCH_TWILIO_TIMEOUT: '15 sec' })).toEqual(['REACHWATCH_TWILIO_TIMEOUT: must be a duration from 1s to 10m like "30s", not "15 sec".']);
   expect(problems({ REACHWATCH_TWILIO_TIMEOUT: '2h' })).toHaveLength(1);
   const env = { TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32), TWILIO_AUTH_TOKEN: 't', REACHWATCH_TWILIO_FROM: '+15005550006', REACHWATCH_PUBLIC_URL: 'https://rw.example.kz' };
-  expect(twilioSettingsFromEnv(env).settings?.requestTimeoutMs).toBe(30_000);
-  expect(twilioSettingsFromEnv({ ...env, REACHWATCH_TWILIO_TIMEOUT: '20s' }).settings?.requestTimeoutMs).toBe(20_000);
+  expect(loadConfig(env, file).twilio.settings?.requestTimeoutMs).toBe(30_000);
+  expect(loadConfig({ ...env, REACHWATCH_TWILIO_TIMEOUT: '20s' }, file).twilio.settings?.requestTimeoutMs).toBe(20_000);
 });

@@ -67,18 +67,21 @@ beforeAll(async () => {
         min_slots: 1,
       },
     },
-    { PORT: String(apiPort), HOST: '127.0.0.1', REACHWATCH_DATA_DIR: path.join(t.dir, 'data') },
+    {
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      REACHWATCH_DATA_DIR: path.join(t.dir, 'data'),
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      REACHWATCH_TWILIO_FROM: '+15005550006',
+      REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+      REACHWATCH_TWILIO_BASE_URL: twilio.baseUrl,
+    },
     null,
     (k) => k.join('.'),
     t.dir,
   );
-  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), {
-    TWILIO_ACCOUNT_SID: ACCOUNT,
-    TWILIO_AUTH_TOKEN: TOKEN,
-    REACHWATCH_TWILIO_FROM: '+15005550006',
-    REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
-    REACHWATCH_TWILIO_BASE_URL: twilio.baseUrl,
-  });
+  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
 }, 60_000);
 
 afterAll(async () => {

@@ -59,7 +59,16 @@ beforeAll(async () => {
         min_slots: 1,
       },
     },
-    { PORT: String(port), HOST: '127.0.0.1', REACHWATCH_DATA_DIR: dataDir },
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REACHWATCH_DATA_DIR: dataDir,
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      REACHWATCH_TWILIO_FROM: '+15005550006',
+      REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
+    },
     null,
     (k) => k.join('.'),
     t.dir,
@@ -78,13 +87,7 @@ beforeAll(async () => {
   } finally {
     db.close();
   }
-  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), {
-    TWILIO_ACCOUNT_SID: ACCOUNT,
-    TWILIO_AUTH_TOKEN: TOKEN,
-    REACHWATCH_TWILIO_FROM: '+15005550006',
-    REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
-  });
+  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && arrivals().length < NUMBERS.length) await new Promise((r) => setTimeout(r, 100));
 }, 60_000);

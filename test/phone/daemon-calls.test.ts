@@ -101,18 +101,21 @@ beforeAll(async () => {
         min_slots: 1,
       },
     },
-    { PORT: String(port), HOST: '127.0.0.1', REACHWATCH_DATA_DIR: path.join(dir, 'data') },
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REACHWATCH_DATA_DIR: path.join(dir, 'data'),
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      REACHWATCH_TWILIO_FROM: '+15005550006',
+      REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
+    },
     null,
     (k) => k.join('.'),
     dir,
   );
-  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), {
-    TWILIO_ACCOUNT_SID: ACCOUNT,
-    TWILIO_AUTH_TOKEN: TOKEN,
-    REACHWATCH_TWILIO_FROM: '+15005550006',
-    REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
-  });
+  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
   // Wait until every number has its probe stored.
   const deadline = Date.now() + 40_000;
   while (Date.now() < deadline) {

@@ -47,13 +47,13 @@ beforeAll(async () => {
       canaries: { urls: [] },
       store: { flush_interval: '20ms' },
     },
-    { PORT: '0', HOST: '127.0.0.1', REACHWATCH_DATA_DIR: path.join(dir, 'data') },
+    { PORT: '0', HOST: '127.0.0.1', REACHWATCH_DATA_DIR: path.join(dir, 'data'), REACHWATCH_OPERATOR_TOKEN: TOKEN },
     null,
     (k) => k.join('.'),
     dir,
   );
   // No TWILIO_* variables: telephony is not configured, manual probes still work.
-  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), { REACHWATCH_OPERATOR_TOKEN: TOKEN });
+  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
 }, 30_000);
 
 afterAll(async () => {

@@ -114,7 +114,16 @@ async function start(
         ...telephony,
       },
     },
-    { PORT: String(port), HOST: '127.0.0.1', REACHWATCH_DATA_DIR: dataDir },
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REACHWATCH_DATA_DIR: dataDir,
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      REACHWATCH_TWILIO_FROM: '+15005550006',
+      REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
+    },
     null,
     (k) => k.join('.'),
     t.dir,
@@ -133,13 +142,7 @@ async function start(
   }
   const logs: Record<string, unknown>[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const daemon = await startDaemon(config, log, {
-    TWILIO_ACCOUNT_SID: ACCOUNT,
-    TWILIO_AUTH_TOKEN: TOKEN,
-    REACHWATCH_TWILIO_FROM: '+15005550006',
-    REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
-  });
+  const daemon = await startDaemon(config, log);
   const r: Running = { name, daemon, dir: t.dir, phones, logs, startedAt: Date.now() };
   running.set(name, r);
   return r;

@@ -84,7 +84,7 @@ function config(s: Setup, callSchedule: string): Config {
       store: { flush_interval: '20ms' },
       telephony: telephonyYaml(),
     },
-    { PORT: String(s.port), HOST: '127.0.0.1', REACHWATCH_DATA_DIR: s.dataDir },
+    { PORT: String(s.port), HOST: '127.0.0.1', REACHWATCH_DATA_DIR: s.dataDir, ...twilioEnv(s) },
     null,
     (k) => k.join('.'),
     s.dir,
@@ -102,7 +102,7 @@ function twilioEnv(s: Setup): Record<string, string> {
 }
 
 async function inProcess(s: Setup, callSchedule: string): Promise<Daemon> {
-  const d = await startDaemon(config(s, callSchedule), pino({ level: process.env.TEST_LOG ?? 'silent' }), twilioEnv(s));
+  const d = await startDaemon(config(s, callSchedule), pino({ level: process.env.TEST_LOG ?? 'silent' }));
   daemons.push(d);
   expect(d.url).toBe(`http://127.0.0.1:${s.port}`);
   return d;

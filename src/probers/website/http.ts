@@ -12,6 +12,7 @@ import { TextDecoder } from 'node:util';
 import { buildConnector, Client, errors as undiciErrors } from 'undici';
 import type { Channel, Evidence } from '../../domain.ts';
 import { sharedLoopWatch, type LoopWatch } from '../loop-watch.ts';
+import { WEBSITE_DEFAULTS } from './config.ts';
 import type { ProbeContext, Prober } from '../prober.ts';
 import type {
   BodyFacts,
@@ -47,7 +48,7 @@ export interface WebsiteProberOptions {
   loopWatch?: LoopWatch;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 65_536;
+export const DEFAULT_MAX_BODY_BYTES = WEBSITE_DEFAULTS.maxBodyBytes;
 
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 const MAX_MESSAGE_CHARS = 300;
