@@ -220,3 +220,19 @@ export interface ChannelHourRow {
   inconclusive: number;
   errors: number;
 }
+
+/** `call_attempts`: one outbound test call, from the moment before calls.create until its probe is stored. */
+export interface CallAttemptRow {
+  id: string;
+  channel_ref: number;
+  number: string;
+  due_at: number;
+  started_at: number;
+  call_sid: string | null;
+  status: string;
+  final_at: number | null;
+  estimated_cost: number;
+  /** JSON TwilioErrorFacts when calls.create failed. */
+  create_error: string | null;
+  probe_id: number | null;
+}
