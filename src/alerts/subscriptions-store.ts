@@ -2,23 +2,13 @@
 // who is subscribed). Config subscriptions are mirrored so every outbox row points at a row.
 
 import type { DB } from '../store/db.ts';
+import type { SubscriptionRow } from '../store/rows.ts';
+import { SqliteSubscriptionRepository, type SubscriptionRepository, type SubscriptionWrite } from '../store/subscriptions.ts';
 import type { DeliveryTarget } from './channel.ts';
 import type { ConfiguredSubscription } from './config.ts';
 import type { Subscription } from './subscription.ts';
 
-interface Row {
-  id: string;
-  source: 'config' | 'api';
-  channel: Subscription['channel'];
-  target: string;
-  language: Subscription['language'];
-  filters: string;
-  created_by: string;
-  created_at: number;
-  disabled_at: number | null;
-}
-
-const fromRow = (r: Row): Subscription => ({
+const fromRow = (r: SubscriptionRow): Subscription => ({
   id: r.id,
   source: r.source,
   channel: r.channel,
@@ -30,21 +20,30 @@ const fromRow = (r: Row): Subscription => ({
   disabledAt: r.disabled_at,
 });
 
+const toWrite = (s: ConfiguredSubscription): SubscriptionWrite => ({
+  id: s.id,
+  channel: s.channel,
+  target: JSON.stringify(s.target),
+  language: s.language,
+  filters: JSON.stringify(s.filters),
+});
+
 export class SubscriptionConflict extends Error {
   override name = 'SubscriptionConflict';
 }
 
 export class Subscriptions {
-  private readonly db: DB;
+  private readonly repo: SubscriptionRepository;
   private active: Subscription[] = [];
 
-  constructor(db: DB) {
-    this.db = db;
+  /** `db`: the SQLite file, or any other engine's subscription repository. */
+  constructor(db: DB | SubscriptionRepository) {
+    this.repo = 'mirrorConfig' in db ? db : new SqliteSubscriptionRepository(db);
     this.reload();
   }
 
   private reload(): void {
-    this.active = this.db.prepare<[], Row>(`SELECT * FROM subscriptions WHERE disabled_at IS NULL ORDER BY id`).all().map(fromRow);
+    this.active = this.repo.active().map(fromRow);
   }
 
   /** The active subscriptions (a stable array until the next change). */
@@ -53,14 +52,11 @@ export class Subscriptions {
   }
 
   list(includeDisabled: boolean): Subscription[] {
-    return this.db
-      .prepare<[], Row>(`SELECT * FROM subscriptions ${includeDisabled ? '' : 'WHERE disabled_at IS NULL'} ORDER BY id`)
-      .all()
-      .map(fromRow);
+    return this.repo.list(includeDisabled).map(fromRow);
   }
 
   get(id: string): Subscription | null {
-    const r = this.db.prepare<[string], Row>(`SELECT * FROM subscriptions WHERE id = ?`).get(id);
+    const r = this.repo.get(id);
     return r ? fromRow(r) : null;
   }
 
@@ -75,37 +71,18 @@ export class Subscriptions {
    * same id as a config one is refused at start, not overwritten.
    */
   syncConfig(subs: ConfiguredSubscription[], now: number): void {
-    const upsert = this.db.prepare(
-      `INSERT INTO subscriptions (id, source, channel, target, language, filters, created_by, created_at)
-       VALUES (@id, 'config', @channel, @target, @language, @filters, 'config', @now)
-       ON CONFLICT(id) DO UPDATE SET channel = excluded.channel, target = excluded.target, language = excluded.language,
-         filters = excluded.filters, disabled_at = NULL
-       WHERE subscriptions.source = 'config'`,
-    );
-    this.db.transaction(() => {
-      for (const s of subs) {
-        const existing = this.get(s.id);
-        if (existing && existing.source === 'api') {
-          throw new SubscriptionConflict(`The config subscription "${s.id}" has the id of a subscription created through the API; rename one of them.`);
-        }
-        upsert.run({ id: s.id, channel: s.channel, target: JSON.stringify(s.target), language: s.language, filters: JSON.stringify(s.filters), now });
+    this.repo.mirrorConfig(subs.map(toWrite), now, (s, existing) => {
+      if (existing && existing.source === 'api') {
+        throw new SubscriptionConflict(`The config subscription "${s.id}" has the id of a subscription created through the API; rename one of them.`);
       }
-      const ids = new Set(subs.map((s) => s.id));
-      for (const r of this.db.prepare<[], { id: string }>(`SELECT id FROM subscriptions WHERE source = 'config' AND disabled_at IS NULL`).all()) {
-        if (!ids.has(r.id)) this.db.prepare(`UPDATE subscriptions SET disabled_at = ? WHERE id = ?`).run(now, r.id);
-      }
-    })();
+    });
     this.reload();
   }
 
   create(s: ConfiguredSubscription, createdBy: string, now: number): Subscription {
     const existing = this.get(s.id);
     if (existing) throw new SubscriptionConflict(`A subscription with the id "${s.id}" already exists${existing.disabledAt !== null ? ' (disabled; ids are never reused)' : ''}.`);
-    this.db
-      .prepare(
-        `INSERT INTO subscriptions (id, source, channel, target, language, filters, created_by, created_at) VALUES (?, 'api', ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(s.id, s.channel, JSON.stringify(s.target), s.language, JSON.stringify(s.filters), createdBy, now);
+    this.repo.insertFromApi(toWrite(s), createdBy, now);
     this.reload();
     return this.get(s.id) as Subscription;
   }
@@ -115,7 +92,7 @@ export class Subscriptions {
     const s = this.get(id);
     if (!s || s.disabledAt !== null) return 'not_found';
     if (s.source === 'config') return 'from_config';
-    this.db.prepare(`UPDATE subscriptions SET disabled_at = ? WHERE id = ?`).run(now, id);
+    this.repo.disable(id, now);
     this.reload();
     return 'disabled';
   }

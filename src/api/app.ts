@@ -9,7 +9,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Tokens } from '../auth/tokens.ts';
 import { DEFAULTS, type HttpConfig } from '../config/config.ts';
@@ -37,6 +37,7 @@ import { tokenRoutes } from './routes/tokens.ts';
 import type { TwilioWebhookOptions } from './routes/twilio-webhooks.ts';
 import { installAuth } from './auth.ts';
 import { numericParamError } from './numeric-params.ts';
+import type { App } from './types.ts';
 import { Center, Channel, ErrorReply, Probe } from './schemas.ts';
 
 export interface AppDeps {
@@ -101,13 +102,7 @@ const rateLimitExempt = (req: FastifyRequest): boolean => {
   return url === '/healthz' || url === '/readyz' || url === '/metrics' || url.startsWith('/twilio/');
 };
 
-export type App = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  Logger,
-  TypeBoxTypeProvider
->;
+export type { App } from './types.ts';
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const http = { ...DEFAULTS.http, ...deps.http };

@@ -5,7 +5,7 @@
 
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { roleAllows, type Actor, type Role, type Tokens } from '../auth/tokens.ts';
-import type { App } from './app.ts';
+import type { App } from './types.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

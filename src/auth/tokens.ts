@@ -4,6 +4,8 @@
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DB } from '../store/db.ts';
+import type { ApiTokenRow } from '../store/rows.ts';
+import { SqliteTokenRepository, type TokenRepository } from '../store/tokens.ts';
 
 export const ROLES = ['operator', 'auditor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -50,18 +52,7 @@ const SECRET_RE = /^rw_([0-9a-f]{16})_([A-Za-z0-9_-]{43,})$/;
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
-interface Row {
-  id: string;
-  name: string;
-  role: Role;
-  hash: string;
-  created_at: number;
-  created_by: string;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
-
-const infoOf = (r: Row): TokenInfo => ({
+const infoOf = (r: ApiTokenRow): TokenInfo => ({
   id: r.id,
   name: r.name,
   role: r.role,
@@ -82,18 +73,15 @@ export function checkName(name: unknown): string {
 }
 
 export class Tokens {
-  private readonly db: DB;
+  private readonly repo: TokenRepository;
   private readonly legacy: Buffer | null;
   private readonly now: () => number;
-  private readonly byId;
-  private readonly touch;
 
-  constructor(db: DB, opts: { legacyOperatorToken?: string | null; now?: () => number } = {}) {
-    this.db = db;
+  /** `db`: the SQLite file, or any other engine's token repository. */
+  constructor(db: DB | TokenRepository, opts: { legacyOperatorToken?: string | null; now?: () => number } = {}) {
+    this.repo = 'byId' in db ? db : new SqliteTokenRepository(db);
     this.legacy = opts.legacyOperatorToken ? sha256(opts.legacyOperatorToken) : null;
     this.now = opts.now ?? Date.now;
-    this.byId = db.prepare<[string], Row>('SELECT * FROM api_tokens WHERE id = ?');
-    this.touch = db.prepare<[number, string, number]>('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)');
   }
 
   /** Whether REACHWATCH_OPERATOR_TOKEN is in force. */
@@ -107,7 +95,7 @@ export class Tokens {
     if (!isRole(input.role)) throw new TokenInputError(`Unknown role "${input.role}": the roles are ${ROLES.join(', ')}.`);
     const idPart = randomBytes(8).toString('hex');
     const secret = `rw_${idPart}_${randomBytes(32).toString('base64url')}`;
-    const row: Row = {
+    const row: ApiTokenRow = {
       id: `tok_${idPart}`,
       name,
       role: input.role,
@@ -117,28 +105,23 @@ export class Tokens {
       revoked_at: null,
       last_used_at: null,
     };
-    this.db
-      .prepare('INSERT INTO api_tokens (id, name, role, hash, created_at, created_by) VALUES (@id, @name, @role, @hash, @created_at, @created_by)')
-      .run(row);
+    this.repo.insert(row);
     return { token: infoOf(row), secret };
   }
 
   list(opts: { includeRevoked?: boolean } = {}): TokenInfo[] {
-    const rows = this.db
-      .prepare<[], Row>(`SELECT * FROM api_tokens ${opts.includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY created_at, id`)
-      .all();
-    return rows.map(infoOf);
+    return this.repo.list(opts.includeRevoked ?? false).map(infoOf);
   }
 
   get(id: string): TokenInfo | null {
-    const r = this.byId.get(id);
+    const r = this.repo.byId(id);
     return r ? infoOf(r) : null;
   }
 
   revoke(id: string): { result: 'revoked' | 'already_revoked'; token: TokenInfo } | { result: 'not_found' } {
     const now = this.now();
-    const changed = this.db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes;
-    const r = this.byId.get(id);
+    const changed = this.repo.revoke(id, now);
+    const r = this.repo.byId(id);
     if (!r) return { result: 'not_found' };
     return { result: changed ? 'revoked' : 'already_revoked', token: infoOf(r) };
   }
@@ -149,7 +132,7 @@ export class Tokens {
     if (this.legacy && timingSafeEqual(given, this.legacy)) return { tokenId: LEGACY_TOKEN_ID, name: LEGACY_TOKEN_NAME, role: 'operator' };
     const m = SECRET_RE.exec(secret);
     if (!m) return null;
-    const row = this.byId.get(`tok_${m[1]}`);
+    const row = this.repo.byId(`tok_${m[1]}`);
     if (!row) return null;
     // The id part is not secret; comparing the digests in constant time keeps the rest from leaking.
     const stored = Buffer.from(row.hash, 'hex');
@@ -158,7 +141,7 @@ export class Tokens {
     const now = this.now();
     if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_EVERY_MS) {
       try {
-        this.touch.run(now, row.id, now - LAST_USED_EVERY_MS);
+        this.repo.touch(row.id, now, now - LAST_USED_EVERY_MS);
       } catch {
         // A busy or full disk must not lock people out: last_used_at is bookkeeping, not a check.
       }

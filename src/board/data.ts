@@ -1,7 +1,7 @@
 // What the board shows, read from the rollups and the current state: never a scan of raw probes.
 
+import { SqliteBoardRepository, type BoardRepository } from '../store/board.ts';
 import type { DB } from '../store/db.ts';
-import { PROBE_ATTEMPTS_SQL } from '../store/rollups.ts';
 import type { CenterView, IncidentView, Queries } from '../store/queries.ts';
 import { availability } from '../status/availability.ts';
 import { localDay } from '../util/local-day.ts';
@@ -51,29 +51,13 @@ export function lastDays(tz: string, now: number, n: number): string[] {
 export class BoardData {
   readonly queries: Queries;
   private readonly defaultTz: string;
-  private readonly reachableDays;
-  private readonly centerDays;
-  private readonly hoursOf;
-  private readonly recentOf;
+  private readonly repo: BoardRepository;
 
-  constructor(db: DB, queries: Queries, defaultTz: string) {
+  /** `db`: the SQLite file, or any other engine's board repository. */
+  constructor(db: DB | BoardRepository, queries: Queries, defaultTz: string) {
     this.queries = queries;
     this.defaultTz = defaultTz;
-    this.reachableDays = db.prepare<[string], { center_id: string; day: string }>(
-      `SELECT center_id, MAX(day) AS day FROM center_days WHERE day >= ? AND reachable > 0 GROUP BY center_id`,
-    );
-    this.centerDays = db.prepare<[string, string], BarDay>(
-      `SELECT day, reachable, down, impaired, probes FROM center_days WHERE center_id = ? AND day >= ? ORDER BY day`,
-    );
-    this.hoursOf = db.prepare<[string, number], { reachable: number; down: number; impaired: number; probes: number }>(
-      `SELECT COALESCE(SUM(h.reachable), 0) AS reachable, COALESCE(SUM(h.down), 0) AS down, COALESCE(SUM(h.impaired), 0) AS impaired, COALESCE(SUM(h.probes), 0) AS probes
-       FROM channel_hours h WHERE h.channel_ref = (SELECT ref FROM channels WHERE id = ?) AND h.hour >= ?`,
-    );
-    this.recentOf = db.prepare<[string, number], { started_at: number; method: string; outcome: string; reason: string; flags: string | null; attempts: number; first_at: number | null }>(
-      `SELECT started_at, method, outcome, reason, flags, ${PROBE_ATTEMPTS_SQL} AS attempts,
-         CASE WHEN method = 'manual' THEN evidence ->> '$.attempts.first' END AS first_at
-       FROM probes WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) ORDER BY started_at DESC, id DESC LIMIT ?`,
-    );
+    this.repo = 'recentProbes' in db ? db : new SqliteBoardRepository(db);
   }
 
   tzOf(c: { tz: string | null }): string {
@@ -87,7 +71,7 @@ export class BoardData {
   /** Centers with a reachable attempt in their last 7 local days, by region. */
   summary(centers: CenterView[], now: number): { total: number; reachable: number; regions: RegionSummary[] } {
     const earliest = new Date(now - 8 * DAY_MS).toISOString().slice(0, 10);
-    const lastReachableDay = new Map(this.reachableDays.all(earliest).map((r) => [r.center_id, r.day]));
+    const lastReachableDay = new Map(this.repo.lastReachableDays(earliest).map((r) => [r.center_id, r.day]));
     const regions = new Map<string | null, RegionSummary>();
     let reachable = 0;
     const fromOf = new Map<string, string>();
@@ -111,7 +95,7 @@ export class BoardData {
   /** The center's 90-day bar: one entry per local day, oldest first; days without a row are no data. */
   bar(center: CenterView, now: number, n = 90): BarDay[] {
     const days = lastDays(this.tzOf(center), now, n);
-    const rows = new Map(this.centerDays.all(center.id, days[0] as string).map((r) => [r.day, r]));
+    const rows = new Map(this.repo.centerDays(center.id, days[0] as string).map((r) => [r.day, r]));
     return days.map((day) => rows.get(day) ?? { day, reachable: 0, down: 0, impaired: 0, probes: 0 });
   }
 
@@ -125,7 +109,7 @@ export class BoardData {
   }
 
   channelWindow(channelId: string, now: number, days: number): WindowFigures {
-    const sum = this.hoursOf.get(channelId, Math.floor((now - days * DAY_MS) / 3_600_000)) ?? { reachable: 0, down: 0, impaired: 0, probes: 0 };
+    const sum = this.repo.channelHoursSince(channelId, Math.floor((now - days * DAY_MS) / 3_600_000)) ?? { reachable: 0, down: 0, impaired: 0, probes: 0 };
     return { ...sum, days, availability: availability(sum) };
   }
 
@@ -137,7 +121,7 @@ export class BoardData {
   recentProbes(center: CenterView, limit: number): ProbeLine[] {
     const lines: ProbeLine[] = [];
     for (const ch of center.channels) {
-      for (const r of this.recentOf.all(ch.id, limit)) {
+      for (const r of this.repo.recentProbes(ch.id, limit)) {
         lines.push({
           channelId: ch.id, startedAt: r.started_at, method: r.method, outcome: r.outcome, reason: r.reason, flags: r.flags ? r.flags.split(',') : [],
           attempts: r.attempts, firstAt: r.attempts > 1 ? r.first_at : null,

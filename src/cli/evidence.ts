@@ -4,10 +4,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { loadConfig } from '../config/config.ts';
 import { exportEvidence, verifyBundle } from '../export/evidence.ts';
 import { parseDuration } from '../scheduler/schedule.ts';
+import { backupDatabase, openReadOnlyFile } from '../store/backup.ts';
 import { CHAIN_TABLES, type ChainTable } from '../store/chain.ts';
 import { DB_FILE_NAME, openDatabase } from '../store/db.ts';
 import { lockDataFolder } from '../store/daemon-lock.ts';
@@ -63,17 +63,8 @@ export async function backupCommand(args: string[], out: Out): Promise<number> {
   if (!target) throw new UsageError('backup needs a target file: reachwatch backup <file>');
   if (existsSync(target)) throw new UsageError(`${target} exists; choose a new file (a backup never overwrites)`);
   const file = databaseFile(values.db);
-  // SQLite's online backup: a consistent copy while the daemon goes on writing.
-  const db = new Database(file, { readonly: true, fileMustExist: true });
   const t0 = performance.now();
-  try {
-    await db.backup(target);
-  } finally {
-    db.close();
-  }
-  const copy = new Database(target);
-  copy.pragma('journal_mode = DELETE');
-  copy.close();
+  await backupDatabase(file, target);
   out.write(`backup written to ${target} in ${((performance.now() - t0) / 1000).toFixed(2)} s; verifying it\n`);
   const t1 = performance.now();
   const reports = await verifyDatabase(target);
@@ -98,7 +89,7 @@ export async function exportCommand(args: string[], out: Out): Promise<number> {
   if (to <= from) throw new UsageError('--to must be after --from');
   if (!values.out) throw new UsageError('--out <folder> is required');
   if (existsSync(path.join(values.out, 'manifest.json'))) throw new UsageError(`${values.out} already holds a bundle; choose a new folder`);
-  const db = new Database(databaseFile(values.db), { readonly: true, fileMustExist: true });
+  const db = openReadOnlyFile(databaseFile(values.db));
   try {
     const t0 = performance.now();
     const m = await exportEvidence(db, { from, to, ...(values.center ? { centers: values.center } : {}), ...(values.region ? { region: values.region } : {}), ...(values.kind ? { kind: values.kind } : {}) }, values.out);

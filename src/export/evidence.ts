@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:
 import { once } from 'node:events';
 import path from 'node:path';
 import { CHAINS, chainHash, encodeContent, type ChainTable, type ChainValue } from '../store/chain.ts';
+import { SqliteEvidenceExportRepository } from '../store/evidence-export.ts';
 import type { DB } from '../store/db.ts';
 import { currentHeads } from '../store/heads.ts';
 
@@ -39,41 +40,20 @@ export interface Manifest {
   howToCheck: string[];
 }
 
-const FILES: { table: ChainTable; name: string; time: string; center: string }[] = [
-  { table: 'probes', name: 'probes.ndjson', time: 'started_at', center: '(SELECT center_id FROM channels WHERE ref = t.channel_ref)' },
-  { table: 'status_changes', name: 'status-changes.ndjson', time: 'at', center: '(SELECT center_id FROM channels WHERE ref = t.channel_ref)' },
-  { table: 'center_status_changes', name: 'center-status-changes.ndjson', time: 'at', center: 't.center_id' },
+const FILES: { table: ChainTable; name: string }[] = [
+  { table: 'probes', name: 'probes.ndjson' },
+  { table: 'status_changes', name: 'status-changes.ndjson' },
+  { table: 'center_status_changes', name: 'center-status-changes.ndjson' },
 ];
-
-function centerIds(db: DB, q: ExportQuery): string[] {
-  const where: string[] = [];
-  const args: string[] = [];
-  if (q.centers?.length) {
-    where.push(`id IN (${q.centers.map(() => '?').join(', ')})`);
-    args.push(...q.centers);
-  }
-  if (q.region) {
-    where.push('region = ?');
-    args.push(q.region);
-  }
-  if (q.kind) {
-    where.push('kind = ?');
-    args.push(q.kind);
-  }
-  return db
-    .prepare<string[], { id: string }>(`SELECT id FROM centers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
-    .all(...args)
-    .map((r) => r.id);
-}
 
 /** Writes the bundle into `dir` (created if needed) and returns its manifest. */
 export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = Date.now()): Promise<Manifest> {
   mkdirSync(dir, { recursive: true });
-  const centers = centerIds(db, q);
+  const store = new SqliteEvidenceExportRepository(db);
+  const centers = store.centerIds(q);
   const files: ManifestFile[] = [];
-  // One read transaction: the three files and the heads are one consistent view while probes go on.
-  db.exec('BEGIN');
-  try {
+  // One read snapshot: the three files and the heads are one consistent view while probes go on.
+  return store.inSnapshot(async () => {
     for (const f of FILES) {
       const cols = CHAINS[f.table];
       const file = path.join(dir, f.name);
@@ -86,23 +66,15 @@ export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = 
       const sha = createHash('sha256');
       let bytes = 0;
       let records = 0;
-      const centerFilter = centers.length ? `AND ${f.center} IN (SELECT value FROM json_each(?))` : '';
-      const args: (number | string)[] = [q.from, q.to, ...(centers.length ? [JSON.stringify(centers)] : [])];
-      const it = db
-        .prepare(`SELECT ${cols.map((c) => `t.${c}`).join(', ')}, t.hash, t.prev_hash, ${f.center} AS center_id FROM ${f.table} t WHERE t.${f.time} >= ? AND t.${f.time} < ? ${centerFilter} ORDER BY t.id`)
-        .raw(true)
-        .iterate(...args) as IterableIterator<ChainValue[]>;
-      const n = cols.length;
-      for (const row of it) {
-        const values = row.slice(0, n);
+      for (const r of store.records(f.table, q.from, q.to, centers)) {
         const line = `${JSON.stringify({
           table: f.table,
-          center_id: row[n + 2],
+          center_id: r.centerId,
           // Exactly what the chain hash covers, in order: hash = hex SHA-256 of the text prev_hash + encode(values).
           columns: cols,
-          values: values.map((v) => (typeof v === 'bigint' ? v.toString() : v)),
-          hash: row[n] as string | null,
-          prev_hash: row[n + 1] as string | null,
+          values: r.values.map((v) => (typeof v === 'bigint' ? v.toString() : v)),
+          hash: r.hash,
+          prev_hash: r.prevHash,
         })}\n`;
         sha.update(line);
         bytes += Buffer.byteLength(line);
@@ -131,9 +103,7 @@ export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = 
     writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     writeFileSync(path.join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}`).join('\n') + '\n');
     return manifest;
-  } finally {
-    db.exec('COMMIT');
-  }
+  });
 }
 
 export interface BundleCheck {

@@ -12,6 +12,7 @@ import type { MaintenanceWindows } from '../maintenance/windows.ts';
 import { centerEvent, closesIncident, evaluateCenter, isIncidentStatus, type CenterRules, type CenterStatus, type ChannelView } from '../status/center.ts';
 import type { StreakProbe } from '../status/policy.ts';
 import type { DB } from '../store/db.ts';
+import type { CenterStateRow as CenterStateTableRow, ChannelRow as ChannelTableRow, ChannelStateRow, IncidentRow as IncidentTableRow } from '../store/rows.ts';
 import type { StoredProbe } from '../store/probe-writer.ts';
 import { ChainTail } from '../store/chain.ts';
 
@@ -31,38 +32,14 @@ export interface TrackerOptions {
   now?: () => number;
 }
 
-interface ChannelRow {
-  id: string;
-  type: string;
-  value: string;
-  target: string | null;
-  archived_at: number | null;
-  status: ChannelStatus | null;
-  status_since: number | null;
-  status_confirmed_at: number | null;
-  status_reason: string | null;
-  streak_outcome: string | null;
-  streak_probes: string | null;
-}
+/** A channel with its state, as the tracker selects it (row types: store/rows.ts). */
+type ChannelRow = Pick<ChannelTableRow, 'id' | 'type' | 'value' | 'target' | 'archived_at'> & {
+  [K in 'status_since' | 'status_confirmed_at' | 'status_reason' | 'streak_outcome' | 'streak_probes']: ChannelStateRow[K] | null;
+} & { status: ChannelStatus | null };
 
-interface CenterStateRow {
-  center_id: string;
-  status: CenterStatus;
-  since: number;
-  down_since: number | null;
-  incident_id: number | null;
-  reminded_at: number | null;
-}
+type CenterStateRow = Pick<CenterStateTableRow, 'center_id' | 'since' | 'down_since' | 'incident_id' | 'reminded_at'> & { status: CenterStatus };
 
-interface IncidentRow {
-  id: number;
-  center_id: string;
-  opened_at: number;
-  status: string;
-  worst_status: string;
-  went_dark_at: number | null;
-  maintenance_id: number | null;
-}
+type IncidentRow = Pick<IncidentTableRow, 'id' | 'center_id' | 'opened_at' | 'status' | 'worst_status' | 'went_dark_at' | 'maintenance_id'>;
 
 /** Centers evaluated per transaction when draining a burst (a few ms of work: short enough not to delay probes). */
 const DRAIN_CHUNK = 50;

@@ -3,6 +3,8 @@
 
 import { createHash } from 'node:crypto';
 import type { DB } from '../store/db.ts';
+import { SqliteMaintenanceRepository, type MaintenanceRepository, type WindowWrite } from '../store/maintenance.ts';
+import type { MaintenanceWindowRow } from '../store/rows.ts';
 
 export interface MaintenanceWindow {
   id: number;
@@ -26,20 +28,7 @@ export interface DeclaredWindow {
   reason: string;
 }
 
-interface Row {
-  id: number;
-  config_key: string | null;
-  center_id: string | null;
-  region: string | null;
-  starts_at: number;
-  ends_at: number;
-  reason: string;
-  created_by: string;
-  created_at: number;
-  cancelled_at: number | null;
-}
-
-const fromRow = (r: Row): MaintenanceWindow => ({
+const fromRow = (r: MaintenanceWindowRow): MaintenanceWindow => ({
   id: r.id,
   configKey: r.config_key,
   centerId: r.center_id,
@@ -52,22 +41,19 @@ const fromRow = (r: Row): MaintenanceWindow => ({
   cancelledAt: r.cancelled_at,
 });
 
-export class MaintenanceWindows {
-  private readonly db: DB;
-  private readonly activeStmt;
+const toWrite = (w: DeclaredWindow): WindowWrite => ({ center_id: w.centerId, region: w.region, starts_at: w.startsAt, ends_at: w.endsAt, reason: w.reason });
 
-  constructor(db: DB) {
-    this.db = db;
-    this.activeStmt = db.prepare<[number, number, string, string | null], Row>(
-      `SELECT * FROM maintenance_windows
-       WHERE cancelled_at IS NULL AND starts_at <= ? AND ends_at > ? AND (center_id = ? OR (region IS NOT NULL AND region = ?))
-       ORDER BY ends_at DESC LIMIT 1`,
-    );
+export class MaintenanceWindows {
+  private readonly repo: MaintenanceRepository;
+
+  /** `db`: the SQLite file, or any other engine's maintenance repository. */
+  constructor(db: DB | MaintenanceRepository) {
+    this.repo = 'mirrorDeclared' in db ? db : new SqliteMaintenanceRepository(db);
   }
 
   /** The window covering this center at `at`, if any (the one ending last). */
   activeFor(center: { id: string; region: string | null }, at: number): MaintenanceWindow | null {
-    const r = this.activeStmt.get(at, at, center.id, center.region);
+    const r = this.repo.activeFor(center.id, center.region, at);
     return r ? fromRow(r) : null;
   }
 
@@ -78,30 +64,11 @@ export class MaintenanceWindows {
    */
   syncDeclared(windows: DeclaredWindow[], now: number): void {
     const keyOf = (w: DeclaredWindow) => createHash('sha256').update(JSON.stringify([w.centerId, w.region, w.startsAt, w.endsAt])).digest('hex').slice(0, 16);
-    const upsert = this.db.prepare(
-      `INSERT INTO maintenance_windows (config_key, center_id, region, starts_at, ends_at, reason, created_by, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'config', ?)
-       ON CONFLICT(config_key) DO UPDATE SET reason = excluded.reason`,
-    );
-    this.db.transaction(() => {
-      const keys = windows.map((w) => {
-        const k = keyOf(w);
-        upsert.run(k, w.centerId, w.region, w.startsAt, w.endsAt, w.reason, now);
-        return k;
-      });
-      const gone = this.db
-        .prepare<[], { id: number; config_key: string }>(`SELECT id, config_key FROM maintenance_windows WHERE config_key IS NOT NULL AND cancelled_at IS NULL`)
-        .all()
-        .filter((r) => !keys.includes(r.config_key));
-      for (const r of gone) this.db.prepare(`UPDATE maintenance_windows SET cancelled_at = ? WHERE id = ?`).run(now, r.id);
-    })();
+    this.repo.mirrorDeclared(windows.map((w) => ({ ...toWrite(w), config_key: keyOf(w) })), now);
   }
 
   create(w: DeclaredWindow, createdBy: string, now: number): MaintenanceWindow {
-    const info = this.db
-      .prepare(`INSERT INTO maintenance_windows (center_id, region, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(w.centerId, w.region, w.startsAt, w.endsAt, w.reason, createdBy, now);
-    return this.get(Number(info.lastInsertRowid)) as MaintenanceWindow;
+    return this.get(this.repo.insert(toWrite(w), createdBy, now)) as MaintenanceWindow;
   }
 
   /** Ends a window early. A window that already ended is left as history. */
@@ -109,39 +76,21 @@ export class MaintenanceWindows {
     const w = this.get(id);
     if (!w) return 'not_found';
     if (w.cancelledAt !== null || w.endsAt <= now) return 'already_over';
-    this.db.prepare(`UPDATE maintenance_windows SET cancelled_at = ? WHERE id = ?`).run(now, id);
+    this.repo.cancel(id, now);
     return 'cancelled';
   }
 
   get(id: number): MaintenanceWindow | null {
-    const r = this.db.prepare<[number], Row>(`SELECT * FROM maintenance_windows WHERE id = ?`).get(id);
+    const r = this.repo.get(id);
     return r ? fromRow(r) : null;
   }
 
   list(opts: { centerId?: string; current?: number; limit: number }): MaintenanceWindow[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (opts.centerId) {
-      where.push(`(center_id = ? OR region = (SELECT region FROM centers WHERE id = ?))`);
-      args.push(opts.centerId, opts.centerId);
-    }
-    if (opts.current !== undefined) {
-      where.push('cancelled_at IS NULL AND ends_at > ?');
-      args.push(opts.current);
-    }
-    return this.db
-      .prepare<(string | number)[], Row>(`SELECT * FROM maintenance_windows ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY starts_at DESC LIMIT ?`)
-      .all(...args, opts.limit)
-      .map(fromRow);
+    return this.repo.list(opts).map(fromRow);
   }
 
   /** Windows that ended (or were cancelled) in (since, until]: their centers may owe a late alert. */
   endedBetween(since: number, until: number): MaintenanceWindow[] {
-    return this.db
-      .prepare<[number, number, number, number], Row>(
-        `SELECT * FROM maintenance_windows WHERE (ends_at > ? AND ends_at <= ?) OR (cancelled_at > ? AND cancelled_at <= ?)`,
-      )
-      .all(since, until, since, until)
-      .map(fromRow);
+    return this.repo.endedBetween(since, until).map(fromRow);
   }
 }

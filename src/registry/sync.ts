@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Center, Channel } from '../domain.ts';
 import type { DB } from '../store/db.ts';
+import { SqliteRegistryRepository, type CenterWrite, type ChannelWrite } from '../store/registry.ts';
 
 export interface SyncSummary {
   added: number;
@@ -25,14 +26,14 @@ function centerHash(c: Center): string {
   return hashOf({ record: c.record, name: c.name, kind: c.kind, city: c.city, region: c.region, tz: c.tz });
 }
 
-function channelFields(ch: Channel, position: number) {
+function channelFields(ch: Channel, position: number): ChannelWrite {
   return {
     id: ch.id,
-    centerId: ch.centerId,
+    center_id: ch.centerId,
     type: ch.type,
     value: ch.value,
     target: ch.target,
-    reason: ch.unprobeableReason,
+    unprobeable_reason: ch.unprobeableReason,
     options: JSON.stringify(ch.options),
     position,
   };
@@ -41,104 +42,63 @@ function channelFields(ch: Channel, position: number) {
 export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256: string, now = Date.now()): SyncSummary {
   const summary: SyncSummary = { added: 0, updated: 0, archived: 0, restored: 0, changedChannels: [], archivedChannels: [] };
 
-  const existingCenters = new Map(
-    (db.prepare('SELECT id, record_hash, archived_at FROM centers').all() as { id: string; record_hash: string; archived_at: number | null }[]).map((r) => [r.id, r]),
-  );
-  const existingChannels = new Map(
-    (
-      db.prepare('SELECT id, center_id, type, value, target, unprobeable_reason, options, position, archived_at FROM channels').all() as {
-        id: string;
-        center_id: string;
-        type: string;
-        value: string;
-        target: string | null;
-        unprobeable_reason: string | null;
-        options: string;
-        position: number;
-        archived_at: number | null;
-      }[]
-    ).map((r) => [r.id, r]),
-  );
-
-  const insertCenter = db.prepare(
-    `INSERT INTO centers (id, name, kind, city, region, tz, record, record_hash, created_at, updated_at)
-     VALUES (@id, @name, @kind, @city, @region, @tz, @record, @hash, @now, @now)`,
-  );
-  const updateCenter = db.prepare(
-    `UPDATE centers SET name=@name, kind=@kind, city=@city, region=@region, tz=@tz, record=@record, record_hash=@hash,
-       updated_at=@now, archived_at=NULL WHERE id=@id`,
-  );
-  const archiveCenter = db.prepare('UPDATE centers SET archived_at=?, updated_at=? WHERE id=?');
-  const insertChannel = db.prepare(
-    `INSERT INTO channels (id, center_id, type, value, target, unprobeable_reason, options, position, created_at, updated_at)
-     VALUES (@id, @centerId, @type, @value, @target, @reason, @options, @position, @now, @now)`,
-  );
-  const updateChannel = db.prepare(
-    `UPDATE channels SET center_id=@centerId, type=@type, value=@value, target=@target, unprobeable_reason=@reason,
-       options=@options, position=@position, updated_at=@now, archived_at=NULL WHERE id=@id`,
-  );
-  const archiveChannel = db.prepare('UPDATE channels SET archived_at=?, updated_at=? WHERE id=?');
-  const ensureState = db.prepare(
-    `INSERT INTO channel_state (channel_ref, status) SELECT ref, CASE WHEN target IS NULL THEN 'not_probed' ELSE 'unknown' END
-     FROM channels WHERE id = ? ON CONFLICT(channel_ref) DO NOTHING`,
-  );
+  const store = new SqliteRegistryRepository(db);
+  const existingCenters = new Map(store.centers().map((r) => [r.id, r]));
+  const existingChannels = new Map(store.channels().map((r) => [r.id, r]));
+  // The one status write of a sync; it moves to the status-change chain with the status part of issue 14.
   // A channel that became unprobeable (or probeable again) must say so in its status.
   const resetStatus = db.prepare(
     `UPDATE channel_state SET status = CASE WHEN c.target IS NULL THEN 'not_probed' ELSE 'unknown' END,
        status_since = ?, status_reason = NULL, streak_outcome = NULL, streak_count = 0, streak_probes = '[]', next_due_at = NULL
      FROM channels c WHERE c.ref = channel_state.channel_ref AND c.id = ?`,
   );
-  const recordSync = db.prepare(
-    'INSERT INTO registry_syncs (at, file, file_sha256, added, updated, archived, restored) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
-
-  db.transaction(() => {
+  store.transaction(() => {
     const seenCenters = new Set<string>();
     const seenChannels = new Set<string>();
     for (const c of centers) {
       seenCenters.add(c.id);
-      const row = { id: c.id, name: c.name, kind: c.kind, city: c.city, region: c.region, tz: c.tz, record: JSON.stringify(c.record), hash: centerHash(c), now };
+      const row: CenterWrite = { id: c.id, name: c.name, kind: c.kind, city: c.city, region: c.region, tz: c.tz, record: JSON.stringify(c.record), record_hash: centerHash(c) };
       const prev = existingCenters.get(c.id);
       if (!prev) {
-        insertCenter.run(row);
+        store.insertCenter(row, now);
         summary.added++;
-      } else if (prev.record_hash !== row.hash || prev.archived_at !== null) {
-        updateCenter.run(row);
+      } else if (prev.record_hash !== row.record_hash || prev.archived_at !== null) {
+        store.updateCenter(row, now);
         if (prev.archived_at !== null) summary.restored++;
         else summary.updated++;
       }
       c.channels.forEach((ch, position) => {
         seenChannels.add(ch.id);
-        const f = { ...channelFields(ch, position), now };
+        const f = channelFields(ch, position);
         const prevCh = existingChannels.get(ch.id);
         if (!prevCh) {
-          insertChannel.run(f);
-          ensureState.run(ch.id);
+          store.insertChannel(f, now);
+          store.ensureState(ch.id);
           summary.changedChannels.push(ch.id);
           return;
         }
         const probeChanged = prevCh.target !== f.target || prevCh.options !== f.options || prevCh.archived_at !== null;
         const changed =
-          probeChanged || prevCh.center_id !== f.centerId || prevCh.value !== f.value || prevCh.unprobeable_reason !== f.reason || prevCh.position !== position;
-        if (changed) updateChannel.run(f);
-        ensureState.run(ch.id);
+          probeChanged || prevCh.center_id !== f.center_id || prevCh.value !== f.value || prevCh.unprobeable_reason !== f.unprobeable_reason || prevCh.position !== position;
+        if (changed) store.updateChannel(f, now);
+        store.ensureState(ch.id);
         if ((prevCh.target === null) !== (f.target === null)) resetStatus.run(now, ch.id);
         if (probeChanged) summary.changedChannels.push(ch.id);
       });
     }
     for (const [id, prev] of existingCenters) {
       if (!seenCenters.has(id) && prev.archived_at === null) {
-        archiveCenter.run(now, now, id);
+        store.archiveCenter(id, now);
         summary.archived++;
       }
     }
     for (const [id, prev] of existingChannels) {
       if (!seenChannels.has(id) && prev.archived_at === null) {
-        archiveChannel.run(now, now, id);
+        store.archiveChannel(id, now);
         summary.archivedChannels.push(id);
       }
     }
-    recordSync.run(now, file, fileSha256, summary.added, summary.updated, summary.archived, summary.restored);
-  })();
+    store.recordSync({ at: now, file, file_sha256: fileSha256, added: summary.added, updated: summary.updated, archived: summary.archived, restored: summary.restored });
+  });
   return summary;
 }

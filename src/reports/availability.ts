@@ -10,6 +10,7 @@ import type { ChannelStatus, Outcome } from '../domain.ts';
 import { availability } from '../status/availability.ts';
 import { DOWN_STATUSES, IMPAIRED_STATUSES } from '../status/center.ts';
 import type { DB } from '../store/db.ts';
+import type { CenterRow as CenterTableRow, ChannelRow as ChannelTableRow } from '../store/rows.ts';
 import type { IncidentView } from '../store/queries.ts';
 import {
   bucketsOf, ceilHour, floorHour, formatDuration, HOUR_MS, intersectSegments, MAX_RANGE_MS, offsetSegments, type Bucket, type Granularity,
@@ -220,28 +221,10 @@ export interface AvailabilityReport {
 
 // ------------------------------------------------------------------------------------------------
 
-interface CenterRow {
-  pos: number;
-  id: string;
-  name: string;
-  kind: string;
-  city: string | null;
-  region: string | null;
-  tz: string | null;
-  created_at: number;
-  archived_at: number | null;
-}
+/** A center as the report selects it, with its place in the registry's order (row types: store/rows.ts). */
+type CenterRow = Pick<CenterTableRow, 'id' | 'name' | 'kind' | 'city' | 'region' | 'tz' | 'created_at' | 'archived_at'> & { pos: number };
 
-interface ChannelRow {
-  ref: number;
-  id: string;
-  center_id: string;
-  type: string;
-  value: string;
-  target: string | null;
-  created_at: number;
-  archived_at: number | null;
-}
+type ChannelRow = Pick<ChannelTableRow, 'ref' | 'id' | 'center_id' | 'type' | 'value' | 'target' | 'created_at' | 'archived_at'>;
 
 /** Per channel and bucket: everything the SQL sums, for all hours and for maintenance hours. */
 class Acc {

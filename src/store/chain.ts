@@ -6,7 +6,7 @@
 // than a streaming hash per record, which is what lets `verify` pass 500,000 records a second.
 
 import { hash } from 'node:crypto';
-import type { DB } from './db.ts';
+import type { DB } from './connection.ts';
 
 export const GENESIS = '0'.repeat(64);
 

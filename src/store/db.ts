@@ -9,7 +9,9 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type DB = Database.Database;
+import type { DB } from './connection.ts';
+
+export type { DB } from './connection.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 export const DB_FILE_NAME = 'reachwatch.db';

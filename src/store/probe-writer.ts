@@ -9,6 +9,7 @@ import { applyProbe, INITIAL_STATE, type ChannelStatusState, type StatusChange, 
 import type { DB } from './db.ts';
 import { RollupWriter } from './rollups.ts';
 import { ChainTail } from './chain.ts';
+import type { ChannelStateRow } from './rows.ts';
 
 export interface StoredProbe {
   probeId: number;
@@ -49,18 +50,11 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-interface StateRow {
-  status: ChannelStatus;
-  status_since: number | null;
-  status_reason: string | null;
-  streak_outcome: Outcome | null;
-  streak_count: number;
-  streak_probes: string;
-  streak_slots: string;
-  last_reachable_at: number | null;
-  last_verified_at: number | null;
-  last_probe_at: number | null;
-}
+/** The channel_state columns the writer reads back, with the status and outcome narrowed. */
+type StateRow = Pick<
+  ChannelStateRow,
+  'status_since' | 'status_reason' | 'streak_count' | 'streak_probes' | 'streak_slots' | 'last_reachable_at' | 'last_verified_at' | 'last_probe_at'
+> & { status: ChannelStatus; streak_outcome: Outcome | null };
 
 export class ProbeWriter {
   private queue: Pending[] = [];

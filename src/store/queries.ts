@@ -1,6 +1,7 @@
 // Read side of the store: what the API and CLI show. Statements are prepared once per database.
 
 import type { DB } from './db.ts';
+import type { CenterRow, CenterStateRow, ChannelRow, ChannelStateRow, IncidentRow, ProbeRow as ProbesTableRow } from './rows.ts';
 
 export interface ChannelView {
   id: string;
@@ -92,74 +93,23 @@ export interface StatusChangeView {
   evidence: unknown;
 }
 
-/** A row of the probes table as the read side selects it. */
-export interface ProbeRow {
-  id: number;
-  channel_ref: number;
-  started_at: number;
-  due_at: number;
-  duration_ms: number;
-  method: string;
-  outcome: string;
-  reason: string;
-  flags: string | null;
-  classifier_version: number;
-  evidence: string;
-}
+/** A row of the probes table as the read side selects it (without its chain link). */
+export type ProbeRow = Omit<ProbesTableRow, 'hash' | 'prev_hash'>;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const flagsOf = (f: string | null): string[] => (f ? f.split(',') : []);
 
-interface ChannelRow {
-  ref: number;
-  id: string;
-  center_id: string;
-  type: string;
-  value: string;
-  target: string | null;
-  unprobeable_reason: string | null;
-  archived_at: number | null;
-  status: string | null;
-  status_since: number | null;
-  status_reason: string | null;
-  streak_outcome: string | null;
-  streak_count: number | null;
-  last_outcome: string | null;
-  last_reason: string | null;
-  last_detail: string | null;
-  last_flags: string | null;
-  last_probe_at: number | null;
-  last_verified_at: number | null;
-  last_reachable_at: number | null;
-  next_due_at: number | null;
-}
+/** A channel with its state (LEFT JOIN: the state columns are null before the first sync gave it a row). */
+type ChannelWithState = Pick<ChannelRow, 'ref' | 'id' | 'center_id' | 'type' | 'value' | 'target' | 'unprobeable_reason' | 'archived_at'> & {
+  [K in 'status' | 'status_since' | 'status_reason' | 'streak_outcome' | 'streak_count' | 'last_outcome' | 'last_reason' | 'last_detail' | 'last_flags' | 'last_probe_at' | 'last_verified_at' | 'last_reachable_at' | 'next_due_at']: ChannelStateRow[K] | null;
+};
 
-interface CenterRow {
-  id: string;
-  name: string;
-  kind: string;
-  city: string | null;
-  region: string | null;
-  tz: string | null;
-  archived_at: number | null;
-  center_status: string | null;
-  center_since: number | null;
-  incident_id: number | null;
-}
-
-interface IncidentRow {
-  id: number;
-  center_id: string;
-  opened_at: number;
-  closed_at: number | null;
-  status: string;
-  worst_status: string;
-  went_dark_at: number | null;
-  close_reason: string | null;
-  maintenance_id: number | null;
-  open_evidence: string;
-  close_evidence: string | null;
-}
+/** A center with its state (LEFT JOIN, state columns renamed). */
+type CenterWithState = Pick<CenterRow, 'id' | 'name' | 'kind' | 'city' | 'region' | 'tz' | 'archived_at'> & {
+  center_status: CenterStateRow['status'] | null;
+  center_since: CenterStateRow['since'] | null;
+  incident_id: CenterStateRow['incident_id'];
+};
 
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
@@ -194,19 +144,19 @@ export class Queries {
     const centerSelect = `SELECT c.id, c.name, c.kind, c.city, c.region, c.tz, c.archived_at,
         cs.status AS center_status, cs.since AS center_since, cs.incident_id
       FROM centers c LEFT JOIN center_state cs ON cs.center_id = c.id`;
-    this.centersStmt = db.prepare<[number], CenterRow>(
+    this.centersStmt = db.prepare<[number], CenterWithState>(
       `${centerSelect} WHERE (? = 1 OR c.archived_at IS NULL) ORDER BY c.region IS NULL, c.region, c.name`,
     );
-    this.centerStmt = db.prepare<[string], CenterRow>(`${centerSelect} WHERE c.id = ?`);
-    this.channelsStmt = db.prepare<[number], ChannelRow>(`${channelSelect} WHERE (? = 1 OR c.archived_at IS NULL) ORDER BY c.center_id, c.position`);
-    this.channelsOfStmt = db.prepare<[string, number], ChannelRow>(`${channelSelect} WHERE c.center_id = ? AND (? = 1 OR c.archived_at IS NULL) ORDER BY c.position`);
+    this.centerStmt = db.prepare<[string], CenterWithState>(`${centerSelect} WHERE c.id = ?`);
+    this.channelsStmt = db.prepare<[number], ChannelWithState>(`${channelSelect} WHERE (? = 1 OR c.archived_at IS NULL) ORDER BY c.center_id, c.position`);
+    this.channelsOfStmt = db.prepare<[string, number], ChannelWithState>(`${channelSelect} WHERE c.center_id = ? AND (? = 1 OR c.archived_at IS NULL) ORDER BY c.position`);
     this.channelRefStmt = db.prepare<[string], { ref: number }>('SELECT ref FROM channels WHERE id = ?');
     this.changesStmt = db.prepare<[number, number, number], { id: number; at: number; from_status: string; to_status: string; reason: string | null; probe_ids: string; evidence: string }>(
       'SELECT id, at, from_status, to_status, reason, probe_ids, evidence FROM status_changes WHERE channel_ref = ? AND id < ? ORDER BY id DESC LIMIT ?',
     );
   }
 
-  private channelView(r: ChannelRow): ChannelView {
+  private channelView(r: ChannelWithState): ChannelView {
     const needsMore = r.streak_outcome !== null && r.streak_outcome !== r.status && r.streak_outcome !== 'error';
     return {
       id: r.id,
@@ -231,7 +181,7 @@ export class Queries {
     };
   }
 
-  private centerView(c: CenterRow, channels: ChannelRow[]): CenterView {
+  private centerView(c: CenterWithState, channels: ChannelWithState[]): CenterView {
     return {
       id: c.id, name: c.name, kind: c.kind, city: c.city, region: c.region, tz: c.tz, archived: c.archived_at !== null,
       status: c.center_status ?? 'unknown', statusSince: iso(c.center_since), openIncidentId: c.incident_id,
@@ -241,7 +191,7 @@ export class Queries {
 
   centers(opts: { includeArchived?: boolean } = {}): CenterView[] {
     const all = opts.includeArchived ? 1 : 0;
-    const byCenter = new Map<string, ChannelRow[]>();
+    const byCenter = new Map<string, ChannelWithState[]>();
     for (const r of this.channelsStmt.all(all)) {
       const list = byCenter.get(r.center_id);
       if (list) list.push(r);

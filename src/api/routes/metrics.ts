@@ -9,9 +9,10 @@ import { OUTBOX_STATUSES } from '../../alerts/outbox.ts';
 import { SELF_CHECKS } from '../../selfcheck/self-check.ts';
 import { CENTER_STATUSES } from '../../status/center.ts';
 import type { DB } from '../../store/db.ts';
+import { SqliteMetricsRepository, type MetricsRepository } from '../../store/metrics.ts';
 import type { ProbeMetrics } from '../../metrics/probe-metrics.ts';
 
-export function buildRegistry(db: DB, monitor: Monitor | null, alerting: Alerting | null, probes: ProbeMetrics | null = null): Registry {
+export function buildRegistry(db: DB | MetricsRepository, monitor: Monitor | null, alerting: Alerting | null, probes: ProbeMetrics | null = null): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
   probes?.register(register);
@@ -43,10 +44,7 @@ export function buildRegistry(db: DB, monitor: Monitor | null, alerting: Alertin
       this.set(monitor?.writer.pending ?? 0);
     },
   });
-  const centerCount = db.prepare<[], { status: string; n: number }>(
-    `SELECT COALESCE(s.status, 'unknown') AS status, COUNT(*) AS n FROM centers c LEFT JOIN center_state s ON s.center_id = c.id WHERE c.archived_at IS NULL GROUP BY 1`,
-  );
-  const openIncidents = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM incidents WHERE closed_at IS NULL`);
+  const counts: MetricsRepository = 'openIncidents' in db ? db : new SqliteMetricsRepository(db);
 
   new Gauge({
     name: 'reachwatch_centers',
@@ -56,7 +54,7 @@ export function buildRegistry(db: DB, monitor: Monitor | null, alerting: Alertin
     collect() {
       this.reset();
       for (const s of CENTER_STATUSES) this.set({ status: s }, 0);
-      for (const r of centerCount.all()) this.set({ status: r.status }, r.n);
+      for (const r of counts.centersByStatus()) this.set({ status: r.status }, r.n);
     },
   });
   new Gauge({
@@ -64,7 +62,7 @@ export function buildRegistry(db: DB, monitor: Monitor | null, alerting: Alertin
     help: 'Incidents (a center partly reachable or dark) not yet closed.',
     registers: [register],
     collect() {
-      this.set(openIncidents.get()?.n ?? 0);
+      this.set(counts.openIncidents());
     },
   });
   new Counter({

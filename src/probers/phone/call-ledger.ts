@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { DB } from '../../store/db.ts';
+import type { CallAttemptRow } from '../../store/rows.ts';
 import type { CallEvidence, CallEventFacts, CallFinal, GatherFacts, TwilioErrorFacts } from './evidence.ts';
 
 export const FINAL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
@@ -20,20 +21,8 @@ const isFinal = (s: string): s is FinalStatus => (FINAL_STATUSES as readonly str
 const RANK: Record<string, number> = { creating: 0, queued: 1, initiated: 2, ringing: 3, 'in-progress': 4 };
 const rankOf = (s: string): number => (isFinal(s) || s === 'create_failed' || s === 'interrupted' ? 9 : (RANK[s] ?? 0));
 
-export interface AttemptRow {
-  id: string;
-  channel_ref: number;
-  channel_id: string;
-  number: string;
-  due_at: number;
-  started_at: number;
-  call_sid: string | null;
-  status: string;
-  final_at: number | null;
-  estimated_cost: number;
-  create_error: string | null;
-  probe_id: number | null;
-}
+/** A call attempt with its channel's id, as the ledger reads it (call_attempts' row is in store/rows.ts). */
+export type LedgerCallAttempt = CallAttemptRow & { channel_id: string };
 
 export type WebhookParams = Record<string, string>;
 
@@ -56,10 +45,10 @@ export class CallLedger {
       interrupted: db.prepare(`UPDATE call_attempts SET status = 'interrupted', final_at = ?, create_error = ? WHERE id = ?`),
       exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM call_attempts WHERE id = ?'),
       progress: db.prepare<[string], { status: string; final_at: number | null }>('SELECT status, final_at FROM call_attempts WHERE id = ?'),
-      get: db.prepare<[string], AttemptRow>(
+      get: db.prepare<[string], LedgerCallAttempt>(
         `SELECT a.*, c.id AS channel_id FROM call_attempts a JOIN channels c ON c.ref = a.channel_ref WHERE a.id = ?`,
       ),
-      open: db.prepare<[], AttemptRow>(
+      open: db.prepare<[], LedgerCallAttempt>(
         `SELECT a.*, c.id AS channel_id FROM call_attempts a JOIN channels c ON c.ref = a.channel_ref WHERE a.probe_id IS NULL ORDER BY a.started_at`,
       ),
       addEvent: db.prepare('INSERT INTO call_events (attempt_id, key, received_at, params) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
@@ -108,7 +97,7 @@ export class CallLedger {
     this.events.emit(`final:${id}`);
   }
 
-  get(id: string): AttemptRow | undefined {
+  get(id: string): LedgerCallAttempt | undefined {
     return this.stmts.get.get(id);
   }
 
@@ -118,7 +107,7 @@ export class CallLedger {
   }
 
   /** Attempts whose probe is not stored yet: in flight, or interrupted by a restart. */
-  openAttempts(): AttemptRow[] {
+  openAttempts(): LedgerCallAttempt[] {
     return this.stmts.open.all();
   }
 
@@ -233,7 +222,7 @@ const param = (p: WebhookParams, snake: string, pascal: string): string | undefi
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' || Number.isNaN(Number(v)) ? undefined : Number(v));
 
 /** Pure: attempt row + stored webhooks -> evidence. */
-export function buildCallEvidence(row: AttemptRow, events: { key: string; at: number; params: WebhookParams }[]): CallEvidence {
+export function buildCallEvidence(row: LedgerCallAttempt, events: { key: string; at: number; params: WebhookParams }[]): CallEvidence {
   const facts: CallEventFacts[] = [];
   const gathers: GatherFacts[] = [];
   let recording: CallEvidence['recording'];

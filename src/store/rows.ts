@@ -1,0 +1,238 @@
+// One row type per table, exactly as SQLite returns a `SELECT *` of it (INTEGER as number, TEXT as
+// string, JSON columns as their text). Repositories select subsets with Pick<> of these, so a column
+// is named and typed in one place. A second storage engine returns the same shapes.
+//
+// Imports: only leaf modules of constants (alerts/channel.ts), never a module that uses the store,
+// so the store stays below everything that depends on it.
+
+import type { AlertChannelKind, AlertEvent, AttemptOutcome, Language } from '../alerts/channel.ts';
+
+/** `centers`: the registry's centers, archived rather than deleted. */
+export interface CenterRow {
+  id: string;
+  name: string;
+  kind: string;
+  city: string | null;
+  region: string | null;
+  tz: string | null;
+  /** The registry record as JSON, verbatim. */
+  record: string;
+  record_hash: string;
+  created_at: number;
+  updated_at: number;
+  archived_at: number | null;
+}
+
+/** `channels`: a center's phone numbers and websites; `ref` is the compact key probes use. */
+export interface ChannelRow {
+  ref: number;
+  id: string;
+  center_id: string;
+  type: string;
+  value: string;
+  target: string | null;
+  unprobeable_reason: string | null;
+  /** JSON of the channel's probe options. */
+  options: string;
+  position: number;
+  created_at: number;
+  updated_at: number;
+  archived_at: number | null;
+}
+
+/** `channel_state`: a channel's current status and the scheduler's memory. */
+export interface ChannelStateRow {
+  channel_ref: number;
+  status: string;
+  status_since: number | null;
+  status_reason: string | null;
+  status_confirmed_at: number | null;
+  streak_outcome: string | null;
+  streak_count: number;
+  /** JSON: the first probes of the streak. */
+  streak_probes: string;
+  /** JSON: the call slots of the streak. */
+  streak_slots: string;
+  last_probe_id: number | null;
+  last_probe_at: number | null;
+  last_outcome: string | null;
+  last_reason: string | null;
+  last_detail: string | null;
+  last_flags: string | null;
+  last_verified_at: number | null;
+  last_reachable_at: number | null;
+  next_due_at: number | null;
+}
+
+/** `probes`: one row per attempt, with its raw evidence (JSON) and its place in the hash chain. */
+export interface ProbeRow {
+  id: number;
+  channel_ref: number;
+  started_at: number;
+  due_at: number;
+  duration_ms: number;
+  method: string;
+  outcome: string;
+  reason: string;
+  flags: string | null;
+  classifier_version: number;
+  evidence: string;
+  hash: string | null;
+  prev_hash: string | null;
+}
+
+/** `center_state`: a center's current status, derived from its channels. */
+export interface CenterStateRow {
+  center_id: string;
+  status: string;
+  since: number;
+  down_since: number | null;
+  incident_id: number | null;
+  reminded_at: number | null;
+  updated_at: number;
+}
+
+/** `incidents`: one period in which a center was partly reachable or dark. */
+export interface IncidentRow {
+  id: number;
+  center_id: string;
+  opened_at: number;
+  closed_at: number | null;
+  status: string;
+  worst_status: string;
+  went_dark_at: number | null;
+  /** JSON: the channels and their confirming probes. */
+  open_evidence: string;
+  close_evidence: string | null;
+  close_reason: string | null;
+  maintenance_id: number | null;
+}
+
+/** `maintenance_windows`: planned closures of a center or a region. */
+export interface MaintenanceWindowRow {
+  id: number;
+  config_key: string | null;
+  center_id: string | null;
+  region: string | null;
+  starts_at: number;
+  ends_at: number;
+  reason: string;
+  created_by: string;
+  created_at: number;
+  cancelled_at: number | null;
+}
+
+/** `subscriptions`: who is told what, and how (config ones mirrored). */
+export interface SubscriptionRow {
+  id: string;
+  source: 'config' | 'api';
+  channel: AlertChannelKind;
+  /** JSON DeliveryTarget. */
+  target: string;
+  language: Language;
+  /** JSON filters. */
+  filters: string;
+  created_by: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export type OutboxStatusValue = 'pending' | 'sending' | 'sent' | 'failed' | 'suppressed';
+
+/** `outbox`: one alert to one subscription, claimed and retried until delivered or given up. */
+export interface OutboxRow {
+  id: string;
+  dedupe_key: string;
+  subscription_id: string;
+  channel: string;
+  event: AlertEvent;
+  center_id: string | null;
+  incident_id: number | null;
+  /** JSON AlertMessage, rendered at enqueue time. */
+  message: string;
+  status: OutboxStatusValue;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+  suppressed_by: string | null;
+}
+
+/** `outbox_attempts`: every delivery attempt of an outbox row (not a phone call: see call_attempts). */
+export interface OutboxAttemptRow {
+  outbox_id: string;
+  attempt: number;
+  at: number;
+  duration_ms: number;
+  /** 1 when delivered (kept beside `outcome` for older readers). */
+  ok: number;
+  outcome: AttemptOutcome;
+  permanent: number;
+  detail: string;
+}
+
+/** `api_tokens`: one per person or system; only the secret's SHA-256 is kept. */
+export interface ApiTokenRow {
+  id: string;
+  name: string;
+  role: 'operator' | 'auditor' | 'admin';
+  hash: string;
+  created_at: number;
+  created_by: string;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+/** `registry_syncs`: each mirror of the registry file into the database. */
+export interface RegistrySyncRow {
+  id: number;
+  at: number;
+  file: string;
+  file_sha256: string;
+  added: number;
+  updated: number;
+  archived: number;
+  restored: number;
+}
+
+/** `center_days`: per center and local day, the outcome counts behind the board's bar. */
+export interface CenterDayRow {
+  center_id: string;
+  day: string;
+  probes: number;
+  reachable: number;
+  down: number;
+  impaired: number;
+  inconclusive: number;
+  errors: number;
+}
+
+/** `channel_hours`: per channel and hour, the outcome counts behind the board's windows. */
+export interface ChannelHourRow {
+  channel_ref: number;
+  hour: number;
+  probes: number;
+  reachable: number;
+  down: number;
+  impaired: number;
+  inconclusive: number;
+  errors: number;
+}
+
+/** `call_attempts`: one outbound test call, from the moment before calls.create until its probe is stored. */
+export interface CallAttemptRow {
+  id: string;
+  channel_ref: number;
+  number: string;
+  due_at: number;
+  started_at: number;
+  call_sid: string | null;
+  status: string;
+  final_at: number | null;
+  estimated_cost: number;
+  /** JSON TwilioErrorFacts when calls.create failed. */
+  create_error: string | null;
+  probe_id: number | null;
+}
