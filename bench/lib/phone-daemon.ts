@@ -96,7 +96,7 @@ export async function startPhoneBench(spec: PhoneBenchSpec): Promise<PhoneBench>
       REACHWATCH_PUBLIC_URL: publicUrl,
       REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
     });
-    const telephony = daemon.monitor.telephony;
+    const telephony = daemon.telephony;
     if (!telephony) throw new Error('the bench daemon started without telephony');
     const channelIds = (daemon.db.prepare("SELECT id FROM channels WHERE type = 'phone' ORDER BY target").all() as { id: string }[]).map((r) => r.id);
     const f = fake;

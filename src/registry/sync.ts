@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Center, Channel } from '../domain.ts';
+import { ChannelStatusStore } from '../store/channel-status.ts';
 import type { DB } from '../store/db.ts';
 
 export interface SyncSummary {
@@ -38,7 +39,11 @@ function channelFields(ch: Channel, position: number) {
   };
 }
 
-export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256: string, now = Date.now()): SyncSummary {
+/**
+ * `status` is the store's status writer; the daemon passes its probe writer's, so both link into the
+ * same end of the status-change chain.
+ */
+export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256: string, now = Date.now(), status = new ChannelStatusStore(db)): SyncSummary {
   const summary: SyncSummary = { added: 0, updated: 0, archived: 0, restored: 0, changedChannels: [], archivedChannels: [] };
 
   const existingCenters = new Map(
@@ -82,17 +87,11 @@ export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256
     `INSERT INTO channel_state (channel_ref, status) SELECT ref, CASE WHEN target IS NULL THEN 'not_probed' ELSE 'unknown' END
      FROM channels WHERE id = ? ON CONFLICT(channel_ref) DO NOTHING`,
   );
-  // A channel that became unprobeable (or probeable again) must say so in its status.
-  const resetStatus = db.prepare(
-    `UPDATE channel_state SET status = CASE WHEN c.target IS NULL THEN 'not_probed' ELSE 'unknown' END,
-       status_since = ?, status_reason = NULL, streak_outcome = NULL, streak_count = 0, streak_probes = '[]', next_due_at = NULL
-     FROM channels c WHERE c.ref = channel_state.channel_ref AND c.id = ?`,
-  );
   const recordSync = db.prepare(
     'INSERT INTO registry_syncs (at, file, file_sha256, added, updated, archived, restored) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
 
-  db.transaction(() => {
+  status.transaction(() => {
     const seenCenters = new Set<string>();
     const seenChannels = new Set<string>();
     for (const c of centers) {
@@ -122,7 +121,8 @@ export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256
           probeChanged || prevCh.center_id !== f.centerId || prevCh.value !== f.value || prevCh.unprobeable_reason !== f.reason || prevCh.position !== position;
         if (changed) updateChannel.run(f);
         ensureState.run(ch.id);
-        if ((prevCh.target === null) !== (f.target === null)) resetStatus.run(now, ch.id);
+        // A channel that became unprobeable (or probeable again) must say so in its status, through the policy and the chain.
+        if ((prevCh.target === null) !== (f.target === null)) status.applyProbeability(ch.id, { kind: 'target', probeable: f.target !== null }, now);
         if (probeChanged) summary.changedChannels.push(ch.id);
       });
     }
@@ -139,6 +139,6 @@ export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256
       }
     }
     recordSync.run(now, file, fileSha256, summary.added, summary.updated, summary.archived, summary.restored);
-  })();
+  });
   return summary;
 }
