@@ -12,7 +12,7 @@ import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { backfillRollups } from '../store/rollups.ts';
 import { reportSettingsFrom } from '../reports/availability.ts';
-import { Housekeeping } from '../store/housekeeping.ts';
+import { checkpointAndClose, Housekeeping } from '../store/housekeeping.ts';
 import { Monitor } from './monitor.ts';
 import type { Telephony } from './telephony.ts';
 import { twilioSettingsFromEnv } from '../probers/phone/settings.ts';
@@ -237,9 +237,8 @@ async function run(
       await app.close();
       await socket.close();
       try {
-        db.pragma('wal_checkpoint(TRUNCATE)');
+        checkpointAndClose(db);
       } finally {
-        db.close();
         lock.release();
       }
       log.info('reachwatch stopped');

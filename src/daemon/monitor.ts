@@ -12,7 +12,7 @@ import { timeSlot } from '../calling/policy.ts';
 import type { Channel, Evidence, ProbeMethod } from '../domain.ts';
 import { probeOnce } from '../probers/probe-once.ts';
 import type { Prober, ProberSet, RecoveredProbe } from '../probers/prober.ts';
-import { canaryFor, classifierRulesFor, defaultDeadlineMs, scheduledMethodsOf, scheduleKeyOf, websiteProberFor } from '../probers/from-config.ts';
+import { baseProbingFor, classifierRulesFor, defaultDeadlineMs, scheduledMethodsOf, scheduleKeyOf } from '../probers/from-config.ts';
 import { assertLoadable, formatProblem, type RegistryLoad } from '../registry/load.ts';
 import { syncRegistry, type SyncSummary } from '../registry/sync.ts';
 import { parseSchedule, phaseOf, type Schedule } from '../scheduler/schedule.ts';
@@ -84,17 +84,17 @@ export class Monitor {
   private readonly log: Logger;
   private readonly overload = new OverloadReport();
 
-  /** `probers` come beside the website prober every configuration has (the daemon adds the others it has). */
+  /** `probers` come beside those every configuration has (baseProbingFor); the daemon adds the others it has. */
   constructor(db: DB, config: Config, log: Logger, events: MonitorEvents = {}, probers: readonly Prober[] = []) {
     this.db = db;
     this.config = config;
     this.log = log;
     this.events = events;
-    const http = websiteProberFor(config);
-    this.probers = { [http.method]: http };
-    for (const p of probers) this.probers[p.method] = p;
+    const base = baseProbingFor(config);
+    this.probers = {};
+    for (const p of [...base.probers, ...probers]) this.probers[p.method] = p;
     this.rules = classifierRulesFor(config);
-    this.canary = canaryFor(config, http);
+    this.canary = base.canary;
     this.canary.onChange = (s) => {
       if (s.ok) log.info({ canary: s }, 'canaries answer again: failures count against centers again');
       else log.warn({ canary: s }, 'canaries failed: probe failures are recorded as our own errors');

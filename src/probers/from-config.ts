@@ -53,3 +53,9 @@ export function scheduleKeyOf(method: Method): keyof Config['scheduler']['defaul
 export function defaultDeadlineMs(config: Config): number {
   return config.website.totalTimeoutMs + 5000;
 }
+
+/** The probers every configuration has (websites), and the canaries that judge our own network with them. */
+export function baseProbingFor(config: Config): { probers: Prober[]; canary: CanaryMonitor } {
+  const http = websiteProberFor(config);
+  return { probers: [http], canary: canaryFor(config, http) };
+}

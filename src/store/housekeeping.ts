@@ -34,3 +34,12 @@ export class Housekeeping {
     }
   }
 }
+
+/** At shutdown: fold the WAL into the database file so the folder is one file at rest, then close. */
+export function checkpointAndClose(db: DB): void {
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}

@@ -1,8 +1,9 @@
-// The answer-confirmation menu. A person who picks up hears, in Russian and Kazakh, that this is an
+// The answer-confirmation menu as TwiML (its states and transitions are in menu.ts). A person who picks up hears, in Russian and Kazakh, that this is an
 // automated check of the directory listing for the center, and is asked for one key. Keys are the
 // primary signal (they work in any language); Russian speech is accepted beside them.
 
 import twilio from 'twilio';
+import type { MenuStep } from './menu.ts';
 
 export interface IvrConfig {
   /** Recorded Kazakh prompt (Twilio has no Kazakh text-to-speech); played after the Russian one. */
@@ -66,10 +67,14 @@ export function recordTwiml(cfg: IvrConfig, actionUrl: string): string {
   return r.toString();
 }
 
-/** What to say after the menu, by key. */
-export const AFTER_KEY: Record<string, string> = {
-  '1': 'Спасибо, запись подтверждена. До свидания.',
-  '2': 'Спасибо, мы исправим справочник. Извините за беспокойство. До свидания.',
-  '3': 'Спасибо, мы отметим, что центр закрыт. До свидания.',
-  '9': 'Хорошо, мы больше не будем звонить на этот номер. До свидания.',
-};
+/** The TwiML of one state of the menu (menu.ts decides which); the center's name is read only for the menu itself. */
+export function twimlOf(cfg: IvrConfig, step: MenuStep, call: { centerName: () => string | null; gatherUrl: (step: number) => string; recordUrl: string }): string {
+  switch (step.kind) {
+    case 'menu':
+      return menuTwiml(cfg, call.centerName() ?? 'центр помощи', call.gatherUrl(step.step), step.repeat);
+    case 'record':
+      return recordTwiml(cfg, call.recordUrl);
+    case 'goodbye':
+      return goodbyeTwiml(step.text);
+  }
+}
