@@ -8,8 +8,7 @@ import type { Logger } from 'pino';
 import type { ClassifierRules } from '../classifier/classifier.ts';
 import type { Config } from '../config/config.ts';
 import { classify } from '../classifier/classifier.ts';
-import { timeSlot } from '../calling/policy.ts';
-import type { Channel, Evidence, ProbeMethod } from '../domain.ts';
+import type { Channel, Evidence } from '../domain.ts';
 import { probeOnce } from '../probers/probe-once.ts';
 import type { Prober, ProberSet, RecoveredProbe } from '../probers/prober.ts';
 import { baseProbingFor, classifierRulesFor, defaultDeadlineMs, scheduledMethodsOf, scheduleKeyOf } from '../probers/from-config.ts';
@@ -23,7 +22,7 @@ import type { DB } from '../store/db.ts';
 import { rememberedSlots } from '../store/job-slots.ts';
 import { ProbeWriter, type InTransaction, type StoredProbe } from '../store/probe-writer.ts';
 import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
-import { needsTimeSlots, statusRulesFor } from '../status/rules.ts';
+import { statusRulesFor, timeSlotUnder } from '../status/rules.ts';
 import type { StatusRules } from '../status/policy.ts';
 
 export { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
@@ -38,7 +37,7 @@ export interface MonitorEvents {
   onWriteHealth?: (error: string | null) => void;
 }
 
-type ScheduledMethod = Exclude<ProbeMethod, 'manual'>;
+type ScheduledMethod = Prober['method'];
 
 /** A prober stopped by an alarm of its gate (a spend cap), for the operator. */
 export interface ProberStop {
@@ -263,7 +262,6 @@ export class Monitor {
     }
     // Shutting down: an aborted probe is our doing, not evidence. A prober that can recover finishes its open work after the restart.
     if (this.abort.signal.aborted) return;
-    const link = prober.linkProbe;
     const evidence = attempt.evidence;
     const stored = this.writer.add(
       {
@@ -277,7 +275,7 @@ export class Monitor {
         ...this.slotOf(ch.type, this.tzOf(ch), attempt.startedAt),
       },
       job.nextSlotAt,
-      link ? (probeId) => link.call(prober, evidence, probeId) : undefined,
+      prober.linkProbe ? (probeId) => prober.linkProbe?.(evidence, probeId) : undefined,
     );
     // Free the scheduler's slot once the result is queued, not committed: waiting for the group commit
     // (up to flushIntervalMs) held one concurrency slot per queued result and released them all at once.
@@ -296,9 +294,8 @@ export class Monitor {
     );
   }
 
-  /** Only the spread rule reads time slots; Intl formatting per website probe would be waste. */
   private slotOf(channelType: string, tz: string, at: number): { slot?: string } {
-    return needsTimeSlots(this.statusRules(channelType)) ? { slot: timeSlot(tz, at) } : {};
+    return timeSlotUnder(this.statusRules(channelType), tz, at);
   }
 
   private onGateRefused(job: DueJob, prober: Prober, gate: { reason: string; detail: string; retryAt: number | null; alarm?: string }): void {
@@ -340,9 +337,8 @@ export class Monitor {
 
   private storeRecovered(prober: Prober, r: RecoveredProbe): Promise<StoredProbe> {
     const ch = this.channels.get(r.channelId);
-    const link = prober.linkProbe;
     const evidence: Evidence = r.evidence;
-    const inTransaction: InTransaction | undefined = link ? (probeId) => link.call(prober, evidence, probeId) : undefined;
+    const inTransaction: InTransaction | undefined = prober.linkProbe ? (probeId) => prober.linkProbe?.(evidence, probeId) : undefined;
     return this.writer.add(
       {
         channelId: r.channelId,

@@ -3,6 +3,7 @@
 // work on the phone confirmation rule in status/ merges cleanly; the reports' copy of the phone rule
 // in reports/availability.ts is to be pointed here.)
 
+import { timeSlot } from '../calling/policy.ts';
 import { ANSWER_REASONS } from '../classifier/phone.ts';
 import type { Config } from '../config/config.ts';
 import type { ChannelType } from '../domain.ts';
@@ -22,4 +23,9 @@ export function statusRulesFor(config: Pick<Config, 'status' | 'telephony'>): (t
 /** Whether results under these rules need their time slot (local day + half-day): only the spread rule reads it. */
 export function needsTimeSlots(rules: StatusRules): boolean {
   return rules.spread !== undefined;
+}
+
+/** The time slot of a result under these rules: only the spread rule reads it (Intl formatting per website probe would be waste). */
+export function timeSlotUnder(rules: StatusRules, tz: string, at: number): { slot?: string } {
+  return needsTimeSlots(rules) ? { slot: timeSlot(tz, at) } : {};
 }
