@@ -22,7 +22,7 @@ import type { DB } from '../store/db.ts';
 import { rememberedSlots } from '../store/job-slots.ts';
 import { ProbeWriter, type InTransaction, type StoredProbe } from '../store/probe-writer.ts';
 import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
-import { statusRulesFor, timeSlotUnder } from '../status/rules.ts';
+import { statusRulesFor, timeSlot, timeSlotUnder } from '../status/rules.ts';
 import type { StatusRules } from '../status/policy.ts';
 
 export { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
@@ -353,6 +353,27 @@ export class Monitor {
       null,
       inTransaction,
     );
+  }
+
+  /**
+   * A result no scheduled job produced (a record made by hand): classified and stored like any probe,
+   * at once. Such a record carries the time slots of its attempts, known for each.
+   */
+  storeRecord(ch: Channel, r: { evidence: Evidence; at: number; firstAt?: number }): Promise<StoredProbe> {
+    const tz = this.tzOf(ch);
+    const pending = this.writer.add({
+      channelId: ch.id,
+      jobId: null,
+      dueAt: r.at,
+      startedAt: r.at,
+      durationMs: 0,
+      evidence: r.evidence,
+      classification: classify(r.evidence, this.rules),
+      slot: timeSlot(tz, r.at),
+      ...(r.firstAt !== undefined ? { first: { at: r.firstAt, slot: timeSlot(tz, r.firstAt) } } : {}),
+    });
+    this.writer.flush();
+    return pending;
   }
 
   /** Stops taking work, lets probes in flight finish (or aborts them after `graceMs`), flushes. */

@@ -4,6 +4,8 @@
 // in reports/availability.ts is to be pointed here.)
 
 import { timeSlot } from '../calling/policy.ts';
+
+export { timeSlot };
 import { ANSWER_REASONS } from '../classifier/phone.ts';
 import type { Config } from '../config/config.ts';
 import type { ChannelType } from '../domain.ts';
