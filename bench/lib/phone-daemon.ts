@@ -99,7 +99,7 @@ export async function startPhoneBench(spec: PhoneBenchSpec): Promise<PhoneBench>
     const devNull = pino.destination({ dest: '/dev/null', sync: true }) as unknown as NodeJS.WritableStream;
     const log = createLogger({ level: spec.logLevel, pretty: false, destination: devNull });
     const daemon = await startDaemon(config, log);
-    const telephony = daemon.monitor.telephony;
+    const telephony = daemon.telephony;
     if (!telephony) throw new Error('the bench daemon started without telephony');
     const channelIds = (daemon.db.prepare("SELECT id FROM channels WHERE type = 'phone' ORDER BY target").all() as { id: string }[]).map((r) => r.id);
     const f = fake;

@@ -10,17 +10,18 @@ import {
   manualAttemptsProblem,
   type CallEvidence,
   type CallFinal,
-  type GatherFacts,
   type LookupEvidence,
   type ManualEvidence,
   type TwilioErrorFacts,
 } from '../probers/phone/evidence.ts';
+import { CALLBACK, firstAnswer, MENU_KEYS } from '../probers/phone/menu.ts';
 
 /** The reason of a probe in which the person asked never to be called again (the status follows at once). */
 export const OPT_OUT_REASON = 'opted_out';
 
-/** The confirmation menu: what each key means. Speech is mapped onto the same keys. */
-export const MENU_KEYS = { confirmed: '1', wrongNumber: '2', closed: '3', moved: '4', optOut: '9' } as const;
+// The menu's keys and how speech maps onto them live with the menu (probers/phone/menu.ts); the
+// classifier reads the stored answers with the menu's own `firstAnswer`.
+export { MENU_KEYS, speechToKey } from '../probers/phone/menu.ts';
 
 /** The reasons of a person's answer to the menu: what they said counts once (telephony.answer_confirmations). */
 export const ANSWER_REASONS = ['confirmed', 'not_the_center', 'center_closed', 'center_moved', 'callback_requested'] as const;
@@ -178,37 +179,6 @@ function classifyFailedCall(errorCode: number | undefined, sip: number | undefin
 // and end as failed/no-answer with a SIP code instead). To be validated against real recordings.
 const INTERCEPT = /абонент недоступен|аппарат абонента выключен|вне зоны действия|номер набран неверно|такого номера не существует|номер не обслуживается|неправильно набран|қол жетімсіз|нөмір дұрыс терілмеді/i;
 
-// Speech is a secondary signal (Kazakh speech recognition is not offered by Twilio); keys come first.
-const SPEECH: [RegExp, string][] = [
-  [/не звоните|больше не звон|удалите номер|қоңырау шалмаңыз/i, MENU_KEYS.optOut],
-  [/перезвон|позвоните позже|қайта қоңырау/i, 'callback'],
-  [/закры|не работа|ликвидир|жабыл|жұмыс істемейді/i, MENU_KEYS.closed],
-  [/переех|другой адрес|новый номер|другому номеру|көшті/i, MENU_KEYS.moved],
-  [/не туда|ошиб|другой номер|это не|частн|қате нөмір/i, MENU_KEYS.wrongNumber],
-  // Not \b: JavaScript's word boundary only knows Latin letters, so it never matches after «да».
-  [/^(да|верно|правильно|иә|ия)(?=$|[\s,.!?])|это центр|центр слушает/i, MENU_KEYS.confirmed],
-];
-
-export function speechToKey(speech: string): string | null {
-  for (const [re, key] of SPEECH) if (re.test(speech.trim())) return key;
-  return null;
-}
-
-const KNOWN_KEYS = new Set<string>(Object.values(MENU_KEYS));
-
-/** The first answer that means something: a key outside the menu is skipped, as the menu is asked again. */
-function firstAnswer(gathers: GatherFacts[]): { key: string; via: string } | null {
-  for (const g of gathers) {
-    const digit = g.digits?.slice(0, 1);
-    if (digit && KNOWN_KEYS.has(digit)) return { key: digit, via: `pressed ${digit}` };
-    if (g.speech) {
-      const key = speechToKey(g.speech);
-      if (key) return { key, via: `said "${g.speech}"` };
-    }
-  }
-  return null;
-}
-
 function classifyAnswered(e: CallEvidence, code: number | undefined): Classification {
   // Our webhook failed (11200/11205): the person heard "an application error", not our menu.
   if ((code === 11200 || code === 11205) && e.gathers.length === 0) {
@@ -236,7 +206,7 @@ function classifyAnswered(e: CallEvidence, code: number | undefined): Classifica
         );
       case MENU_KEYS.optOut:
         return verdict('inconclusive', OPT_OUT_REASON, `Answered; the person ${answer.via}: never call this number again. The number is opted out.`);
-      case 'callback':
+      case CALLBACK:
         return verdict('callback_requested', 'callback_requested', `Answered; the person ${answer.via}: call back later.`);
       default:
         break; // an unknown key: treat like no answer to the menu

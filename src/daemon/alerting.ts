@@ -11,8 +11,11 @@ import type { Config } from '../config/config.ts';
 import { CenterTracker } from '../incidents/tracker.ts';
 import { MaintenanceWindows } from '../maintenance/windows.ts';
 import type { TwilioSettings } from '../probers/phone/settings.ts';
-import { SelfCheck, type SelfCheckState } from '../selfcheck/self-check.ts';
+import { SelfCheckRecorder } from '../selfcheck/periods.ts';
+import { providerAccountSignal } from '../selfcheck/provider-account.ts';
+import { SelfCheck } from '../selfcheck/self-check.ts';
 import type { DB } from '../store/db.ts';
+import { SelfCheckPeriods } from '../store/self-check-periods.ts';
 import type { StoredProbe } from '../store/probe-writer.ts';
 
 export interface Alerting {
@@ -31,9 +34,6 @@ export interface Alerting {
   start(opts: { recheckCanaries: () => Promise<unknown> }): void;
   stop(): Promise<void>;
 }
-
-/** Reasons of a stored probe that say Twilio refused our account, not the number. */
-const ACCOUNT_REASONS = new Set(['twilio_auth']);
 
 async function buildSenders(config: Config, twilio: TwilioSettings | null): Promise<Partial<Record<AlertChannelKind, AlertSender>>> {
   const a = config.alerts;
@@ -96,42 +96,20 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
   });
 
   const selfCheck = new SelfCheck(now);
-  // Self-check changes are written (a period row and the operator's notice) in order; one the disk
-  // refused waits here and is written, and sent, as soon as the disk accepts writes again.
-  let periodId: number | null = null;
-  let lastDegraded: SelfCheckState | null = null;
-  const unsaved: SelfCheckState[] = [];
-  const writeSelfCheckNotices = (): void => {
-    while (unsaved.length > 0) {
-      const state = unsaved[0] as SelfCheckState;
-      try {
-        db.transaction(() => {
-          if (state.degraded) {
-            periodId = Number(db.prepare(`INSERT INTO self_check_periods (started_at, reasons) VALUES (?, ?)`).run(state.since, JSON.stringify(state.failing)).lastInsertRowid);
-            lastDegraded = state;
-          } else if (periodId !== null) {
-            db.prepare(`UPDATE self_check_periods SET ended_at = ? WHERE id = ?`).run(state.since, periodId);
-          }
-          const reasons = (state.degraded ? state : (lastDegraded ?? state)).failing.map((f) => ({ check: f.check, detail: f.detail }));
-          tracker.raiseSelfCheck(
-            { event: 'self_check', at: state.since, center: null, channels: [], evidence: [], boardUrl: config.alerts.boardUrl, selfCheck: { degraded: state.degraded, since: state.since, reasons } },
-            `self_check:${state.degraded ? 'degraded' : 'recovered'}:${state.since}`,
-          );
-        })();
-      } catch (err) {
-        log.error({ err }, 'could not record the self-check change (the disk?); will retry');
-        return;
-      }
-      if (!state.degraded) periodId = null;
-      unsaved.shift();
-    }
-  };
+  const selfCheckRecords = new SelfCheckRecorder(
+    new SelfCheckPeriods(db),
+    (n) =>
+      tracker.raiseSelfCheck(
+        { event: 'self_check', at: n.since, center: null, channels: [], evidence: [], boardUrl: config.alerts.boardUrl, selfCheck: n },
+        `self_check:${n.degraded ? 'degraded' : 'recovered'}:${n.since}`,
+      ),
+    log,
+  );
   selfCheck.onChange = (state) => {
     if (state.degraded) log.error({ failing: state.failing }, 'reachwatch is degraded: center statuses are frozen and only the operator is alerted');
     else log.info('reachwatch recovered: center statuses are evaluated again');
     tracker.setFrozen(state.degraded);
-    unsaved.push(state);
-    writeSelfCheckNotices();
+    selfCheckRecords.push(state);
   };
 
   let sweepTimer: NodeJS.Timeout | null = null;
@@ -151,11 +129,8 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
     afterCommit: (stored) => {
       selfCheck.report('disk', null);
       for (const s of stored) {
-        const m = s.record.evidence.method;
-        if (m !== 'call' && m !== 'lookup') continue;
-        const c = s.record.classification;
-        if (ACCOUNT_REASONS.has(c.reason)) selfCheck.report('twilio_account', c.detail);
-        else if (c.outcome !== 'error') selfCheck.report('twilio_account', null);
+        const signal = providerAccountSignal(s.record.evidence.method, s.record.classification);
+        if (signal !== undefined) selfCheck.report('twilio_account', signal);
       }
     },
     start({ recheckCanaries }) {
@@ -164,7 +139,7 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
       dispatcher.start();
       const tick = async () => {
         try {
-          writeSelfCheckNotices();
+          selfCheckRecords.flush();
           // While the canaries fail, nothing else asks them again (failures are ours); ask here.
           if (selfCheck.state.failing.some((f) => f.check === 'canaries')) await recheckCanaries();
           const t = now();

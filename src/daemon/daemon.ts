@@ -12,9 +12,9 @@ import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { backfillRollups } from '../store/rollups.ts';
 import { reportSettingsFrom } from '../reports/availability.ts';
-import { recordDailyHeads } from '../store/heads.ts';
-import { pruneProbes } from '../store/retention.ts';
+import { checkpointAndClose, Housekeeping } from '../store/housekeeping.ts';
 import { Monitor } from './monitor.ts';
+import type { Telephony } from './telephony.ts';
 import { ConfigError } from '../config/config.ts';
 import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
 import { createAlerting, type Alerting } from './alerting.ts';
@@ -34,6 +34,8 @@ export const DAEMON_BUSY_TIMEOUT_MS = 200;
 export interface Daemon {
   app: App;
   monitor: Monitor;
+  /** The Twilio client, call ledger and phone probers; null without Twilio credentials. */
+  telephony: Telephony | null;
   alerting: Alerting;
   db: DB;
   /** The address the API listens on, e.g. http://127.0.0.1:8080 */
@@ -124,7 +126,7 @@ async function run(
       onCanaryChange: (c) => a.selfCheck.report('canaries', c.ok ? null : c.detail),
       onWriteHealth: (error) => a.selfCheck.report('disk', error),
     },
-    telephony,
+    telephony?.probers ?? [],
   );
   const applied = (load: Parameters<Monitor['applyRegistry']>[0]) => {
     monitor?.applyRegistry(load);
@@ -207,10 +209,8 @@ async function run(
           ivr: { kazakhAudioUrl: config.telephony.kazakhPromptAudio, gatherTimeoutSec: 6, recordMaxSec: 30 },
           centerNameOf: (id) => telephony.ledger.centerNameOf(id),
           onOptOut: (id, via) => {
-            const row = telephony.ledger.get(id);
-            if (!row) return;
-            telephony.ledger.optOut(row.number, Date.now(), via, id, null);
-            log.warn({ channel: row.channel_id, via }, 'a number asked never to be called again; it is opted out for good');
+            const opted = telephony.ledger.optOutDuring(id, via, Date.now());
+            if (opted) log.warn({ channel: opted.channelId, via }, 'a number asked never to be called again; it is opted out for good');
           },
         }
       : null,
@@ -222,19 +222,8 @@ async function run(
   monitor.start();
   a.start({ recheckCanaries: () => m.canary.state() });
   // Once a minute: publish the chains' heads for a UTC day that ended, and apply retention once a day.
-  let lastPrune = 0;
-  const housekeeping = setInterval(() => {
-    try {
-      recordDailyHeads(db, Date.now(), log);
-      if (config.store.retentionMs !== null && Date.now() - lastPrune > 86_400_000) {
-        lastPrune = Date.now();
-        const r = pruneProbes(db, Date.now() - config.store.retentionMs);
-        if (r.pruned) log.info({ pruned: r.pruned, upToId: r.upToId }, 'pruned raw probes past retention (rollups and a chain checkpoint kept)');
-      }
-    } catch (err) {
-      log.error({ err }, 'chain heads or retention failed; will retry');
-    }
-  }, 60_000);
+  const chores = new Housekeeping(db, config.store.retentionMs, log);
+  const housekeeping = setInterval(() => chores.tick(), 60_000);
   housekeeping.unref();
   log.info({ url, docs: `${url}/docs`, data: config.dataDir }, 'reachwatch is running');
 
@@ -250,13 +239,12 @@ async function run(
       await app.close();
       await socket.close();
       try {
-        db.pragma('wal_checkpoint(TRUNCATE)');
+        checkpointAndClose(db);
       } finally {
-        db.close();
         lock.release();
       }
       log.info('reachwatch stopped');
     })());
 
-  return { app, monitor, alerting: a, db, url, reload, stop };
+  return { app, monitor, telephony, alerting: a, db, url, reload, stop };
 }

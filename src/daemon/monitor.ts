@@ -1,5 +1,6 @@
 // The daemon's core loop, wiring the data flow: registry -> scheduler -> probers -> classifier
-// -> store -> status. Each stage lives in its own folder; this file only connects them.
+// -> store -> status. Each stage lives in its own folder; this file only connects them. It knows
+// probers only through their contract (src/probers/prober.ts): a new kind of prober is a new file.
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -7,12 +8,10 @@ import type { Logger } from 'pino';
 import type { ClassifierRules } from '../classifier/classifier.ts';
 import type { Config } from '../config/config.ts';
 import { classify } from '../classifier/classifier.ts';
-import { ANSWER_REASONS } from '../classifier/phone.ts';
-import { timeSlot } from '../calling/policy.ts';
-import type { Channel, Evidence, ProbeMethod } from '../domain.ts';
+import type { Channel, Evidence } from '../domain.ts';
 import { probeOnce } from '../probers/probe-once.ts';
-import type { Prober, ProberSet } from '../probers/prober.ts';
-import { canaryFor, classifierRulesFor, websiteProberFor } from '../probers/from-config.ts';
+import type { Prober, ProberSet, RecoveredProbe } from '../probers/prober.ts';
+import { baseProbingFor, classifierRulesFor, defaultDeadlineMs, scheduledMethodsOf, scheduleKeyOf } from '../probers/from-config.ts';
 import { assertLoadable, formatProblem, type RegistryLoad } from '../registry/load.ts';
 import { syncRegistry, type SyncSummary } from '../registry/sync.ts';
 import { parseSchedule, phaseOf, type Schedule } from '../scheduler/schedule.ts';
@@ -20,12 +19,13 @@ import { Scheduler, type DueJob } from '../scheduler/scheduler.ts';
 import type { CanaryMonitor, CanaryState } from '../selfcheck/canary.ts';
 import { OUR_OVERLOAD_REASON, OverloadReport } from '../selfcheck/overload.ts';
 import type { DB } from '../store/db.ts';
-import { ProbeWriter, type StoredProbe } from '../store/probe-writer.ts';
+import { rememberedSlots } from '../store/job-slots.ts';
+import { ProbeWriter, type InTransaction, type StoredProbe } from '../store/probe-writer.ts';
 import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
-import type { Telephony } from './telephony.ts';
+import { statusRulesFor, timeSlot, timeSlotUnder } from '../status/rules.ts';
 import type { StatusRules } from '../status/policy.ts';
 
-export const NOT_CONFIGURED_REASON = 'not probed: telephony not configured';
+export { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
 
 export interface MonitorEvents {
   onStored?: (stored: StoredProbe[]) => void;
@@ -37,14 +37,19 @@ export interface MonitorEvents {
   onWriteHealth?: (error: string | null) => void;
 }
 
-type ScheduledMethod = Exclude<ProbeMethod, 'manual'>;
+type ScheduledMethod = Prober['method'];
 
-const RETRY_OUR_ERROR_MS = 10 * 60_000;
+/** A prober stopped by an alarm of its gate (a spend cap), for the operator. */
+export interface ProberStop {
+  reason: string;
+  detail: string;
+  since: number;
+}
+
 /** An idle daemon writes a heartbeat this often, so readiness notices a disk that stopped taking writes. */
 const HEARTBEAT_MS = 10_000;
 
-/** Outcomes after which a phone channel is tried again soon (on another day), until confirmed. */
-const FOLLOW_UP = new Set(['no_answer', 'unavailable', 'busy']);
+const methodOfJob = (jobId: string): ScheduledMethod => jobId.slice(jobId.lastIndexOf('#') + 1) as ScheduledMethod;
 
 export class Monitor {
   readonly scheduler: Scheduler;
@@ -52,7 +57,7 @@ export class Monitor {
   readonly canary: CanaryMonitor;
   readonly probers: ProberSet;
   readonly rules: ClassifierRules;
-  readonly telephony: Telephony | null;
+  private readonly statusRules: (type: string) => StatusRules;
   private channels = new Map<string, Channel>();
   private centerZones = new Map<string, string | null>();
   private readonly abort = new AbortController();
@@ -70,38 +75,33 @@ export class Monitor {
   private readonly events: MonitorEvents;
   lastSync: SyncSummary | null = null;
   probesStored = 0;
-  /** Why calls are not being placed right now (spend cap...), for the operator. */
-  callingBlocked: { reason: string; detail: string; since: number } | null = null;
+  /** Probers stopped by their gate's alarm (the spend cap stops calls), by method, for the operator. */
+  readonly stopped = new Map<ScheduledMethod, ProberStop>();
 
   private readonly db: DB;
   private readonly config: Config;
   private readonly log: Logger;
   private readonly overload = new OverloadReport();
 
-  constructor(db: DB, config: Config, log: Logger, events: MonitorEvents = {}, telephony: Telephony | null = null) {
+  /** `probers` come beside those every configuration has (baseProbingFor); the daemon adds the others it has. */
+  constructor(db: DB, config: Config, log: Logger, events: MonitorEvents = {}, probers: readonly Prober[] = []) {
     this.db = db;
     this.config = config;
     this.log = log;
-    this.telephony = telephony;
     this.events = events;
-    const http = websiteProberFor(config);
-    this.probers = { http, ...(telephony ? { lookup: telephony.lookup, call: telephony.call } : {}) };
+    const base = baseProbingFor(config);
+    this.probers = {};
+    for (const p of [...base.probers, ...probers]) this.probers[p.method] = p;
     this.rules = classifierRulesFor(config);
-    this.canary = canaryFor(config, http);
+    this.canary = base.canary;
     this.canary.onChange = (s) => {
       if (s.ok) log.info({ canary: s }, 'canaries answer again: failures count against centers again');
       else log.warn({ canary: s }, 'canaries failed: probe failures are recorded as our own errors');
       events.onCanaryChange?.(s);
     };
-    const websiteRules: StatusRules = config.status;
-    // The 2018 protocol: a phone is declared no_answer or unavailable only after attempts in several slots.
-    const phoneRules: StatusRules = {
-      ...config.status,
-      spread: { outcomes: ['no_answer', 'unavailable'], minSlots: config.telephony.minSlots },
-      answers: { reasons: ANSWER_REASONS, confirmations: config.telephony.answerConfirmations },
-    };
+    this.statusRules = statusRulesFor(config);
     this.writer = new ProbeWriter(db, {
-      rules: (type) => (type === 'phone' ? phoneRules : websiteRules),
+      rules: this.statusRules,
       defaultTz: config.defaultTimezone,
       batchMaxRows: config.store.batchMaxRows,
       flushIntervalMs: config.store.flushIntervalMs,
@@ -163,8 +163,7 @@ export class Monitor {
 
   /** The scheduled methods of a channel: the registry's choice, or the channel type's default. */
   methodsOf(ch: Channel): ScheduledMethod[] {
-    const chosen = ch.options.methods ?? (ch.type === 'website' ? ['http'] : this.config.telephony.methods);
-    return chosen.filter((m): m is ScheduledMethod => m !== 'manual');
+    return scheduledMethodsOf(this.config, ch);
   }
 
   /**
@@ -176,24 +175,13 @@ export class Monitor {
     for (const p of load.problems) if (p.severity === 'warning') this.log.warn(formatProblem(p));
     assertLoadable(load);
     const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
-    const summary = syncRegistry(this.db, load.centers, file, sha);
+    const summary = syncRegistry(this.db, load.centers, file, sha, Date.now(), this.writer.status);
     this.writer.forgetChannels();
     // Only what scheduling needs stays in memory; the full records live in the database.
     this.centerZones = new Map(load.centers.map((c) => [c.id, c.tz]));
     const next = new Map<string, Channel>();
     for (const c of load.centers) for (const ch of c.channels) next.set(ch.id, ch);
-    // Where each job's next slot was remembered: websites in channel_state, phone jobs in job_slots.
-    const remembered = new Map(
-      (
-        this.db
-          .prepare(
-            `SELECT job_id, next_slot_at FROM job_slots
-             UNION ALL SELECT c.id || '#http', s.next_due_at FROM channel_state s JOIN channels c ON c.ref = s.channel_ref
-             WHERE c.type = 'website' AND s.next_due_at IS NOT NULL`,
-          )
-          .all() as { job_id: string; next_slot_at: number }[]
-      ).map((r) => [r.job_id, r.next_slot_at]),
-    );
+    const remembered = rememberedSlots(this.db);
     const changed = new Set(summary.changedChannels);
     const wanted = new Set<string>();
     const noProber: string[] = [];
@@ -211,12 +199,14 @@ export class Monitor {
         if (this.scheduler.has(jobId) && !changed.has(ch.id)) continue;
         const memory = changed.has(ch.id) ? null : (remembered.get(jobId) ?? null);
         this.scheduler.upsert({ id: jobId, channelId: ch.id, hostKey: prober.hostKey(ch), schedule: this.scheduleOf(ch, m) }, memory);
-        // A number never looked up gets its silent lookup within minutes: its first call waits for it.
-        if (m === 'lookup' && memory === null) this.scheduler.deferTo(jobId, Date.now() + Math.floor(phaseOf(jobId) * 5 * 60_000));
+        // A job never run gets its first run soon if its prober asks (a silent lookup before the first call).
+        if (prober.firstRunWithinMs !== undefined && memory === null) this.scheduler.deferTo(jobId, Date.now() + Math.floor(phaseOf(jobId) * prober.firstRunWithinMs));
       }
     }
     for (const jobId of this.scheduler.jobIds()) if (!wanted.has(jobId)) this.scheduler.remove(jobId);
-    this.markProberAvailability(noProber, withProber);
+    // Channels whose methods have no prober here say "not probed" (never unknown or down) until they can be: through
+    // the status policy and the status-change chain, like every status change.
+    this.writer.status.markProberAvailability(noProber, withProber, Date.now());
     this.channels = next;
     this.lastSync = summary;
     this.log.info(
@@ -226,30 +216,9 @@ export class Monitor {
     return summary;
   }
 
-  /**
-   * A channel whose methods have no prober here (phones without telephony configured) is shown as
-   * "not probed" with the reason, never as unknown or down; it returns to unknown once it can be probed.
-   */
-  private markProberAvailability(noProber: string[], withProber: string[]): void {
-    const off = this.db.prepare(
-      `UPDATE channel_state SET status = 'not_probed', status_reason = ?, status_since = COALESCE(status_since, ?)
-       WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) AND status IN ('unknown', 'not_probed')`,
-    );
-    const on = this.db.prepare(
-      `UPDATE channel_state SET status = 'unknown', status_reason = NULL, status_since = ?
-       WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) AND status = 'not_probed'
-         AND (SELECT target FROM channels WHERE id = ?) IS NOT NULL`,
-    );
-    const now = Date.now();
-    this.db.transaction(() => {
-      for (const id of noProber) off.run(NOT_CONFIGURED_REASON, now, id);
-      for (const id of withProber) on.run(now, id, id);
-    })();
-  }
-
   private scheduleOf(ch: Channel, method: ScheduledMethod): Schedule {
     const tz = this.tzOf(ch);
-    const key = method === 'http' ? 'website' : method;
+    const key = scheduleKeyOf(method);
     const spec = ch.options.schedule ?? this.config.scheduler.channels[ch.id] ?? this.config.scheduler.defaults[key];
     const s = parseSchedule(spec, tz);
     if ('error' in s) {
@@ -260,38 +229,32 @@ export class Monitor {
     return s;
   }
 
-  /** Finishing the calls a previous run left in flight (resolves when all are stored). */
+  /** Finishing the probes a previous run left in flight (resolves when all are stored). */
   recovery: Promise<void> = Promise.resolve();
 
-  /** Starts the scheduler and, in the background, finishes calls a previous run left in flight. */
+  /** Starts the scheduler and, in the background, finishes probes a previous run left in flight. */
   start(): void {
     this.scheduler.start();
     this.writeWatch = setInterval(() => this.checkWrites(), 1000);
     this.writeWatch.unref();
-    const t = this.telephony;
-    if (t) this.recovery = this.recoverCalls(t).catch((err: unknown) => this.log.error({ err }, 'could not finish the calls left in flight'));
-  }
-
-  private deadlineMs(method: ScheduledMethod): number {
-    if (method === 'call') return (this.config.telephony.ringTimeoutSec + this.config.telephony.timeLimitSec) * 1000 + this.config.telephony.callbackGraceMs + 60_000;
-    return this.config.website.totalTimeoutMs + 5000;
+    this.recovery = Promise.all(Object.values(this.probers).map((p) => this.recover(p))).then(() => undefined);
   }
 
   private async runJob(job: DueJob): Promise<void> {
     const ch = this.channels.get(job.channelId);
-    const method = job.jobId.slice(job.jobId.lastIndexOf('#') + 1) as ScheduledMethod;
+    const method = methodOfJob(job.jobId);
     const prober = this.probers[method];
     if (!ch || !prober) return;
     const gate = prober.gate?.(ch, Date.now());
     if (gate && !gate.ok) {
-      this.onGateRefused(job, gate.reason, gate.detail, gate.retryAt);
+      this.onGateRefused(job, prober, gate);
       return;
     }
-    if (method === 'call') this.callingBlocked = null;
+    this.stopped.delete(method);
     // A controller and a cleared timer rather than AbortSignal.any([daemon, AbortSignal.timeout(…)]):
     // Node keeps a timeout signal passed to any() alive until it fires, i.e. total + 5 s after every probe.
     const ac = new AbortController();
-    const deadline = setTimeout(() => ac.abort(new DOMException('The probe overran its deadline.', 'TimeoutError')), this.deadlineMs(method));
+    const deadline = setTimeout(() => ac.abort(new DOMException('The probe overran its deadline.', 'TimeoutError')), prober.deadlineMs ?? defaultDeadlineMs(this.config));
     this.probeAborts.add(ac);
     if (this.abort.signal.aborted) ac.abort(this.abort.signal.reason);
     let attempt;
@@ -301,9 +264,9 @@ export class Monitor {
       clearTimeout(deadline);
       this.probeAborts.delete(ac);
     }
-    // Shutting down: an aborted probe is our doing, not evidence. An open call attempt is finished after the restart.
+    // Shutting down: an aborted probe is our doing, not evidence. A prober that can recover finishes its open work after the restart.
     if (this.abort.signal.aborted) return;
-    const attemptId = typeof attempt.evidence.attempt === 'string' ? attempt.evidence.attempt : null;
+    const evidence = attempt.evidence;
     const stored = this.writer.add(
       {
         channelId: ch.id,
@@ -311,13 +274,12 @@ export class Monitor {
         dueAt: job.dueAt,
         startedAt: attempt.startedAt,
         durationMs: attempt.durationMs,
-        evidence: attempt.evidence,
+        evidence,
         classification: attempt.classification,
-        // Only phones use time slots (the 2018 spread rule); Intl formatting per website probe would be waste.
-        ...(ch.type === 'phone' ? { slot: timeSlot(this.tzOf(ch), attempt.startedAt) } : {}),
+        ...this.slotOf(ch.type, this.tzOf(ch), attempt.startedAt),
       },
       job.nextSlotAt,
-      attemptId && this.telephony ? (probeId) => this.telephony?.ledger.markProbe(attemptId, probeId) : undefined,
+      prober.linkProbe ? (probeId) => prober.linkProbe?.(evidence, probeId) : undefined,
     );
     // Free the scheduler's slot once the result is queued, not committed: waiting for the group commit
     // (up to flushIntervalMs) held one concurrency slot per queued result and released them all at once.
@@ -338,69 +300,86 @@ export class Monitor {
     );
   }
 
-  private onGateRefused(job: DueJob, reason: string, detail: string, retryAt: number | null): void {
-    if (reason === 'spend_cap' && this.callingBlocked?.reason !== 'spend_cap') {
-      this.log.error({ detail }, 'calls stopped: the monthly spend cap is reached; no call is placed until next month or a higher cap');
-    }
-    if (reason === 'spend_cap') this.callingBlocked ??= { reason, detail, since: Date.now() };
-    else this.log.debug({ job: job.jobId, reason, detail }, 'probe not run now');
+  private slotOf(channelType: string, tz: string, at: number): { slot?: string } {
+    return timeSlotUnder(this.statusRules(channelType), tz, at);
+  }
+
+  private onGateRefused(job: DueJob, prober: Prober, gate: { reason: string; detail: string; retryAt: number | null; alarm?: string }): void {
+    const { reason, detail, retryAt } = gate;
+    if (gate.alarm !== undefined) {
+      if (this.stopped.get(prober.method)?.reason !== reason) this.log.error({ detail }, gate.alarm);
+      if (!this.stopped.has(prober.method)) this.stopped.set(prober.method, { reason, detail, since: Date.now() });
+    } else this.log.debug({ job: job.jobId, reason, detail }, 'probe not run now');
     // Run once more when allowed (calling hours open, a cap expires), at a stable minute of that hour.
     if (retryAt !== null && retryAt - job.dueAt < 7 * 86_400_000) {
       this.scheduler.deferTo(job.jobId, retryAt + Math.floor(phaseOf(job.jobId) * 30 * 60_000));
     }
   }
 
-  /**
-   * The 2018 protocol: one silent call is not an outage. After an unconfirmed failure the number is
-   * tried again soon (calling hours and per-number caps move it to another day), until the status is
-   * confirmed or the number answers.
-   */
+  /** The prober's follow-up: a job run again sooner than its next slot (a silent call is tried again soon). */
   private followUp(s: StoredProbe): void {
-    if (s.record.evidence.method !== 'call' || !s.record.jobId) return;
-    const { outcome, reason } = s.record.classification;
-    if (FOLLOW_UP.has(outcome) && s.status !== outcome) this.scheduler.deferTo(s.record.jobId, Date.now() + this.config.telephony.followUpMs);
-    // Twilio asked us to slow down or was down: try again in a while, not at the next weekly slot.
-    if (reason === 'twilio_rate_limited' || reason === 'provider_unavailable') this.scheduler.deferTo(s.record.jobId, Date.now() + RETRY_OUR_ERROR_MS);
+    const jobId = s.record.jobId;
+    if (!jobId) return;
+    const delay = this.probers[methodOfJob(jobId)]?.followUp?.(s.record.classification, s.status);
+    if (delay !== undefined && delay !== null) this.scheduler.deferTo(jobId, Date.now() + delay);
   }
 
-  /** Calls left in flight by a stop or a crash: fetch each from Twilio and store it. */
-  private async recoverCalls(t: Telephony): Promise<void> {
-    const open = t.ledger.openAttempts();
-    if (open.length === 0) return;
-    this.log.info({ calls: open.length }, 'finishing calls left in flight by the previous run');
-    await Promise.all(
-      open.map(async (row) => {
-        const remaining = row.started_at + this.deadlineMs('call') - Date.now();
-        if (row.final_at === null && row.call_sid) {
-          const final = await t.fetchAndApply(row.id);
-          if (!final && remaining > 0) await t.finish(row.id, [remaining], this.abort.signal).catch(() => false);
-        } else if (row.final_at === null && !row.call_sid) {
-          // Stopped between recording the attempt and Twilio's answer: we cannot know if it rang, so it
-          // still counts towards the number's caps, and it is our error, not the center's.
-          t.ledger.interrupted(row.id, { message: 'the daemon stopped before Twilio confirmed the call' }, Date.now());
-        }
-        if (this.abort.signal.aborted) return;
-        const evidence = t.ledger.evidenceOf(row.id);
-        const ch = this.channels.get(row.channel_id);
-        if (!evidence) return;
-        if (!evidence.final && !evidence.createError) evidence.gaveUp = 'no final status after a restart, from callbacks or from Twilio';
-        const withAttempt = { ...evidence, attempt: row.id } as unknown as Evidence;
-        await this.writer.add(
-          {
-            channelId: row.channel_id,
-            jobId: `${row.channel_id}#call`,
-            dueAt: row.due_at,
-            startedAt: row.started_at,
-            durationMs: Date.now() - row.started_at,
-            evidence: withAttempt,
-            classification: classify(withAttempt, this.rules),
-            slot: timeSlot(ch ? this.tzOf(ch) : this.config.defaultTimezone, row.started_at),
-          },
-          null,
-          (probeId) => t.ledger.markProbe(row.id, probeId),
-        );
-      }),
+  /** A prober's work left in flight by a stop or a crash: it finishes it, the monitor classifies and stores it. */
+  private async recover(prober: Prober): Promise<void> {
+    if (!prober.recover) return;
+    let resumed = 0;
+    try {
+      await prober.recover({
+        signal: this.abort.signal,
+        store: (r) => {
+          if (resumed++ === 0) this.log.info({ method: prober.method }, 'finishing probes left in flight by the previous run');
+          return this.storeRecovered(prober, r);
+        },
+      });
+    } catch (err) {
+      this.log.error({ err, method: prober.method }, 'could not finish the probes left in flight');
+    }
+  }
+
+  private storeRecovered(prober: Prober, r: RecoveredProbe): Promise<StoredProbe> {
+    const ch = this.channels.get(r.channelId);
+    const evidence: Evidence = r.evidence;
+    const inTransaction: InTransaction | undefined = prober.linkProbe ? (probeId) => prober.linkProbe?.(evidence, probeId) : undefined;
+    return this.writer.add(
+      {
+        channelId: r.channelId,
+        jobId: `${r.channelId}#${prober.method}`,
+        dueAt: r.dueAt,
+        startedAt: r.startedAt,
+        durationMs: r.durationMs,
+        evidence,
+        classification: classify(evidence, this.rules),
+        ...this.slotOf(prober.channelType, ch ? this.tzOf(ch) : this.config.defaultTimezone, r.startedAt),
+      },
+      null,
+      inTransaction,
     );
+  }
+
+  /**
+   * A result no scheduled job produced (a record made by hand): classified and stored like any probe,
+   * at once. Such a record carries the time slots of its attempts, known for each.
+   */
+  storeRecord(ch: Channel, r: { evidence: Evidence; at: number; firstAt?: number }): Promise<StoredProbe> {
+    const tz = this.tzOf(ch);
+    const pending = this.writer.add({
+      channelId: ch.id,
+      jobId: null,
+      dueAt: r.at,
+      startedAt: r.at,
+      durationMs: 0,
+      evidence: r.evidence,
+      classification: classify(r.evidence, this.rules),
+      slot: timeSlot(tz, r.at),
+      ...(r.firstAt !== undefined ? { first: { at: r.firstAt, slot: timeSlot(tz, r.firstAt) } } : {}),
+    });
+    this.writer.flush();
+    return pending;
   }
 
   /** Stops taking work, lets probes in flight finish (or aborts them after `graceMs`), flushes. */

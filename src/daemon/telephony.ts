@@ -19,6 +19,8 @@ export interface Telephony {
   ledger: CallLedger;
   lookup: Prober;
   call: Prober;
+  /** The probers telephony adds to the monitor's. */
+  probers: Prober[];
   pacer: CallPacer;
   /** Fetches a call from Twilio and applies its status; true if it is final. */
   fetchAndApply(attemptId: string): Promise<boolean>;
@@ -36,11 +38,6 @@ export function createTelephony(
 ): Telephony {
   const t = config.telephony;
   const ledger = new CallLedger(db);
-  // "A number Lookup calls invalid is not dialled": the latest lookup of the channel decides.
-  const latestLookup = db.prepare<[string], { outcome: string }>(
-    `SELECT p.outcome FROM probes p JOIN channels c ON c.ref = p.channel_ref
-     WHERE c.id = ? AND p.method = 'lookup' AND p.outcome != 'error' ORDER BY p.started_at DESC, p.id DESC LIMIT 1`,
-  );
   const call = createCallProber({
     client,
     settings,
@@ -57,11 +54,8 @@ export function createTelephony(
     ringTimeoutSec: t.ringTimeoutSec,
     timeLimitSec: t.timeLimitSec,
     callbackGraceMs: t.callbackGraceMs,
+    followUpMs: t.followUpMs,
     tzOf,
-    lookupVerdict: (ch) => {
-      const last = latestLookup.get(ch.id);
-      return !last ? 'none' : last.outcome === 'unavailable' ? 'invalid' : 'valid';
-    },
     looksUp,
   });
   const lookup = createLookupProber({ client, fields: t.lookupFields, concurrency: 4 });
@@ -74,6 +68,7 @@ export function createTelephony(
     ledger,
     lookup,
     call,
+    probers: [lookup, call],
     pacer: call.pacer,
     fetchAndApply: (id) => fetchAndApply({ client, ledger }, id),
     finish: (id, waits, signal) => finish({ client, ledger }, id, waits, signal),

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Center, Channel } from '../domain.ts';
+import { ChannelStatusStore } from '../store/channel-status.ts';
 import type { DB } from '../store/db.ts';
 import { SqliteRegistryRepository, type CenterWrite, type ChannelWrite } from '../store/registry.ts';
 
@@ -39,19 +40,16 @@ function channelFields(ch: Channel, position: number): ChannelWrite {
   };
 }
 
-export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256: string, now = Date.now()): SyncSummary {
+/**
+ * `status` is the store's status writer; the daemon passes its probe writer's, so both link into the
+ * same end of the status-change chain.
+ */
+export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256: string, now = Date.now(), status = new ChannelStatusStore(db)): SyncSummary {
   const summary: SyncSummary = { added: 0, updated: 0, archived: 0, restored: 0, changedChannels: [], archivedChannels: [] };
 
   const store = new SqliteRegistryRepository(db);
   const existingCenters = new Map(store.centers().map((r) => [r.id, r]));
   const existingChannels = new Map(store.channels().map((r) => [r.id, r]));
-  // The one status write of a sync; it moves to the status-change chain with the status part of issue 14.
-  // A channel that became unprobeable (or probeable again) must say so in its status.
-  const resetStatus = db.prepare(
-    `UPDATE channel_state SET status = CASE WHEN c.target IS NULL THEN 'not_probed' ELSE 'unknown' END,
-       status_since = ?, status_reason = NULL, streak_outcome = NULL, streak_count = 0, streak_probes = '[]', next_due_at = NULL
-     FROM channels c WHERE c.ref = channel_state.channel_ref AND c.id = ?`,
-  );
   store.transaction(() => {
     const seenCenters = new Set<string>();
     const seenChannels = new Set<string>();
@@ -82,7 +80,8 @@ export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256
           probeChanged || prevCh.center_id !== f.center_id || prevCh.value !== f.value || prevCh.unprobeable_reason !== f.unprobeable_reason || prevCh.position !== position;
         if (changed) store.updateChannel(f, now);
         store.ensureState(ch.id);
-        if ((prevCh.target === null) !== (f.target === null)) resetStatus.run(now, ch.id);
+        // A channel that became unprobeable (or probeable again) must say so in its status, through the policy and the chain.
+        if ((prevCh.target === null) !== (f.target === null)) status.applyProbeability(ch.id, { kind: 'target', probeable: f.target !== null }, now);
         if (probeChanged) summary.changedChannels.push(ch.id);
       });
     }

@@ -4,11 +4,12 @@
 
 import { CLASSIFIER_VERSION } from '../classifier/classifier.ts';
 import { OPT_OUT_REASON } from '../classifier/phone.ts';
-import type { ChannelStatus, Outcome, ProbeRecord } from '../domain.ts';
-import { applyProbe, INITIAL_STATE, type ChannelStatusState, type StatusChange, type StatusRules, type StreakProbe } from '../status/policy.ts';
+import type { ChannelStatus, ProbeRecord } from '../domain.ts';
+import { applyProbe, INITIAL_STATE, type ChannelStatusState, type StatusChange, type StatusRules } from '../status/policy.ts';
 import type { DB } from './db.ts';
 import { RollupWriter } from './rollups.ts';
 import { ChainTail } from './chain.ts';
+import { ChannelStatusStore, statusStateOf } from './channel-status.ts';
 import type { ChannelStateRow } from './rows.ts';
 
 export interface StoredProbe {
@@ -50,11 +51,10 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** The channel_state columns the writer reads back, with the status and outcome narrowed. */
 type StateRow = Pick<
   ChannelStateRow,
-  'status_since' | 'status_reason' | 'streak_count' | 'streak_probes' | 'streak_slots' | 'last_reachable_at' | 'last_verified_at' | 'last_probe_at'
-> & { status: ChannelStatus; streak_outcome: Outcome | null };
+  'status' | 'status_since' | 'status_reason' | 'streak_outcome' | 'streak_count' | 'streak_probes' | 'streak_slots' | 'last_reachable_at' | 'last_verified_at' | 'last_probe_at'
+>;
 
 export class ProbeWriter {
   private queue: Pending[] = [];
@@ -63,6 +63,8 @@ export class ProbeWriter {
   private readonly writeBatch: (batch: Pending[]) => (StoredProbe | null)[];
   private readonly heartbeatStmt: { run: (at: number) => unknown };
   private readonly chains: ChainTail[];
+  /** The one writer of status changes: probes' changes and those from the registry or the probers here. */
+  readonly status: ChannelStatusStore;
   /** Drops the cached channel facts (a registry sync may have changed a center's time zone). */
   readonly forgetChannels: () => void;
   /** Pending writes beyond this are refused: a full disk must not become an out-of-memory crash. */
@@ -86,8 +88,9 @@ export class ProbeWriter {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const probeChain = new ChainTail(db, 'probes');
-    const changeChain = new ChainTail(db, 'status_changes');
-    this.chains = [probeChain, changeChain];
+    this.status = new ChannelStatusStore(db);
+    const status = this.status;
+    this.chains = [probeChain, status.chain];
     const readState = db.prepare<[number], StateRow>(
       `SELECT status, status_since, status_reason, streak_outcome, streak_count, streak_probes, streak_slots, last_reachable_at, last_verified_at
               , last_probe_at
@@ -114,9 +117,6 @@ export class ProbeWriter {
        ON CONFLICT(job_id) DO UPDATE SET next_slot_at = excluded.next_slot_at`,
     );
     const earliestSlot = db.prepare<[number], { at: number | null }>('SELECT MIN(next_slot_at) AS at FROM job_slots WHERE channel_ref = ?');
-    const insertChange = db.prepare(
-      `INSERT INTO status_changes (id, channel_ref, at, from_status, to_status, reason, probe_ids, evidence, hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     const heartbeat = db.prepare<[number]>('INSERT INTO daemon_heartbeat (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at');
     this.heartbeatStmt = { run: (at) => heartbeat.run(at) };
     const refs = new Map<string, { ref: number; type: string; centerId: string; tz: string | null }>();
@@ -166,17 +166,7 @@ export class ProbeWriter {
           stored.push({ probeId, channelId: r.channelId, record: r, change: null, status: row.status });
           continue;
         }
-        const prev: ChannelStatusState = row
-          ? {
-              status: row.status,
-              statusSince: row.status_since,
-              statusReason: row.status_reason,
-              streakOutcome: row.streak_outcome,
-              streakCount: row.streak_count,
-              streakProbes: JSON.parse(row.streak_probes) as StreakProbe[],
-              streakSlots: JSON.parse(row.streak_slots) as string[],
-            }
-          : INITIAL_STATE;
+        const prev: ChannelStatusState = row ? statusStateOf(row) : INITIAL_STATE;
         const { state, change } = applyProbe(
           prev,
           {
@@ -209,11 +199,7 @@ export class ProbeWriter {
           nextDueAt,
           confirmedAt: change ? change.at : null,
         });
-        if (change) {
-          const row = [ref, change.at, change.from, change.to, change.reason, JSON.stringify(change.probes.map((x) => x.id)), JSON.stringify({ outcome: change.to, probes: change.probes })] as const;
-          const l = changeChain.link(row);
-          insertChange.run(l.id, ...row, l.hash, l.prev);
-        }
+        if (change) status.recordChange(ref, change);
         stored.push({ probeId, channelId: r.channelId, record: r, change, status: state.status });
       }
       if (opts.afterBatch) {

@@ -6,6 +6,7 @@
 // so the store stays below everything that depends on it.
 
 import type { AlertChannelKind, AlertEvent, AttemptOutcome, Language } from '../alerts/channel.ts';
+import type { ChannelStatus, Outcome } from '../domain.ts';
 
 /** `centers`: the registry's centers, archived rather than deleted. */
 export interface CenterRow {
@@ -43,11 +44,11 @@ export interface ChannelRow {
 /** `channel_state`: a channel's current status and the scheduler's memory. */
 export interface ChannelStateRow {
   channel_ref: number;
-  status: string;
+  status: ChannelStatus;
   status_since: number | null;
   status_reason: string | null;
   status_confirmed_at: number | null;
-  streak_outcome: string | null;
+  streak_outcome: Outcome | null;
   streak_count: number;
   /** JSON: the first probes of the streak. */
   streak_probes: string;
@@ -55,7 +56,7 @@ export interface ChannelStateRow {
   streak_slots: string;
   last_probe_id: number | null;
   last_probe_at: number | null;
-  last_outcome: string | null;
+  last_outcome: Outcome | null;
   last_reason: string | null;
   last_detail: string | null;
   last_flags: string | null;
@@ -235,4 +236,20 @@ export interface CallAttemptRow {
   /** JSON TwilioErrorFacts when calls.create failed. */
   create_error: string | null;
   probe_id: number | null;
+}
+
+/** `job_slots`: the scheduler's memory of each job's next slot, so a restart neither replays nor skips one. */
+export interface JobSlotRow {
+  job_id: string;
+  channel_ref: number;
+  next_slot_at: number;
+}
+
+/** `self_check_periods`: when reachwatch itself was degraded, and why. */
+export interface SelfCheckPeriodRow {
+  id: number;
+  started_at: number;
+  ended_at: number | null;
+  /** JSON: [{check, detail}] */
+  reasons: string;
 }

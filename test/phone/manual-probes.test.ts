@@ -93,7 +93,7 @@ const RECORD = { outcome: 'unavailable', note: 'Automatic message: the number is
 
 describe('manual probes of a number Twilio cannot dial', () => {
   test('the short code is in the registry, unprobed, and telephony is not configured', async () => {
-    expect(daemon.monitor.telephony).toBeNull();
+    expect(daemon.telephony).toBeNull();
     expect(daemon.monitor.channel(HOTLINE)).toMatchObject({ value: '114', target: null });
     expect(await channelStatus('hotline-114')).toBe('not_probed');
     expect(probeCount()).toBe(0);

@@ -193,7 +193,7 @@ function stillToSee(): string[] {
   const need = (what: string, ok: boolean) => void (ok || left.push(what));
   need('hours: the call job refused outside calling hours', (refusals(get('hours'), HOURS[0] as Phone).outside_hours ?? 0) >= WINDOW_MS / 1000 - 2);
   need('capped: the daily cap refusing after the one call', (refusals(get('capped'), CAPPED[0] as Phone).daily_cap ?? 0) >= 3);
-  need('spend: calls stopped by the spend cap', get('spend').daemon.monitor.callingBlocked !== null);
+  need('spend: calls stopped by the spend cap', get('spend').daemon.monitor.stopped.get('call') !== undefined);
   const main = get('main');
   need('main: the opted-out number refused again', (refusals(main, OPT_OUT).opted_out ?? 0) >= 3);
   need('main: three lookups of the invalid number', lookups(INVALID).length >= 3);
@@ -254,7 +254,7 @@ describe('responsible calling, through the daemon', () => {
   test('(a) outside calling hours no call reaches Twilio, though the call job is due every second', async () => {
     const r = get('hours');
     const p = HOURS[0] as Phone;
-    expect(r.daemon.monitor.telephony).not.toBeNull();
+    expect(r.daemon.telephony).not.toBeNull();
     expect(creates(HOURS)).toEqual([]);
     expect(query(r, 'SELECT id FROM call_attempts')).toEqual([]);
     expect(query(r, 'SELECT id FROM probes')).toEqual([]);
@@ -262,7 +262,7 @@ describe('responsible calling, through the daemon', () => {
     expect(refusals(r, p).outside_hours ?? 0).toBeGreaterThanOrEqual(WINDOW_MS / 1000 - 2);
     expect(Object.keys(refusals(r, p))).toEqual(['outside_hours']);
     expect((await channel(r, p)).status).toBe('unknown'); // probe-able, just not now
-    expect(r.daemon.monitor.callingBlocked).toBeNull(); // hours are routine, not an operator alarm
+    expect(r.daemon.monitor.stopped.get('call') ?? null).toBeNull(); // hours are routine, not an operator alarm
   });
 
   test('(b) with a daily cap of 1, exactly one call is placed although the job is due every second', async () => {
@@ -298,8 +298,8 @@ describe('responsible calling, through the daemon', () => {
     const r = get('spend');
     expect(creates(SPEND)).toEqual([]);
     expect(query(r, 'SELECT id FROM call_attempts')).toEqual([]);
-    expect(r.daemon.monitor.callingBlocked).toMatchObject({ reason: 'spend_cap' });
-    expect(r.daemon.monitor.callingBlocked?.detail).toMatch(/cap of 0\.10/);
+    expect(r.daemon.monitor.stopped.get('call') ?? null).toMatchObject({ reason: 'spend_cap' });
+    expect(r.daemon.monitor.stopped.get('call')?.detail).toMatch(/cap of 0\.10/);
     const ready = (await (await fetch(`${r.daemon.url}/readyz`)).json()) as { checks: { telephony: string } };
     expect(ready.checks.telephony).toMatch(/^calls stopped: /);
     expect(r.logs.filter((l) => l.msg?.toString().startsWith('calls stopped: the monthly spend cap'))).toHaveLength(1); // said once, not every second
@@ -341,7 +341,7 @@ describe('responsible calling, through the daemon', () => {
     // the limit in every sliding second [t, t + 1 s), and every call Twilio received went through it:
     // one start per request, the k-th request arriving no earlier than the k-th start. How far apart
     // the requests then arrive depends on the machine's load, not on the daemon, so it is not asserted.
-    const starts = [...(r.daemon.monitor.telephony?.pacer.starts ?? [])].sort((a, b) => a - b);
+    const starts = [...(r.daemon.telephony?.pacer.starts ?? [])].sort((a, b) => a - b);
     expect(starts.length).toBe(placed.length);
     const show = (ts: number[]) => ts.map((t) => t - (ts[0] as number)).join(', ');
     expect(busiestSecond(starts), `CallPacer.starts (ms after the first): ${show(starts)}`).toBeLessThanOrEqual(2);

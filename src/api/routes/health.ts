@@ -25,8 +25,8 @@ export const healthRoutes: FastifyPluginAsync<{ monitor: Monitor | null; stallAf
       const c = monitor?.canary.lastState;
       const canaries = !monitor?.canary.configured ? 'not configured' : !c ? 'not checked yet' : c.ok ? `ok: ${c.detail}` : `failing: ${c.detail}`;
       const ready = database === 'writable' && scheduler.startsWith('running');
-      const blocked = monitor?.callingBlocked;
-      const telephony = !monitor?.telephony ? 'not configured' : blocked ? `calls stopped: ${blocked.detail}` : 'configured';
+      const blocked = monitor?.stopped.get('call');
+      const telephony = !monitor?.probers.call ? 'not configured' : blocked ? `calls stopped: ${blocked.detail}` : 'configured';
       return reply.code(ready ? 200 : 503).send({ ready, checks: { database, scheduler, canaries, telephony } });
     },
   );

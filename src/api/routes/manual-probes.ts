@@ -5,11 +5,9 @@
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { classify } from '../../classifier/classifier.ts';
 import type { Monitor } from '../../daemon/monitor.ts';
 import { OUTCOMES, type Evidence } from '../../domain.ts';
 import { MAX_MANUAL_ATTEMPTS, MAX_MANUAL_SPAN_DAYS, manualAttemptsProblem, type ManualAttempts, type ManualEvidence } from '../../probers/phone/evidence.ts';
-import { timeSlot } from '../../calling/policy.ts';
 import type { Queries } from '../../store/queries.ts';
 import { ErrorReply, IdParams } from '../schemas.ts';
 import { actorOf, requireRole } from '../auth.ts';
@@ -108,19 +106,7 @@ export const manualProbeRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | n
         ...(attempts ? { attempts } : {}),
       };
       const asEvidence = evidence as unknown as Evidence;
-      const pending = monitor.writer.add({
-        channelId: channel.id,
-        jobId: null,
-        dueAt: at,
-        startedAt: at,
-        durationMs: 0,
-        evidence: asEvidence,
-        classification: classify(asEvidence, monitor.rules),
-        slot: timeSlot(monitor.tzOf(channel), at),
-        ...(attempts ? { first: { at: attempts.first, slot: timeSlot(monitor.tzOf(channel), attempts.first) } } : {}),
-      });
-      monitor.writer.flush();
-      const stored = await pending;
+      const stored = await monitor.storeRecord(channel, { evidence: asEvidence, at, ...(attempts ? { firstAt: attempts.first } : {}) });
       const count = attempts?.count ?? 1;
       req.log.info({ channel: channel.id, outcome: evidence.outcome, attempts: count, recordedBy: evidence.recordedBy, token: req.actor?.tokenId }, 'manual probe recorded');
       return reply.code(201).send({ probeId: stored.probeId, channelId: channel.id, outcome: evidence.outcome, attempts: count, status: stored.status });

@@ -8,9 +8,9 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
-import { MENU_KEYS, speechToKey } from '../../classifier/phone.ts';
 import type { CallLedger, WebhookParams } from '../../probers/phone/call-ledger.ts';
-import { AFTER_KEY, CALL_SAYS, goodbyeTwiml, menuTwiml, recordTwiml, type IvrConfig } from '../../probers/phone/ivr.ts';
+import { twimlOf, type IvrConfig } from '../../probers/phone/ivr.ts';
+import { afterGather, AFTER_RECORDING, FIRST_STEP, parseStep, type MenuStep } from '../../probers/phone/menu.ts';
 
 export interface TwilioWebhookOptions {
   ledger: CallLedger;
@@ -50,7 +50,11 @@ export const twilioWebhookRoutes: FastifyPluginAsync<TwilioWebhookOptions> = asy
     }
     return id;
   };
-  const twiml = (reply: FastifyReply, xml: string) => reply.type('text/xml').send(xml);
+  // The menu's states and transitions are in probers/phone/menu.ts: these routes parse and hand over.
+  const say = (reply: FastifyReply, id: string, step: MenuStep) =>
+    reply.type('text/xml').send(
+      twimlOf(o.ivr, step, { centerName: () => o.centerNameOf(id), gatherUrl: (n) => `${o.publicUrl}/twilio/gather/${id}?step=${n}`, recordUrl: `${o.publicUrl}/twilio/record/${id}` }),
+    );
   const hide = { hide: true } as const; // Twilio's protocol, not the public API
   // Thousands of callbacks a second at peak: two info lines each would cost more than the signature check.
   const quiet = { schema: hide, logLevel: 'warn' } as const;
@@ -59,33 +63,25 @@ export const twilioWebhookRoutes: FastifyPluginAsync<TwilioWebhookOptions> = asy
     const id = attempt(req, reply);
     if (!id) return reply;
     o.ledger.apply(id, 'voice', req.body ?? {}, req.body?.CallStatus ?? 'in-progress', now());
-    return twiml(reply, menuTwiml(o.ivr, o.centerNameOf(id) ?? CALL_SAYS.unnamedCenter, `${o.publicUrl}/twilio/gather/${id}?step=1`, false));
+    return say(reply, id, FIRST_STEP);
   });
 
   app.post('/twilio/gather/:id', quiet, async (req: Req, reply) => {
     const id = attempt(req, reply);
     if (!id) return reply;
-    const step = Math.max(1, Math.min(9, Number(req.query.step) || 1));
+    const step = parseStep(req.query.step);
     const body = req.body ?? {};
     o.ledger.apply(id, `gather:${step}`, body, null, now());
-    const key = body.Digits ? body.Digits.slice(0, 1) : body.SpeechResult ? speechToKey(body.SpeechResult) : null;
-    if (key === MENU_KEYS.optOut) {
-      o.onOptOut(id, body.Digits ? 'key_9' : 'speech');
-      return twiml(reply, goodbyeTwiml(AFTER_KEY['9'] as string));
-    }
-    if (key === MENU_KEYS.moved) return twiml(reply, recordTwiml(o.ivr, `${o.publicUrl}/twilio/record/${id}`));
-    if (key && AFTER_KEY[key]) return twiml(reply, goodbyeTwiml(AFTER_KEY[key] as string));
-    if (key === 'callback') return twiml(reply, goodbyeTwiml(CALL_SAYS.callback));
-    // Nothing (or an unknown key): ask once more, then let it go.
-    if (step === 1) return twiml(reply, menuTwiml(o.ivr, o.centerNameOf(id) ?? CALL_SAYS.unnamedCenter, `${o.publicUrl}/twilio/gather/${id}?step=2`, true));
-    return twiml(reply, goodbyeTwiml(CALL_SAYS.goodbye));
+    const next = afterGather(step, { digits: body.Digits, speech: body.SpeechResult });
+    if (next.kind === 'goodbye' && next.optOut) o.onOptOut(id, next.optOut.via);
+    return say(reply, id, next);
   });
 
   app.post('/twilio/record/:id', quiet, async (req: Req, reply) => {
     const id = attempt(req, reply);
     if (!id) return reply;
     o.ledger.apply(id, 'record', req.body ?? {}, null, now());
-    return twiml(reply, goodbyeTwiml(CALL_SAYS.recorded));
+    return say(reply, id, AFTER_RECORDING);
   });
 
   app.post('/twilio/status/:id', quiet, async (req: Req, reply) => {

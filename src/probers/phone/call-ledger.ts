@@ -67,6 +67,10 @@ export class CallLedger {
          ON CONFLICT(number) DO NOTHING`,
       ),
       isOptedOut: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM opt_outs WHERE number = ?'),
+      latestLookup: db.prepare<[string], { outcome: string }>(
+        `SELECT p.outcome FROM probes p JOIN channels c ON c.ref = p.channel_ref
+         WHERE c.id = ? AND p.method = 'lookup' AND p.outcome != 'error' ORDER BY p.started_at DESC, p.id DESC LIMIT 1`,
+      ),
       centerName: db.prepare<[string], { name: string }>(
         'SELECT ce.name FROM call_attempts a JOIN channels c ON c.ref = a.channel_ref JOIN centers ce ON ce.id = c.center_id WHERE a.id = ?',
       ),
@@ -202,6 +206,23 @@ export class CallLedger {
 
   optOut(number: string, at: number, via: string, attemptId: string | null, note: string | null): void {
     this.stmts.optOut.run(number, at, attemptId, via, attemptId, note);
+  }
+
+  /**
+   * A number asked, during the call `attemptId`, never to be called again: it is opted out for good.
+   * Returns the attempt's channel, or null for an unknown attempt.
+   */
+  optOutDuring(attemptId: string, via: string, at: number): { channelId: string } | null {
+    const row = this.get(attemptId);
+    if (!row) return null;
+    this.optOut(row.number, at, via, attemptId, null);
+    return { channelId: row.channel_id };
+  }
+
+  /** "A number Lookup calls invalid is not dialled": the latest lookup of the channel that was not our error decides. */
+  lookupVerdict(channelId: string): 'valid' | 'invalid' | 'none' {
+    const last = this.stmts.latestLookup.get(channelId);
+    return !last ? 'none' : last.outcome === 'unavailable' ? 'invalid' : 'valid';
   }
 
   isOptedOut(number: string): boolean {

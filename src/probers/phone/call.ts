@@ -5,8 +5,8 @@
 
 import type twilio from 'twilio';
 import { decideCall, type CallingRules } from '../../calling/policy.ts';
-import type { Channel, Evidence } from '../../domain.ts';
-import type { GateDecision, Prober, ProbeContext } from '../prober.ts';
+import type { Channel, ChannelStatus, Classification, Evidence } from '../../domain.ts';
+import type { GateDecision, Prober, ProbeContext, RecoveryContext } from '../prober.ts';
 import { FINAL_STATUSES, type CallLedger } from './call-ledger.ts';
 
 const isFinalStatus = (s: string) => (FINAL_STATUSES as readonly string[]).includes(s);
@@ -26,10 +26,10 @@ export interface CallProberOptions {
   callbackGraceMs: number;
   /** The center's time zone, for calling hours and time slots. */
   tzOf: (channel: Channel) => string;
-  /** What the latest Lookup of this channel said; an invalid number is not dialled. */
-  lookupVerdict: (channel: Channel) => 'valid' | 'invalid' | 'none';
   /** True when the channel is also looked up: then its first call waits for the first lookup. */
   looksUp: (channel: Channel) => boolean;
+  /** After an unconfirmed no-answer, unavailable or busy, the number is called again this soon (telephony.follow_up). */
+  followUpMs: number;
   /** Grace after a final status for a late AMD callback. */
   settleMs?: number;
   now?: () => number;
@@ -129,6 +129,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 const DAY = 86_400_000;
 
+/** Outcomes after which a number is called again soon (on another day), until confirmed. */
+const FOLLOW_UP = new Set(['no_answer', 'unavailable', 'busy']);
+/** Twilio asked us to slow down or was down: try again in a while, not at the next weekly slot. */
+const RETRY_OUR_ERROR_MS = 10 * 60_000;
+const RETRY_REASONS = new Set(['twilio_rate_limited', 'provider_unavailable']);
+
 function monthBounds(now: number): [number, number] {
   const d = new Date(now);
   return [Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)];
@@ -141,7 +147,7 @@ export function createCallProber(opts: CallProberOptions): Prober & { pacer: Cal
 
   const gate = (channel: Channel, at: number): GateDecision => {
     if (!channel.target) return { ok: false, reason: 'no_number', detail: 'The channel has no number to dial.', retryAt: null };
-    const verdict = opts.lookupVerdict(channel);
+    const verdict = opts.ledger.lookupVerdict(channel.id);
     if (verdict === 'invalid') {
       return { ok: false, reason: 'invalid_number', detail: 'Lookup found the number invalid; it is not dialled until a lookup finds it valid.', retryAt: null };
     }
@@ -156,7 +162,10 @@ export function createCallProber(opts: CallProberOptions): Prober & { pacer: Cal
       spentThisMonth: opts.ledger.spendBetween(monthStart, monthEnd),
       optedOut: opts.ledger.isOptedOut(channel.target),
     });
-    return d.allow ? { ok: true } : { ok: false, reason: d.reason, detail: d.detail, retryAt: d.retryAt };
+    if (d.allow) return { ok: true };
+    // A spend cap stops every call, not one number's: the operator hears of it (hours and per-number caps are routine).
+    const alarm = d.reason === 'spend_cap' ? 'calls stopped: the monthly spend cap is reached; no call is placed until next month or a higher cap' : undefined;
+    return { ok: false, reason: d.reason, detail: d.detail, retryAt: d.retryAt, ...(alarm ? { alarm } : {}) };
   };
 
   const probe = async (channel: Channel, ctx: ProbeContext): Promise<Evidence> => {
@@ -207,6 +216,48 @@ export function createCallProber(opts: CallProberOptions): Prober & { pacer: Cal
     return withAttempt(evidence, id);
   };
 
+  // Ring, talk, wait for the last callback, then a minute to fetch the call from Twilio.
+  const deadlineMs = (opts.ringTimeoutSec + opts.timeLimitSec) * 1000 + opts.callbackGraceMs + 60_000;
+
+  /**
+   * The 2018 protocol: one silent call is not an outage. After an unconfirmed failure the number is
+   * tried again soon (calling hours and per-number caps move it to another day), until the status is
+   * confirmed or the number answers.
+   */
+  const followUp = (c: Classification, status: ChannelStatus): number | null => {
+    if (RETRY_REASONS.has(c.reason)) return RETRY_OUR_ERROR_MS;
+    if (FOLLOW_UP.has(c.outcome) && status !== c.outcome) return opts.followUpMs;
+    return null;
+  };
+
+  /** Calls left in flight by a stop or a crash: fetch each from Twilio and store it. */
+  const recover = async (ctx: RecoveryContext): Promise<void> => {
+    await Promise.all(
+      opts.ledger.openAttempts().map(async (row) => {
+        const remaining = row.started_at + deadlineMs - Date.now();
+        if (row.final_at === null && row.call_sid) {
+          const final = await fetchAndApply(opts, row.id);
+          if (!final && remaining > 0) await finish(opts, row.id, [remaining], ctx.signal).catch(() => false);
+        } else if (row.final_at === null && !row.call_sid) {
+          // Stopped between recording the attempt and Twilio's answer: we cannot know if it rang, so it
+          // still counts towards the number's caps, and it is our error, not the center's.
+          opts.ledger.interrupted(row.id, { message: 'the daemon stopped before Twilio confirmed the call' }, Date.now());
+        }
+        if (ctx.signal.aborted) return;
+        const evidence = opts.ledger.evidenceOf(row.id);
+        if (!evidence) return;
+        if (!evidence.final && !evidence.createError) evidence.gaveUp = 'no final status after a restart, from callbacks or from Twilio';
+        await ctx.store({
+          channelId: row.channel_id,
+          dueAt: row.due_at,
+          startedAt: row.started_at,
+          durationMs: Date.now() - row.started_at,
+          evidence: withAttempt(evidence, row.id),
+        });
+      }),
+    );
+  };
+
   return {
     channelType: 'phone',
     method: 'call',
@@ -214,6 +265,13 @@ export function createCallProber(opts: CallProberOptions): Prober & { pacer: Cal
     hostLimits: { 'twilio-calls': opts.maxConcurrentCalls },
     gate,
     probe,
+    deadlineMs,
+    followUp,
+    // The attempt's row points at its stored probe: an attempt without one is finished after a restart.
+    linkProbe: (evidence, probeId) => {
+      if (typeof evidence.attempt === 'string') opts.ledger.markProbe(evidence.attempt, probeId);
+    },
+    recover,
     pacer,
     webhookUrl: hook,
   };

@@ -1,10 +1,11 @@
-// The answer-confirmation menu. A person who picks up hears, in Russian and Kazakh, that this is an
+// The answer-confirmation menu as TwiML (its states and transitions are in menu.ts). A person who picks up hears, in Russian and Kazakh, that this is an
 // automated check of the directory listing for the center, and is asked for one key. Keys are the
 // primary signal (they work in any language); Russian speech is accepted beside them. The words are in
 // src/i18n/calls.ts.
 
 import twilio from 'twilio';
 import { CALL_WORDS, SPOKEN_CALL_LANGUAGE } from '../../i18n/calls.ts';
+import type { MenuStep } from './menu.ts';
 
 export interface IvrConfig {
   /** Recorded Kazakh prompt (Twilio has no Kazakh text-to-speech); played after the Russian one. */
@@ -61,13 +62,15 @@ export function recordTwiml(cfg: IvrConfig, actionUrl: string): string {
   return r.toString();
 }
 
-/** What to say after the menu, by key. */
-export const AFTER_KEY: Record<string, string> = {
-  '1': SAY.afterKey.confirmed,
-  '2': SAY.afterKey.wrongNumber,
-  '3': SAY.afterKey.closed,
-  '9': SAY.afterKey.optOut,
-};
+/** The TwiML of one state of the menu (menu.ts decides which); the center's name is read only for the menu itself. */
+export function twimlOf(cfg: IvrConfig, step: MenuStep, call: { centerName: () => string | null; gatherUrl: (step: number) => string; recordUrl: string }): string {
+  switch (step.kind) {
+    case 'menu':
+      return menuTwiml(cfg, call.centerName() ?? SAY.unnamedCenter, call.gatherUrl(step.step), step.repeat);
+    case 'record':
+      return recordTwiml(cfg, call.recordUrl);
+    case 'goodbye':
+      return goodbyeTwiml(step.text);
+  }
+}
 
-/** The other things said on a call, outside the menu. */
-export const CALL_SAYS = { unnamedCenter: SAY.unnamedCenter, callback: SAY.callback, goodbye: SAY.goodbye, recorded: SAY.recorded } as const;

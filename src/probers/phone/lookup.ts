@@ -20,6 +20,8 @@ export function createLookupProber(opts: LookupProberOptions): Prober {
     method: 'lookup',
     hostKey: () => 'twilio-lookups',
     hostLimits: { 'twilio-lookups': opts.concurrency },
+    // A number never looked up gets its silent lookup within minutes: its first call waits for it.
+    firstRunWithinMs: 5 * 60_000,
     probe: (channel, ctx) => lookup(channel, ctx, opts),
   };
 }

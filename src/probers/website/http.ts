@@ -76,6 +76,8 @@ export function createWebsiteProber(opts: WebsiteProberOptions): Prober {
     method: 'http',
     hostKey: (channel) => targetUrl(channel).hostname.toLowerCase(),
     probe: (channel, ctx) => probeWebsite(channel, ctx, limits),
+    // The total timeout ends a probe itself; this only catches one that is stuck past it.
+    deadlineMs: opts.totalTimeoutMs + 5000,
   };
 }
 
