@@ -44,6 +44,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # SIGHUP reloads the registry.
 STOPSIGNAL SIGTERM
 # The entry script passes REACHWATCH_NODE_FLAGS to node: by default the heap limits that keep a
-# 10,000-channel daemon under 250 MB RSS (see README, Benchmark); `-e REACHWATCH_NODE_FLAGS=...`
+# 10,000-channel daemon under 250 MB RSS (see docs/benchmarks.md); `-e REACHWATCH_NODE_FLAGS=...`
 # replaces them, e.g. a larger --max-old-space-size for much larger registries.
 CMD ["/app/bin/reachwatch-daemon"]

@@ -1,6 +1,6 @@
 // `npm start`: the daemon on its embedded defaults (./data, the default registry, 127.0.0.1:8080).
 // A start that fails prints one line naming the setting or path and exits with a sysexits code
-// (README "Exit codes"); the log keeps the details.
+// (docs/operating.md, "Exit codes at start"); the log keeps the details.
 
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';

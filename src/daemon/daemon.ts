@@ -101,7 +101,7 @@ async function run(
     : null;
   if (!telephony) log.warn({ missing }, 'telephony not configured: phone channels are not probed');
   else if (!config.telephony.kazakhPromptAudio) {
-    log.warn('telephony.kazakh_prompt_audio is not set: the menu is played in Russian only (Twilio has no Kazakh text-to-speech); record the Kazakh prompt (README)');
+    log.warn('telephony.kazakh_prompt_audio is not set: the menu is played in Russian only (Twilio has no Kazakh text-to-speech); record the Kazakh prompt (docs/phones.md, "Setting up a real Twilio account")');
   }
   let alerting: Alerting;
   try {

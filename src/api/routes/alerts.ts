@@ -157,7 +157,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{
       const parsed = parseSubscription(req.body as Record<string, unknown>, (f) => `body parameter "${f}"`, problems, { generateSecret: generateWebhookSecret });
       if (!parsed) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: problems.join(' ') });
       if (!configured(parsed.channel)) {
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `body parameter "channel": the ${parsed.channel} channel is not configured on this daemon (see the README).` });
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `body parameter "channel": the ${parsed.channel} channel is not configured on this daemon (see docs/alerts.md).` });
       }
       try {
         const sub = subscriptions.create(parsed, actorOf(req), Date.now());

@@ -19,7 +19,7 @@ export interface IvrConfig {
 const RU_VOICE = { language: 'ru-RU', voice: 'Polly.Tatyana' } as const;
 const SAY = CALL_WORDS[SPOKEN_CALL_LANGUAGE];
 
-/** Kazakh text of the prompt, for whoever records kazakhAudioUrl (README). */
+/** Kazakh text of the prompt, for whoever records kazakhAudioUrl (docs/phones.md, "Setting up a real Twilio account"). */
 export const KAZAKH_PROMPT = CALL_WORDS.kk.menu('');
 
 export function russianPrompt(centerName: string): string {
