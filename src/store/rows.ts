@@ -238,6 +238,27 @@ export interface CallAttemptRow {
   probe_id: number | null;
 }
 
+/** `call_events`: every webhook applied to a call attempt, once per key (a duplicate delivery is a no-op). */
+export interface CallEventRow {
+  attempt_id: string;
+  /** e.g. status:3 (SequenceNumber), amd, gather:1, record, fetch:completed. */
+  key: string;
+  received_at: number;
+  /** JSON: the form parameters Twilio sent. */
+  params: string;
+}
+
+/** `opt_outs`: numbers that asked never to be called again, or were opted out by an operator; permanent. */
+export interface OptOutRow {
+  number: string;
+  at: number;
+  channel_ref: number | null;
+  /** 'key_9' | 'speech' | 'operator' */
+  via: string;
+  attempt_id: string | null;
+  note: string | null;
+}
+
 /** `job_slots`: the scheduler's memory of each job's next slot, so a restart neither replays nor skips one. */
 export interface JobSlotRow {
   job_id: string;

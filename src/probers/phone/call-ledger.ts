@@ -6,11 +6,14 @@
 // amd, gather:<step>, record; for a call whose end had to be fetched, fetch:<status> beside what
 // Twilio kept about it, twilio-event:<n> and notification:<sid>); a duplicate delivery is a no-op. A
 // final status is applied once and a call never moves backwards from it.
+//
+// The rows and their SQL are in store/call-ledger.ts; here are the rules: which status may follow
+// which, which writes share a transaction, and the evidence rebuilt from what was stored.
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { SqliteCallLedgerRepository, type CallLedgerRepository, type LedgerCallAttempt } from '../../store/call-ledger.ts';
 import type { DB } from '../../store/db.ts';
-import type { CallAttemptRow } from '../../store/rows.ts';
 import type { CallEvidence, CallEventFacts, CallFinal, GatherFacts, TwilioErrorFacts } from './evidence.ts';
 
 export const FINAL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
@@ -21,60 +24,20 @@ const isFinal = (s: string): s is FinalStatus => (FINAL_STATUSES as readonly str
 const RANK: Record<string, number> = { creating: 0, queued: 1, initiated: 2, ringing: 3, 'in-progress': 4 };
 const rankOf = (s: string): number => (isFinal(s) || s === 'create_failed' || s === 'interrupted' ? 9 : (RANK[s] ?? 0));
 
-/** A call attempt with its channel's id, as the ledger reads it (call_attempts' row is in store/rows.ts). */
-export type LedgerCallAttempt = CallAttemptRow & { channel_id: string };
+/** A call attempt with its channel's id, as the ledger reads it (the rows and their SQL are in store/call-ledger.ts). */
+export type { LedgerCallAttempt } from '../../store/call-ledger.ts';
 
 export type WebhookParams = Record<string, string>;
 
 export class CallLedger {
   /** Emits `final:<attemptId>` when an attempt reaches a final status. */
   readonly events = new EventEmitter();
-  private readonly db: DB;
-  private readonly stmts;
+  private readonly repo: CallLedgerRepository;
 
-  constructor(db: DB) {
-    this.db = db;
+  /** `db`: the SQLite file, or any other engine's call ledger repository. */
+  constructor(db: DB | CallLedgerRepository) {
+    this.repo = 'addOptOut' in db ? db : new SqliteCallLedgerRepository(db);
     this.events.setMaxListeners(0);
-    this.stmts = {
-      insert: db.prepare(
-        `INSERT INTO call_attempts (id, channel_ref, number, due_at, started_at, status, estimated_cost)
-         SELECT @id, ref, @number, @dueAt, @startedAt, 'creating', @cost FROM channels WHERE id = @channelId`,
-      ),
-      setSid: db.prepare(`UPDATE call_attempts SET call_sid = ?, status = CASE WHEN status = 'creating' THEN 'queued' ELSE status END WHERE id = ?`),
-      createFailed: db.prepare(`UPDATE call_attempts SET status = 'create_failed', final_at = ?, create_error = ?, estimated_cost = 0 WHERE id = ?`),
-      interrupted: db.prepare(`UPDATE call_attempts SET status = 'interrupted', final_at = ?, create_error = ? WHERE id = ?`),
-      exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM call_attempts WHERE id = ?'),
-      progress: db.prepare<[string], { status: string; final_at: number | null }>('SELECT status, final_at FROM call_attempts WHERE id = ?'),
-      get: db.prepare<[string], LedgerCallAttempt>(
-        `SELECT a.*, c.id AS channel_id FROM call_attempts a JOIN channels c ON c.ref = a.channel_ref WHERE a.id = ?`,
-      ),
-      open: db.prepare<[], LedgerCallAttempt>(
-        `SELECT a.*, c.id AS channel_id FROM call_attempts a JOIN channels c ON c.ref = a.channel_ref WHERE a.probe_id IS NULL ORDER BY a.started_at`,
-      ),
-      addEvent: db.prepare('INSERT INTO call_events (attempt_id, key, received_at, params) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
-      advance: db.prepare('UPDATE call_attempts SET status = ? WHERE id = ? AND final_at IS NULL'),
-      finalize: db.prepare('UPDATE call_attempts SET status = ?, final_at = ? WHERE id = ? AND final_at IS NULL'),
-      eventsOf: db.prepare<[string], { key: string; received_at: number; params: string }>(
-        'SELECT key, received_at, params FROM call_events WHERE attempt_id = ? ORDER BY received_at, key',
-      ),
-      recent: db.prepare<[string, number], { started_at: number }>(
-        `SELECT started_at FROM call_attempts WHERE number = ? AND started_at > ? AND status != 'create_failed'`,
-      ),
-      spend: db.prepare<[number, number], { total: number | null }>('SELECT SUM(estimated_cost) AS total FROM call_attempts WHERE started_at >= ? AND started_at < ?'),
-      markProbe: db.prepare('UPDATE call_attempts SET probe_id = ? WHERE id = ? AND probe_id IS NULL'),
-      optOut: db.prepare(
-        `INSERT INTO opt_outs (number, at, channel_ref, via, attempt_id, note) VALUES (?, ?, (SELECT channel_ref FROM call_attempts WHERE id = ?), ?, ?, ?)
-         ON CONFLICT(number) DO NOTHING`,
-      ),
-      isOptedOut: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM opt_outs WHERE number = ?'),
-      latestLookup: db.prepare<[string], { outcome: string }>(
-        `SELECT p.outcome FROM probes p JOIN channels c ON c.ref = p.channel_ref
-         WHERE c.id = ? AND p.method = 'lookup' AND p.outcome != 'error' ORDER BY p.started_at DESC, p.id DESC LIMIT 1`,
-      ),
-      centerName: db.prepare<[string], { name: string }>(
-        'SELECT ce.name FROM call_attempts a JOIN channels c ON c.ref = a.channel_ref JOIN centers ce ON ce.id = c.center_id WHERE a.id = ?',
-      ),
-    };
   }
 
   newAttemptId(): string {
@@ -83,36 +46,36 @@ export class CallLedger {
 
   /** Records the attempt before dialling. Returns false if the channel is unknown. */
   begin(a: { id: string; channelId: string; number: string; dueAt: number; startedAt: number; estimatedCost: number }): boolean {
-    return this.stmts.insert.run({ id: a.id, channelId: a.channelId, number: a.number, dueAt: a.dueAt, startedAt: a.startedAt, cost: a.estimatedCost }).changes === 1;
+    return this.repo.begin({ id: a.id, channel_id: a.channelId, number: a.number, due_at: a.dueAt, started_at: a.startedAt, estimated_cost: a.estimatedCost });
   }
 
   setCallSid(id: string, sid: string): void {
-    this.stmts.setSid.run(sid, id);
+    this.repo.setCallSid(id, sid);
   }
 
   /** The daemon stopped between recording the attempt and Twilio's answer; the call may have rung. */
   interrupted(id: string, error: TwilioErrorFacts, at: number): void {
-    this.stmts.interrupted.run(at, JSON.stringify(error), id);
+    this.repo.interrupted(id, at, JSON.stringify(error));
     this.events.emit(`final:${id}`);
   }
 
   createFailed(id: string, error: TwilioErrorFacts, at: number): void {
-    this.stmts.createFailed.run(at, JSON.stringify(error), id);
+    this.repo.createFailed(id, at, JSON.stringify(error));
     this.events.emit(`final:${id}`);
   }
 
   get(id: string): LedgerCallAttempt | undefined {
-    return this.stmts.get.get(id);
+    return this.repo.get(id);
   }
 
   /** A cheap existence check for every webhook (no join). */
   exists(id: string): boolean {
-    return this.stmts.exists.get(id) !== undefined;
+    return this.repo.exists(id);
   }
 
   /** Attempts whose probe is not stored yet: in flight, or interrupted by a restart. */
   openAttempts(): LedgerCallAttempt[] {
-    return this.stmts.open.all();
+    return this.repo.open();
   }
 
   /**
@@ -122,17 +85,17 @@ export class CallLedger {
   apply(id: string, key: string, params: WebhookParams, status: string | null, at: number): boolean {
     let applied = false;
     let reachedFinal = false;
-    this.db.transaction(() => {
-      applied = this.stmts.addEvent.run(id, key, at, JSON.stringify(params)).changes === 1;
+    this.repo.transaction(() => {
+      applied = this.repo.addEvent(id, key, at, JSON.stringify(params));
       if (!applied || !status) return;
-      const row = this.stmts.progress.get(id);
+      const row = this.repo.progress(id);
       if (!row || row.final_at !== null) return;
       if (isFinal(status)) {
-        reachedFinal = this.stmts.finalize.run(status, at, id).changes === 1;
+        reachedFinal = this.repo.finalize(id, status, at);
       } else if (rankOf(status) > rankOf(row.status)) {
-        this.stmts.advance.run(status, id);
+        this.repo.advance(id, status);
       }
-    })();
+    });
     if (reachedFinal) this.events.emit(`final:${id}`);
     return applied;
   }
@@ -144,14 +107,14 @@ export class CallLedger {
    */
   applyFetched(id: string, key: string, params: WebhookParams, status: string, kept: { key: string; params: WebhookParams }[], at: number): void {
     let reachedFinal = false;
-    this.db.transaction(() => {
-      for (const k of kept) this.stmts.addEvent.run(id, k.key, at, JSON.stringify(k.params));
-      if (this.stmts.addEvent.run(id, key, at, JSON.stringify(params)).changes !== 1) return;
-      const row = this.stmts.progress.get(id);
+    this.repo.transaction(() => {
+      for (const k of kept) this.repo.addEvent(id, k.key, at, JSON.stringify(k.params));
+      if (!this.repo.addEvent(id, key, at, JSON.stringify(params))) return;
+      const row = this.repo.progress(id);
       if (!row || row.final_at !== null) return;
-      if (isFinal(status)) reachedFinal = this.stmts.finalize.run(status, at, id).changes === 1;
-      else if (rankOf(status) > rankOf(row.status)) this.stmts.advance.run(status, id);
-    })();
+      if (isFinal(status)) reachedFinal = this.repo.finalize(id, status, at);
+      else if (rankOf(status) > rankOf(row.status)) this.repo.advance(id, status);
+    });
     if (reachedFinal) this.events.emit(`final:${id}`);
   }
 
@@ -188,24 +151,24 @@ export class CallLedger {
 
   /** The center's name for the prompt ("this is a check of the listing for ..."). */
   centerNameOf(id: string): string | null {
-    return this.stmts.centerName.get(id)?.name ?? null;
+    return this.repo.centerName(id);
   }
 
   /** Ties the stored probe to its attempt; called inside the probe's write transaction. */
   markProbe(id: string, probeId: number): void {
-    this.stmts.markProbe.run(probeId, id);
+    this.repo.markProbe(id, probeId);
   }
 
   callsSince(number: string, since: number): number[] {
-    return this.stmts.recent.all(number, since).map((r) => r.started_at);
+    return this.repo.placedSince(number, since);
   }
 
   spendBetween(from: number, to: number): number {
-    return this.stmts.spend.get(from, to)?.total ?? 0;
+    return this.repo.spendBetween(from, to);
   }
 
   optOut(number: string, at: number, via: string, attemptId: string | null, note: string | null): void {
-    this.stmts.optOut.run(number, at, attemptId, via, attemptId, note);
+    this.repo.addOptOut({ number, at, via, attempt_id: attemptId, note });
   }
 
   /**
@@ -221,19 +184,19 @@ export class CallLedger {
 
   /** "A number Lookup calls invalid is not dialled": the latest lookup of the channel that was not our error decides. */
   lookupVerdict(channelId: string): 'valid' | 'invalid' | 'none' {
-    const last = this.stmts.latestLookup.get(channelId);
-    return !last ? 'none' : last.outcome === 'unavailable' ? 'invalid' : 'valid';
+    const last = this.repo.latestLookupOutcome(channelId);
+    return last === null ? 'none' : last === 'unavailable' ? 'invalid' : 'valid';
   }
 
   isOptedOut(number: string): boolean {
-    return (this.stmts.isOptedOut.get(number)?.n ?? 0) > 0;
+    return this.repo.isOptedOut(number);
   }
 
   /** Rebuilds the evidence from everything stored for the attempt: the same result on any path. */
   evidenceOf(id: string): CallEvidence | null {
     const row = this.get(id);
     if (!row) return null;
-    return buildCallEvidence(row, this.stmts.eventsOf.all(id).map((e) => ({ key: e.key, at: e.received_at, params: JSON.parse(e.params) as WebhookParams })));
+    return buildCallEvidence(row, this.repo.events(id).map((e) => ({ key: e.key, at: e.received_at, params: JSON.parse(e.params) as WebhookParams })));
   }
 }
 
