@@ -146,7 +146,8 @@ export const boardSection: BenchSection = {
 function seed(dataDir: string, registryFile: string, centers: number): void {
   const db = openDatabase(dataDir);
   try {
-    const load = loadRegistry(registryFile);
+    // The bench hosts (*.bench.test) are probeable only because website.resolve maps them, as in the daemon.
+    const load = loadRegistry(registryFile, { resolvedHosts: Array.from({ length: centers }, (_, i) => hostOf(i)) });
     syncRegistry(db, load.centers, registryFile, 'bench');
     const refs = new Map(db.prepare<[], { id: string; ref: number; center_id: string }>('SELECT id, ref, center_id FROM channels').all().map((r) => [r.center_id, r.ref]));
     const now = Date.now();
