@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import type { ClassifierRules } from '../classifier/classifier.ts';
 import type { Config } from '../config/config.ts';
 import { classify } from '../classifier/classifier.ts';
-import { ANSWER_REASONS } from '../classifier/phone.ts';
 import { timeSlot } from '../calling/policy.ts';
 import type { Channel, Evidence, ProbeMethod } from '../domain.ts';
 import { probeOnce } from '../probers/probe-once.ts';
@@ -22,7 +21,7 @@ import type { DB } from '../store/db.ts';
 import { ProbeWriter, type StoredProbe } from '../store/probe-writer.ts';
 import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
 import type { Telephony } from './telephony.ts';
-import type { StatusRules } from '../status/policy.ts';
+import { phoneStatusRules, websiteStatusRules } from '../status/rules.ts';
 
 export const NOT_CONFIGURED_REASON = 'not probed: telephony not configured';
 
@@ -91,13 +90,8 @@ export class Monitor {
       else log.warn({ canary: s }, 'canaries failed: probe failures are recorded as our own errors');
       events.onCanaryChange?.(s);
     };
-    const websiteRules: StatusRules = config.status;
-    // The 2018 protocol: a phone is declared no_answer or unavailable only after attempts in several slots.
-    const phoneRules: StatusRules = {
-      ...config.status,
-      spread: { outcomes: ['no_answer', 'unavailable'], minSlots: config.telephony.minSlots },
-      answers: { reasons: ANSWER_REASONS, confirmations: config.telephony.answerConfirmations },
-    };
+    const websiteRules = websiteStatusRules(config.status);
+    const phoneRules = phoneStatusRules(config.status, config.telephony);
     this.writer = new ProbeWriter(db, {
       rules: (type) => (type === 'phone' ? phoneRules : websiteRules),
       defaultTz: config.defaultTimezone,
