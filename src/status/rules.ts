@@ -24,7 +24,7 @@ export function websiteStatusRules(status: StatusRules): StatusRules {
  * A phone's rules: the website's, plus the spread over time slots for silence and a dead line, and a
  * person's answer counted as testimony (fewer confirmations than a symptom needs).
  */
-export function phoneStatusRules(status: StatusRules, phone: PhoneRuleSettings): StatusRules {
+export function phoneStatusRules(status: StatusRules, phone: PhoneRuleSettings): StatusRules & Required<Pick<StatusRules, 'spread' | 'answers'>> {
   return {
     ...status,
     spread: { outcomes: [...PHONE_SPREAD_OUTCOMES], minSlots: phone.minSlots },
