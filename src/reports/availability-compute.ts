@@ -185,32 +185,30 @@ export function planReport(p: {
   return { from, to, buckets, bucketHours, centers: p.centers, channelsOf, tzOf, sets, sums, zoneCallingHours, maintenance };
 }
 
-/** Accumulators per channel ref and bucket, from the sums of each request; created only where there is data. */
-export function accumulate(plan: ReportPlan, results: ChannelSums[][]): Map<number, (Acc | undefined)[]> {
-  const nb = plan.buckets.length;
-  const accs = new Map<number, (Acc | undefined)[]>();
-  plan.sums.forEach((req, i) => {
-    const o = req.calling ? 5 : 0;
-    for (const r of results[i] ?? []) {
-      let row = accs.get(r[0]);
-      if (!row) {
-        row = new Array<Acc | undefined>(nb);
-        accs.set(r[0], row);
-      }
-      let acc = row[req.bucket];
-      if (!acc) {
-        acc = new Acc();
-        row[req.bucket] = acc;
-      }
-      const arr = acc[req.target];
-      for (let k = 0; k < 5; k++) arr[o + k] = (arr[o + k] as number) + (r[k + 1] as number);
+/** Per channel ref and bucket: the accumulated sums; created only where there is data. */
+export type Accs = Map<number, (Acc | undefined)[]>;
+
+/** Adds the sums one request returned into the accumulators (one request at a time: no result is kept). */
+export function addSums(plan: ReportPlan, accs: Accs, req: SumRequest, rows: readonly ChannelSums[]): void {
+  const o = req.calling ? 5 : 0;
+  for (const r of rows) {
+    let row = accs.get(r[0]);
+    if (!row) {
+      row = new Array<Acc | undefined>(plan.buckets.length);
+      accs.set(r[0], row);
     }
-  });
-  return accs;
+    let acc = row[req.bucket];
+    if (!acc) {
+      acc = new Acc();
+      row[req.bucket] = acc;
+    }
+    const arr = acc[req.target];
+    for (let k = 0; k < 5; k++) arr[o + k] = (arr[o + k] as number) + (r[k + 1] as number);
+  }
 }
 
 /** The (channel, bucket) pairs with a reachable probe, whose exact first and last reachable time is sought. */
-export function reachableSeeks(plan: ReportPlan, accs: Map<number, (Acc | undefined)[]>): { accs: Acc[]; ranges: [number, number, number][] } {
+export function reachableSeeks(plan: ReportPlan, accs: Accs): { accs: Acc[]; ranges: [number, number, number][] } {
   const out: { accs: Acc[]; ranges: [number, number, number][] } = { accs: [], ranges: [] };
   for (const [ref, row] of accs) {
     for (let b = 0; b < plan.buckets.length; b++) {
@@ -364,7 +362,7 @@ export interface OutageRules {
 /** Each center's report: figures per bucket and in total, outages, incidents and maintenance. */
 export function assembleCenters(a: {
   plan: ReportPlan;
-  accs: Map<number, (Acc | undefined)[]>;
+  accs: Accs;
   centerHistory: Map<string, StatusHistory>;
   channelHistory: Map<number, StatusHistory>;
   incidents: ReportIncident[];

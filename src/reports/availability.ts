@@ -12,7 +12,7 @@ import { phoneStatusRules } from '../status/rules.ts';
 import type { DB } from '../store/db.ts';
 import type { IncidentView } from '../store/queries.ts';
 import { reportStore, type ChannelSet, type ReportCenter } from '../store/reports.ts';
-import { accumulate, assembleCenters, planReport, reachableSeeks, type Acc } from './availability-compute.ts';
+import { addSums, assembleCenters, planReport, reachableSeeks, type Acc, type Accs } from './availability-compute.ts';
 import { bucketsOf, ceilHour, floorHour, HOUR_MS, MAX_RANGE_MS, type Granularity } from './periods.ts';
 import { REPORT_WORDS } from './words.ts';
 
@@ -303,7 +303,8 @@ export function buildAvailabilityReport(db: DB, query: AvailabilityQuery, settin
     centers, channels, windows: store.maintenanceWindows(from, to),
   });
   const sets = plan.sets.map((refs) => store.channelSet(refs));
-  const accs = accumulate(plan, plan.sums.map((r) => store.sums(sets[r.set] as ChannelSet, r.a, r.z)));
+  const accs: Accs = new Map();
+  for (const r of plan.sums) addSums(plan, accs, r, store.sums(sets[r.set] as ChannelSet, r.a, r.z));
   const seeks = reachableSeeks(plan, accs);
   store.reachableTimes(seeks.ranges).forEach((t, i) => {
     const acc = seeks.accs[i] as Acc;

@@ -3,7 +3,7 @@
 // No database: the store's part is covered by availability.test.ts on a real one.
 
 import { describe, expect, test } from 'vitest';
-import { accumulate, assembleCenters, planReport, reachableSeeks } from '../../src/reports/availability-compute.ts';
+import { addSums, assembleCenters, planReport, reachableSeeks, type Accs } from '../../src/reports/availability-compute.ts';
 import { bucketsOf, HOUR_MS } from '../../src/reports/periods.ts';
 import type { ChannelSums, ReportCenter, ReportChannel, ReportWindow } from '../../src/store/reports.ts';
 
@@ -52,7 +52,8 @@ describe('assembleCenters', () => {
     const p = plan();
     // Per request, in plan order: the day, its calling hours, maintenance, maintenance in calling hours.
     const results: ChannelSums[][] = [[[1, 18, 4, 2, 1, 1]], [[1, 8, 2, 0, 0, 0]], [[1, 0, 2, 0, 0, 0]], [[1, 0, 2, 0, 0, 0]]];
-    const accs = accumulate(p, results);
+    const accs: Accs = new Map();
+    p.sums.forEach((r, i) => addSums(p, accs, r, results[i] ?? []));
     const seeks = reachableSeeks(p, accs);
     expect(seeks.ranges).toEqual([[1, H0, H0 + 24]]);
     (seeks.accs[0] as { firstAt: number | null }).firstAt = FROM + HOUR_MS;
