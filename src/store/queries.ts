@@ -1,6 +1,7 @@
 // Read side of the store: what the API and CLI show. Statements are prepared once per database.
 
 import type { DB } from './db.ts';
+import type { IncidentRow } from './rows.ts';
 
 export interface ChannelView {
   id: string;
@@ -145,20 +146,6 @@ interface CenterRow {
   center_status: string | null;
   center_since: number | null;
   incident_id: number | null;
-}
-
-interface IncidentRow {
-  id: number;
-  center_id: string;
-  opened_at: number;
-  closed_at: number | null;
-  status: string;
-  worst_status: string;
-  went_dark_at: number | null;
-  close_reason: string | null;
-  maintenance_id: number | null;
-  open_evidence: string;
-  close_evidence: string | null;
 }
 
 export class InvalidCursorError extends Error {
