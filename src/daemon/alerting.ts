@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AlertChannelKind, AlertSender } from '../alerts/channel.ts';
 import { Dispatcher } from '../alerts/dispatcher.ts';
 import { Outbox } from '../alerts/outbox.ts';
+import { AlertRaiser } from '../alerts/raiser.ts';
 import { Subscriptions } from '../alerts/subscriptions-store.ts';
 import type { Config } from '../config/config.ts';
 import { CenterTracker } from '../incidents/tracker.ts';
@@ -15,6 +16,7 @@ import { SelfCheckRecorder } from '../selfcheck/periods.ts';
 import { providerAccountSignal } from '../selfcheck/provider-account.ts';
 import { SelfCheck } from '../selfcheck/self-check.ts';
 import type { DB } from '../store/db.ts';
+import { IncidentStore } from '../store/incidents.ts';
 import { SelfCheckPeriods } from '../store/self-check-periods.ts';
 import type { StoredProbe } from '../store/probe-writer.ts';
 
@@ -62,16 +64,14 @@ export async function createAlerting(db: DB, config: Config, log: Logger, twilio
   const deliveries = new Map<string, { ok: number; failed: number; permanent: number; unknown: number }>();
   let dispatcher: Dispatcher | null = null;
   const tracker = new CenterTracker({
-    db,
-    outbox,
+    store: new IncidentStore(db),
+    alerts: new AlertRaiser({ outbox, subscriptions: () => subscriptions.all(), log: log.child({ part: 'centers' }), onQueued: () => dispatcher?.kick() }),
     maintenance,
     rules: { darkAfterMs: config.centers.darkAfterMs },
     reminderMs: config.alerts.reminderMs,
     boardUrl: config.alerts.boardUrl,
     defaultTz: config.defaultTimezone,
-    subscriptions: () => subscriptions.all(),
     log: log.child({ part: 'centers' }),
-    onQueued: () => dispatcher?.kick(),
     now,
   });
   dispatcher = new Dispatcher({

@@ -11,9 +11,9 @@ import { OUTCOMES, type Outcome } from '../domain.ts';
 import { outcomeClass } from '../status/availability.ts';
 import type { CenterStatus } from '../status/center.ts';
 import type { DB } from '../store/db.ts';
-import { PROBE_ATTEMPTS_SQL } from '../store/rollups.ts';
+import { reportStore } from '../store/reports.ts';
 import { dayStart } from '../util/local-day.ts';
-import { ReportInputError, selectCenters, selectChannels, type CenterFilter, type ReportSettings } from './availability.ts';
+import { ReportInputError, selectCenters, type CenterFilter, type ReportSettings } from './availability.ts';
 import { isDate, nextDate } from './periods.ts';
 
 export interface ThesisQuery extends CenterFilter {
@@ -100,28 +100,22 @@ export function buildThesisTable(db: DB, q: ThesisQuery, settings: ReportSetting
   const tzOf = (tz: string | null) => tz ?? settings.defaultTz;
   // The earliest any zone's local day can begin: who had been archived before it is left out.
   const earliest = dayStart('Etc/GMT-14', q.date);
-  const centers = selectCenters(db, q, earliest).sort((a, b) => a.pos - b.pos);
-  const channels = selectChannels(db, centers.map((c) => c.id), earliest);
-  const hours = db.prepare<[number, number, number], { reachable: number; down: number; impaired: number; inconclusive: number; errors: number }>(
-    `SELECT TOTAL(reachable) AS reachable, TOTAL(down) AS down, TOTAL(impaired) AS impaired, TOTAL(inconclusive) AS inconclusive, TOTAL(errors) AS errors
-     FROM channel_hours WHERE channel_ref = ? AND hour >= ? AND hour < ?`,
-  );
-  const outcomes = db.prepare<[number, number, number], { outcome: Outcome; n: number }>(
-    `SELECT outcome, SUM(${PROBE_ATTEMPTS_SQL}) AS n FROM probes WHERE channel_ref = ? AND started_at >= ? AND started_at < ? GROUP BY outcome`,
-  );
+  const store = reportStore(db);
+  const centers = selectCenters(store.centers(), q, earliest).sort((a, b) => a.pos - b.pos);
+  const channels = store.channels(centers.map((c) => c.id), earliest);
 
   const rows = centers.map((c, i): ThesisRow => {
     const tz = tzOf(c.tz);
     const from = dayStart(tz, q.date);
     const to = dayStart(tz, nextDate(until));
     const contacts = channels
-      .filter((ch) => ch.center_id === c.id)
+      .filter((ch) => ch.centerId === c.id)
       .map((ch): ThesisContact => {
-        const h = hours.get(ch.ref, Math.floor(from / 3_600_000), Math.ceil(to / 3_600_000));
+        const h = store.hourTotals(ch.ref, Math.floor(from / 3_600_000), Math.ceil(to / 3_600_000));
         let attempts: Partial<Record<Outcome, number>> = {};
         if (h && h.down + h.impaired > 0) {
           // Down and impaired are several outcomes each: their names are in the probes.
-          for (const r of outcomes.all(ch.ref, from, to)) attempts[r.outcome] = r.n;
+          for (const r of store.attemptsByOutcome(ch.ref, from, to)) attempts[r.outcome] = r.n;
         } else if (h) {
           attempts = Object.fromEntries(
             ([['reachable', h.reachable], ['inconclusive', h.inconclusive], ['error', h.errors]] as const).filter(([, n]) => n > 0),

@@ -1,24 +1,45 @@
-// The status rules of each channel type, from the configuration: one source for the probe writer
-// (via the monitor) and, later, the reports. (A file of its own beside policy.ts so that parallel
-// work on the phone confirmation rule in status/ merges cleanly; the reports' copy of the phone rule
-// in reports/availability.ts is to be pointed here.)
+// Which status rules each kind of channel is judged by: the one source for the monitor (through the
+// probe writer), which applies them, and the reports, which state them to auditors.
 
 import { timeSlot } from '../calling/policy.ts';
-
-export { timeSlot };
 import { ANSWER_REASONS } from '../classifier/phone.ts';
 import type { Config } from '../config/config.ts';
-import type { ChannelType } from '../domain.ts';
+import type { ChannelType, Outcome } from '../domain.ts';
 import type { StatusRules } from './policy.ts';
 
-export function statusRulesFor(config: Pick<Config, 'status' | 'telephony'>): (type: ChannelType | string) => StatusRules {
-  const websiteRules: StatusRules = config.status;
-  // The 2018 protocol: a phone is declared no_answer or unavailable only after attempts in several slots.
-  const phoneRules: StatusRules = {
-    ...config.status,
-    spread: { outcomes: ['no_answer', 'unavailable'], minSlots: config.telephony.minSlots },
-    answers: { reasons: ANSWER_REASONS, confirmations: config.telephony.answerConfirmations },
+export { timeSlot };
+
+/** The 2018 protocol: a phone is declared silent or dead only after attempts in several time slots. */
+export const PHONE_SPREAD_OUTCOMES: readonly Outcome[] = ['no_answer', 'unavailable'];
+
+export interface PhoneRuleSettings {
+  /** telephony.min_slots */
+  minSlots: number;
+  /** telephony.answer_confirmations: a person's answer to the call menu. */
+  answerConfirmations: number;
+}
+
+/** A website's rules: N identical outcomes in a row. */
+export function websiteStatusRules(status: StatusRules): StatusRules {
+  return status;
+}
+
+/**
+ * A phone's rules: the website's, plus the spread over time slots for silence and a dead line, and a
+ * person's answer counted as testimony (fewer confirmations than a symptom needs).
+ */
+export function phoneStatusRules(status: StatusRules, phone: PhoneRuleSettings): StatusRules & Required<Pick<StatusRules, 'spread' | 'answers'>> {
+  return {
+    ...status,
+    spread: { outcomes: [...PHONE_SPREAD_OUTCOMES], minSlots: phone.minSlots },
+    answers: { reasons: ANSWER_REASONS, confirmations: phone.answerConfirmations },
   };
+}
+
+/** The rules of each channel type under a configuration. */
+export function statusRulesFor(config: Pick<Config, 'status' | 'telephony'>): (type: ChannelType | string) => StatusRules {
+  const websiteRules = websiteStatusRules(config.status);
+  const phoneRules = phoneStatusRules(config.status, config.telephony);
   return (type) => (type === 'phone' ? phoneRules : websiteRules);
 }
 

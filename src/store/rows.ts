@@ -109,6 +109,20 @@ export interface IncidentRow {
   maintenance_id: number | null;
 }
 
+/** `center_status_changes`: the hash-chained log of center status changes. */
+export interface CenterStatusChangeRow {
+  id: number;
+  center_id: string;
+  at: number;
+  from_status: string;
+  to_status: string;
+  incident_id: number | null;
+  maintenance_id: number | null;
+  evidence: string;
+  hash: string | null;
+  prev_hash: string | null;
+}
+
 /** `maintenance_windows`: planned closures of a center or a region. */
 export interface MaintenanceWindowRow {
   id: number;

@@ -10,15 +10,6 @@ import { expect, test } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SRC = path.join(ROOT, 'src');
 
-/**
- * Files outside src/store/ that still hold SQL: moved by the daemon/tracker parts (issue 14), which
- * were refactored in parallel. The lead shrinks this list after merging; nothing may be added to it.
- */
-const NOT_YET_MOVED = new Set([
-  'src/incidents/tracker.ts',
-  'src/reports/availability.ts',
-  'src/reports/thesis-table.ts',
-]);
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -57,17 +48,9 @@ export function sqlOutsideStore(list: { rel: string; text: string }[]): string[]
   return found;
 }
 
-test('SQL (.prepare, .pragma, db.exec, db.transaction) appears only under src/store/, apart from the listed files not yet moved', () => {
-  const offending = sqlOutsideStore(files.filter((f) => !NOT_YET_MOVED.has(f.rel)));
+test('SQL (.prepare, .pragma, db.exec, db.transaction) appears only under src/store/', () => {
+  const offending = sqlOutsideStore(files);
   expect(offending, `SQL outside src/store/ — put it behind a repository in src/store/:\n${offending.join('\n')}`).toEqual([]);
-});
-
-test('every file on the not-yet-moved list exists and still holds SQL (shrink the list once it is moved)', () => {
-  for (const name of NOT_YET_MOVED) {
-    const f = files.find((x) => x.rel === name);
-    expect(f, `${name} is on the NOT_YET_MOVED list but does not exist`).toBeDefined();
-    expect(sqlOutsideStore([f as { rel: string; text: string }]).length, `${name} holds no SQL any more: remove it from NOT_YET_MOVED`).toBeGreaterThan(0);
-  }
 });
 
 test('the SQL detector finds what it should and ignores regular expressions', () => {
