@@ -2,25 +2,11 @@
 // engine is one more folder there), and the import graph has no cycles among the modules that
 // once formed them. Reads the source as text: no module is loaded.
 
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
+import { cyclesOf, importsOf, sourceFiles, SRC } from './import-graph.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SRC = path.join(ROOT, 'src');
-
-
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return walk(p);
-    return /\.(ts|mts|cts)$/.test(e.name) ? [p] : [];
-  });
-}
-
-const rel = (p: string): string => path.relative(ROOT, p).split(path.sep).join('/');
-const files = walk(SRC).map((abs) => ({ abs, rel: rel(abs), text: readFileSync(abs, 'utf8') }));
+const files = sourceFiles();
 
 /**
  * A statement prepared, a pragma set, or SQL run with exec. RegExp#exec is told apart by its
@@ -69,50 +55,7 @@ test('the SQL detector finds what it should and ignores regular expressions', ()
   expect(sqlOutsideStore([{ rel: 'src/store/z.ts', text: `db.prepare('SELECT 1')` }])).toEqual([]);
 });
 
-// ---- import cycles ------------------------------------------------------------------------------
-
-/** Every relative import, value or type, static or dynamic (`import('./x.ts')` in types included). */
-function importsOf(file: { abs: string; text: string }): string[] {
-  const out = new Set<string>();
-  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
-  for (const m of file.text.matchAll(re)) out.add(rel(path.resolve(path.dirname(file.abs), m[1] as string)));
-  return [...out];
-}
-
-/** Cycles of the import graph, each as the list of files around it (Tarjan's strongly connected components). */
-export function cyclesOf(graph: Map<string, string[]>): string[][] {
-  let index = 0;
-  const idx = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const on = new Set<string>();
-  const out: string[][] = [];
-  const visit = (v: string): void => {
-    idx.set(v, index);
-    low.set(v, index++);
-    stack.push(v);
-    on.add(v);
-    for (const w of graph.get(v) ?? []) {
-      if (!graph.has(w)) continue;
-      if (!idx.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
-      } else if (on.has(w)) low.set(v, Math.min(low.get(v) as number, idx.get(w) as number));
-    }
-    if (low.get(v) === idx.get(v)) {
-      const scc: string[] = [];
-      for (;;) {
-        const w = stack.pop() as string;
-        on.delete(w);
-        scc.push(w);
-        if (w === v) break;
-      }
-      if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) out.push(scc.sort());
-    }
-  };
-  for (const v of graph.keys()) if (!idx.has(v)) visit(v);
-  return out;
-}
+// ---- import cycles (the graph walker is in import-graph.ts) ----------------------------------
 
 const graph = new Map(files.map((f) => [f.rel, importsOf(f)]));
 
