@@ -6,6 +6,7 @@ import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { OUR_DELAY_FLOOR_MS, OUR_DELAY_SHARE } from '../../src/classifier/website.ts';
 import { buildConfig } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { page, startSite, type LoopbackSite } from '../../simulators/sites.ts';
@@ -94,8 +95,8 @@ async function probeInFlight(): Promise<void> {
 }
 
 test('a starved daemon records our_overload for a healthy site and its confirmed status stays reachable', async () => {
-  for (let until = Date.now() + 15_000; (await channel()).status !== 'reachable'; await sleep(100)) {
-    if (Date.now() > until) throw new Error('the healthy site was never confirmed reachable');
+  for (let until = Date.now() + 30_000; (await channel()).status !== 'reachable'; await sleep(100)) {
+    if (Date.now() > until) throw new Error('the healthy site was never confirmed reachable within 30 s');
   }
   const { id } = await channel();
 
@@ -115,10 +116,18 @@ test('a starved daemon records our_overload for a healthy site and its confirmed
   expect(ours.length).toBeGreaterThanOrEqual(1);
   for (const p of ours) {
     expect(p.outcome).toBe('error');
-    // The evidence says why: our deadline fired late, our loop stalled for longer than the limit.
-    expect(p.evidence.hops.at(-1)?.error?.lateMs).toBeGreaterThan(500);
-    expect(p.evidence.loop?.stalledMs).toBeGreaterThan(1000);
+    // The evidence says why: a deadline of ours ran out while our loop stalled or our timer fired late,
+    // by at least the classifier's margin. (On a busy machine the process itself may be descheduled
+    // for a while, so an our_overload probe need not be one of the stalls below.)
+    const err = p.evidence.hops.at(-1)?.error;
+    expect(err?.limitMs).toBeTypeOf('number');
+    const delay = Math.max(err?.lateMs ?? 0, p.evidence.loop?.stalledMs ?? 0);
+    expect(delay).toBeGreaterThanOrEqual(Math.max(OUR_DELAY_SHARE * (err?.limitMs ?? 0), OUR_DELAY_FLOOR_MS));
   }
+  // At least one of them is a probe that our 2 s stalls overran: its deadline fired late and our loop
+  // was stalled for longer than its 1 s limit.
+  const stalledOver = ours.filter((p) => (p.evidence.hops.at(-1)?.error?.lateMs ?? 0) > 500 && (p.evidence.loop?.stalledMs ?? 0) > 1000);
+  expect(stalledOver.length, JSON.stringify(ours.map((p) => [p.evidence.hops.at(-1)?.error, p.evidence.loop]))).toBeGreaterThanOrEqual(1);
   expect((await channel()).status).toBe('reachable');
   const changes = await getJson<{ changes: { to: string }[] }>(`${daemon.url}/api/v1/channels/${id}/status-changes`);
   expect(changes.changes.map((c) => c.to)).toEqual(['reachable']);
