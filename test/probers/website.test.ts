@@ -476,9 +476,16 @@ describe('our own stalls during a probe', () => {
     const stored = JSON.parse(JSON.stringify(ev)) as Evidence;
     expect(classify(stored)).toMatchObject({ outcome: 'error', reason: 'our_overload' });
     expect(classify(stored).detail).toContain(CENTER);
-    // With the loop free again, the same prober finds the same site reachable.
-    const again = asWebsite(await prober.probe(channel(web.url(CENTER, '/')), { signal: new AbortController().signal }));
-    expect(classify(again)).toMatchObject({ outcome: 'reachable', reason: 'ok' });
+    // With the loop free again, the same prober finds the same site reachable. Its limits are tight
+    // (400 ms), so on a busy machine a probe may be overrun by our being descheduled: that one is ours
+    // again, never the site's, and a later one gets through.
+    const again: string[] = [];
+    for (let i = 0; i < 5 && again.at(-1) !== 'reachable/ok'; i++) {
+      const c = classify(asWebsite(await prober.probe(channel(web.url(CENTER, '/')), { signal: new AbortController().signal })));
+      again.push(`${c.outcome}/${c.reason}`);
+    }
+    expect(again.at(-1)).toBe('reachable/ok');
+    expect(again.filter((v) => v !== 'reachable/ok' && v !== 'error/our_overload')).toEqual([]);
   });
 
   it('a site that holds its answer past the total limit while our loop is idle is still unavailable/timeout', async () => {
