@@ -58,7 +58,9 @@ describe('webhook sender', () => {
 
   beforeEach(async () => {
     rx = await startWebhookReceiver({ secret });
-    sender = createWebhookSender({ timeoutMs: 1000, userAgent: 'reachwatch-test/1', allowPrivate: true });
+    // Generous: on a busy machine a loopback answer can take over a second; the tests of the timeout
+    // itself make their own quick sender.
+    sender = createWebhookSender({ timeoutMs: 10_000, userAgent: 'reachwatch-test/1', allowPrivate: true });
   });
   afterEach(async () => {
     await sender.close?.();
@@ -496,7 +498,7 @@ describe('Telegram sender', () => {
 
   beforeEach(async () => {
     tg = await startTelegramApi({ token: TOKEN });
-    sender = createTelegramSender({ apiUrl: tg.url, token: TOKEN, timeoutMs: 1000 });
+    sender = createTelegramSender({ apiUrl: tg.url, token: TOKEN, timeoutMs: 10_000 });
   });
   afterEach(async () => {
     await sender.close?.();
@@ -544,7 +546,7 @@ describe('Telegram sender', () => {
 
   it('treats a wrong token (401) as transient and never shows the token', async () => {
     const wrongToken = '7712345678:AAWrong-Token_abc';
-    const wrong = createTelegramSender({ apiUrl: tg.url, token: wrongToken, timeoutMs: 1000 });
+    const wrong = createTelegramSender({ apiUrl: tg.url, token: wrongToken, timeoutMs: 10_000 });
     try {
       const err = await failure(wrong.send(alert(), { kind: 'telegram', chatId: CHAT }, never));
       expect(err.permanent).toBe(false);
@@ -558,7 +560,7 @@ describe('Telegram sender', () => {
 
   it('scrubs the token from a proxy error page that echoes the path', async () => {
     const proxy = await startEchoingProxy();
-    const viaProxy = createTelegramSender({ apiUrl: proxy.url, token: TOKEN, timeoutMs: 1000 });
+    const viaProxy = createTelegramSender({ apiUrl: proxy.url, token: TOKEN, timeoutMs: 10_000 });
     try {
       const err = await failure(viaProxy.send(alert(), { kind: 'telegram', chatId: CHAT }, never));
       expect(err.permanent).toBe(false);

@@ -1,7 +1,7 @@
 // A stalled disk is not a healthy daemon. The stall is real for the daemon's code: this test process
 // holds SQLite's write lock on the daemon's database (BEGIN EXCLUSIVE), so every write the daemon
 // tries waits on busy_timeout and fails, exactly as when another process or a stuck disk holds it.
-// /healthz and /readyz must still answer within a second, /readyz must say "not ready" with the
+// /healthz and /readyz must still answer promptly (not held up by the lock), /readyz must say "not ready" with the
 // reason once a write has waited longer than store.stall_after, and recover when the lock goes.
 
 import Database from 'better-sqlite3';
@@ -14,6 +14,8 @@ import { page, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const CHANNELS = 5;
+/** Well under the 5 s a request would wait behind a main-thread busy_timeout of SQLite's default. */
+const HEALTH_ANSWER_MS = 2500;
 let site: LoopbackSite;
 let dir: string;
 let cleanup: () => void;
@@ -88,7 +90,7 @@ afterAll(async () => {
 });
 
 describe('a stalled disk', () => {
-  test('health checks answer within 1 s while writes wait; /readyz says not ready with the reason, then recovers', async () => {
+  test('health checks answer promptly while writes wait; /readyz says not ready with the reason, then recovers', async () => {
     await until('probes to be stored', async () => probeCount() >= CHANNELS);
     expect((await timed(`${daemon.url}/readyz`)).status).toBe(200);
 
@@ -110,10 +112,13 @@ describe('a stalled disk', () => {
       locker.close();
     }
 
+    // Not held up by the lock: a daemon that waited on the main thread for SQLite's default 5 s
+    // busy_timeout would answer after seconds (or not within timed()'s 5 s); the margin below that is
+    // for a busy machine, where even an idle daemon's answer can take a second.
     for (const a of answers) {
       expect(a.healthz.status).toBe(200);
-      expect(a.healthz.ms, 'GET /healthz while the disk is stalled').toBeLessThan(1000);
-      expect(a.readyz.ms, 'GET /readyz while the disk is stalled').toBeLessThan(1000);
+      expect(a.healthz.ms, 'GET /healthz while the disk is stalled').toBeLessThan(HEALTH_ANSWER_MS);
+      expect(a.readyz.ms, 'GET /readyz while the disk is stalled').toBeLessThan(HEALTH_ANSWER_MS);
     }
     const notReady = answers.map((a) => a.readyz).filter((r) => r.status === 503);
     expect(notReady.length, JSON.stringify(answers.map((a) => a.readyz.body))).toBeGreaterThan(0);

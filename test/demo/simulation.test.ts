@@ -93,7 +93,11 @@ afterAll(async () => {
 
 test('every channel the 2018 researcher tried is classified as she recorded it', async () => {
   expect(sims.length).toBeGreaterThanOrEqual(25);
-  const first = daemon.db.prepare<[string], { outcome: string; reason: string }>(`SELECT outcome, reason FROM probes WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) ORDER BY id LIMIT 1`);
+  // The first probe that judged the channel: one that our own overload cut short (a busy machine can
+  // deschedule the daemon past a deadline) says nothing about it, and the next probe comes 2 s later.
+  const first = daemon.db.prepare<[string], { outcome: string; reason: string }>(
+    `SELECT outcome, reason FROM probes WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) AND reason <> 'our_overload' ORDER BY id LIMIT 1`,
+  );
   const deadline = Date.now() + 45_000;
   while (Date.now() < deadline && sims.some((s) => !first.get(s.channel.id))) await new Promise((r) => setTimeout(r, 250));
   const rows = sims.map((s) => {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify, DEFAULT_RULES, type ClassifierRules } from '../../src/classifier/classifier.ts';
-import { classifyWebsite, type WebsiteRules } from '../../src/classifier/website.ts';
+import { classifyWebsite, OUR_DELAY_FLOOR_MS, OUR_DELAY_SHARE, type WebsiteRules } from '../../src/classifier/website.ts';
 import type { Channel, ChannelOptions, Classification, Evidence } from '../../src/domain.ts';
 import {
   isWebsiteEvidence,
@@ -41,11 +41,13 @@ let web: LoopbackSite;
 let secure: LoopbackSite;
 let silent: SilentServer;
 
+// Generous: a limit of a few hundred ms would turn a busy machine's pause into our_overload on the
+// probes that must succeed; the timeout tests set their own short limits.
 const baseOptions = (): WebsiteProberOptions => ({
-  connectTimeoutMs: 500,
-  tlsTimeoutMs: 400,
-  headersTimeoutMs: 500,
-  totalTimeoutMs: 1500,
+  connectTimeoutMs: 5000,
+  tlsTimeoutMs: 5000,
+  headersTimeoutMs: 5000,
+  totalTimeoutMs: 10_000,
   maxRedirects: 5,
   userAgent: 'reachwatch-test/1',
   resolve: loopbackResolve([CENTER, WWW_CENTER, OTHER, EXPIRED, SELF, EXPIRING, MISMATCH]),
@@ -87,6 +89,29 @@ async function probe(
 function asWebsite(e: Evidence): WebsiteEvidence {
   expect(isWebsiteEvidence(e)).toBe(true);
   return e as WebsiteEvidence;
+}
+
+/**
+ * Whether the evidence shows our own stall past the classifier's margin: on a busy machine the
+ * process can be descheduled while a short deadline runs, and such a probe is rightly our_overload.
+ */
+function stalledUs(ev: WebsiteEvidence): boolean {
+  const err = ev.hops.at(-1)?.error;
+  if (typeof err?.limitMs !== 'number') return false;
+  return Math.max(err.lateMs ?? 0, ev.loop?.stalledMs ?? 0) >= Math.max(OUR_DELAY_SHARE * err.limitMs, OUR_DELAY_FLOOR_MS);
+}
+
+/**
+ * A timeout test's probe, tried again (up to 5 times) while its evidence shows that we, not the site,
+ * were stalled; each such try must be error/our_overload. Judged on the measured stall, not on the
+ * verdict, so a classifier that blamed us without a stall would still fail the test.
+ */
+async function unstalled<T extends { ev: WebsiteEvidence }>(run: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    const r = await run();
+    if (!stalledUs(r.ev) || i === 5) return r;
+    expect(classify(r.ev)).toMatchObject({ outcome: 'error', reason: 'our_overload' });
+  }
 }
 
 beforeAll(async () => {
@@ -175,7 +200,7 @@ describe('website prober + classifier on loopback servers', () => {
   });
 
   it('a server that accepts and never answers hits the headers timeout: no_response', async () => {
-    const { c, last } = await probe(web.url(CENTER, '/hang'), { prober: { headersTimeoutMs: 200 } });
+    const { c, last } = await unstalled(() => probe(web.url(CENTER, '/hang'), { prober: { headersTimeoutMs: 200 } }));
     expect(c.outcome).toBe('unavailable');
     expect(c.reason).toBe('no_response');
     expect(last.error).toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT', phase: 'headers' });
@@ -188,7 +213,7 @@ describe('website prober + classifier on loopback servers', () => {
   });
 
   it('a body that stalls part-way hits the body idle timeout: body_timeout', async () => {
-    const { c, last } = await probe(web.url(CENTER, '/stall'), { prober: { bodyTimeoutMs: 200 } });
+    const { c, last } = await unstalled(() => probe(web.url(CENTER, '/stall'), { prober: { bodyTimeoutMs: 200 } }));
     expect(last.status).toBe(200);
     expect(last.error).toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT', phase: 'body' });
     expect(last.error?.message).toContain('within 200 ms');
@@ -197,9 +222,11 @@ describe('website prober + classifier on loopback servers', () => {
   });
 
   it('the shared total budget ends a silent server first when it is shorter: timeout', async () => {
-    const { ev, c, last } = await probe(web.url(CENTER, '/hang'), {
-      prober: { headersTimeoutMs: 1000, totalTimeoutMs: 200 },
-    });
+    const { ev, c, last } = await unstalled(() =>
+      probe(web.url(CENTER, '/hang'), {
+        prober: { headersTimeoutMs: 1000, totalTimeoutMs: 200 },
+      }),
+    );
     expect(c.reason).toBe('timeout');
     expect(c.outcome).toBe('unavailable');
     expect(last.error).toMatchObject({ code: 'TimeoutError', phase: 'total' });
@@ -209,7 +236,7 @@ describe('website prober + classifier on loopback servers', () => {
   });
 
   it('a TLS handshake that never completes is cut by tlsTimeoutMs: tls_timeout', async () => {
-    const { c, last } = await probe(`https://${CENTER}:${silent.port}/`, { prober: { tlsTimeoutMs: 150 } });
+    const { c, last } = await unstalled(() => probe(`https://${CENTER}:${silent.port}/`, { prober: { tlsTimeoutMs: 150 } }));
     expect(last.error).toMatchObject({ code: 'ERR_TLS_HANDSHAKE_TIMEOUT', phase: 'tls' });
     expect(last.timings.connect).toBeGreaterThanOrEqual(0);
     expect(last.timings.tls).toBeUndefined();
@@ -476,23 +503,30 @@ describe('our own stalls during a probe', () => {
     const stored = JSON.parse(JSON.stringify(ev)) as Evidence;
     expect(classify(stored)).toMatchObject({ outcome: 'error', reason: 'our_overload' });
     expect(classify(stored).detail).toContain(CENTER);
-    // With the loop free again, the same prober finds the same site reachable.
-    const again = asWebsite(await prober.probe(channel(web.url(CENTER, '/')), { signal: new AbortController().signal }));
-    expect(classify(again)).toMatchObject({ outcome: 'reachable', reason: 'ok' });
+    // With the loop free again, the same prober finds the same site reachable. Its limits are tight
+    // (400 ms), so on a busy machine a probe may be overrun by our being descheduled: that one is ours
+    // again, never the site's, and a later one gets through.
+    const again: string[] = [];
+    for (let i = 0; i < 5 && again.at(-1) !== 'reachable/ok'; i++) {
+      const c = classify(asWebsite(await prober.probe(channel(web.url(CENTER, '/')), { signal: new AbortController().signal })));
+      again.push(`${c.outcome}/${c.reason}`);
+    }
+    expect(again.at(-1)).toBe('reachable/ok');
+    expect(again.filter((v) => v !== 'reachable/ok' && v !== 'error/our_overload')).toEqual([]);
   });
 
   it('a site that holds its answer past the total limit while our loop is idle is still unavailable/timeout', async () => {
     // Limits of 2 s: a loaded test machine may deschedule us briefly, which must stay under a quarter of them.
     web.route(`${CENTER}/held`, page('<title>Too late</title>', { delayMs: 5000 }));
     const prober = createWebsiteProber({ ...baseOptions(), headersTimeoutMs: 8000, totalTimeoutMs: 2000 });
-    const ev = asWebsite(await prober.probe(channel(web.url(CENTER, '/held')), { signal: new AbortController().signal }));
+    const { ev } = await unstalled(async () => ({ ev: asWebsite(await prober.probe(channel(web.url(CENTER, '/held')), { signal: new AbortController().signal })) }));
     expect(ev.hops.at(-1)?.error).toMatchObject({ code: 'TimeoutError', phase: 'total', limitMs: 2000 });
     expect(classify(ev)).toMatchObject({ outcome: 'unavailable', reason: 'timeout' });
   });
 
   it('a server that never answers while our loop is idle is still unavailable/no_response', async () => {
     const prober = createWebsiteProber({ ...baseOptions(), headersTimeoutMs: 2000, totalTimeoutMs: 5000 });
-    const ev = asWebsite(await prober.probe(channel(web.url(CENTER, '/hang')), { signal: new AbortController().signal }));
+    const { ev } = await unstalled(async () => ({ ev: asWebsite(await prober.probe(channel(web.url(CENTER, '/hang')), { signal: new AbortController().signal })) }));
     expect(ev.hops.at(-1)?.error).toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT', limitMs: 2000 });
     expect(classify(ev)).toMatchObject({ outcome: 'unavailable', reason: 'no_response' });
   });
