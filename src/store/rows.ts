@@ -2,10 +2,11 @@
 // string, JSON columns as their text). Repositories select subsets with Pick<> of these, so a column
 // is named and typed in one place. A second storage engine returns the same shapes.
 //
-// Imports: only leaf modules of constants (alerts/channel.ts), never a module that uses the store,
+// Imports: only leaf modules of constants (alerts/channel.ts, i18n/languages.ts, domain.ts), never a module that uses the store,
 // so the store stays below everything that depends on it.
 
-import type { AlertChannelKind, AlertEvent, AttemptOutcome, Language } from '../alerts/channel.ts';
+import type { AlertChannelKind, AlertEvent, AttemptOutcome } from '../alerts/channel.ts';
+import type { Language } from '../i18n/languages.ts';
 import type { ChannelStatus, Outcome } from '../domain.ts';
 
 /** `centers`: the registry's centers, archived rather than deleted. */

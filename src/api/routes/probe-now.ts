@@ -4,7 +4,8 @@
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { NOT_CONFIGURED_REASON, type Monitor } from '../../daemon/monitor.ts';
+import type { Monitor } from '../../daemon/monitor.ts';
+import { NOT_CONFIGURED_REASON } from '../../status/probeability.ts';
 import type { Queries } from '../../store/queries.ts';
 import { requireRole } from '../auth.ts';
 import { ErrorReply, IdParams } from '../schemas.ts';
