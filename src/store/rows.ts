@@ -83,6 +83,22 @@ export interface ProbeRow {
   prev_hash: string | null;
 }
 
+/** `status_changes`: the hash-chained log of channel status changes, `not_probed` included. */
+export interface StatusChangeRow {
+  id: number;
+  channel_ref: number;
+  at: number;
+  from_status: string;
+  to_status: string;
+  reason: string | null;
+  /** JSON: the ids of the confirming probes. */
+  probe_ids: string;
+  /** JSON: the outcome, reason and detail of each confirming probe. */
+  evidence: string;
+  hash: string | null;
+  prev_hash: string | null;
+}
+
 /** `center_state`: a center's current status, derived from its channels. */
 export interface CenterStateRow {
   center_id: string;
