@@ -1,7 +1,7 @@
 // Read side of the store: what the API and CLI show. Statements are prepared once per database.
 
 import type { DB } from './db.ts';
-import type { CenterRow, CenterStateRow, CenterStatusChangeRow, ChannelRow, ChannelStateRow, IncidentRow, ProbeRow as ProbesTableRow, StatusChangeRow } from './rows.ts';
+import type { CenterRow, CenterStateRow, CenterStatusChangeRow, ChannelRow, ChannelStateRow, IncidentRow, ProbeRow, StatusChangeRow } from './rows.ts';
 
 export interface ChannelView {
   id: string;
@@ -94,7 +94,7 @@ export interface StatusChangeView {
 }
 
 /** A row of the probes table as the read side selects it (without its chain link). */
-export type ProbeRow = Omit<ProbesTableRow, 'hash' | 'prev_hash'>;
+export type UnchainedProbeRow = Omit<ProbeRow, 'hash' | 'prev_hash'>;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const flagsOf = (f: string | null): string[] => (f ? f.split(',') : []);
@@ -225,7 +225,7 @@ export class Queries {
     const sql = `SELECT id, started_at, due_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence FROM probes
       WHERE channel_ref = @ref AND started_at >= @from AND started_at < @to ${keyset}
       ORDER BY started_at ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
-    const rows = this.db.prepare(sql).all({ ref, from, to, limit: q.limit + 1, cs: cur?.startedAt, ci: cur?.id }) as Omit<ProbeRow, 'channel_ref'>[];
+    const rows = this.db.prepare(sql).all({ ref, from, to, limit: q.limit + 1, cs: cur?.startedAt, ci: cur?.id }) as Omit<UnchainedProbeRow, 'channel_ref'>[];
     const more = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
