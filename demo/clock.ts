@@ -103,10 +103,6 @@ export class SimClock {
 
 let installed: SimClock | null = null;
 
-export function installedClock(): SimClock | null {
-  return installed;
-}
-
 /** A timer in simulated time: what setTimeout and setInterval return once the clock is installed. */
 class SimTimer {
   // Far above the ids Node gives its own timers, so clearTimeout(number) never confuses the two.

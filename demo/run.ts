@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { LANGUAGES, type Language } from '../src/alerts/channel.ts';
+import { LANGUAGES, type Language } from '../src/i18n/languages.ts';
 import { esc } from '../src/board/render.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, type Config } from '../src/config/config.ts';
 import { loadRegistry } from '../src/registry/load.ts';

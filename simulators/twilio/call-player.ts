@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage } from './errors.ts';
 import { API_VERSION, newSid, parsePhone, rfc2822 } from './resources.ts';
-import type { AnsweredBy, CallEvent, CallScenario, CallStatus, DroppableCallback, InputScript } from './scenario.ts';
+import type { AnsweredBy, CallEvent, CallStatus, DroppableCallback, InputScript } from './scenario.ts';
 import { TERMINAL_CALL_STATUSES } from './scenario.ts';
 import type { CallState, FormParams, WebhookKind, WebhookRecord } from './state.ts';
 import { boolAttr, intAttr, parseTwiml, textOf, TwimlParseError, type XmlElement } from './twiml.ts';

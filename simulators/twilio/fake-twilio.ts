@@ -76,7 +76,6 @@ import { newRecord, sendWebhook, signedCallbackRequest, type SignatureMode, type
 export type * from './scenario.ts';
 export type * from './state.ts';
 export { signedCallbackRequest };
-export { TERMINAL_CALL_STATUSES };
 
 export interface FakeTwilioOptions {
   accountSid: string;

@@ -5,9 +5,6 @@
 export const ALERT_CHANNELS = ['webhook', 'email', 'sms', 'telegram'] as const;
 export type AlertChannelKind = (typeof ALERT_CHANNELS)[number];
 
-// Languages live in src/i18n; re-exported because subscriptions are validated against them here.
-export { LANGUAGES, type Language } from '../i18n/languages.ts';
-
 /** What happened, as subscribers filter on it. `self_check` goes to the operator only. */
 export const ALERT_EVENTS = ['went_dark', 'partly_reachable', 'recovered', 'still_dark', 'channel_closed', 'cert_expiring', 'self_check'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];

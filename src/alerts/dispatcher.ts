@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import type { AlertChannelKind, AlertMessage, AlertSender, AttemptOutcome, DeliveryTarget } from './channel.ts';
 import { DeliveryError } from './channel.ts';
-import type { Outbox, OutboxRow } from './outbox.ts';
+import type { Outbox } from './outbox.ts';
+import type { OutboxRow } from '../store/rows.ts';
 import { nextAttempt } from './retry.ts';
 
 export interface DispatcherOptions {

@@ -11,7 +11,6 @@ import type { Subscription } from './subscription.ts';
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'suppressed'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
-export type { OutboxRow, OutboxAttemptRow } from '../store/rows.ts';
 
 /** Events that open or continue an incident: a subscriber possibly told of one is told of its end. */
 const INCIDENT_NEWS: readonly AlertEvent[] = ['went_dark', 'partly_reachable', 'still_dark'];

@@ -1,7 +1,8 @@
 // Subscriptions: who is told about what, and how. Matching is pure; the rows live in `subscriptions`.
 
-import type { AlertChannelKind, AlertEvent, DeliveryTarget, Language } from './channel.ts';
-import { ALERT_CHANNELS, ALERT_EVENTS, LANGUAGES } from './channel.ts';
+import type { AlertChannelKind, AlertEvent, DeliveryTarget } from './channel.ts';
+import { ALERT_CHANNELS, ALERT_EVENTS } from './channel.ts';
+import { LANGUAGES, type Language } from '../i18n/languages.ts';
 
 export interface SubscriptionFilters {
   /** Center ids; empty means every center. */

@@ -1,7 +1,7 @@
 // TypeBox schemas: one definition gives the TypeScript type, request validation and the OpenAPI
 // document at /docs (fastify/demo's pattern).
 
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { CHANNEL_STATUSES, OUTCOMES } from '../domain.ts';
 import { CENTER_STATUSES } from '../status/center.ts';
 
@@ -96,7 +96,6 @@ export const ProbeQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor from the previous page.' })),
   order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' })),
 });
-export type ProbeQueryT = Static<typeof ProbeQuery>;
 
 export const Probe = Type.Object(
   {

@@ -21,7 +21,6 @@ export const OPT_OUT_REASON = 'opted_out';
 
 // The menu's keys and how speech maps onto them live with the menu (probers/phone/menu.ts); the
 // classifier reads the stored answers with the menu's own `firstAnswer`.
-export { MENU_KEYS, speechToKey } from '../probers/phone/menu.ts';
 
 /** The reasons of a person's answer to the menu: what they said counts once (telephony.answer_confirmations). */
 export const ANSWER_REASONS = ['confirmed', 'not_the_center', 'center_closed', 'center_moved', 'callback_requested'] as const;

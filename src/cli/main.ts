@@ -18,7 +18,7 @@ import { canaryFor, classifierRulesFor, websiteProberFor } from '../probers/from
 import { formatProblem, loadRegistry, RegistryError } from '../registry/load.ts';
 import type { CanaryMonitor } from '../selfcheck/canary.ts';
 import { renderTable } from './table.ts';
-import { NOT_CONFIGURED_REASON } from '../daemon/monitor.ts';
+import { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
 
 const USAGE = `reachwatch: availability monitoring for directories of help services
 

@@ -24,10 +24,7 @@ import { LOG_DEFAULTS, LOG_DOC, parseDefaultTimezone, parseLogSection, TIMEZONE_
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
 import { isObj, type Obj, type SectionContext, type SectionDoc, type Where } from './section.ts';
 
-export { DEFAULT_CONFIG_FILE, PROJECT_ROOT } from './paths.ts';
-export type { ScheduledMethod } from '../scheduler/config.ts';
-export type { HttpConfig } from '../api/config.ts';
-export type { TelephonyConfig } from '../probers/phone/config.ts';
+export { DEFAULT_CONFIG_FILE } from './paths.ts';
 
 export interface Config {
   file: string | null;

@@ -25,7 +25,6 @@ import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-healt
 import { statusRulesFor, timeSlot, timeSlotUnder } from '../status/rules.ts';
 import type { StatusRules } from '../status/policy.ts';
 
-export { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
 
 export interface MonitorEvents {
   onStored?: (stored: StoredProbe[]) => void;

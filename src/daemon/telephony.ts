@@ -1,6 +1,6 @@
 // Telephony wiring: the twilio client, the call ledger, the lookup and call probers and the webhook
-// options, built from the environment and the config. Without credentials there is none of it and
-// phone channels say "not probed: telephony not configured".
+// options, built from the config (its Twilio settings and telephony section). Without credentials
+// there is none of it and phone channels say "not probed: telephony not configured".
 
 import type twilio from 'twilio';
 import type { Config } from '../config/config.ts';

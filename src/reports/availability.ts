@@ -13,6 +13,7 @@ import type { DB } from '../store/db.ts';
 import { reportStore, type ChannelSet, type ReportCenter } from '../store/reports.ts';
 import { addSums, assembleCenters, planReport, reachableSeeks, type Acc, type Accs } from './availability-compute.ts';
 import { bucketsOf, ceilHour, floorHour, HOUR_MS, MAX_RANGE_MS, type Granularity } from './periods.ts';
+import type { AvailabilityReport, ReportRules } from './report-types.ts';
 import { REPORT_WORDS } from '../i18n/reports.ts';
 
 /** What a report needs from the configuration. */
@@ -81,9 +82,6 @@ export class UnknownCenterError extends Error {
     this.ids = ids;
   }
 }
-
-export type { OutcomeCounts, Figures, Outage, IncidentRef, MaintenanceRef, PeriodKey, ChannelPeriod, CenterPeriod, ChannelReport, CenterReport, ReportRules, AvailabilityReport } from './report-types.ts';
-import type { OutcomeCounts, Figures, Outage, IncidentRef, MaintenanceRef, PeriodKey, ChannelPeriod, CenterPeriod, ChannelReport, CenterReport, ReportRules, AvailabilityReport } from './report-types.ts';
 
 // ------------------------------------------------------------------------------------------------
 

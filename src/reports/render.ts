@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { BOARD_WORDS, regionName } from '../i18n/board.ts';
 import type { Language } from '../i18n/languages.ts';
 import { REPORT_WORDS } from '../i18n/reports.ts';
-import type { AvailabilityReport, CenterPeriod, ChannelPeriod, Figures, Outage } from './availability.ts';
+import type { AvailabilityReport, CenterPeriod, ChannelPeriod, Figures, Outage } from './report-types.ts';
 import { localStamp } from './periods.ts';
 import type { ThesisTable } from './thesis-table.ts';
 

@@ -4,7 +4,7 @@
 // writer for as long as the download lasts.
 
 import type { DB } from './db.ts';
-import type { ProbeRow } from './queries.ts';
+import type { UnchainedProbeRow } from './queries.ts';
 
 export interface ExportKey {
   startedAt: number;
@@ -26,11 +26,11 @@ export class HistoryExport {
 
   constructor(db: DB) {
     this.db = db;
-    this.all = db.prepare<{ as: number; ai: number; to: number; n: number }, ProbeRow>(
+    this.all = db.prepare<{ as: number; ai: number; to: number; n: number }, UnchainedProbeRow>(
       `SELECT ${COLUMNS} FROM probes
        WHERE (started_at, id) > (@as, @ai) AND started_at < @to ORDER BY started_at, id LIMIT @n`,
     );
-    this.ofChannel = db.prepare<{ ref: number; as: number; ai: number; to: number; n: number }, ProbeRow>(
+    this.ofChannel = db.prepare<{ ref: number; as: number; ai: number; to: number; n: number }, UnchainedProbeRow>(
       `SELECT ${COLUMNS} FROM probes
        WHERE channel_ref = @ref AND (started_at, id) > (@as, @ai) AND started_at < @to ORDER BY started_at, id LIMIT @n`,
     );
@@ -74,7 +74,7 @@ export class HistoryExport {
         }
         text += lineOf(r, ch?.id ?? null, ch?.center_id ?? null);
       }
-      const last = rows[rows.length - 1] as ProbeRow;
+      const last = rows[rows.length - 1] as UnchainedProbeRow;
       key = { startedAt: last.started_at, id: last.id };
       left -= rows.length;
       yield text;
@@ -83,15 +83,15 @@ export class HistoryExport {
   }
 
   /** A center's channels each read along their own index, merged in (started_at, id) order. */
-  private merged(refs: number[], key: ExportKey, to: number, n: number): ProbeRow[] {
-    const rows: ProbeRow[] = [];
+  private merged(refs: number[], key: ExportKey, to: number, n: number): UnchainedProbeRow[] {
+    const rows: UnchainedProbeRow[] = [];
     for (const ref of refs) rows.push(...this.ofChannel.all({ ref, as: key.startedAt, ai: key.id, to, n }));
     rows.sort((a, b) => a.started_at - b.started_at || a.id - b.id);
     return rows.slice(0, n);
   }
 }
 
-function lineOf(r: ProbeRow, channelId: string | null, centerId: string | null): string {
+function lineOf(r: UnchainedProbeRow, channelId: string | null, centerId: string | null): string {
   const head = JSON.stringify({
     id: r.id,
     channelId,

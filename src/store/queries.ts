@@ -1,7 +1,7 @@
 // Read side of the store: what the API and CLI show. Statements are prepared once per database.
 
 import type { DB } from './db.ts';
-import type { CenterRow, CenterStateRow, ChannelRow, ChannelStateRow, IncidentRow, ProbeRow as ProbesTableRow } from './rows.ts';
+import type { CenterRow, CenterStateRow, CenterStatusChangeRow, ChannelRow, ChannelStateRow, IncidentRow, ProbeRow, StatusChangeRow } from './rows.ts';
 
 export interface ChannelView {
   id: string;
@@ -94,7 +94,7 @@ export interface StatusChangeView {
 }
 
 /** A row of the probes table as the read side selects it (without its chain link). */
-export type ProbeRow = Omit<ProbesTableRow, 'hash' | 'prev_hash'>;
+export type UnchainedProbeRow = Omit<ProbeRow, 'hash' | 'prev_hash'>;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const flagsOf = (f: string | null): string[] => (f ? f.split(',') : []);
@@ -151,7 +151,7 @@ export class Queries {
     this.channelsStmt = db.prepare<[number], ChannelWithState>(`${channelSelect} WHERE (? = 1 OR c.archived_at IS NULL) ORDER BY c.center_id, c.position`);
     this.channelsOfStmt = db.prepare<[string, number], ChannelWithState>(`${channelSelect} WHERE c.center_id = ? AND (? = 1 OR c.archived_at IS NULL) ORDER BY c.position`);
     this.channelRefStmt = db.prepare<[string], { ref: number }>('SELECT ref FROM channels WHERE id = ?');
-    this.changesStmt = db.prepare<[number, number, number], { id: number; at: number; from_status: string; to_status: string; reason: string | null; probe_ids: string; evidence: string }>(
+    this.changesStmt = db.prepare<[number, number, number], Pick<StatusChangeRow, 'id' | 'at' | 'from_status' | 'to_status' | 'reason' | 'probe_ids' | 'evidence'>>(
       'SELECT id, at, from_status, to_status, reason, probe_ids, evidence FROM status_changes WHERE channel_ref = ? AND id < ? ORDER BY id DESC LIMIT ?',
     );
   }
@@ -225,7 +225,7 @@ export class Queries {
     const sql = `SELECT id, started_at, due_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence FROM probes
       WHERE channel_ref = @ref AND started_at >= @from AND started_at < @to ${keyset}
       ORDER BY started_at ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
-    const rows = this.db.prepare(sql).all({ ref, from, to, limit: q.limit + 1, cs: cur?.startedAt, ci: cur?.id }) as Omit<ProbeRow, 'channel_ref'>[];
+    const rows = this.db.prepare(sql).all({ ref, from, to, limit: q.limit + 1, cs: cur?.startedAt, ci: cur?.id }) as Omit<UnchainedProbeRow, 'channel_ref'>[];
     const more = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
@@ -299,7 +299,7 @@ export class Queries {
   centerStatusChanges(centerId: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER, incidentId?: number): CenterStatusChangeView[] | null {
     if (!this.centerStmt.get(centerId)) return null;
     const rows = this.db
-      .prepare<[string, number, number | null, number | null, number], { id: number; at: number; from_status: string; to_status: string; incident_id: number | null; maintenance_id: number | null; evidence: string }>(
+      .prepare<[string, number, number | null, number | null, number], Pick<CenterStatusChangeRow, 'id' | 'at' | 'from_status' | 'to_status' | 'incident_id' | 'maintenance_id' | 'evidence'>>(
         `SELECT id, at, from_status, to_status, incident_id, maintenance_id, evidence FROM center_status_changes
          WHERE center_id = ? AND id < ? AND (? IS NULL OR incident_id = ?) ORDER BY id DESC LIMIT ?`,
       )

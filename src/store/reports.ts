@@ -5,7 +5,7 @@
 
 import type { Outcome } from '../domain.ts';
 import type { DB } from './db.ts';
-import type { ChannelHourRow, IncidentRow } from './rows.ts';
+import type { CenterRow, ChannelHourRow, ChannelRow, IncidentRow, MaintenanceWindowRow } from './rows.ts';
 import { PROBE_ATTEMPTS_SQL } from './rollups.ts';
 
 export interface ReportCenter {
@@ -79,10 +79,10 @@ export class ReportStore {
 
   constructor(db: DB) {
     this.s = {
-      centers: db.prepare<[], { pos: number; id: string; name: string; kind: string; city: string | null; region: string | null; tz: string | null; created_at: number; archived_at: number | null }>(
+      centers: db.prepare<[], Pick<CenterRow, 'id' | 'name' | 'kind' | 'city' | 'region' | 'tz' | 'created_at' | 'archived_at'> & { pos: number }>(
         `SELECT rowid AS pos, id, name, kind, city, region, tz, created_at, archived_at FROM centers`,
       ),
-      channels: db.prepare<[string, number], { ref: number; id: string; center_id: string; type: string; value: string; target: string | null; created_at: number; archived_at: number | null }>(
+      channels: db.prepare<[string, number], Pick<ChannelRow, 'ref' | 'id' | 'center_id' | 'type' | 'value' | 'target' | 'created_at' | 'archived_at'>>(
         `SELECT ref, id, center_id, type, value, target, created_at, archived_at FROM channels
          WHERE center_id IN (SELECT value FROM json_each(?)) AND (archived_at IS NULL OR archived_at > ?)
          ORDER BY center_id, position, ref`,
@@ -129,7 +129,7 @@ export class ReportStore {
       channelChanges: db.prepare<[number, number, number], { status: string; at: number }>(
         `SELECT to_status AS status, at FROM status_changes WHERE channel_ref = ? AND at > ? AND at < ? ORDER BY at, id`,
       ),
-      windows: db.prepare<[number, number], { id: number; center_id: string | null; region: string | null; starts_at: number; ends_at: number; reason: string; created_by: string; cancelled_at: number | null }>(
+      windows: db.prepare<[number, number], Pick<MaintenanceWindowRow, 'id' | 'center_id' | 'region' | 'starts_at' | 'ends_at' | 'reason' | 'created_by' | 'cancelled_at'>>(
         `SELECT id, center_id, region, starts_at, ends_at, reason, created_by, cancelled_at FROM maintenance_windows WHERE starts_at < ? AND ends_at > ? ORDER BY starts_at, id`,
       ),
       incidents: db.prepare<[string, number, number], ReportIncident>(

@@ -2,10 +2,11 @@
 // string, JSON columns as their text). Repositories select subsets with Pick<> of these, so a column
 // is named and typed in one place. A second storage engine returns the same shapes.
 //
-// Imports: only leaf modules of constants (alerts/channel.ts), never a module that uses the store,
+// Imports: only leaf modules of constants (alerts/channel.ts, i18n/languages.ts, domain.ts), never a module that uses the store,
 // so the store stays below everything that depends on it.
 
-import type { AlertChannelKind, AlertEvent, AttemptOutcome, Language } from '../alerts/channel.ts';
+import type { AlertChannelKind, AlertEvent, AttemptOutcome } from '../alerts/channel.ts';
+import type { Language } from '../i18n/languages.ts';
 import type { ChannelStatus, Outcome } from '../domain.ts';
 
 /** `centers`: the registry's centers, archived rather than deleted. */
@@ -77,6 +78,22 @@ export interface ProbeRow {
   reason: string;
   flags: string | null;
   classifier_version: number;
+  evidence: string;
+  hash: string | null;
+  prev_hash: string | null;
+}
+
+/** `status_changes`: the hash-chained log of channel status changes, `not_probed` included. */
+export interface StatusChangeRow {
+  id: number;
+  channel_ref: number;
+  at: number;
+  from_status: string;
+  to_status: string;
+  reason: string | null;
+  /** JSON: the ids of the confirming probes. */
+  probe_ids: string;
+  /** JSON: the outcome, reason and detail of each confirming probe. */
   evidence: string;
   hash: string | null;
   prev_hash: string | null;

@@ -3,7 +3,8 @@
 // probers store it; classifyPhone must be a pure function of it.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MENU_KEYS, classifyPhone, speechToKey } from '../../src/classifier/phone.ts';
+import { classifyPhone } from '../../src/classifier/phone.ts';
+import { MENU_KEYS, speechToKey } from '../../src/probers/phone/menu.ts';
 import { OUTCOMES, type Classification, type Evidence, type Outcome } from '../../src/domain.ts';
 import type {
   CallEvidence,

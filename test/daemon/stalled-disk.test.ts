@@ -12,6 +12,7 @@ import { DB_FILE_NAME } from '../../src/store/db.ts';
 import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
 import { page, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { until as waitUntil } from '../helpers/wait.ts';
 
 const CHANNELS = 5;
 /** Well under the 5 s a request would wait behind a main-thread busy_timeout of SQLite's default. */
@@ -48,15 +49,7 @@ function probeCount(): number {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, fn: Parameters<typeof waitUntil<T>>[1]) => waitUntil(what, fn, 20_000);
 
 beforeAll(async () => {
   const t = tempDir();

@@ -12,7 +12,7 @@ import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { loadRegistry } from '../../src/registry/load.ts';
 import { demoRegistry } from '../../demo/registry.ts';
 import { simulate, type SimulatedChannel } from '../../demo/simulation.ts';
-import { freePort } from '../helpers/daemon.ts';
+import { fakeTwilioEnv, freePort } from '../helpers/daemon.ts';
 import { page, reset, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { startFakeTwilio, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
@@ -71,11 +71,7 @@ beforeAll(async () => {
       PORT: String(apiPort),
       HOST: '127.0.0.1',
       REACHWATCH_DATA_DIR: path.join(t.dir, 'data'),
-      TWILIO_ACCOUNT_SID: ACCOUNT,
-      TWILIO_AUTH_TOKEN: TOKEN,
-      REACHWATCH_TWILIO_FROM: '+15005550006',
-      REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
-      REACHWATCH_TWILIO_BASE_URL: twilio.baseUrl,
+      ...fakeTwilioEnv(twilio, apiPort),
     },
     null,
     (k) => k.join('.'),

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../simulators/ports.ts';
+import type { FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
 export const NODE = process.execPath;
 export const MAIN = path.resolve('src/main.ts');
@@ -36,6 +37,20 @@ export interface RunningDaemon {
 
 // Lives with the simulators, which bench/ uses without the tests; re-exported for the tests.
 export { freePort };
+
+/**
+ * The environment that gives a daemon telephony against the local Twilio-protocol server: its
+ * credentials, and webhooks addressed to the daemon's API on 127.0.0.1:`port`.
+ */
+export function fakeTwilioEnv(fake: Pick<FakeTwilio, 'accountSid' | 'authToken' | 'baseUrl'>, port: number): Record<string, string> {
+  return {
+    TWILIO_ACCOUNT_SID: fake.accountSid,
+    TWILIO_AUTH_TOKEN: fake.authToken,
+    REACHWATCH_TWILIO_FROM: '+15005550006',
+    REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
+  };
+}
 
 /** Whether something accepts connections on 127.0.0.1:`port` (a server that should be gone, is it?). */
 export function portOpen(port: number): Promise<boolean> {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildConfig } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
-import { freePort } from '../helpers/daemon.ts';
+import { fakeTwilioEnv, freePort } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { startFakeTwilio, type CallScenario, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
@@ -105,11 +105,7 @@ beforeAll(async () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       REACHWATCH_DATA_DIR: path.join(dir, 'data'),
-      TWILIO_ACCOUNT_SID: ACCOUNT,
-      TWILIO_AUTH_TOKEN: TOKEN,
-      REACHWATCH_TWILIO_FROM: '+15005550006',
-      REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
+      ...fakeTwilioEnv(fake, port),
     },
     null,
     (k) => k.join('.'),

@@ -18,7 +18,7 @@ import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { assertLoadable, loadRegistry } from '../../src/registry/load.ts';
 import { syncRegistry } from '../../src/registry/sync.ts';
 import { DB_FILE_NAME, openDatabase } from '../../src/store/db.ts';
-import { freePort } from '../helpers/daemon.ts';
+import { fakeTwilioEnv, freePort } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
 import { startFakeTwilio, type CallScenario, type FakeTwilio, type RestRequestRecord } from '../../simulators/twilio/fake-twilio.ts';
@@ -118,11 +118,7 @@ async function start(
       PORT: String(port),
       HOST: '127.0.0.1',
       REACHWATCH_DATA_DIR: dataDir,
-      TWILIO_ACCOUNT_SID: ACCOUNT,
-      TWILIO_AUTH_TOKEN: TOKEN,
-      REACHWATCH_TWILIO_FROM: '+15005550006',
-      REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
+      ...fakeTwilioEnv(fake, port),
     },
     null,
     (k) => k.join('.'),

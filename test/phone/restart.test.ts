@@ -14,13 +14,12 @@ import { buildConfig, type Config } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import type { CallEvidence } from '../../src/probers/phone/evidence.ts';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
-import { freePort, startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
+import { fakeTwilioEnv, freePort, startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { startFakeTwilio, type CallState, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
 const ACCOUNT = `AC${'3'.repeat(32)}`;
 const TOKEN = 'test-auth-token-restart-00000001';
-const FROM = '+15005550006';
 
 let fake: FakeTwilio;
 const cleanups: (() => void)[] = [];
@@ -92,13 +91,7 @@ function config(s: Setup, callSchedule: string): Config {
 }
 
 function twilioEnv(s: Setup): Record<string, string> {
-  return {
-    TWILIO_ACCOUNT_SID: ACCOUNT,
-    TWILIO_AUTH_TOKEN: TOKEN,
-    REACHWATCH_TWILIO_FROM: FROM,
-    REACHWATCH_PUBLIC_URL: `http://127.0.0.1:${s.port}`,
-    REACHWATCH_TWILIO_BASE_URL: fake.baseUrl,
-  };
+  return fakeTwilioEnv(fake, s.port);
 }
 
 async function inProcess(s: Setup, callSchedule: string): Promise<Daemon> {

@@ -8,7 +8,7 @@ import { buildApp, type App } from '../../src/api/app.ts';
 import { installAuth } from '../../src/api/auth.ts';
 import { reportRoutes } from '../../src/api/routes/reports.ts';
 import { Tokens } from '../../src/auth/tokens.ts';
-import type { AvailabilityReport } from '../../src/reports/availability.ts';
+import type { AvailabilityReport } from '../../src/reports/report-types.ts';
 import type { ThesisTable } from '../../src/reports/thesis-table.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { csvRecords } from './csv.ts';

@@ -4,9 +4,8 @@
 
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  buildAvailabilityReport, ReportInputError, UnknownCenterError, type AvailabilityQuery, type AvailabilityReport, type CenterReport, type ChannelReport,
-} from '../../src/reports/availability.ts';
+import { buildAvailabilityReport, ReportInputError, UnknownCenterError, type AvailabilityQuery } from '../../src/reports/availability.ts';
+import type { AvailabilityReport, CenterReport, ChannelReport } from '../../src/reports/report-types.ts';
 import { bucketsOf, parseReportTime } from '../../src/reports/periods.ts';
 import { availabilityCsv, availabilityHtml, REPORT_STYLE_CSP, thesisCsv, thesisHtml } from '../../src/reports/render.ts';
 import { parseThesisParams } from '../../src/reports/query.ts';

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { AvailabilityReport } from '../../src/reports/availability.ts';
+import type { AvailabilityReport } from '../../src/reports/report-types.ts';
 import type { ThesisTable } from '../../src/reports/thesis-table.ts';
 import { runBin, writeConfig } from '../helpers/daemon.ts';
 import { mapLimited } from '../helpers/pool.ts';

@@ -4,9 +4,11 @@
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ALERT_CHANNELS, ALERT_EVENTS, LANGUAGES, type AlertMessage } from '../../alerts/channel.ts';
+import { ALERT_CHANNELS, ALERT_EVENTS, type AlertMessage } from '../../alerts/channel.ts';
+import { LANGUAGES } from '../../i18n/languages.ts';
 import { generateWebhookSecret } from '../../alerts/channels/webhook.ts';
-import { OUTBOX_STATUSES, type Outbox, type OutboxRow } from '../../alerts/outbox.ts';
+import { OUTBOX_STATUSES, type Outbox } from '../../alerts/outbox.ts';
+import type { OutboxRow } from '../../store/rows.ts';
 import { parseSubscription, publicSubscription } from '../../alerts/subscription.ts';
 import { SubscriptionConflict, type Subscriptions } from '../../alerts/subscriptions-store.ts';
 import type { SelfCheck } from '../../selfcheck/self-check.ts';

@@ -24,9 +24,6 @@ const isFinal = (s: string): s is FinalStatus => (FINAL_STATUSES as readonly str
 const RANK: Record<string, number> = { creating: 0, queued: 1, initiated: 2, ringing: 3, 'in-progress': 4 };
 const rankOf = (s: string): number => (isFinal(s) || s === 'create_failed' || s === 'interrupted' ? 9 : (RANK[s] ?? 0));
 
-/** A call attempt with its channel's id, as the ledger reads it (the rows and their SQL are in store/call-ledger.ts). */
-export type { LedgerCallAttempt } from '../../store/call-ledger.ts';
-
 export type WebhookParams = Record<string, string>;
 
 export class CallLedger {
