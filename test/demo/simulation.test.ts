@@ -5,14 +5,13 @@
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { buildConfig, DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/config.ts';
-import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/config.ts';
+import type { Daemon } from '../../src/daemon/daemon.ts';
 import { loadRegistry } from '../../src/registry/load.ts';
 import { demoRegistry } from '../../demo/registry.ts';
 import { simulate, type SimulatedChannel } from '../../demo/simulation.ts';
-import { fakeTwilioEnv, freePort } from '../helpers/daemon.ts';
+import { startPhoneDaemon } from '../helpers/phone-daemon.ts';
 import { page, reset, startSite, type LoopbackSite } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { startFakeTwilio, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
@@ -46,38 +45,16 @@ beforeAll(async () => {
   writeFileSync(copy, reg.text);
   const resolve = reg.resolve;
 
-  const apiPort = await freePort();
-  const config = buildConfig(
-    {
+  ({ daemon } = await startPhoneDaemon({
+    dir: t.dir,
+    fake: twilio,
+    config: {
       registry: { file: copy, watch: false },
       scheduler: { defaults: { website: '2s', call: '2s' }, jitter: '10ms' },
       website: { resolve, total_timeout: '3s' },
-      status: { confirmations: 1 },
-      canaries: { urls: [] },
-      store: { flush_interval: '20ms' },
-      telephony: {
-        methods: ['call'],
-        calling_hours: { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '23:59' },
-        per_number: { per_day: 50, per_week: 300 },
-        ring_timeout: '5s',
-        callback_grace: '1s',
-        calls_per_second: 50,
-        max_concurrent_calls: 50,
-        monthly_spend_cap: 1000,
-        min_slots: 1,
-      },
     },
-    {
-      PORT: String(apiPort),
-      HOST: '127.0.0.1',
-      REACHWATCH_DATA_DIR: path.join(t.dir, 'data'),
-      ...fakeTwilioEnv(twilio, apiPort),
-    },
-    null,
-    (k) => k.join('.'),
-    t.dir,
-  );
-  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
+    telephony: { per_number: { per_day: 50, per_week: 300 }, time_limit: undefined },
+  }));
 }, 60_000);
 
 afterAll(async () => {

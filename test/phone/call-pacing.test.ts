@@ -6,14 +6,12 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { buildConfig } from '../../src/config/config.ts';
-import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
+import type { Daemon } from '../../src/daemon/daemon.ts';
 import { assertLoadable, loadRegistry } from '../../src/registry/load.ts';
 import { syncRegistry } from '../../src/registry/sync.ts';
 import { openDatabase } from '../../src/store/db.ts';
-import { fakeTwilioEnv, freePort } from '../helpers/daemon.ts';
+import { startPhoneDaemon } from '../helpers/phone-daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { startFakeTwilio, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
@@ -38,54 +36,30 @@ beforeAll(async () => {
   });
   const file = path.join(t.dir, 'centers.yaml');
   writeFileSync(file, NUMBERS.map((n, i) => `- id: ${center(i)}\n  name: ${center(i)}\n  kind: rehabilitation_center\n  channels:\n    - {type: phone, value: "${n}"}\n`).join(''));
-  const dataDir = path.join(t.dir, 'data');
-  const port = await freePort();
-  const config = buildConfig(
-    {
-      registry: { file: 'centers.yaml', watch: false },
-      scheduler: { defaults: { website: '1h', lookup: '1h', call: '1h' }, jitter: '1ms' },
-      canaries: { urls: [] },
-      store: { flush_interval: '20ms' },
-      telephony: {
-        methods: ['call'],
-        calling_hours: { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '23:59' },
-        per_number: { per_day: 1, per_week: 3 },
-        ring_timeout: '5s',
-        time_limit: '60s',
-        callback_grace: '1s',
-        calls_per_second: CPS,
-        max_concurrent_calls: 50,
-        monthly_spend_cap: 1000,
-        min_slots: 1,
-      },
-    },
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REACHWATCH_DATA_DIR: dataDir,
-      ...fakeTwilioEnv(fake, port),
-    },
-    null,
-    (k) => k.join('.'),
-    t.dir,
-  );
   // The scheduler's memory puts every call job an hour away, so none runs on its own while the daemon
   // starts (a start-up slower than a slot near at hand would have moved the jobs to their next grid
   // slot, up to an hour away, and no call would have been made at all).
-  mkdirSync(dataDir, { recursive: true });
-  const db = openDatabase(dataDir);
-  try {
-    syncRegistry(db, assertLoadable(loadRegistry(config.registry.file)), config.registry.file, createHash('sha256').update(readFileSync(file)).digest('hex'));
-    const dueAt = Date.now() + 3_600_000;
-    const insert = db.prepare('INSERT INTO job_slots (job_id, channel_ref, next_slot_at) SELECT ?, ref, ? FROM channels WHERE id = ?');
-    NUMBERS.forEach((n, i) => {
-      const channel = `${center(i)}--phone-${n.slice(1)}`;
-      insert.run(`${channel}#call`, dueAt, channel);
-    });
-  } finally {
-    db.close();
-  }
-  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
+  ({ daemon } = await startPhoneDaemon({
+    dir: t.dir,
+    fake,
+    config: { scheduler: { defaults: { website: '1h', lookup: '1h', call: '1h' }, jitter: '1ms' }, status: undefined },
+    telephony: { calls_per_second: CPS },
+    beforeStart: (config, dataDir) => {
+      mkdirSync(dataDir, { recursive: true });
+      const db = openDatabase(dataDir);
+      try {
+        syncRegistry(db, assertLoadable(loadRegistry(config.registry.file)), config.registry.file, createHash('sha256').update(readFileSync(file)).digest('hex'));
+        const dueAt = Date.now() + 3_600_000;
+        const insert = db.prepare('INSERT INTO job_slots (job_id, channel_ref, next_slot_at) SELECT ?, ref, ? FROM channels WHERE id = ?');
+        NUMBERS.forEach((n, i) => {
+          const channel = `${center(i)}--phone-${n.slice(1)}`;
+          insert.run(`${channel}#call`, dueAt, channel);
+        });
+      } finally {
+        db.close();
+      }
+    },
+  }));
   // Once it is up, every call job falls due at the same instant, as when calling hours open on a
   // backlog; the one-off runs go through the scheduler as the API's probe-now does.
   const now = Date.now();

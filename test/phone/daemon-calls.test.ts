@@ -5,12 +5,10 @@
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildConfig } from '../../src/config/config.ts';
-import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
+import type { Daemon } from '../../src/daemon/daemon.ts';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
-import { fakeTwilioEnv, freePort } from '../helpers/daemon.ts';
+import { startPhoneDaemon } from '../helpers/phone-daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { startFakeTwilio, type CallScenario, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
@@ -80,38 +78,7 @@ beforeAll(async () => {
     path.join(dir, 'centers.yaml'),
     CASES.map((c, i) => `- id: ${centerId(i)}\n  name: Center ${i}\n  kind: rehabilitation_center\n  channels:\n    - {type: phone, value: "${c.number}"}\n`).join(''),
   );
-  const port = await freePort();
-  const config = buildConfig(
-    {
-      registry: { file: 'centers.yaml', watch: false },
-      scheduler: { defaults: { website: '1h', lookup: '1h', call: '2s' }, jitter: '10ms' },
-      status: { confirmations: 1 },
-      canaries: { urls: [] },
-      store: { flush_interval: '20ms' },
-      telephony: {
-        methods: ['call'],
-        calling_hours: { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '23:59' },
-        per_number: { per_day: 1, per_week: 3 },
-        ring_timeout: '5s',
-        time_limit: '120s',
-        callback_grace: '1s',
-        calls_per_second: 50,
-        max_concurrent_calls: 50,
-        monthly_spend_cap: 1000,
-        min_slots: 1,
-      },
-    },
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REACHWATCH_DATA_DIR: path.join(dir, 'data'),
-      ...fakeTwilioEnv(fake, port),
-    },
-    null,
-    (k) => k.join('.'),
-    dir,
-  );
-  daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
+  ({ daemon } = await startPhoneDaemon({ dir, fake, telephony: { time_limit: '120s' } }));
   // Wait until every number has its probe stored.
   const deadline = Date.now() + 40_000;
   while (Date.now() < deadline) {

@@ -13,12 +13,11 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localTime } from '../../src/calling/policy.ts';
-import { buildConfig } from '../../src/config/config.ts';
-import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
+import type { Daemon } from '../../src/daemon/daemon.ts';
 import { assertLoadable, loadRegistry } from '../../src/registry/load.ts';
 import { syncRegistry } from '../../src/registry/sync.ts';
 import { DB_FILE_NAME, openDatabase } from '../../src/store/db.ts';
-import { fakeTwilioEnv, freePort } from '../helpers/daemon.ts';
+import { startPhoneDaemon } from '../helpers/phone-daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
 import { startFakeTwilio, type CallScenario, type FakeTwilio, type RestRequestRecord } from '../../simulators/twilio/fake-twilio.ts';
@@ -90,55 +89,31 @@ async function start(
       })
       .join(''),
   );
-  const dataDir = path.join(t.dir, 'data');
-  const port = await freePort();
-  const config = buildConfig(
-    {
-      registry: { file: 'centers.yaml', watch: false },
-      scheduler: { defaults: { website: '1h', lookup: '1s', call: '1s' }, jitter: opts.jitter ?? '10ms' },
-      status: { confirmations: opts.confirmations ?? 3 },
-      canaries: { urls: [] },
-      store: { flush_interval: '20ms' },
-      telephony: {
-        methods: ['call'],
-        calling_hours: { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '23:59' },
-        per_number: { per_day: 10, per_week: 50 },
-        ring_timeout: '5s',
-        time_limit: '60s',
-        callback_grace: '1s',
-        calls_per_second: 50,
-        max_concurrent_calls: 50,
-        monthly_spend_cap: 1000,
-        estimated_call_cost: 0.25,
-        min_slots: 1,
-        ...telephony,
-      },
-    },
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REACHWATCH_DATA_DIR: dataDir,
-      ...fakeTwilioEnv(fake, port),
-    },
-    null,
-    (k) => k.join('.'),
-    t.dir,
-  );
-  if (opts.seed) {
-    // The scheduler's memory, as a previous run would have left it: when each job is next due.
-    mkdirSync(dataDir, { recursive: true });
-    const db = openDatabase(dataDir);
-    try {
-      syncRegistry(db, assertLoadable(loadRegistry(config.registry.file)), config.registry.file, createHash('sha256').update(readFileSync(file)).digest('hex'));
-      const insert = db.prepare('INSERT INTO job_slots (job_id, channel_ref, next_slot_at) SELECT ?, ref, ? FROM channels WHERE id = ?');
-      for (const [jobId, at] of opts.seed((p, m) => `${channelId(p)}#${m}`)) insert.run(jobId, at, jobId.slice(0, jobId.indexOf('#')));
-    } finally {
-      db.close();
-    }
-  }
   const logs: Record<string, unknown>[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const daemon = await startDaemon(config, log);
+  const { daemon } = await startPhoneDaemon({
+    dir: t.dir,
+    fake,
+    config: {
+      scheduler: { defaults: { website: '1h', lookup: '1s', call: '1s' }, jitter: opts.jitter ?? '10ms' },
+      status: { confirmations: opts.confirmations ?? 3 },
+    },
+    telephony: { per_number: { per_day: 10, per_week: 50 }, estimated_call_cost: 0.25, ...telephony },
+    log,
+    beforeStart: (config, dataDir) => {
+      if (!opts.seed) return;
+      // The scheduler's memory, as a previous run would have left it: when each job is next due.
+      mkdirSync(dataDir, { recursive: true });
+      const db = openDatabase(dataDir);
+      try {
+        syncRegistry(db, assertLoadable(loadRegistry(config.registry.file)), config.registry.file, createHash('sha256').update(readFileSync(file)).digest('hex'));
+        const insert = db.prepare('INSERT INTO job_slots (job_id, channel_ref, next_slot_at) SELECT ?, ref, ? FROM channels WHERE id = ?');
+        for (const [jobId, at] of opts.seed((p, m) => `${channelId(p)}#${m}`)) insert.run(jobId, at, jobId.slice(0, jobId.indexOf('#')));
+      } finally {
+        db.close();
+      }
+    },
+  });
   const r: Running = { name, daemon, dir: t.dir, phones, logs, startedAt: Date.now() };
   running.set(name, r);
   return r;

@@ -10,11 +10,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildConfig, type Config } from '../../src/config/config.ts';
+import type { Config } from '../../src/config/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import type { CallEvidence } from '../../src/probers/phone/evidence.ts';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
 import { fakeTwilioEnv, freePort, startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
+import { phoneDaemonConfig, phoneDaemonSections } from '../helpers/phone-daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { startFakeTwilio, type CallState, type FakeTwilio } from '../../simulators/twilio/fake-twilio.ts';
 
@@ -53,41 +54,27 @@ async function setup(name: string, number: string): Promise<Setup> {
 }
 
 /**
- * The telephony section. The first daemon calls every 2 s; the one after the restart only weekly, so
- * any second call in the test window could only come from the restart itself. The daily cap is 3,
- * so it would not hide such a call either.
+ * Where the telephony section departs from the phone daemon defaults. The first daemon calls every
+ * 2 s; the one after the restart only weekly, so any second call in the test window could only come
+ * from the restart itself. The daily cap is 3, so it would not hide such a call either.
  */
-function telephonyYaml(): Record<string, unknown> {
-  return {
-    methods: ['call'],
-    calling_hours: { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '23:59' },
-    per_number: { per_day: 3, per_week: 10 },
-    // Long enough that the first daemon never asks Twilio before it is stopped.
-    ring_timeout: '30s',
-    time_limit: '60s',
-    callback_grace: '1s',
-    calls_per_second: 10,
-    max_concurrent_calls: 10,
-    monthly_spend_cap: 1000,
-    min_slots: 1,
-  };
-}
+const TELEPHONY = {
+  per_number: { per_day: 3, per_week: 10 },
+  // Long enough that the first daemon never asks Twilio before it is stopped.
+  ring_timeout: '30s',
+  calls_per_second: 10,
+  max_concurrent_calls: 10,
+};
 
 function config(s: Setup, callSchedule: string): Config {
-  return buildConfig(
-    {
-      registry: { file: 'centers.yaml', watch: false },
-      scheduler: { defaults: { website: '1h', lookup: '1h', call: callSchedule }, jitter: '10ms' },
-      status: { confirmations: 1 },
-      canaries: { urls: [] },
-      store: { flush_interval: '20ms' },
-      telephony: telephonyYaml(),
-    },
-    { PORT: String(s.port), HOST: '127.0.0.1', REACHWATCH_DATA_DIR: s.dataDir, ...twilioEnv(s) },
-    null,
-    (k) => k.join('.'),
-    s.dir,
-  );
+  return phoneDaemonConfig({
+    dir: s.dir,
+    fake,
+    port: s.port,
+    dataDir: s.dataDir,
+    telephony: TELEPHONY,
+    config: { scheduler: { defaults: { website: '1h', lookup: '1h', call: callSchedule }, jitter: '10ms' } },
+  });
 }
 
 function twilioEnv(s: Setup): Record<string, string> {
@@ -230,14 +217,7 @@ describe('calls in flight survive a restart', () => {
     // Busy after 8 s of ringing: long enough to kill the daemon first, even on a loaded machine; its
     // callback then finds nobody.
     fake.script(s.number, { outcome: 'busy', ringFor: 8000 });
-    const yaml = JSON.stringify({
-      registry: { file: 'centers.yaml', watch: false },
-      scheduler: { defaults: { website: '1h', lookup: '1h', call: '2s' }, jitter: '10ms' },
-      status: { confirmations: 1 },
-      canaries: { urls: [] },
-      store: { flush_interval: '20ms' },
-      telephony: telephonyYaml(),
-    }); // JSON is YAML
+    const yaml = JSON.stringify(phoneDaemonSections({ telephony: TELEPHONY })); // JSON is YAML
     const file = writeConfig(s.dir, yaml);
     const child = await startDaemonProcess({ config: file, dataDir: s.dataDir, env: { ...twilioEnv(s), PORT: String(s.port) } });
     children.push(child);
