@@ -167,13 +167,18 @@ export class ProbeWriter {
           continue;
         }
         const prev: ChannelStatusState = row ? statusStateOf(row) : INITIAL_STATE;
+        // A record of several calls whose first call came before the channel's latest stored probe
+        // overlaps other evidence: which of its calls followed that probe is unknown, so the status
+        // counts only the last one (its time is known). Its evidence and the figures keep all of them.
+        const overlaps = r.first !== undefined && row?.last_probe_at != null && r.first.at < row.last_probe_at;
+        const streakAttempts = overlaps ? 1 : attempts;
         const { state, change } = applyProbe(
           prev,
           {
             id: probeId, at: r.startedAt, outcome: c.outcome, reason: c.reason, detail: c.detail, confirming: c.confirming !== false,
             ...(r.slot ? { slot: r.slot } : {}),
-            ...(attempts > 1 ? { attempts } : {}),
-            ...(attempts > 1 && r.first ? { firstAt: r.first.at, ...(r.first.slot ? { slots: [r.first.slot] } : {}) } : {}),
+            ...(streakAttempts > 1 ? { attempts: streakAttempts } : {}),
+            ...(streakAttempts > 1 && r.first ? { firstAt: r.first.at, ...(r.first.slot ? { slots: [r.first.slot] } : {}) } : {}),
             ...(c.reason === OPT_OUT_REASON ? { optOut: true } : {}),
           },
           rulesFor(channel.type),

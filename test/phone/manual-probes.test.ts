@@ -37,6 +37,7 @@ beforeAll(async () => {
       '- id: line-1411\n  name: Line 1411\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "1411"}\n',
       '- id: line-1412\n  name: Line 1412\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "1412"}\n',
       '- id: line-1413\n  name: Line 1413\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "1413"}\n',
+      '- id: line-1414\n  name: Line 1414\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "1414"}\n',
     ].join(''),
   );
   const config = buildConfig(
@@ -310,6 +311,25 @@ describe('one manual record standing for several calls', () => {
     // A call the next afternoon is a second slot: now it is confirmed.
     const next = await post(SAME_MORNING, { ...RECORD, at: new Date(morning(2, 10)).toISOString() });
     expect(next.body).toMatchObject({ attempts: 1, status: 'unavailable' });
+  });
+
+  test('a record whose first call came before another stored probe counts only its last call toward the status', async () => {
+    const OVERLAPPING = 'line-1414--phone-1414';
+    // Someone reached the line yesterday; a second person's record says three calls from two days ago
+    // to now all found it unavailable. Which of those calls followed the answered one is unknown.
+    const answered = await post(OVERLAPPING, { ...RECORD, outcome: 'reachable', note: 'Answered', at: new Date(Date.now() - DAY).toISOString() });
+    expect(answered.status).toBe(201);
+    const r = await post(OVERLAPPING, {
+      ...RECORD,
+      attempts: { count: 3, first: new Date(Date.now() - 2 * DAY).toISOString(), last: new Date(Date.now() - 60_000).toISOString() },
+    });
+    expect(r.status).toBe(201);
+    // Three attempts over two days would confirm it (see the first test); one after the answer does not,
+    // and no status dates from before the answered call.
+    expect(r.body).toMatchObject({ attempts: 3 });
+    expect(r.body.status).not.toBe('unavailable');
+    const center = (await (await fetch(`${daemon.url}/api/v1/centers/line-1414`)).json()) as { channels: { status: string; confirming: unknown }[] };
+    expect(center.channels[0]).toMatchObject({ confirming: { outcome: 'unavailable', count: 1 } });
   });
 
   test('inconsistent attempts are refused with 400 naming the field, and nothing is stored', async () => {
