@@ -69,6 +69,9 @@ function classifyFailure(e: WebsiteEvidence, last: WebsiteHop, err: ProbeError):
   return transportVerdict(last, err);
 }
 
+/** The reason of a probe whose deadline ran out while our own loop was stalled (the monitor tells the operator). */
+export const OUR_OVERLOAD_REASON = 'our_overload';
+
 /** A deadline of ours that ran out while our own loop was stalled: our overload, not their failure. */
 function ourOverload(e: WebsiteEvidence, last: WebsiteHop, err: ProbeError): Classification | null {
   if (typeof err.limitMs !== 'number') return null; // not our timer (or evidence from before it was measured)
@@ -78,7 +81,7 @@ function ourOverload(e: WebsiteEvidence, last: WebsiteHop, err: ProbeError): Cla
   if (ours < Math.max(OUR_DELAY_SHARE * err.limitMs, OUR_DELAY_FLOOR_MS)) return null;
   return verdict(
     'error',
-    'our_overload',
+    OUR_OVERLOAD_REASON,
     `The ${err.limitMs} ms limit (${err.phase}) for ${hostOf(last.url)} ran out while our own monitor was stalled for ` +
       `${Math.round(stalled)} ms (its timer fired ${Math.round(late)} ms late), so this says nothing about the site.`,
   );

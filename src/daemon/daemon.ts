@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildApp, type App } from '../api/app.ts';
 import type { Config } from '../config/config.ts';
-import { assertLoadable, formatProblem } from '../registry/load.ts';
+import { assertLoadable, formatProblem, type RegistryOptions } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { backfillRollups } from '../store/rollups.ts';
@@ -46,7 +46,7 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   // Refuse a structurally broken registry before touching the database.
-  const registryOptions = { resolvedHosts: Object.keys(config.website.resolve) };
+  const registryOptions: RegistryOptions = { resolvedHosts: Object.keys(config.website.resolve) };
   const first = await loadRegistryInWorker(config.registry.file, registryOptions);
   assertLoadable(first);
   log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');
@@ -68,7 +68,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     } catch (err) {
       throw err instanceof SchemaError ? err : new DataFolderError(config.dataDir, err);
     }
-    return await run(config, log, first, opened, socket, lock);
+    return await run(config, log, registryOptions, first, opened, socket, lock);
   } catch (err) {
     await socket?.close();
     if (opened?.open) opened.close();
@@ -80,12 +80,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
 async function run(
   config: Config,
   log: Logger,
+  registryOptions: RegistryOptions,
   first: Awaited<ReturnType<typeof loadRegistryInWorker>>,
   db: DB,
   socket: ApiSocket,
   lock: DataFolderLock,
 ): Promise<Daemon> {
-  const registryOptions = { resolvedHosts: Object.keys(config.website.resolve) };
   backfillRollups(db, config.defaultTimezone, log);
   const { settings: twilioSettings, missing } = config.twilio;
   let monitor: Monitor | null = null;

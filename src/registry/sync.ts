@@ -50,7 +50,9 @@ export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256
   const store = new SqliteRegistryRepository(db);
   const existingCenters = new Map(store.centers().map((r) => [r.id, r]));
   const existingChannels = new Map(store.channels().map((r) => [r.id, r]));
-  store.transaction(() => {
+  // Inside the status writer's transaction too: if the sync rolls back, so does the end of the
+  // status-change chain it may have advanced (applyProbeability), or the next change would link to a lost record.
+  status.transaction(() => store.transaction(() => {
     const seenCenters = new Set<string>();
     const seenChannels = new Set<string>();
     for (const c of centers) {
@@ -98,6 +100,6 @@ export function syncRegistry(db: DB, centers: Center[], file: string, fileSha256
       }
     }
     store.recordSync({ at: now, file, file_sha256: fileSha256, added: summary.added, updated: summary.updated, archived: summary.archived, restored: summary.restored });
-  });
+  }));
   return summary;
 }

@@ -3,7 +3,8 @@
 // the log — at once for the first, then at most once per interval with a count, so a saturated daemon
 // does not add a log line per probe to its load. Pure bookkeeping; the monitor logs what it returns.
 
-export const OUR_OVERLOAD_REASON = 'our_overload';
+// The reason is the classifier's: one string, so the monitor cannot miss what the classifier records.
+export { OUR_OVERLOAD_REASON } from '../classifier/website.ts';
 
 export interface OverloadSummary {
   /** Probes recorded as our_overload since the previous summary (or since start). */

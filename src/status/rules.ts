@@ -19,11 +19,6 @@ export interface PhoneRuleSettings {
   answerConfirmations: number;
 }
 
-/** A website's rules: N identical outcomes in a row. */
-export function websiteStatusRules(status: StatusRules): StatusRules {
-  return status;
-}
-
 /**
  * A phone's rules: the website's, plus the spread over time slots for silence and a dead line, and a
  * person's answer counted as testimony (fewer confirmations than a symptom needs).
@@ -36,11 +31,10 @@ export function phoneStatusRules(status: StatusRules, phone: PhoneRuleSettings):
   };
 }
 
-/** The rules of each channel type under a configuration. */
+/** The rules of each channel type under a configuration: a website's are N identical outcomes in a row. */
 export function statusRulesFor(config: Pick<Config, 'status' | 'telephony'>): (type: ChannelType | string) => StatusRules {
-  const websiteRules = websiteStatusRules(config.status);
   const phoneRules = phoneStatusRules(config.status, config.telephony);
-  return (type) => (type === 'phone' ? phoneRules : websiteRules);
+  return (type) => (type === 'phone' ? phoneRules : config.status);
 }
 
 /** Whether results under these rules need their time slot (local day + half-day): only the spread rule reads it. */

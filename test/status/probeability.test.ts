@@ -39,6 +39,8 @@ test('a target that vanished or appeared starts the channel again, streak and al
   const back = applyProbeability(gone.state, { kind: 'target', probeable: true }, 900);
   expect(back.change).toMatchObject({ from: 'not_probed', to: 'unknown', reason: 'target_added' });
   // Same status, new target: the streak still starts again, and no change is recorded.
-  const moved = applyProbeability(INITIAL_STATE, { kind: 'target', probeable: true }, 950);
+  const counting: ChannelStatusState = { ...down, status: 'unknown', statusReason: null, streakCount: 2 };
+  const moved = applyProbeability(counting, { kind: 'target', probeable: true }, 950);
   expect(moved.change).toBeNull();
+  expect(moved.state).toEqual({ ...INITIAL_STATE, statusSince: 950 });
 });
