@@ -68,8 +68,6 @@ export interface AppDeps {
     handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
     settings: Pick<import('fastify').FastifyServerOptions, 'keepAliveTimeout' | 'requestTimeout' | 'connectionTimeout'>,
   ) => import('node:http').Server;
-  /** /readyz: how long a write may wait before the daemon says it is not ready (config store.stall_after). */
-  stallAfterMs?: number;
 }
 
 /**
@@ -228,7 +226,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   );
 
   const queries = new Queries(deps.db);
-  await app.register(healthRoutes, { monitor: deps.monitor, stallAfterMs: deps.stallAfterMs ?? DEFAULTS.store.stallAfterMs });
+  await app.register(healthRoutes, { monitor: deps.monitor });
   await app.register(centerRoutes, { queries, prefix: '/api/v1' });
   await app.register(channelRoutes, { queries, prefix: '/api/v1' });
   await app.register(manualProbeRoutes, { monitor: deps.monitor, queries, prefix: '/api/v1' });

@@ -198,7 +198,6 @@ async function run(
       serverSettings = settings;
       return socket.server;
     },
-    stallAfterMs: config.store.stallAfterMs,
     operatorToken: config.auth.operatorToken,
     http: config.http,
     twilio: telephony

@@ -221,7 +221,8 @@ const CHANNEL_TEXT_RULES: Readonly<Record<string, TextRule>> = {
 // text in a multi-line note.
 const CONTROL_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const CONTROL_IN_PROSE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-const CONTROL_ANY = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** Every character a single-line field refuses, to escape in messages. */
+const CONTROL_ANY = new RegExp(CONTROL_IN_LINE.source, 'g');
 const CONTROL_NAMES: Readonly<Record<number, string>> = { 0: 'NUL', 7: 'BEL', 8: 'BS', 9: 'TAB', 10: 'LF', 13: 'CR', 27: 'ESC', 127: 'DEL' };
 
 /** A control character made visible and harmless for a terminal: `\u001b`. */

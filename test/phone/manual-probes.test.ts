@@ -326,10 +326,11 @@ describe('one manual record standing for several calls', () => {
     expect(r.status).toBe(201);
     // Three attempts over two days would confirm it (see the first test); one after the answer does not,
     // and no status dates from before the answered call.
-    expect(r.body).toMatchObject({ attempts: 3 });
-    expect(r.body.status).not.toBe('unavailable');
+    // Neither the one answer nor the one unavailable call after it confirms anything: the line keeps
+    // the status it had before both (not 'unavailable', and not dated from before the answer).
+    expect(r.body).toMatchObject({ attempts: 3, status: 'not_probed' });
     const center = (await (await fetch(`${daemon.url}/api/v1/centers/line-1414`)).json()) as { channels: { status: string; confirming: unknown }[] };
-    expect(center.channels[0]).toMatchObject({ confirming: { outcome: 'unavailable', count: 1 } });
+    expect(center.channels[0]).toMatchObject({ status: 'not_probed', confirming: { outcome: 'unavailable', count: 1 } });
   });
 
   test('inconsistent attempts are refused with 400 naming the field, and nothing is stored', async () => {

@@ -6,7 +6,7 @@ import { Health, Ready } from '../schemas.ts';
 // it waits for the disk, so a health check that wrote would hang exactly when the disk does. The
 // writer keeps the verdict (src/store/write-health.ts); an idle daemon proves the disk with a
 // heartbeat write every few seconds.
-export const healthRoutes: FastifyPluginAsync<{ monitor: Monitor | null; stallAfterMs: number }> = async (app, { monitor }) => {
+export const healthRoutes: FastifyPluginAsync<{ monitor: Monitor | null }> = async (app, { monitor }) => {
   app.get('/healthz', { schema: { tags: ['health'], summary: 'The process is alive', response: { 200: Health } } }, async () => ({ status: 'ok' as const }));
 
   app.get(

@@ -84,14 +84,7 @@ export class CallLedger {
     let reachedFinal = false;
     this.repo.transaction(() => {
       applied = this.repo.addEvent(id, key, at, JSON.stringify(params));
-      if (!applied || !status) return;
-      const row = this.repo.progress(id);
-      if (!row || row.final_at !== null) return;
-      if (isFinal(status)) {
-        reachedFinal = this.repo.finalize(id, status, at);
-      } else if (rankOf(status) > rankOf(row.status)) {
-        this.repo.advance(id, status);
-      }
+      if (applied && status) reachedFinal = this.moveTo(id, status, at);
     });
     if (reachedFinal) this.events.emit(`final:${id}`);
     return applied;
@@ -106,13 +99,21 @@ export class CallLedger {
     let reachedFinal = false;
     this.repo.transaction(() => {
       for (const k of kept) this.repo.addEvent(id, k.key, at, JSON.stringify(k.params));
-      if (!this.repo.addEvent(id, key, at, JSON.stringify(params))) return;
-      const row = this.repo.progress(id);
-      if (!row || row.final_at !== null) return;
-      if (isFinal(status)) reachedFinal = this.repo.finalize(id, status, at);
-      else if (rankOf(status) > rankOf(row.status)) this.repo.advance(id, status);
+      if (this.repo.addEvent(id, key, at, JSON.stringify(params))) reachedFinal = this.moveTo(id, status, at);
     });
     if (reachedFinal) this.events.emit(`final:${id}`);
+  }
+
+  /**
+   * Inside the caller's transaction: an attempt not final yet takes a final status, or a later one;
+   * it never moves backwards. True when it has just become final.
+   */
+  private moveTo(id: string, status: string, at: number): boolean {
+    const row = this.repo.progress(id);
+    if (!row || row.final_at !== null) return false;
+    if (isFinal(status)) return this.repo.finalize(id, status, at);
+    if (rankOf(status) > rankOf(row.status)) this.repo.advance(id, status);
+    return false;
   }
 
   /**
