@@ -10,6 +10,7 @@ import { LANGUAGE_NAMES, LANGUAGES, LOCALES, type Language } from '../../src/i18
 import { COUNTABLES } from '../../src/i18n/nouns.ts';
 import { REPORT_WORDS, type RuleFacts } from '../../src/i18n/reports.ts';
 import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS } from '../../src/i18n/status.ts';
+import { assertLoadable, loadRegistry } from '../../src/registry/load.ts';
 
 const FACTS: RuleFacts = { tz: 'Asia/Almaty', from: '2018-03-26', to: '2018-04-02', confirmations: 3, minSlots: 2, answerConfirmations: 1, callingHours: { days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' } };
 
@@ -96,6 +97,13 @@ test('every region the registry names has a Russian and a Kazakh name', () => {
   expect(regionName('Akmola Region', BOARD_WORDS.ru)).toBe('Акмолинская область');
   expect(regionName('Akmola Region', BOARD_WORDS.kk)).toBe('Ақмола облысы');
   expect(regionName('Akmola Region', BOARD_WORDS.en)).toBe('Akmola Region');
+  // Each region the shipped registry uses: an untranslated one would fall back to its English key.
+  const regions = [...new Set(assertLoadable(loadRegistry('config/centers.yaml')).map((c) => c.region).filter((r): r is string => r !== null))];
+  expect(regions.length).toBeGreaterThan(10);
+  for (const r of regions) {
+    for (const l of ['ru', 'kk'] as const) expect(regionName(r, BOARD_WORDS[l]), `${r} in ${l}`).toMatch(/^[^A-Za-z]*[\u0400-\u04FF][^A-Za-z]*$/);
+    expect(regionName(r, BOARD_WORDS.en)).toBe(r);
+  }
 });
 
 test('a key missing in one language is caught', () => {
