@@ -9,7 +9,7 @@ import { CALL_WORDS } from '../../src/i18n/calls.ts';
 import { LANGUAGE_NAMES, LANGUAGES, LOCALES, type Language } from '../../src/i18n/languages.ts';
 import { COUNTABLES } from '../../src/i18n/nouns.ts';
 import { REPORT_WORDS, type RuleFacts } from '../../src/i18n/reports.ts';
-import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS } from '../../src/i18n/status.ts';
+import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS, CHANNEL_TYPE_WORDS } from '../../src/i18n/status.ts';
 import { assertLoadable, loadRegistry } from '../../src/registry/load.ts';
 
 const FACTS: RuleFacts = { tz: 'Asia/Almaty', from: '2018-03-26', to: '2018-04-02', confirmations: 3, minSlots: 2, answerConfirmations: 1, callingHours: { days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' } };
@@ -60,6 +60,7 @@ const LISTS: [string, Record<Language, unknown>][] = [
   ['calls', CALL_WORDS],
   ['center statuses', CENTER_STATUS_WORDS],
   ['channel statuses', CHANNEL_STATUS_WORDS],
+  ['channel types', CHANNEL_TYPE_WORDS],
   ['countable nouns', Object.fromEntries(LANGUAGES.map((l) => [l, Object.fromEntries(Object.entries(COUNTABLES).map(([k, n]) => [k, Object.keys(n[l]).sort()]))])) as Record<Language, unknown>],
   ['locales', Object.fromEntries(LANGUAGES.map((l) => [l, { locale: LOCALES[l], name: LANGUAGE_NAMES[l] }])) as Record<Language, unknown>],
 ];
