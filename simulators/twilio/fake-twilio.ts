@@ -423,8 +423,10 @@ class FakeTwilioServer implements FakeTwilio {
       params: formParams(new URLSearchParams(body)),
     };
     const found = findRoute(parsed.method, parsed.path);
+    // The number a delay or a failure rule may name (To of a create, the call's To, the looked-up number).
+    const number = 'route' in found ? found.route.number?.(this.#core, parsed, found.match) : undefined;
     if ('route' in found) {
-      const held = this.#takeRule(this.#delays, found.route.operation, found.route.number?.(this.#core, parsed, found.match));
+      const held = this.#takeRule(this.#delays, found.route.operation, number);
       if (held !== undefined) await delay(held.ms, undefined, { signal: this.#closing.signal }).catch(() => undefined);
       if (this.#closing.signal.aborted) return;
     }
@@ -452,7 +454,6 @@ class FakeTwilioServer implements FakeTwilio {
       reply(found.error);
       return;
     }
-    const number = found.route.number?.(this.#core, parsed, found.match);
     const failure = this.#takeRule(this.#failures, found.route.operation, number);
     if (failure?.hang === true) {
       this.#hung.add(res);

@@ -5,7 +5,7 @@ import type { AlertEvent } from '../alerts/channel.ts';
 import type { ChannelStatus } from '../domain.ts';
 import type { CenterStatus } from '../status/center.ts';
 import { LOCALES, type Language } from './languages.ts';
-import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS } from './status.ts';
+import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS, CHANNEL_TYPE_WORDS } from './status.ts';
 
 export interface AlertWords {
   locale: string;
@@ -31,7 +31,7 @@ const RU: AlertWords = {
   center: CENTER_STATUS_WORDS.ru,
   channel: CHANNEL_STATUS_WORDS.ru,
   locale: LOCALES.ru,
-  type: { phone: 'Телефон', website: 'Сайт' },
+  type: CHANNEL_TYPE_WORDS.ru,
   subject: {
     went_dark: (n) => `Недоступен: ${n}`,
     partly_reachable: (n) => `Доступен частично: ${n}`,
@@ -70,7 +70,7 @@ const KK: AlertWords = {
   center: CENTER_STATUS_WORDS.kk,
   channel: CHANNEL_STATUS_WORDS.kk,
   locale: LOCALES.kk,
-  type: { phone: 'Телефон', website: 'Сайт' },
+  type: CHANNEL_TYPE_WORDS.kk,
   subject: {
     went_dark: (n) => `Қолжетімсіз: ${n}`,
     partly_reachable: (n) => `Ішінара қолжетімді: ${n}`,
@@ -110,7 +110,7 @@ const EN: AlertWords = {
   center: CENTER_STATUS_WORDS.en,
   channel: CHANNEL_STATUS_WORDS.en,
   locale: LOCALES.en,
-  type: { phone: 'Phone', website: 'Website' },
+  type: CHANNEL_TYPE_WORDS.en,
   subject: {
     went_dark: (n) => `Dark: ${n}`,
     partly_reachable: (n) => `Partly reachable: ${n}`,

@@ -9,7 +9,7 @@ import { kkPossessive } from './kazakh.ts';
 import { LANGUAGE_NAMES, LOCALES, type Language } from './languages.ts';
 import { ATTEMPT, ATTEMPT_OF, DAY, DAY_WITH_DATA, LISTED_CENTER_OF } from './nouns.ts';
 import { count } from './plural.ts';
-import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS } from './status.ts';
+import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS, CHANNEL_TYPE_WORDS } from './status.ts';
 
 export interface BoardWords {
   lang: Language;
@@ -97,7 +97,7 @@ const RU: BoardWords = {
   centerStatus: CENTER_STATUS_WORDS.ru,
   channelStatus: CHANNEL_STATUS_WORDS.ru,
   outcome: (o) => (o === 'error' ? 'сбой на нашей стороне' : CHANNEL_STATUS_WORDS.ru[o]),
-  channelType: { phone: 'Телефон', website: 'Сайт' },
+  channelType: CHANNEL_TYPE_WORDS.ru,
   kinds: { rehabilitation_center: 'Реабилитационный центр', religious_studies_center: 'Центр религиоведения', hotline: 'Горячая линия', directory: 'Справочник' },
   lastVerified: (when) => `проверено ${when}`,
   never: 'ещё не проверялся',
@@ -160,7 +160,7 @@ const KK: BoardWords = {
   centerStatus: CENTER_STATUS_WORDS.kk,
   channelStatus: CHANNEL_STATUS_WORDS.kk,
   outcome: (o) => (o === 'error' ? 'біз жақтағы ақау' : CHANNEL_STATUS_WORDS.kk[o]),
-  channelType: { phone: 'Телефон', website: 'Сайт' },
+  channelType: CHANNEL_TYPE_WORDS.kk,
   kinds: { rehabilitation_center: 'Оңалту орталығы', religious_studies_center: 'Дінтану орталығы', hotline: 'Сенім телефоны', directory: 'Анықтамалық' },
   lastVerified: (when) => `${when} тексерілді`,
   never: 'әлі тексерілмеген',
@@ -223,7 +223,7 @@ const EN: BoardWords = {
   centerStatus: CENTER_STATUS_WORDS.en,
   channelStatus: CHANNEL_STATUS_WORDS.en,
   outcome: (o) => (o === 'error' ? 'failure on our side' : CHANNEL_STATUS_WORDS.en[o]),
-  channelType: { phone: 'Phone', website: 'Website' },
+  channelType: CHANNEL_TYPE_WORDS.en,
   kinds: { rehabilitation_center: 'Rehabilitation center', religious_studies_center: 'Religious studies center', hotline: 'Hotline', directory: 'Directory' },
   lastVerified: (when) => `verified ${when}`,
   never: 'not checked yet',

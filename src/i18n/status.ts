@@ -1,5 +1,5 @@
-// The words for a center's and a channel's status, shared by the board, the alerts and the reports,
-// so a center is "dark" in the same words everywhere.
+// The words for a center's and a channel's status, and for a channel's type, shared by the board,
+// the alerts and the reports, so a center is "dark" in the same words everywhere.
 
 import type { ChannelStatus } from '../domain.ts';
 import type { CenterStatus } from '../status/center.ts';
@@ -27,4 +27,11 @@ export const CHANNEL_STATUS_WORDS: Record<Language, Record<ChannelStatus, string
     closed: 'closed', redirected: 'sends callers elsewhere', callback_requested: 'asked to call back', voicemail: 'voicemail',
     inconclusive: 'could not be checked', unknown: 'not checked yet', not_probed: 'not probed', opted_out: 'asked not to be called',
   },
+};
+
+/** A channel's type as the board and the alerts name it. */
+export const CHANNEL_TYPE_WORDS: Record<Language, Record<string, string>> = {
+  ru: { phone: 'Телефон', website: 'Сайт' },
+  kk: { phone: 'Телефон', website: 'Сайт' },
+  en: { phone: 'Phone', website: 'Website' },
 };

@@ -9,7 +9,8 @@ import { CALL_WORDS } from '../../src/i18n/calls.ts';
 import { LANGUAGE_NAMES, LANGUAGES, LOCALES, type Language } from '../../src/i18n/languages.ts';
 import { COUNTABLES } from '../../src/i18n/nouns.ts';
 import { REPORT_WORDS, type RuleFacts } from '../../src/i18n/reports.ts';
-import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS } from '../../src/i18n/status.ts';
+import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS, CHANNEL_TYPE_WORDS } from '../../src/i18n/status.ts';
+import { assertLoadable, loadRegistry } from '../../src/registry/load.ts';
 
 const FACTS: RuleFacts = { tz: 'Asia/Almaty', from: '2018-03-26', to: '2018-04-02', confirmations: 3, minSlots: 2, answerConfirmations: 1, callingHours: { days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' } };
 
@@ -59,6 +60,7 @@ const LISTS: [string, Record<Language, unknown>][] = [
   ['calls', CALL_WORDS],
   ['center statuses', CENTER_STATUS_WORDS],
   ['channel statuses', CHANNEL_STATUS_WORDS],
+  ['channel types', CHANNEL_TYPE_WORDS],
   ['countable nouns', Object.fromEntries(LANGUAGES.map((l) => [l, Object.fromEntries(Object.entries(COUNTABLES).map(([k, n]) => [k, Object.keys(n[l]).sort()]))])) as Record<Language, unknown>],
   ['locales', Object.fromEntries(LANGUAGES.map((l) => [l, { locale: LOCALES[l], name: LANGUAGE_NAMES[l] }])) as Record<Language, unknown>],
 ];
@@ -96,6 +98,13 @@ test('every region the registry names has a Russian and a Kazakh name', () => {
   expect(regionName('Akmola Region', BOARD_WORDS.ru)).toBe('Акмолинская область');
   expect(regionName('Akmola Region', BOARD_WORDS.kk)).toBe('Ақмола облысы');
   expect(regionName('Akmola Region', BOARD_WORDS.en)).toBe('Akmola Region');
+  // Each region the shipped registry uses: an untranslated one would fall back to its English key.
+  const regions = [...new Set(assertLoadable(loadRegistry('config/centers.yaml')).map((c) => c.region).filter((r): r is string => r !== null))];
+  expect(regions.length).toBeGreaterThan(10);
+  for (const r of regions) {
+    for (const l of ['ru', 'kk'] as const) expect(regionName(r, BOARD_WORDS[l]), `${r} in ${l}`).toMatch(/^[^A-Za-z]*[\u0400-\u04FF][^A-Za-z]*$/);
+    expect(regionName(r, BOARD_WORDS.en)).toBe(r);
+  }
 });
 
 test('a key missing in one language is caught', () => {

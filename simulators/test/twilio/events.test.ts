@@ -90,7 +90,10 @@ describe('delayNext', () => {
     await h.fake.waitForCall(created.sid, 'terminal');
     // Used up: the next create is not held.
     h.fake.script('+77012345678', { outcome: 'busy' });
+    const sentAgain = Date.now();
     await h.client.calls.create(h.probe('fast', '+77012345678'));
-    expect(h.fake.requests.filter((r) => r.operation === 'calls.create')).toHaveLength(2);
+    const creates = h.fake.requests.filter((r) => r.operation === 'calls.create');
+    expect(creates).toHaveLength(2);
+    expect((creates[1]?.at ?? Infinity) - sentAgain).toBeLessThan(200);
   });
 });
