@@ -1,8 +1,6 @@
 // Alerts are never lost: not through a kill -9 between the status change and the delivery, and not
 // while a receiver is down for an hour. Real daemon process, real SQLite file, real receivers.
 
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import pino from 'pino';
 import { afterEach, expect, test } from 'vitest';
 import { Dispatcher } from '../../src/alerts/dispatcher.ts';
@@ -12,15 +10,15 @@ import { Outbox } from '../../src/alerts/outbox.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '../../src/alerts/retry.ts';
 import { Subscriptions } from '../../src/alerts/subscriptions-store.ts';
 import { openDatabase } from '../../src/store/db.ts';
-import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../../simulators/receivers/webhook-receiver.ts';
-import { page, startSite, type LoopbackSite } from '../../simulators/sites.ts';
+import { startDaemonProcess, type RunningDaemon } from '../helpers/daemon.ts';
+import { gammaWebhookSetUp, WEBHOOK_SECRET as SECRET } from '../helpers/gamma-webhook.ts';
+import { startWebhookReceiver } from '../../simulators/receivers/webhook-receiver.ts';
+import { page } from '../../simulators/sites.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until as waitUntil } from '../helpers/wait.ts';
 
 const until = <T>(what: string, fn: Parameters<typeof waitUntil<T>>[1]) => waitUntil(what, fn, 20_000);
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const OPERATOR = 'operator-secret';
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
@@ -28,34 +26,10 @@ afterEach(async () => {
 });
 
 test('kill -9 between the status change and the delivery: delivered after the restart, one webhook-id', async () => {
-  const t = tempDir();
-  closers.push(t.remove);
-  const site: LoopbackSite = await startSite({ routes: { 'gamma.example.kz/*': page('<title>ok</title>') } });
-  closers.push(() => site.close());
-  const receiver: WebhookReceiver = await startWebhookReceiver({ secret: SECRET });
-  closers.push(() => receiver.close());
+  const { site, receiver, config, dataDir } = await gammaWebhookSetUp(closers);
   // The first delivery reaches the receiver, which has not answered when the daemon is killed.
   receiver.respondWith((n) => (n === 1 ? 'hang' : { status: 204 }));
-  writeFileSync(path.join(t.dir, 'centers.yaml'), `- id: gamma\n  name: Gamma\n  kind: rehabilitation_center\n  channels:\n    - {type: website, value: "${site.url('gamma.example.kz', '/')}"}\n`);
-  const config = writeConfig(
-    t.dir,
-    `registry: {file: centers.yaml, watch: false}
-scheduler: {defaults: {website: 1s}, jitter: 10ms}
-website: {resolve: {gamma.example.kz: 127.0.0.1}, total_timeout: 2s}
-status: {confirmations: 1}
-canaries: {urls: []}
-store: {flush_interval: 20ms}
-centers: {dark_after: 0, sweep_interval: 200ms}
-alerts:
-  poll_interval: 100ms
-  send_timeout: 60s
-  webhook: {allow_private_addresses: true}
-  subscriptions:
-    - {id: ngo, channel: webhook, url: "${receiver.url}", secret: "${SECRET}", language: en}
-`,
-  );
   const env = { REACHWATCH_OPERATOR_TOKEN: OPERATOR };
-  const dataDir = path.join(t.dir, 'data');
   let daemon: RunningDaemon = await startDaemonProcess({ config, dataDir, env });
   closers.push(() => daemon.child.kill('SIGKILL'));
   const status = async () => ((await (await fetch(`${daemon.url}/api/v1/centers/gamma`)).json()) as { status: string }).status;

@@ -2,18 +2,15 @@
 // after the receiver got it, or that a kill -9 cut short, counts as told even once the center's
 // recovery has superseded its retry. Real daemon process, real SQLite file, real receiver.
 
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
-import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../../simulators/receivers/webhook-receiver.ts';
-import { page, startSite, type LoopbackSite } from '../../simulators/sites.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { startDaemonProcess, type RunningDaemon } from '../helpers/daemon.ts';
+import { gammaWebhookSetUp, type GammaWebhook } from '../helpers/gamma-webhook.ts';
+import type { ReceivedWebhook } from '../../simulators/receivers/webhook-receiver.ts';
+import { page } from '../../simulators/sites.ts';
 import { until as waitUntil } from '../helpers/wait.ts';
 
 const until = <T>(what: string, fn: Parameters<typeof waitUntil<T>>[1]) => waitUntil(what, fn, 30_000);
 
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const OPERATOR = 'operator-secret';
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
@@ -30,34 +27,7 @@ interface OutboxAlert {
 const typeOf = (w: ReceivedWebhook): string => (w.body as { type: string }).type;
 
 /** A site with center gamma, a receiver, and a config whose retry comes long after the recovery. */
-async function setUp(webhookTimeout: string): Promise<{ site: LoopbackSite; receiver: WebhookReceiver; config: string; dataDir: string }> {
-  const t = tempDir();
-  closers.push(t.remove);
-  const site = await startSite({ routes: { 'gamma.example.kz/*': page('<title>ok</title>') } });
-  closers.push(() => site.close());
-  const receiver = await startWebhookReceiver({ secret: SECRET });
-  closers.push(() => receiver.close());
-  writeFileSync(path.join(t.dir, 'centers.yaml'), `- id: gamma\n  name: Gamma\n  kind: rehabilitation_center\n  channels:\n    - {type: website, value: "${site.url('gamma.example.kz', '/')}"}\n`);
-  const config = writeConfig(
-    t.dir,
-    `registry: {file: centers.yaml, watch: false}
-scheduler: {defaults: {website: 1s}, jitter: 10ms}
-website: {resolve: {gamma.example.kz: 127.0.0.1}, total_timeout: 2s}
-status: {confirmations: 1}
-canaries: {urls: []}
-store: {flush_interval: 20ms}
-centers: {dark_after: 0, sweep_interval: 200ms}
-alerts:
-  poll_interval: 100ms
-  send_timeout: 60s
-  retry: [60s, 60s, 60s]
-  webhook: {allow_private_addresses: true, timeout: ${webhookTimeout}}
-  subscriptions:
-    - {id: ngo, channel: webhook, url: "${receiver.url}", secret: "${SECRET}", language: en}
-`,
-  );
-  return { site, receiver, config, dataDir: path.join(t.dir, 'data') };
-}
+const setUp = (webhookTimeout: string): Promise<GammaWebhook> => gammaWebhookSetUp(closers, { retry: '[60s, 60s, 60s]', webhookTimeout });
 
 async function start(config: string, dataDir: string): Promise<RunningDaemon> {
   const daemon = await startDaemonProcess({ config, dataDir, env: { REACHWATCH_OPERATOR_TOKEN: OPERATOR } });

@@ -4,13 +4,9 @@
 // route added later is covered without touching this file. Real SQLite file, real socket, an admin
 // token created as `reachwatch token create` does.
 
-import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { buildApp, type App } from '../../src/api/app.ts';
-import { buildConfig } from '../../src/config/config.ts';
-import { createAlerting } from '../../src/daemon/alerting.ts';
-import { openDatabase, type DB } from '../../src/store/db.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import type { App } from '../../src/api/app.ts';
+import { buildTestApp, type TestApp } from '../helpers/api-app.ts';
 
 type Schema = {
   type?: string | string[];
@@ -32,28 +28,21 @@ type Schema = {
 type Param = { in: 'query' | 'path' | 'header'; name: string; required?: boolean; schema: Schema };
 type Op = { parameters?: Param[]; requestBody?: { content: Record<string, { schema: Schema; example?: unknown; examples?: unknown }> } };
 
-let db: DB;
 let app: App;
 let base: string;
 let admin: string;
-let cleanup: () => void;
+let built: TestApp;
 let doc: { paths: Record<string, Record<string, Op>>; components: { schemas: Record<string, Schema> } };
 
 beforeAll(async () => {
-  const t = tempDir();
-  cleanup = t.remove;
-  db = openDatabase(t.dir);
-  const config = buildConfig({}, {}, null, (k) => k.join('.'), t.dir);
-  const alerting = await createAlerting(db, config, pino({ level: 'silent' }), null);
-  app = await buildApp({ db, monitor: null, alerting, logger: pino({ level: 'silent' }) });
+  built = await buildTestApp();
+  app = built.app;
   admin = app.tokens.create({ name: 'walker', role: 'admin', createdBy: 'test' }).secret;
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   doc = (await (await fetch(`${base}/docs/json`)).json()) as typeof doc;
 });
 afterAll(async () => {
-  await app.close();
-  db.close();
-  cleanup();
+  await built.close();
 });
 
 const NINES = '9'.repeat(400);

@@ -1,35 +1,24 @@
 // The OpenAPI document at /docs covers every route: each has a summary, says which token it needs
 // when it needs one, and shows an example of what it takes or returns.
 
-import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { buildApp, type App } from '../../src/api/app.ts';
-import { buildConfig } from '../../src/config/config.ts';
-import { createAlerting } from '../../src/daemon/alerting.ts';
-import { openDatabase, type DB } from '../../src/store/db.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import type { App } from '../../src/api/app.ts';
+import { buildTestApp, type TestApp } from '../helpers/api-app.ts';
 
 type Schema = { $ref?: string; examples?: unknown[]; example?: unknown; properties?: Record<string, Schema>; items?: Schema; allOf?: Schema[]; anyOf?: Schema[]; oneOf?: Schema[] };
 type Media = { schema: Schema; example?: unknown; examples?: unknown };
 type Op = { summary?: string; description?: string; security?: unknown[]; requestBody?: { content: Record<string, Media> }; responses: Record<string, { content?: Record<string, Media> }> };
-let db: DB;
 let app: App;
-let cleanup: () => void;
+let built: TestApp;
 let doc: { paths: Record<string, Record<string, Op>>; components: { schemas: Record<string, Schema> } };
 
 beforeAll(async () => {
-  const t = tempDir();
-  cleanup = t.remove;
-  db = openDatabase(t.dir);
-  const config = buildConfig({}, {}, null, (k) => k.join('.'), t.dir);
-  const alerting = await createAlerting(db, config, pino({ level: 'silent' }), null);
-  app = await buildApp({ db, monitor: null, alerting, logger: pino({ level: 'silent' }), operatorToken: 'x' });
+  built = await buildTestApp({ operatorToken: 'x' });
+  app = built.app;
   doc = (await app.inject('/docs/json')).json();
 });
 afterAll(async () => {
-  await app.close();
-  db.close();
-  cleanup();
+  await built.close();
 });
 
 function hasExample(s: Schema | undefined, seen = new Set<string>()): boolean {

@@ -33,7 +33,7 @@ export interface PhoneDaemon {
 }
 
 /** Calls at any hour of any day, with limits loose enough that only what a test sets will bind. */
-export const PHONE_TELEPHONY_DEFAULTS: Readonly<Section> = {
+const PHONE_TELEPHONY_DEFAULTS: Readonly<Section> = {
   methods: ['call'],
   calling_hours: { days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '23:59' },
   per_number: { per_day: 1, per_week: 3 },
@@ -47,7 +47,7 @@ export const PHONE_TELEPHONY_DEFAULTS: Readonly<Section> = {
 };
 
 /** Websites and lookups an hour apart so that only calls happen; a call job every 2 s. */
-export const PHONE_CONFIG_DEFAULTS: Readonly<Section> = {
+const PHONE_CONFIG_DEFAULTS: Readonly<Section> = {
   registry: { file: 'centers.yaml', watch: false },
   scheduler: { defaults: { website: '1h', lookup: '1h', call: '2s' }, jitter: '10ms' },
   status: { confirmations: 1 },
