@@ -3,6 +3,7 @@
 // reports every problem with the file, line and key (Gatus' habit); this file only composes them and
 // refuses the whole configuration, before anything is opened or written, if any section found a problem.
 
+import { parseVantageSection, VANTAGE_DEFAULTS, VANTAGE_DOC, type VantageConfig } from '../agents/config.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseYamlSource } from '../util/yaml-source.ts';
@@ -46,6 +47,7 @@ export interface Config {
   /** From the environment only: credentials never belong in a file that is copied around. */
   twilio: TwilioConfig;
   auth: AuthConfig;
+  vantage: VantageConfig;
 }
 
 export class ConfigError extends Error {
@@ -74,12 +76,13 @@ export const DEFAULTS: Omit<Config, 'file' | 'twilio' | 'auth'> = {
   board: BOARD_DEFAULTS,
   alerts: ALERT_DEFAULTS,
   maintenance: [],
+  vantage: VANTAGE_DEFAULTS,
 };
 
 /** The sections of the file, in the order of the reference (docs/configuration.md). */
 export const SECTION_DOCS: SectionDoc[] = [
   HTTP_DOC, DATA_DIR_DOC, REGISTRY_DOC, LOG_DOC, SCHEDULER_DOC, WEBSITE_DOC, STATUS_DOC, CANARIES_DOC, STORE_DOC, TIMEZONE_DOC, TELEPHONY_DOC, CENTERS_DOC, BOARD_DOC, ALERTS_DOC,
-  MAINTENANCE_DOC,
+  MAINTENANCE_DOC, VANTAGE_DOC,
 ];
 
 /** Loads the file (if any) and the environment into a validated Config. */
@@ -131,6 +134,7 @@ export function buildConfig(raw: Obj, envSource: EnvSource, file: string | null,
     maintenance: parseMaintenanceSection(raw.maintenance, ctx),
     twilio: parseTwilioEnv(ctx),
     auth: authFromEnv(ctx),
+    vantage: parseVantageSection(raw, ctx),
   };
   if (ctx.problems.length) throw new ConfigError(ctx.problems);
   return config;
