@@ -96,6 +96,24 @@ export interface ChannelOptions {
   schedule?: string;
   /** Overrides the probe methods of the channel type (phones: lookup and call by default). */
   methods?: ProbeMethod[];
+  /** The vantage points that probe it (`central` and/or configured points); absent: vantage.defaults for its type. */
+  vantage?: string[];
+}
+
+/**
+ * Who made a probe, when it was not this daemon: an agent of a vantage point (docs/agents.md). The
+ * same block is stored in the probe's evidence as `vantage`, so the hash chain covers it.
+ */
+export interface ProbeVantage {
+  /** The vantage point, e.g. `kz`. */
+  point: string;
+  agentId: string;
+  /** Central time the result was ingested. */
+  receivedAt: number;
+  /** The agent's Ed25519 signature over the result (src/agents/protocol.ts resultPayload). */
+  signature: string;
+  /** Agent clock minus central clock when it exceeded vantage.max_clock_offset: the times were corrected by it. */
+  clockOffsetMs?: number;
 }
 
 /** Raw evidence of one attempt. Each prober defines its own shape; it is stored verbatim as JSON. */
@@ -124,4 +142,6 @@ export interface ProbeRecord {
   durationMs: number;
   evidence: Evidence;
   classification: Classification;
+  /** Absent for the central daemon's own probes. */
+  vantage?: ProbeVantage;
 }
