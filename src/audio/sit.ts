@@ -1,7 +1,7 @@
 // The special information tone (ITU-T E.180 Suppl. 2 / ANSI T1.401): three pure tones in ascending
-// order, each 274 or 380 ms, that a network plays before an intercept announcement. The segment
-// frequencies are the North American encoding's (913.8 or 985.2 Hz, then 1370.6 or 1428.5 Hz, then
-// 1776.7 Hz); E.180's own 950/1400/1800 Hz fall inside the same bands. Goertzel filters on 20 ms
+// order, each 274 or 380 ms (E.180: 330 ms), that a network plays before an intercept announcement.
+// The segment frequencies are the North American encoding's (913.8 or 985.2 Hz, then 1370.6 or
+// 1428.5 Hz, then 1776.7 Hz) and E.180's (950, 1400, 1800 Hz). Goertzel filters on 20 ms
 // blocks (10 ms apart) measure how much of each block's energy sits at each frequency: speech spreads
 // its energy over harmonics and formants, a SIT segment puts nearly all of it on one frequency for a
 // quarter of a second, three times, rising. Pure: samples in, a finding out.
@@ -28,9 +28,11 @@ export interface SitFinding {
 const RATE = 8000;
 const BLOCK = 160; // 20 ms
 const HOP = 80; // 10 ms
-const FIRST = [913.8, 985.2];
-const SECOND = [1370.6, 1428.5];
-const THIRD = [1776.7];
+// E.180's own frequencies sit between the North American pairs; a 20 ms block's filter is too narrow
+// (it keeps a tenth of the power 36 Hz away) to hear them through the nearest NA filter, so each has its own.
+const FIRST = [913.8, 950, 985.2];
+const SECOND = [1370.6, 1400, 1428.5];
+const THIRD = [1776.7, 1800];
 const FREQS = [...FIRST, ...SECOND, ...THIRD];
 /** Share of a block's energy at one frequency for the block to count as that tone. */
 const DOMINANCE = 0.55;
