@@ -69,7 +69,7 @@ export const ANNOUNCEMENT_PHRASES: readonly AnnouncementPhrase[] = [
     id: 'ru_number_changed',
     lang: 'ru',
     text: 'Номер абонента изменился',
-    pattern: /номер (абонента )?изменил(ся)?|номер (был )?изменен/,
+    pattern: /номер (абонента )?(был )?измен(ил(ся)?|ен)/,
     outcome: 'unavailable',
     reason: 'number_changed',
   },
