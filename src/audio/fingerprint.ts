@@ -187,37 +187,46 @@ function countVoiced(f: Uint16Array): number {
   return n;
 }
 
-/** In-place radix-2 FFT (FFT_SIZE is a power of two). */
+// The transform's tables, computed once: bit-reversed order and the twiddle factors.
+const REV = Uint16Array.from({ length: FFT_SIZE }, (_, i) => {
+  let r = 0;
+  for (let b = 1, k = FFT_SIZE >> 1; k; b <<= 1, k >>= 1) if (i & b) r |= k;
+  return r;
+});
+const COS = Float64Array.from({ length: FFT_SIZE / 2 }, (_, k) => Math.cos((-2 * Math.PI * k) / FFT_SIZE));
+const SIN = Float64Array.from({ length: FFT_SIZE / 2 }, (_, k) => Math.sin((-2 * Math.PI * k) / FFT_SIZE));
+
+/** In-place radix-2 FFT of FFT_SIZE points. */
 function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
+  const n = FFT_SIZE;
+  for (let i = 0; i < n; i++) {
+    const j = REV[i] as number;
     if (i < j) {
-      [re[i], re[j]] = [re[j] as number, re[i] as number];
-      [im[i], im[j]] = [im[j] as number, im[i] as number];
+      const tr = re[i] as number;
+      re[i] = re[j] as number;
+      re[j] = tr;
+      const ti = im[i] as number;
+      im[i] = im[j] as number;
+      im[j] = ti;
     }
   }
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
-    const wr = Math.cos(ang);
-    const wi = Math.sin(ang);
+    const half = len >> 1;
+    const step = n / len;
     for (let i = 0; i < n; i += len) {
-      let cr = 1;
-      let ci = 0;
-      for (let k = 0; k < len / 2; k++) {
-        const ar = re[i + k + len / 2] as number;
-        const ai = im[i + k + len / 2] as number;
+      for (let k = 0; k < half; k++) {
+        const cr = COS[k * step] as number;
+        const ci = SIN[k * step] as number;
+        const p = i + k;
+        const q = p + half;
+        const ar = re[q] as number;
+        const ai = im[q] as number;
         const tr = ar * cr - ai * ci;
         const ti = ar * ci + ai * cr;
-        re[i + k + len / 2] = (re[i + k] as number) - tr;
-        im[i + k + len / 2] = (im[i + k] as number) - ti;
-        re[i + k] = (re[i + k] as number) + tr;
-        im[i + k] = (im[i + k] as number) + ti;
-        const nr = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr;
-        cr = nr;
+        re[q] = (re[p] as number) - tr;
+        im[q] = (im[p] as number) - ti;
+        re[p] = (re[p] as number) + tr;
+        im[p] = (im[p] as number) + ti;
       }
     }
   }
