@@ -23,9 +23,9 @@ export const AUDIO_DOC: SectionDoc = {
   keys: [
     { key: 'clip_retention', default: showDuration(AUDIO_DEFAULTS.clipRetentionMs), meaning: 'Clips older than this are deleted daily ("forever", or at least 1d); the evidence keeps each clip\'s SHA-256, so its probe still verifies.' },
     { key: 'clip_max_seconds', default: String(AUDIO_DEFAULTS.clipMaxSeconds), meaning: 'Longest clip kept, 1 to 300 seconds (G.711 at 8 kHz: 8 KB a second).' },
-    { key: 'speech_command', default: 'none', meaning: 'The speech-to-text command as a list, e.g. ["/opt/stt/transcribe", "--lang", "ru", "{wav}"]: run without a shell, "{wav}" replaced by the clip\'s path (appended when absent); it prints the transcript.' },
-    { key: 'speech_timeout', default: showDuration(SPEECH_DEFAULTS.timeoutMs), meaning: 'The hook is stopped (and the clip left untranscribed) after this long.' },
-    { key: 'speech_max_bytes', default: String(SPEECH_DEFAULTS.maxInputBytes), meaning: 'Clips larger than this many bytes are not given to the hook.' },
+    { key: 'speech_command', default: 'none', meaning: '"none", or the speech-to-text command as a list, e.g. ["/opt/stt/transcribe", "--lang", "ru", "{wav}"]: run without a shell, "{wav}" replaced by the clip\'s path (appended when absent); it prints the transcript.' },
+    { key: 'speech_timeout', default: showDuration(SPEECH_DEFAULTS.timeoutMs), meaning: 'The hook is stopped, with everything it started, after this long (the clip stays untranscribed).' },
+    { key: 'speech_max_bytes', default: String(SPEECH_DEFAULTS.maxInputBytes), meaning: 'Clips larger than this many bytes are not given to the hook (at least 1000).' },
   ],
 };
 
@@ -42,17 +42,17 @@ export function parseAudioSection(raw: Obj, ctx: SectionContext): AudioConfig {
     if (ms === null || ms < 86_400_000) problems.push(`${where(['audio', 'clip_retention'])}: must be "forever" or a duration of at least 1d, such as 90d, not ${JSON.stringify(r)}.`);
     else clipRetentionMs = ms;
   }
+  // Read even without a command, so a bad value is reported before the command is added.
+  const timeoutMs = f.duration('speech_timeout', SPEECH_DEFAULTS.timeoutMs);
+  const maxInputBytes = f.int('speech_max_bytes', SPEECH_DEFAULTS.maxInputBytes, 1000);
   let speech: SpeechHook | null = null;
   const cmd = audio.speech_command;
-  if (cmd !== undefined && cmd !== null) {
+  if (cmd !== undefined && cmd !== null && cmd !== 'none') {
     if (!Array.isArray(cmd) || cmd.length === 0 || !cmd.every((a) => typeof a === 'string') || cmd[0] === '') {
-      problems.push(`${where(['audio', 'speech_command'])}: must be a list of strings, the program first, e.g. ["/opt/stt/transcribe", "{wav}"] (it is run without a shell), not ${JSON.stringify(cmd)}.`);
+      problems.push(`${where(['audio', 'speech_command'])}: must be "none" or a list of strings, the program first, e.g. ["/opt/stt/transcribe", "{wav}"] (it is run without a shell), not ${JSON.stringify(cmd)}.`);
     } else {
-      speech = { command: cmd as string[], timeoutMs: f.duration('speech_timeout', SPEECH_DEFAULTS.timeoutMs), maxInputBytes: f.int('speech_max_bytes', SPEECH_DEFAULTS.maxInputBytes, 1000) };
+      speech = { command: cmd as string[], timeoutMs, maxInputBytes };
     }
-  }
-  if (!speech && (audio.speech_timeout !== undefined || audio.speech_max_bytes !== undefined)) {
-    problems.push(`${where(['audio', audio.speech_timeout !== undefined ? 'speech_timeout' : 'speech_max_bytes'])}: has no effect without audio.speech_command; set the command or remove this key.`);
   }
   return { clipRetentionMs, clipMaxSeconds: f.int('clip_max_seconds', AUDIO_DEFAULTS.clipMaxSeconds, 1, 300), speech };
 }

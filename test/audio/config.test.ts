@@ -35,6 +35,10 @@ describe('the audio section', () => {
     expect(AUDIO_DEFAULTS).toEqual({ clipRetentionMs: 90 * 86_400_000, clipMaxSeconds: 30, speech: null });
   });
 
+  test('"none" is no hook, as leaving it out is', () => {
+    expect(build({ speech_command: 'none' })).toEqual(AUDIO_DEFAULTS);
+  });
+
   test('a speech hook as a list, with its limits', () => {
     expect(build({ clip_retention: 'forever', clip_max_seconds: 60, speech_command: ['/opt/stt/run', '--lang', 'ru', '{wav}'], speech_timeout: '10s', speech_max_bytes: 500000 })).toEqual({
       clipRetentionMs: null,
@@ -46,9 +50,10 @@ describe('the audio section', () => {
   test.each([
     [{ clip_retention: '12h' }, 'audio.clip_retention: must be "forever" or a duration of at least 1d, such as 90d, not "12h".'],
     [{ clip_max_seconds: 0 }, 'audio.clip_max_seconds: must be a whole number from 1 to 300, not 0.'],
-    [{ speech_command: '/opt/stt/run {wav}' }, 'audio.speech_command: must be a list of strings, the program first'],
-    [{ speech_command: [] }, 'audio.speech_command: must be a list of strings'],
-    [{ speech_timeout: '5s' }, 'audio.speech_timeout: has no effect without audio.speech_command'],
+    [{ speech_command: '/opt/stt/run {wav}' }, 'audio.speech_command: must be "none" or a list of strings, the program first'],
+    [{ speech_command: [] }, 'audio.speech_command: must be "none" or a list of strings'],
+    [{ speech_timeout: 'soon' }, 'audio.speech_timeout: must be a duration'],
+    [{ speech_command: ['x'], speech_max_bytes: 10 }, 'audio.speech_max_bytes: must be a whole number from 1000'],
     [{ speech_command: ['x'], speech_timeout: 'soon' }, 'audio.speech_timeout: must be a duration'],
     [{ speech: ['x'] }, 'audio.speech: unknown key "speech" in audio; known keys are clip_retention, clip_max_seconds, speech_command, speech_timeout, speech_max_bytes.'],
     ['yes', 'audio: must be a mapping of keys.'],
