@@ -110,15 +110,18 @@ export async function pruneClips(dataDir: string, before: number): Promise<{ fil
   return { files, days: gone };
 }
 
-/** A chore for the daemon's housekeeping timer: prunes clips past retention at most once a day; never throws. */
-export function clipHousekeeping(dataDir: string, retentionMs: number | null, log: Logger): (now?: number) => void {
+/**
+ * A chore for the daemon's housekeeping timer: prunes clips past retention at most once a day. Returns
+ * the pruning when it started one (it never rejects: a failure is logged and retried the next day), or null.
+ */
+export function clipHousekeeping(dataDir: string, retentionMs: number | null, log: Logger): (now?: number) => Promise<void> | null {
   let last = 0;
   let running = false;
   return (now = Date.now()) => {
-    if (retentionMs === null || running || now - last < 86_400_000) return;
+    if (retentionMs === null || running || now - last < 86_400_000) return null;
     last = now;
     running = true;
-    pruneClips(dataDir, now - retentionMs)
+    return pruneClips(dataDir, now - retentionMs)
       .then((r) => {
         if (r.files) log.info({ files: r.files, days: r.days }, 'pruned recorded clips past audio.clip_retention (their hashes stay in the evidence)');
       })

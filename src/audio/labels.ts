@@ -127,7 +127,15 @@ export class Announcements {
       created_at: input.at ?? Date.now(),
       created_by: input.by,
     };
-    this.repo.add(row);
+    try {
+      this.repo.add(row);
+    } catch (err) {
+      // Another process labelled the same clip between the check above and this write.
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new LabelInputError('clip', `was labelled meanwhile ("${this.repo.activeByClip(sha256)?.name ?? 'another label'}"); remove that label first to relabel it.`, true);
+      }
+      throw err;
+    }
     return this.repo.byId(row.id) as AnnouncementLabelRow;
   }
 

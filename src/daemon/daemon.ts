@@ -228,7 +228,7 @@ async function run(
   const clipChores = clipHousekeeping(config.dataDir, config.audio.clipRetentionMs, log);
   const housekeeping = setInterval(() => {
     chores.tick();
-    clipChores();
+    void clipChores();
   }, 60_000);
   housekeeping.unref();
   log.info({ url, docs: `${url}/docs`, data: config.dataDir }, 'reachwatch is running');

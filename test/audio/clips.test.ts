@@ -4,10 +4,12 @@
 // clips excepted.
 
 import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { clipsOf, keepClip, pruneClips, readClip } from '../../src/audio/clips.ts';
+import { clipHousekeeping, clipsOf, keepClip, pruneClips, readClip } from '../../src/audio/clips.ts';
 import { readWav, WavError, writeWav } from '../../src/audio/wav.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -90,5 +92,44 @@ describe('pruneClips', () => {
 
   test('a data folder without clips prunes nothing', async () => {
     expect(await pruneClips(path.join(dataDir, 'none'), Date.now())).toEqual({ files: 0, days: [] });
+  });
+});
+
+describe('the daily chore', () => {
+  const logger = () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), cb()) });
+    return { lines, log: pino({ level: 'info' }, stream) };
+  };
+
+  test('prunes past audio.clip_retention once, then not again within the day; logs what went', async () => {
+    const dir = path.join(dataDir, 'chore');
+    const { lines, log } = logger();
+    const chore = clipHousekeeping(dir, 90 * DAY, log);
+    const old = await keepClip(dir, wav16k(1), { kind: 'x', maxSeconds: 30, at: T0 - 100 * DAY });
+    await chore(T0);
+    expect((await readClip(dir, old)).ok).toBe(false);
+    expect(lines.find((l) => l.msg === 'pruned recorded clips past audio.clip_retention (their hashes stay in the evidence)')).toMatchObject({ files: 1 });
+    // Within the same day, nothing runs at all.
+    const older = await keepClip(dir, wav16k(2), { kind: 'x', maxSeconds: 30, at: T0 - 100 * DAY });
+    expect(chore(T0 + DAY - 1)).toBeNull();
+    expect((await readClip(dir, older)).ok).toBe(true);
+    await chore(T0 + DAY);
+    expect((await readClip(dir, older)).ok).toBe(false);
+  });
+
+  test('"forever" never prunes; a failure is logged, not thrown', async () => {
+    const { log } = logger();
+    expect(clipHousekeeping(dataDir, null, log)(T0)).toBeNull();
+    const failing = logger();
+    const file = path.join(dataDir, 'not-a-folder');
+    writeFileSync(file, 'x');
+    mkdirSync(path.join(dataDir, 'f', 'clips'), { recursive: true });
+    // A file where a day folder would be is left alone; a data folder that is a file cannot be
+    // listed: that one failure is logged, and the chore still resolves.
+    writeFileSync(path.join(dataDir, 'f', 'clips', '2020-01-01'), 'x');
+    await clipHousekeeping(path.join(dataDir, 'f'), DAY, failing.log)(T0);
+    await clipHousekeeping(file, DAY, failing.log)(T0);
+    expect(failing.lines.filter((l) => l.msg === 'pruning recorded clips failed; will retry tomorrow')).toHaveLength(1);
   });
 });
