@@ -16,6 +16,9 @@ export interface SpeechHook {
   maxInputBytes: number;
 }
 
+/** All the environment the hook gets; a wrapper script sets whatever else its engine needs. */
+export const HOOK_ENV: Readonly<Record<string, string>> = { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
+
 /** At most this much of the hook's output is read; a transcript of a 30 s clip is a few hundred bytes. */
 export const MAX_TRANSCRIPT_BYTES = 16_384;
 
@@ -45,7 +48,8 @@ export async function transcribe(wavPath: string, hook: SpeechHook, signal?: Abo
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so a time-out ends whatever the hook started too.
       detached: true,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
+      // An environment of its own, never the daemon's, which holds credentials (TWILIO_AUTH_TOKEN...).
+      env: HOOK_ENV,
     });
     const kill = () => {
       try {

@@ -68,6 +68,18 @@ describe('a stand-in speech hook', () => {
     for (const f of ['pwned', 'pwned2', 'pwned3']) expect(existsSync(path.join(dir, f))).toBe(false);
   });
 
+  test('sees none of the daemon\'s environment (its credentials), only PATH and LANG', async () => {
+    process.env.TWILIO_AUTH_TOKEN_FOR_SPEECH_TEST = 'secret';
+    try {
+      const heard = await transcribe(clip, hook([script('stt-env.sh', 'env | sort | tr "\\n" " "')]));
+      expect(heard).toMatchObject({ transcript: expect.stringContaining('LANG=C.UTF-8') });
+      expect('transcript' in heard && heard.transcript).not.toContain('TWILIO');
+      expect('transcript' in heard && heard.transcript.split(' ').filter((v) => /^[A-Z_]+=/.test(v) && !/^(PATH|LANG|PWD|SHLVL|_)=/.test(v))).toEqual([]);
+    } finally {
+      delete process.env.TWILIO_AUTH_TOKEN_FOR_SPEECH_TEST;
+    }
+  });
+
   test('a hook that hangs is stopped at its timeout, with what it started', async () => {
     const pidFile = path.join(dir, 'grandchild.pid');
     const stt = script('stt-hang.sh', `sh -c 'echo $$ > "${pidFile}"; exec sleep 60' &\nwhile [ ! -s "${pidFile}" ]; do sleep 0.05; done\nsleep 60`);
