@@ -120,6 +120,9 @@ function validateCreateCall(p: FormParams): HttpReply | null {
   if (from === undefined || from === '') return twilioError(21213);
   if (!E164.test(to) && !CLIENT_OR_SIP.test(to)) return twilioError(21211, { message: `The 'To' number ${to} is not a valid phone number.` });
   if (!E164.test(from) && !CLIENT_OR_SIP.test(from)) return twilioError(21212, { message: `The 'From' number ${from} is not a valid phone number.` });
+  const byoc = stringParam(p, 'Byoc');
+  // As the API describes it: a BYOC trunk SID, meaningful only when To is a phone number.
+  if (byoc !== undefined && !/^BY[0-9a-fA-F]{32}$/.test(byoc)) return twilioError(21205, { message: `Byoc is not a valid BYOC trunk SID: ${byoc}` });
   const url = stringParam(p, 'Url');
   const twiml = stringParam(p, 'Twiml');
   const appSid = stringParam(p, 'ApplicationSid');

@@ -55,6 +55,7 @@ export function createTelephony(
     timeLimitSec: t.timeLimitSec,
     callbackGraceMs: t.callbackGraceMs,
     followUpMs: t.followUpMs,
+    byocTrunk: t.byocTrunk,
     tzOf,
     looksUp,
   });

@@ -30,6 +30,8 @@ export interface CallProberOptions {
   looksUp: (channel: Channel) => boolean;
   /** After an unconfirmed no-answer, unavailable or busy, the number is called again this soon (telephony.follow_up). */
   followUpMs: number;
+  /** Route calls through this BYOC trunk (our own carrier); absent: Twilio's carriers. */
+  byocTrunk?: string | null;
   /** Grace after a final status for a late AMD callback. */
   settleMs?: number;
   now?: () => number;
@@ -194,6 +196,7 @@ export function createCallProber(opts: CallProberOptions): Prober & { pacer: Cal
           asyncAmdStatusCallbackMethod: 'POST',
           timeout: opts.ringTimeoutSec,
           timeLimit: opts.timeLimitSec,
+          ...(opts.byocTrunk ? { byoc: opts.byocTrunk } : {}),
         })
         .then(
           (call) => ({ sid: call.sid }),

@@ -21,6 +21,8 @@ export interface TelephonyConfig extends CallingLimitsConfig {
   minSlots: number;
   /** Consecutive answers to the call menu that confirm what a person said (status.confirmations is for everything else). */
   answerConfirmations: number;
+  /** A Twilio BYOC trunk (BY…) that routes our calls through our own carrier, e.g. a domestic one; null: Twilio's own carriers. */
+  byocTrunk: string | null;
 }
 
 export interface TwilioConfig {
@@ -39,6 +41,7 @@ export const TELEPHONY_DEFAULTS: TelephonyConfig = {
   kazakhPromptAudio: null,
   minSlots: 2,
   answerConfirmations: 1,
+  byocTrunk: null,
   ...CALLING_DEFAULTS,
 };
 
@@ -61,6 +64,7 @@ export const TELEPHONY_DOC: SectionDoc = {
     ...CALLING_KEYS.slice(2),
     { key: 'kazakh_prompt_audio', default: 'none', meaning: 'http(s) URL of the recorded Kazakh menu prompt; without it the menu is played in Russian only.' },
     { key: 'min_slots', default: String(D.minSlots), meaning: 'The 2018 protocol: distinct days or half-days a no_answer/unavailable streak must span, 1 to 14.' },
+    { key: 'byoc_trunk', default: 'none', meaning: "The SID (BY + 32 hex digits) of a Twilio BYOC trunk: calls are routed through your own carrier's SIP trunk, e.g. a domestic one. Numbers are still dialled in E.164 form; a short code such as 114 cannot be (docs/phones.md, \"Calls through your own carrier\")." },
     { key: 'answer_confirmations', default: String(D.answerConfirmations), meaning: 'Consecutive answers to the call menu that confirm what a person said, 1 to 10.' },
   ],
 };
@@ -82,6 +86,10 @@ export function parseTelephonySection(raw: Obj, ctx: SectionContext): TelephonyC
   if (audio !== undefined && audio !== null && (typeof audio !== 'string' || !/^https?:\/\//.test(audio))) {
     problems.push(`${where(['telephony', 'kazakh_prompt_audio'])}: must be an http(s) URL of a recording Twilio can fetch.`);
   }
+  const byoc = tel.byoc_trunk;
+  if (byoc !== undefined && byoc !== null && (typeof byoc !== 'string' || !/^BY[0-9a-fA-F]{32}$/.test(byoc))) {
+    problems.push(`${where(['telephony', 'byoc_trunk'])}: must be a Twilio BYOC trunk SID, BY followed by 32 hexadecimal digits, not ${JSON.stringify(byoc)}.`);
+  }
   return {
     methods,
     followUpMs: f.duration('follow_up', D.followUpMs),
@@ -92,6 +100,7 @@ export function parseTelephonySection(raw: Obj, ctx: SectionContext): TelephonyC
     kazakhPromptAudio: typeof audio === 'string' ? audio : null,
     minSlots: f.int('min_slots', D.minSlots, 1, 14),
     answerConfirmations: f.int('answer_confirmations', D.answerConfirmations, 1, 10),
+    byocTrunk: typeof byoc === 'string' && /^BY[0-9a-fA-F]{32}$/.test(byoc) ? byoc : null,
     ...limits,
   };
 }
