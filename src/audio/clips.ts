@@ -53,24 +53,41 @@ export async function keepClip(dataDir: string, wav: Uint8Array, opts: { kind: s
   return { path: rel, sha256, bytes: bytes.length, seconds: Math.round(((cut ? max : x.length) / 8000) * 1000) / 1000, cut, kind: opts.kind };
 }
 
-/** The clips a probe's evidence names, in order; [] when it has none (or they are not shaped as ClipRef). */
-export function clipsOf(evidence: Evidence | Record<string, unknown>): ClipRef[] {
+/** What reading a clip back needs of its reference: where it is, and the hash the evidence holds. */
+export type StoredClip = Pick<ClipRef, 'path' | 'sha256'>;
+
+const isStoredClip = (c: unknown): c is StoredClip =>
+  typeof c === 'object' && c !== null && typeof (c as StoredClip).path === 'string' && /^[0-9a-f]{64}$/.test(String((c as StoredClip).sha256));
+
+/**
+ * The clips a probe's evidence names, each with the name the clip route takes: `evidence.clips` as a
+ * list (named 0, 1, ...) or as named clips (`{early: {...}, answered: null}`, as the SIP prober's
+ * evidence has them: named early, answered). Entries that are not clips (null, other shapes) are skipped.
+ */
+export function clipsOf(evidence: Evidence | Record<string, unknown>): { name: string; clip: StoredClip }[] {
   const clips = (evidence as { clips?: unknown }).clips;
-  if (!Array.isArray(clips)) return [];
-  return clips.filter(
-    (c): c is ClipRef =>
-      typeof c === 'object' && c !== null && typeof (c as ClipRef).path === 'string' && /^[0-9a-f]{64}$/.test(String((c as ClipRef).sha256)),
-  );
+  if (Array.isArray(clips)) return clips.flatMap((c, i) => (isStoredClip(c) ? [{ name: String(i), clip: c }] : []));
+  if (typeof clips === 'object' && clips !== null) return Object.entries(clips).flatMap(([name, c]) => (isStoredClip(c) ? [{ name, clip: c }] : []));
+  return [];
+}
+
+/** The clip called `name` (or, for named clips, the n-th one when `name` is a number); null when there is none. */
+export function clipNamed(evidence: Evidence | Record<string, unknown>, name: string): StoredClip | null {
+  const all = clipsOf(evidence);
+  return all.find((c) => c.name === name)?.clip ?? (/^\d+$/.test(name) ? (all[Number(name)]?.clip ?? null) : null);
 }
 
 export type ClipRead = { ok: true; bytes: Buffer } | { ok: false; why: 'pruned' | 'altered' | 'outside'; message: string };
 
 /** The clip's bytes, only if they still hash to what the evidence says. */
-export async function readClip(dataDir: string, ref: ClipRef): Promise<ClipRead> {
-  const root = path.resolve(dataDir, CLIPS_DIR);
+export async function readClip(dataDir: string, ref: StoredClip): Promise<ClipRead> {
+  const root = path.resolve(dataDir);
   const file = path.resolve(dataDir, ref.path);
-  // The path comes from stored evidence; it must still lead into the clips folder.
-  if (!file.startsWith(root + path.sep)) return { ok: false, why: 'outside', message: `The clip path ${JSON.stringify(ref.path)} is not inside the clips folder.` };
+  // The path comes from stored evidence; it must still lead to a WAV file inside the data folder
+  // (clips/ for kept clips, sip/<attempt>/ for the SIP prober's own), never to the database or beyond.
+  if (!file.startsWith(root + path.sep) || !file.endsWith('.wav')) {
+    return { ok: false, why: 'outside', message: `The clip path ${JSON.stringify(ref.path)} is not a WAV file inside the data folder.` };
+  }
   let bytes: Buffer;
   try {
     bytes = await readFile(file);

@@ -12,7 +12,7 @@ import type { DB } from '../store/db.ts';
 import { Queries } from '../store/queries.ts';
 import type { AnnouncementLabelHistoryRow, AnnouncementLabelRow } from '../store/rows.ts';
 import type { AnnouncementLabel } from './analyse.ts';
-import { clipsOf, CLIPS_DIR, readClip } from './clips.ts';
+import { clipNamed, clipsOf, CLIPS_DIR, readClip } from './clips.ts';
 import { compareFingerprints, decode, fingerprint, fingerprintFrames, MATCH_SIMILARITY, MIN_SOUND_FRAMES, FRAME_SECONDS } from './fingerprint.ts';
 import { readWav, to8k, WavError, writeWav } from './wav.ts';
 
@@ -144,14 +144,21 @@ export class Announcements {
   }
 }
 
-/** The WAV bytes of clip `index` of probe `probeId`, checked against its hash; LabelInputError when there is none. */
-export async function clipOfProbe(db: DB, dataDir: string, probeId: number, index: number): Promise<Uint8Array> {
+/** The WAV bytes of clip `name` (a number, or early/answered) of probe `probeId`, checked against its hash; LabelInputError when there is none. */
+export async function clipOfProbe(db: DB, dataDir: string, probeId: number, name: string): Promise<Uint8Array> {
   const probe = new Queries(db).probeEvidence(probeId);
   if (!probe) throw new LabelInputError('probe', `no probe ${probeId}.`);
-  const clips = clipsOf(JSON.parse(probe.evidence) as Record<string, unknown>);
-  const ref = clips[index];
-  if (!ref) throw new LabelInputError('clip', `probe ${probeId} has ${clips.length === 0 ? 'no clips' : `clips 0 to ${clips.length - 1}`}, not clip ${index}.`);
+  const evidence = JSON.parse(probe.evidence) as Record<string, unknown>;
+  const ref = clipNamed(evidence, name);
+  if (!ref) throw new LabelInputError('clip', `probe ${probeId} has ${describeClips(clipsOf(evidence).map((c) => c.name))}, not clip ${name}.`);
   const r = await readClip(dataDir, ref);
   if (!r.ok) throw new LabelInputError('clip', r.message, r.why !== 'pruned');
   return r.bytes;
+}
+
+/** "no clips", "clips 0 to 1", "clips early, answered". */
+export function describeClips(names: string[]): string {
+  if (names.length === 0) return 'no clips';
+  if (names.every((n, i) => n === String(i))) return names.length === 1 ? 'clip 0 only' : `clips 0 to ${names.length - 1}`;
+  return `clips ${names.join(', ')}`;
 }

@@ -14,7 +14,7 @@ import { DB_FILE_NAME, openDatabase } from '../store/db.ts';
 import { renderTable } from './table.ts';
 
 export const ANNOUNCEMENTS_USAGE = `Usage:
-  reachwatch announcements label (<file.wav> | --probe <id> [--clip <n>]) --name <text> --outcome <class> --reason <reason> [--carrier <name>]
+  reachwatch announcements label (<file.wav> | --probe <id> [--clip <n|name>]) --name <text> --outcome <class> --reason <reason> [--carrier <name>]
   reachwatch announcements list [--all]
   reachwatch announcements remove <id>
   reachwatch announcements history [<id>]
@@ -90,9 +90,9 @@ export async function announcementsCommand(args: string[], actor: string, out: N
         let source: string;
         if (v.probe !== undefined) {
           const probe = Number(v.probe);
-          const clip = v.clip === undefined ? 0 : Number(v.clip);
+          const clip = v.clip ?? '0';
           if (!/^\d+$/.test(v.probe) || probe < 1) return usage(`--probe must be a probe id (a whole number), not "${v.probe}".`);
-          if (v.clip !== undefined && !/^\d+$/.test(v.clip)) return usage(`--clip must be a clip number (0 = the first), not "${v.clip}".`);
+          if (!/^[a-z0-9_]{1,32}$/.test(clip)) return usage(`--clip must be a clip's number (0 = the first) or name (early, answered), not "${clip}".`);
           wav = await clipOfProbe(db, dataDir, probe, clip);
           source = `probe ${probe} clip ${clip}`;
         } else {

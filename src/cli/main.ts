@@ -44,7 +44,7 @@ Usage:
                                        evidence bundle: NDJSON of probes and status changes, manifest, SHA256SUMS
   reachwatch verify-export <folder>    check a bundle with its own files only
   reachwatch prune --older-than <365d> delete raw probes older than that (rollups kept; the chain keeps a checkpoint)
-  reachwatch announcements label (<file.wav> | --probe <id> [--clip <n>]) --name <text> --outcome <class> --reason <reason> [--carrier <name>]
+  reachwatch announcements label (<file.wav> | --probe <id> [--clip <n|name>]) --name <text> --outcome <class> --reason <reason> [--carrier <name>]
                                        label a recorded network announcement once; matching clips get its class
   reachwatch announcements list [--all] | remove <id> | history [<id>] | analyse <file.wav>
                                        labels in force (--all: removed too), remove one, who did what, analyse a clip

@@ -3,7 +3,8 @@
 // labelled twice; bad input is a 400 naming the parameter and stores nothing; clips are served only to
 // operators and auditors, only while they hash as the evidence says, and say when they were pruned.
 
-import { rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -14,7 +15,7 @@ import { assertLoadable, loadRegistry } from '../../src/registry/load.ts';
 import { syncRegistry } from '../../src/registry/sync.ts';
 import { openDatabase, type DB } from '../../src/store/db.ts';
 import { ProbeWriter } from '../../src/store/probe-writer.ts';
-import { audioFactory, SWITCHED_OFF_KK, SWITCHED_OFF_RU, type AudioFactory } from '../helpers/audio.ts';
+import { audioFactory, SWITCHED_OFF_KK, SWITCHED_OFF_RU, WRONG_NUMBER_RU, type AudioFactory } from '../helpers/audio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let db: DB;
@@ -24,6 +25,7 @@ let dataDir: string;
 let a: AudioFactory;
 let cleanup: () => void;
 let probeId: number;
+let sipProbeId: number;
 let clips: ClipRef[];
 const T = {} as Record<'operator' | 'auditor' | 'admin', string>;
 
@@ -32,7 +34,7 @@ beforeAll(async () => {
   cleanup = t.remove;
   dataDir = path.join(t.dir, 'data');
   a = audioFactory(t.dir);
-  await Promise.all([a.speak('off.wav', 'ru', SWITCHED_OFF_RU), a.speak('off-kk.wav', 'kk', SWITCHED_OFF_KK), a.sox(['-n', '-r', '8000', '-c', '1', '-b', '16', 'lead.wav', 'trim', '0', '0.8'])]);
+  await Promise.all([a.speak('off.wav', 'ru', SWITCHED_OFF_RU), a.speak('off-kk.wav', 'kk', SWITCHED_OFF_KK), a.speak('wrong.wav', 'ru', WRONG_NUMBER_RU), a.sox(['-n', '-r', '8000', '-c', '1', '-b', '16', 'lead.wav', 'trim', '0', '0.8'])]);
   await a.sox(['lead.wav', 'off.wav', '-e', 'a-law', 'early.wav', 'vol', '0.5']);
   db = openDatabase(dataDir);
   const registry = path.join(t.dir, 'centers.yaml');
@@ -51,6 +53,16 @@ beforeAll(async () => {
     classification: { outcome: 'unavailable', reason: 'special_information_tone', detail: 'x', flags: [] },
   });
   probeId = stored.probeId;
+  // The SIP prober's own shape: named clips under sip/<attempt>/, 16-bit PCM.
+  const early = a.bytes('wrong.wav');
+  mkdirSync(path.join(dataDir, 'sip', 'a1'), { recursive: true });
+  writeFileSync(path.join(dataDir, 'sip', 'a1', 'early.wav'), early);
+  const sip = await writer.add({
+    channelId: load[0]?.channels[0]?.id as string, dueAt: Date.now(), startedAt: Date.now(), durationMs: 9000,
+    evidence: { method: 'sip', v: 1, number: '+77012345678', clips: { early: { path: 'sip/a1/early.wav', sha256: createHash('sha256').update(early).digest('hex'), durationMs: 3000 }, answered: null } },
+    classification: { outcome: 'unavailable', reason: 'not_in_service', detail: 'x', flags: [] },
+  });
+  sipProbeId = sip.probeId;
   const tokens = new Tokens(db);
   for (const role of ['operator', 'auditor', 'admin'] as const) T[role] = tokens.create({ name: `a.${role}`, role, createdBy: 'test' }).secret;
   app = await buildApp({ db, monitor: null, logger: pino({ level: 'silent' }), audio: { dataDir }, http: { bodyLimit: 4_000_000 } });
@@ -128,6 +140,18 @@ describe('labelling', () => {
     expect(labelCount()).toBe(before);
   });
 
+  test('a clip the SIP prober kept by name (early) is labelled and served by that name', async () => {
+    const r = await call('POST', '/api/v1/announcements', { token: T.operator, body: { name: 'Tele2: wrong number', outcome: 'unavailable', reason: 'number_dialled_wrong', probe: sipProbeId, clip: 'early' } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.source).toBe(`probe ${sipProbeId} clip early`);
+    const clip = await call('GET', `/api/v1/probes/${sipProbeId}/clips/early`, { token: T.auditor });
+    expect(clip.status).toBe(200);
+    expect((clip.body.bytes as Buffer).equals(Buffer.from(a.bytes('wrong.wav')))).toBe(true);
+    const none = await call('GET', `/api/v1/probes/${sipProbeId}/clips/answered`, { token: T.auditor });
+    expect(none.status).toBe(404);
+    expect(none.body.message).toBe(`Probe ${sipProbeId} has clips early, not clip answered.`);
+  });
+
   test('only operators (and admins) label and remove; auditors read; nobody without a token', async () => {
     expect((await call('POST', '/api/v1/announcements', { body: { ...LABEL, probe: probeId } })).status).toBe(401);
     const forbidden = await call('POST', '/api/v1/announcements', { token: T.auditor, body: { ...LABEL, probe: probeId } });
@@ -145,8 +169,8 @@ describe('labelling', () => {
     expect(r.body).toMatchObject({ id, removedBy: 'a.operator' });
     expect((await call('DELETE', `/api/v1/announcements/${id}`, { token: T.operator })).status).toBe(409);
     expect((await call('DELETE', '/api/v1/announcements/ann_0000000000000000', { token: T.operator })).status).toBe(404);
-    expect(((await call('GET', '/api/v1/announcements', { token: T.auditor })).body.labels as unknown[]).length).toBe(1);
-    expect(((await call('GET', '/api/v1/announcements?removed=true', { token: T.auditor })).body.labels as unknown[]).length).toBe(2);
+    expect(((await call('GET', '/api/v1/announcements', { token: T.auditor })).body.labels as unknown[]).length).toBe(2);
+    expect(((await call('GET', '/api/v1/announcements?removed=true', { token: T.auditor })).body.labels as unknown[]).length).toBe(3);
     const h = await call('GET', `/api/v1/announcements/history?label=${id}`, { token: T.auditor });
     expect(h.body).toMatchObject({ intact: true, problem: null });
     expect((h.body.history as { action: string; actor: string }[]).map((x) => [x.action, x.actor])).toEqual([['label', 'a.operator'], ['remove', 'a.operator']]);
@@ -179,7 +203,8 @@ describe('a probe\'s clips', () => {
     const r = await call('GET', `/api/v1/probes/${probeId}/clips/2`, { token: T.auditor });
     expect(r.status).toBe(404);
     expect(r.body.message).toBe(`Probe ${probeId} has clips 0 to 1, not clip 2.`);
-    expect((await call('GET', `/api/v1/probes/${probeId}/clips/x`, { token: T.auditor })).status).toBe(400);
+    expect((await call('GET', `/api/v1/probes/${probeId}/clips/early`, { token: T.auditor })).status).toBe(404);
+    expect((await call('GET', `/api/v1/probes/${probeId}/clips/X!`, { token: T.auditor })).status).toBe(400);
   });
 
   test('a changed clip is refused (409), a pruned one is gone (410)', async () => {

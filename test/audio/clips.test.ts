@@ -9,7 +9,7 @@ import pino from 'pino';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { clipHousekeeping, clipsOf, keepClip, pruneClips, readClip } from '../../src/audio/clips.ts';
+import { clipHousekeeping, clipNamed, clipsOf, keepClip, pruneClips, readClip } from '../../src/audio/clips.ts';
 import { readWav, WavError, writeWav } from '../../src/audio/wav.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -63,15 +63,22 @@ describe('readClip', () => {
     expect(await readClip(dataDir, ref)).toMatchObject({ ok: false, why: 'altered', message: expect.stringContaining('was changed after it was kept') });
   });
 
-  test('a clip path that leaves the clips folder is never read', async () => {
-    writeFileSync(path.join(dataDir, 'reachwatch.secret'), 'x');
-    const r = await readClip(dataDir, { path: 'clips/../reachwatch.secret', sha256: 'a'.repeat(64), bytes: 1, seconds: 0, cut: false, kind: 'x' });
-    expect(r).toMatchObject({ ok: false, why: 'outside' });
+  test('a clip path that leaves the data folder, or is not a WAV file, is never read', async () => {
+    writeFileSync(path.join(dataDir, '..', 'outside.wav'), 'x');
+    for (const p of ['../outside.wav', 'clips/../../outside.wav', 'reachwatch.db', '/etc/passwd']) {
+      expect(await readClip(dataDir, { path: p, sha256: 'a'.repeat(64) }), p).toMatchObject({ ok: false, why: 'outside' });
+    }
   });
 
-  test('clipsOf reads the evidence\'s clips, ignoring anything not shaped as one', () => {
+  test('clipsOf reads the evidence\'s clips as a list or by name (the SIP prober\'s early and answered), skipping what is not a clip', () => {
     const good = { path: 'clips/2026-12-01/x.wav', sha256: 'b'.repeat(64), bytes: 1, seconds: 1, cut: false, kind: 'early_media' };
-    expect(clipsOf({ method: 'sip', v: 1, clips: [good, { path: 3 }, null, { path: 'p', sha256: 'short' }] })).toEqual([good]);
+    expect(clipsOf({ method: 'sip', v: 1, clips: [good, { path: 3 }, null, { path: 'p', sha256: 'short' }] })).toEqual([{ name: '0', clip: good }]);
+    const early = { path: 'sip/a1/early.wav', sha256: 'c'.repeat(64), durationMs: 4000 };
+    const named = { method: 'sip', v: 1, clips: { early, answered: null } };
+    expect(clipsOf(named)).toEqual([{ name: 'early', clip: early }]);
+    expect(clipNamed(named, 'early')).toBe(early);
+    expect(clipNamed(named, '0')).toBe(early);
+    expect(clipNamed(named, 'answered')).toBeNull();
     expect(clipsOf({ method: 'http', v: 1 })).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { clipsOf, readClip } from '../../audio/clips.ts';
-import { Announcements, clipOfProbe, LABEL_OUTCOMES, LabelInputError } from '../../audio/labels.ts';
+import { clipNamed, clipsOf, readClip } from '../../audio/clips.ts';
+import { Announcements, clipOfProbe, describeClips, LABEL_OUTCOMES, LabelInputError } from '../../audio/labels.ts';
 import type { DB } from '../../store/db.ts';
 import type { Queries } from '../../store/queries.ts';
 import type { AnnouncementLabelRow } from '../../store/rows.ts';
@@ -54,7 +54,7 @@ const LabelBody = Type.Object(
     ),
     reason: Type.String({ pattern: '^[a-z][a-z0-9_]{1,63}$', examples: ['subscriber_switched_off'] }),
     probe: Type.Optional(Type.Integer({ minimum: 1, description: 'Label a clip kept with this probe...' })),
-    clip: Type.Optional(Type.Integer({ minimum: 0, maximum: 31, default: 0, description: '...this one of its clips (0 = the first).' })),
+    clip: Type.Optional(Type.String({ pattern: '^[a-z0-9_]{1,32}$', default: '0', description: '...this one of its clips: its number (0 = the first) or its name (early, answered).' })),
     audio: Type.Optional(Type.String({ minLength: 4, description: 'Or: the clip itself, a WAV file (PCM 16-bit or G.711), base64.' })),
   },
   { additionalProperties: false, examples: [{ name: 'Kcell: switched off', carrier: 'Kcell', outcome: 'unavailable', reason: 'subscriber_switched_off', probe: 4211, clip: 0 }] },
@@ -103,8 +103,8 @@ export const announcementRoutes: FastifyPluginAsyncTypebox<{ db: DB; queries: Qu
         let wav: Uint8Array;
         let source: string;
         if (b.probe !== undefined) {
-          wav = await clipOfProbe(db, dataDir, b.probe, b.clip ?? 0);
-          source = `probe ${b.probe} clip ${b.clip ?? 0}`;
+          wav = await clipOfProbe(db, dataDir, b.probe, b.clip ?? '0');
+          source = `probe ${b.probe} clip ${b.clip ?? '0'}`;
         } else {
           if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b.audio as string)) return reply.code(400).send(bad('body parameter "audio" must be base64 (A-Z, a-z, 0-9, +, /, = padding).'));
           wav = Buffer.from(b.audio as string, 'base64');
@@ -199,9 +199,9 @@ export const announcementRoutes: FastifyPluginAsyncTypebox<{ db: DB; queries: Qu
           'Role: operator, auditor or admin; never public. The clip is served only if its file still has the SHA-256 the probe\'s (hash-chained) evidence names: ' +
           '409 if it was changed, 410 once audio.clip_retention removed it.',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }), n: Type.Integer({ minimum: 0, maximum: 31 }) }),
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }), n: Type.String({ pattern: '^[a-z0-9_]{1,32}$', description: 'The clip\'s number (0 = the first) or name (early, answered).' }) }),
         response: {
-          200: { description: 'The clip: WAV, G.711 A-law, 8 kHz mono.', content: { 'audio/wav': { schema: Type.String({ format: 'binary' }) } } },
+          200: { description: 'The clip: WAV, 8 kHz mono (G.711 A-law as reachwatch keeps clips, or as the prober recorded it).', content: { 'audio/wav': { schema: Type.String({ format: 'binary' }) } } },
           400: ErrorReply,
           401: ErrorReply,
           403: ErrorReply,
@@ -216,9 +216,9 @@ export const announcementRoutes: FastifyPluginAsyncTypebox<{ db: DB; queries: Qu
       const { id, n } = req.params;
       const probe = queries.probeEvidence(id);
       if (!probe) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No probe ${id}.` });
-      const clips = clipsOf(JSON.parse(probe.evidence) as Record<string, unknown>);
-      const ref = clips[n];
-      if (!ref) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Probe ${id} has ${clips.length === 0 ? 'no clips' : `clips 0 to ${clips.length - 1}`}, not clip ${n}.` });
+      const evidence = JSON.parse(probe.evidence) as Record<string, unknown>;
+      const ref = clipNamed(evidence, n);
+      if (!ref) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Probe ${id} has ${describeClips(clipsOf(evidence).map((c) => c.name))}, not clip ${n}.` });
       const r = await readClip(dataDir, ref);
       if (!r.ok) {
         if (r.why === 'pruned') return reply.code(410).send({ statusCode: 410, error: 'Gone', message: r.message });
