@@ -102,21 +102,21 @@ export async function readClip(dataDir: string, ref: StoredClip): Promise<ClipRe
   return { ok: true, bytes };
 }
 
-/** Deletes the day folders of clips older than `before` (ms); returns how many files went. */
+/** The SIP prober's folder of call recordings (sip/<attempt>/early.wav, answered.wav); sip/prompts/ is its menu, never pruned. */
+export const SIP_CALLS_DIR = 'sip';
+const SIP_KEEP = new Set(['prompts']);
+
+/**
+ * Deletes clips older than `before` (ms): the day folders of clips/ (a day goes once it is entirely
+ * before the cut-off), and the SIP prober's call folders whose newest file is older than the cut-off.
+ * Labelled clips (clips/labels/) stay. Returns how many files went, and the folders.
+ */
 export async function pruneClips(dataDir: string, before: number): Promise<{ files: number; days: string[] }> {
-  const root = path.join(dataDir, CLIPS_DIR);
-  let days: string[];
-  try {
-    days = await readdir(root);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, days: [] };
-    throw err;
-  }
   const cutoff = new Date(before).toISOString().slice(0, 10);
   let files = 0;
   const gone: string[] = [];
-  for (const day of days.sort()) {
-    // A whole day folder goes once the day is entirely before the cut-off; the cut-off's own day waits a day.
+  const root = path.join(dataDir, CLIPS_DIR);
+  for (const day of (await listDir(root)).sort()) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || day >= cutoff) continue;
     const dir = path.join(root, day);
     if (!(await stat(dir)).isDirectory()) continue;
@@ -124,7 +124,29 @@ export async function pruneClips(dataDir: string, before: number): Promise<{ fil
     await rm(dir, { recursive: true, force: true });
     gone.push(day);
   }
+  const calls = path.join(dataDir, SIP_CALLS_DIR);
+  for (const attempt of (await listDir(calls)).sort()) {
+    if (SIP_KEEP.has(attempt)) continue;
+    const dir = path.join(calls, attempt);
+    if (!(await stat(dir)).isDirectory()) continue;
+    const entries = await readdir(dir);
+    // A folder still being written (or written after the cut-off) has a newer file: it stays.
+    const newest = Math.max((await stat(dir)).mtimeMs, ...(await Promise.all(entries.map(async (e) => (await stat(path.join(dir, e))).mtimeMs))));
+    if (newest >= before) continue;
+    files += entries.length;
+    await rm(dir, { recursive: true, force: true });
+    gone.push(path.posix.join(SIP_CALLS_DIR, attempt));
+  }
   return { files, days: gone };
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
 }
 
 /**

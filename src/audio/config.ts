@@ -21,7 +21,7 @@ export const AUDIO_DOC: SectionDoc = {
   section: 'audio',
   about: 'Recorded call audio kept as evidence (clips of what a caller heard), and the optional speech-to-text hook; see docs/audio.md.',
   keys: [
-    { key: 'clip_retention', default: showDuration(AUDIO_DEFAULTS.clipRetentionMs), meaning: 'Clips older than this are deleted daily ("forever", or at least 1d); the evidence keeps each clip\'s SHA-256, so its probe still verifies.' },
+    { key: 'clip_retention', default: showDuration(AUDIO_DEFAULTS.clipRetentionMs), meaning: 'Recorded clips older than this (clips/ and the SIP prober\'s sip/<attempt>/ folders) are deleted daily ("forever", or at least 1d); the evidence keeps each clip\'s SHA-256, so its probe still verifies.' },
     { key: 'clip_max_seconds', default: String(AUDIO_DEFAULTS.clipMaxSeconds), meaning: 'Longest clip kept, 1 to 300 seconds (G.711 at 8 kHz: 8 KB a second).' },
     { key: 'speech_command', default: 'none', meaning: '"none", or the speech-to-text command as a list, e.g. ["/opt/stt/transcribe", "--lang", "ru", "{wav}"]: run without a shell, "{wav}" replaced by the clip\'s path (appended when absent); it prints the transcript.' },
     { key: 'speech_timeout', default: showDuration(SPEECH_DEFAULTS.timeoutMs), meaning: 'The hook is stopped, with everything it started, after this long (the clip stays untranscribed).' },

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { clipHousekeeping, clipNamed, clipsOf, keepClip, pruneClips, readClip } from '../../src/audio/clips.ts';
@@ -95,6 +95,26 @@ describe('pruneClips', () => {
     expect((await readClip(dataDir, edge)).ok).toBe(true);
     expect(existsSync(path.join(dataDir, 'clips', 'labels', 'label.wav'))).toBe(true);
     expect(existsSync(path.join(dataDir, 'clips', '2026-12-01'))).toBe(true);
+  });
+
+  test('the SIP prober\'s call folders go once their newest file is past the cut-off; its prompts stay', async () => {
+    const dir = path.join(dataDir, 'sipdata');
+    const make = (rel: string, mtime: number) => {
+      const file = path.join(dir, rel);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, 'x');
+      utimesSync(file, mtime / 1000, mtime / 1000);
+      utimesSync(path.dirname(file), mtime / 1000, mtime / 1000);
+    };
+    make('sip/old/early.wav', T0 - 40 * DAY);
+    make('sip/old/answered.wav', T0 - 40 * DAY);
+    make('sip/mixed/early.wav', T0 - 40 * DAY);
+    make('sip/mixed/answered.wav', T0 - 10 * DAY);
+    make('sip/prompts/menu-ru.wav', T0 - 400 * DAY);
+    const r = await pruneClips(dir, T0 - 30 * DAY);
+    expect(r).toEqual({ files: 2, days: ['sip/old'] });
+    expect(existsSync(path.join(dir, 'sip/mixed/early.wav'))).toBe(true);
+    expect(existsSync(path.join(dir, 'sip/prompts/menu-ru.wav'))).toBe(true);
   });
 
   test('a data folder without clips prunes nothing', async () => {
