@@ -4,6 +4,7 @@
 
 import type { BenchSection } from '../lib/section.ts';
 import { blackboxSection } from './blackbox.ts';
+import { audioSection } from './audio.ts';
 import { boardSection } from './board.ts';
 import { evidenceSection } from './evidence.ts';
 import { callbacksSection } from './callbacks.ts';
@@ -11,4 +12,4 @@ import { cpsSection } from './calls-per-second.ts';
 import { overloadSection } from './overload.ts';
 import { probesSection } from './probes.ts';
 
-export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection];
+export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, audioSection];

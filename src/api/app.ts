@@ -35,6 +35,7 @@ import { reportRoutes } from './routes/reports.ts';
 import { reportSettingsFrom, type ReportSettings } from '../reports/availability.ts';
 import { probeNowRoutes } from './routes/probe-now.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { announcementRoutes } from './routes/announcements.ts';
 import type { TwilioWebhookOptions } from './routes/twilio-webhooks.ts';
 import { installAuth } from './auth.ts';
 import { numericParamError } from './numeric-params.ts';
@@ -53,6 +54,8 @@ export interface AppDeps {
   /** Center status, incidents, maintenance and alerts; null in tools that only read history. */
   alerting?: Alerting | null;
   logger: Logger;
+  /** The data folder, where recorded clips are kept; without it the announcement and clip routes are absent. */
+  audio?: { dataDir: string } | null;
   /** Twilio's webhooks, when telephony is configured. */
   twilio?: TwilioWebhookOptions | null;
   /**
@@ -161,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'maintenance', description: 'Planned closures: alerts held, probes continue' },
         { name: 'alerts', description: 'Subscriptions and the durable alert outbox' },
         { name: 'tokens', description: 'API tokens and their roles (admin)' },
+        { name: 'announcements', description: 'Recorded network announcements labelled by operators, and probes\' recorded clips (never public)' },
       ],
       components: {
         securitySchemes: {
@@ -236,6 +240,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(tokenRoutes, { tokens: app.tokens, prefix: '/api/v1' });
   await app.register(incidentRoutes, { queries, prefix: '/api/v1' });
   await app.register(chainRoutes, { db: deps.db, prefix: '/api/v1' });
+  if (deps.audio) await app.register(announcementRoutes, { db: deps.db, queries, dataDir: deps.audio.dataDir, prefix: '/api/v1' });
   const a = deps.alerting;
   if (a) {
     await app.register(maintenanceRoutes, { windows: a.maintenance, queries, prefix: '/api/v1' });

@@ -39,12 +39,14 @@ export interface RoleGuard {
 
 /**
  * Lets a request through (setting `req.actor`) when it carries a valid token whose role allows
- * `role` (admin allows everything), and otherwise answers 401 or 403 itself.
+ * `role`, or one of several roles (admin allows everything), and otherwise answers 401 or 403 itself.
  */
-export function requireRole(role: Role): RoleGuard {
+export function requireRole(role: Role | readonly [Role, ...Role[]]): RoleGuard {
+  const roles: readonly Role[] = typeof role === 'string' ? [role] : role;
+  const named = roles.length === 1 ? (roles[0] as Role) : `${roles.slice(0, -1).join(', ')} or ${roles.at(-1) as Role}`;
   const check = (req: FastifyRequest, reply: FastifyReply): boolean => {
     const header = req.headers.authorization;
-    const need = `An ${role} token is required: send "Authorization: Bearer <token>" (an admin creates one with "reachwatch token create --role ${role} --name <who>").`;
+    const need = `An ${named} token is required: send "Authorization: Bearer <token>" (an admin creates one with "reachwatch token create --role ${roles[0] as Role} --name <who>").`;
     if (header === undefined || header === '') {
       deny(reply, 401, '', need);
       return false;
@@ -61,9 +63,9 @@ export function requireRole(role: Role): RoleGuard {
       deny(reply, 401, ', error="invalid_token"', `The token is unknown or has been revoked. ${need}`);
       return false;
     }
-    if (!roleAllows(actor.role, role)) {
-      req.log.info({ token: actor.tokenId, role: actor.role, needed: role, url: req.url.split('?')[0] }, 'forbidden: the token lacks the role');
-      deny(reply, 403, ', error="insufficient_scope"', `This needs the ${role} role (or admin); the token of "${actor.name}" has the ${actor.role} role.`);
+    if (!roles.some((r) => roleAllows(actor.role, r))) {
+      req.log.info({ token: actor.tokenId, role: actor.role, needed: roles, url: req.url.split('?')[0] }, 'forbidden: the token lacks the role');
+      deny(reply, 403, ', error="insufficient_scope"', `This needs the ${named} role (or admin); the token of "${actor.name}" has the ${actor.role} role.`);
       return false;
     }
     req.actor = actor;

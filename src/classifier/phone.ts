@@ -15,6 +15,7 @@ import {
   type TwilioErrorFacts,
 } from '../probers/phone/evidence.ts';
 import { CALLBACK, firstAnswer, MENU_KEYS } from '../probers/phone/menu.ts';
+import { matchPhrase } from '../audio/phrases.ts';
 
 /** The reason of a probe in which the person asked never to be called again (the status follows at once). */
 export const OPT_OUT_REASON = 'opted_out';
@@ -174,9 +175,9 @@ function classifyFailedCall(errorCode: number | undefined, sip: number | undefin
   return verdict('unavailable', 'call_failed', `The call failed (${sipText}${errorCode ? `, error ${errorCode}` : ''}).`);
 }
 
-// Phrases of operator announcements when the network *answers* and plays them (most are early media
-// and end as failed/no-answer with a SIP code instead). To be validated against real recordings.
-const INTERCEPT = /абонент недоступен|аппарат абонента выключен|вне зоны действия|номер набран неверно|такого номера не существует|номер не обслуживается|неправильно набран|қол жетімсіз|нөмір дұрыс терілмеді/i;
+// Operator announcements when the network *answers* and plays them (most are early media and end as
+// failed/no-answer with a SIP code instead) are read from Twilio's transcript with the same Russian and
+// Kazakh phrase lists as recorded SIP audio (src/audio/phrases.ts).
 
 function classifyAnswered(e: CallEvidence, code: number | undefined): Classification {
   // Our webhook failed (11200/11205): the person heard "an application error", not our menu.
@@ -186,8 +187,9 @@ function classifyAnswered(e: CallEvidence, code: number | undefined): Classifica
   const answeredBy = e.final?.answeredBy ?? e.events.find((x) => x.answeredBy)?.answeredBy;
   const spoken = e.gathers.map((g) => g.speech ?? '').join(' ');
   const answer = firstAnswer(e.gathers);
-  if (!answer && INTERCEPT.test(spoken)) {
-    return verdict('unavailable', 'intercept_announcement', `The network answered with an announcement: "${spoken.trim()}".`);
+  const phrase = answer ? null : matchPhrase(spoken);
+  if (phrase) {
+    return verdict(phrase.outcome, 'intercept_announcement', `The network answered with an announcement: "${spoken.trim()}" (phrase ${phrase.id}).`);
   }
   if (answer) {
     switch (answer.key) {

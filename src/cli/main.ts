@@ -44,6 +44,10 @@ Usage:
                                        evidence bundle: NDJSON of probes and status changes, manifest, SHA256SUMS
   reachwatch verify-export <folder>    check a bundle with its own files only
   reachwatch prune --older-than <365d> delete raw probes older than that (rollups kept; the chain keeps a checkpoint)
+  reachwatch announcements label (<file.wav> | --probe <id> [--clip <n|name>]) --name <text> --outcome <class> --reason <reason> [--carrier <name>]
+                                       label a recorded network announcement once; matching clips get its class
+  reachwatch announcements list [--all] | remove <id> | history [<id>] | analyse <file.wav>
+                                       labels in force (--all: removed too), remove one, who did what, analyse a clip
   reachwatch help                      this text
 
 Roles:
@@ -82,6 +86,8 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
         return (await import('./evidence.ts')).verifyExportCommand(rest, out);
       case 'prune':
         return (await import('./evidence.ts')).pruneCommand(rest, out);
+      case 'announcements':
+        return await (await import('./announcements.ts')).announcementsCommand(rest, cliActor(), out, err);
       case undefined:
       case 'help':
       case '--help':

@@ -20,6 +20,7 @@ import { parseSchedulerSection, SCHEDULER_DEFAULTS, SCHEDULER_DOC, type Schedule
 import { CANARIES_DOC, CANARY_DEFAULTS, parseCanariesSection, type CanariesConfig } from '../selfcheck/config.ts';
 import { STATUS_DEFAULTS, STATUS_DOC, parseStatusSection, type StatusConfig } from '../status/config.ts';
 import { DATA_DIR_DEFAULT, DATA_DIR_DOC, parseDataDir, parseStoreSection, STORE_DEFAULTS, STORE_DOC, type StoreConfig } from '../store/config.ts';
+import { AUDIO_DEFAULTS, AUDIO_DOC, parseAudioSection, type AudioConfig } from '../audio/config.ts';
 import { readEnv, type EnvSource } from './env.ts';
 import { LOG_DEFAULTS, LOG_DOC, parseDefaultTimezone, parseLogSection, TIMEZONE_DEFAULT, TIMEZONE_DOC } from './general.ts';
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
@@ -44,6 +45,7 @@ export interface Config {
   board: BoardConfig;
   alerts: AlertsConfig;
   maintenance: DeclaredWindow[];
+  audio: AudioConfig;
   /** From the environment only: credentials never belong in a file that is copied around. */
   twilio: TwilioConfig;
   auth: AuthConfig;
@@ -77,12 +79,13 @@ export const DEFAULTS: Omit<Config, 'file' | 'twilio' | 'auth'> = {
   alerts: ALERT_DEFAULTS,
   maintenance: [],
   vantage: VANTAGE_DEFAULTS,
+  audio: AUDIO_DEFAULTS,
 };
 
 /** The sections of the file, in the order of the reference (docs/configuration.md). */
 export const SECTION_DOCS: SectionDoc[] = [
   HTTP_DOC, DATA_DIR_DOC, REGISTRY_DOC, LOG_DOC, SCHEDULER_DOC, WEBSITE_DOC, STATUS_DOC, CANARIES_DOC, STORE_DOC, TIMEZONE_DOC, TELEPHONY_DOC, CENTERS_DOC, BOARD_DOC, ALERTS_DOC,
-  MAINTENANCE_DOC, VANTAGE_DOC,
+  MAINTENANCE_DOC, VANTAGE_DOC, AUDIO_DOC,
 ];
 
 /** Loads the file (if any) and the environment into a validated Config. */
@@ -132,6 +135,7 @@ export function buildConfig(raw: Obj, envSource: EnvSource, file: string | null,
     board: parseBoardSection(raw, ctx),
     alerts: parseAlertsSection(raw.alerts, ctx),
     maintenance: parseMaintenanceSection(raw.maintenance, ctx),
+    audio: parseAudioSection(raw, ctx),
     twilio: parseTwilioEnv(ctx),
     auth: authFromEnv(ctx),
     vantage: parseVantageSection(raw, ctx),

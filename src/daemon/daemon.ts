@@ -13,6 +13,7 @@ import { openDatabase, type DB } from '../store/db.ts';
 import { backfillRollups } from '../store/rollups.ts';
 import { reportSettingsFrom } from '../reports/availability.ts';
 import { checkpointAndClose, Housekeeping } from '../store/housekeeping.ts';
+import { clipHousekeeping } from '../audio/clips.ts';
 import { Monitor } from './monitor.ts';
 import type { Telephony } from './telephony.ts';
 import { ConfigError } from '../config/config.ts';
@@ -200,6 +201,7 @@ async function run(
     },
     operatorToken: config.auth.operatorToken,
     http: config.http,
+    audio: { dataDir: config.dataDir },
     twilio: telephony
       ? {
           ledger: telephony.ledger,
@@ -222,7 +224,12 @@ async function run(
   a.start({ recheckCanaries: () => m.canary.state() });
   // Once a minute: publish the chains' heads for a UTC day that ended, and apply retention once a day.
   const chores = new Housekeeping(db, config.store.retentionMs, log);
-  const housekeeping = setInterval(() => chores.tick(), 60_000);
+  // Clips have their own retention (audio.clip_retention): checked with the same chores, pruned once a day.
+  const clipChores = clipHousekeeping(config.dataDir, config.audio.clipRetentionMs, log);
+  const housekeeping = setInterval(() => {
+    chores.tick();
+    void clipChores();
+  }, 60_000);
   housekeeping.unref();
   log.info({ url, docs: `${url}/docs`, data: config.dataDir }, 'reachwatch is running');
 

@@ -206,6 +206,11 @@ export class Queries {
     return this.centerView(c, this.channelsOfStmt.all(id, 1));
   }
 
+  /** One probe's evidence (JSON text) and method, by id: what a clip route reads a clip's reference from. */
+  probeEvidence(id: number): Pick<ProbeRow, 'id' | 'method' | 'evidence'> | null {
+    return this.db.prepare<[number], Pick<ProbeRow, 'id' | 'method' | 'evidence'>>('SELECT id, method, evidence FROM probes WHERE id = ?').get(id) ?? null;
+  }
+
   channelExists(id: string): boolean {
     return this.channelRefStmt.get(id) !== undefined;
   }

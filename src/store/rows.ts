@@ -305,3 +305,33 @@ export interface SelfCheckPeriodRow {
   /** JSON: [{check, detail}] */
   reasons: string;
 }
+
+/** `announcement_labels`: a recorded network announcement an operator labelled (removed, never deleted). */
+export interface AnnouncementLabelRow {
+  id: string;
+  name: string;
+  carrier: string | null;
+  outcome: Outcome;
+  reason: string;
+  fingerprint: string;
+  clip_sha256: string;
+  seconds: number;
+  source: string;
+  created_at: number;
+  created_by: string;
+  removed_at: number | null;
+  removed_by: string | null;
+}
+
+/** `announcement_label_history`: each label and removal, hash-linked (chain.ts's encoding). */
+export interface AnnouncementLabelHistoryRow {
+  id: number;
+  label_id: string;
+  at: number;
+  action: 'label' | 'remove';
+  actor: string;
+  /** The label's row as JSON, after the action. */
+  record: string;
+  hash: string;
+  prev_hash: string;
+}
