@@ -121,7 +121,9 @@ test('migration: attempts recorded before outcomes existed get one from what the
   const older = path.join(t.dir, 'migrations');
   mkdirSync(older);
   const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort();
-  for (const f of files.filter((f) => !f.includes('alert_outcomes'))) copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(older, f));
+  // The schema as it was: every migration before this one (later ones build on it).
+  const at = files.findIndex((f) => f.includes('alert_outcomes'));
+  for (const f of files.slice(0, at)) copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(older, f));
   const dataDir = path.join(t.dir, 'data');
   const before = openDatabase(dataDir, { migrationsDir: older });
   const id = 'msg_old';
