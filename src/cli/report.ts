@@ -15,14 +15,17 @@ import { DB_FILE_NAME, openDatabase } from '../store/db.ts';
 
 export const REPORT_USAGE = `Usage:
   reachwatch report --from <date|instant> --to <date|instant> [--center <id>]... [--region <region>] [--kind <kind>]
-                    [--granularity day|week|month] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
+                    [--granularity day|week|month] [--format json|csv|html] [--excel] [--sep ,|;|tab] [--lang ru|kk|en] [--out <file>]
   reachwatch report --thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>] [--center <id>]... [--region <region>]
-                    [--kind <kind>] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
+                    [--kind <kind>] [--format json|csv|html] [--excel] [--sep ,|;|tab] [--lang ru|kk|en] [--out <file>]
 
   --from, --to     a date (a whole local day in the default time zone; --to includes its day), an ISO 8601
                    date-time with its offset (2026-01-01T00:00:00+05:00), or epoch milliseconds; at most two years
   --granularity    buckets of the report (default month), cut at local midnight in the default time zone
   --format         json (default), csv (one row per center, channel and period) or html (printable)
+  --excel          CSV for spreadsheets: UTF-8 byte-order mark, CRLF, digit-only text kept as text, and ";"
+                   with decimal commas for --lang ru or kk (implies --format csv)
+  --sep <s>        CSV separator: "," (default), ";" or tab
   --thesis-table   the 2018 thesis's Appendix 1 for a day or a few: name, address/region with the contacts, accessibility
   --date, --until  the thesis table's day, or its first and last day (both included, --until at most 31 days after
                    --date), each center's own local days
@@ -37,6 +40,8 @@ const FLAGS = {
   granularity: { type: 'string' },
   format: { type: 'string' },
   lang: { type: 'string' },
+  excel: { type: 'boolean' },
+  sep: { type: 'string' },
   out: { type: 'string' },
   'thesis-table': { type: 'boolean', default: false },
   date: { type: 'string' },
@@ -96,11 +101,11 @@ export async function runReportCommand(
   try {
     if ('date' in params.query) {
       const table = buildThesisTable(db, params.query, settings);
-      text = renderThesis(table, params.format);
+      text = renderThesis(table, params.format, { csv: params.csv });
       what = `the table for ${table.until === table.date ? table.date : `${table.date} to ${table.until}`} (${table.rows.length} centers)`;
     } else {
       const report = buildAvailabilityReport(db, params.query, settings);
-      text = renderAvailability(report, params.format);
+      text = renderAvailability(report, params.format, { csv: params.csv });
       what = `the availability report ${report.period.from} – ${report.period.to} (${report.centers.length} centers, ${report.buckets.length} ${report.period.granularity} buckets)`;
     }
   } catch (e) {
