@@ -12,6 +12,8 @@ import { parseAvailabilityParams, parseThesisParams } from '../reports/query.ts'
 import { renderAvailability, renderThesis } from '../reports/render.ts';
 import { buildThesisTable } from '../reports/thesis-table.ts';
 import { DB_FILE_NAME, openDatabase } from '../store/db.ts';
+import { EXIT } from './exit-codes.ts';
+import type { Progress } from './progress.ts';
 
 export const REPORT_USAGE = `Usage:
   reachwatch report --from <date|instant> --to <date|instant> [--center <id>]... [--region <region>] [--kind <kind>]
@@ -46,19 +48,19 @@ const FLAGS = {
   'thesis-table': { type: 'boolean', default: false },
   date: { type: 'string' },
   until: { type: 'string' },
-  help: { type: 'boolean', default: false },
 } as const;
 
-/** Exit codes: 0 written; 1 no database; 2 bad usage (the message names the flag). `env`: the process's unless given. */
+/** Exit codes: 0 written; 66 no database; 64 bad usage (the message names the flag). `env`: the process's unless given. */
 export async function runReportCommand(
   args: string[],
   env?: EnvSource,
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
+  progress?: Progress,
 ): Promise<number> {
   const usage = (message: string): number => {
     err.write(`reachwatch report: ${message}\n\n${REPORT_USAGE}`);
-    return 2;
+    return EXIT.usage;
   };
   let parsed;
   try {
@@ -68,10 +70,6 @@ export async function runReportCommand(
     return usage(e instanceof Error ? e.message : String(e));
   }
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    out.write(REPORT_USAGE);
-    return 0;
-  }
   if (positionals.length > 0) return usage(`unexpected argument "${positionals[0]}"; every value follows its flag, e.g. --center ${positionals[0]}`);
   const thesis = v['thesis-table'];
   const misplaced = thesis
@@ -93,11 +91,14 @@ export async function runReportCommand(
   const dir = config.dataDir;
   if (!existsSync(path.join(dir, DB_FILE_NAME))) {
     err.write(`reachwatch report: no database in ${dir} (set REACHWATCH_DATA_DIR or data_dir in the config file).\n`);
-    return 1;
+    return EXIT.noInput;
   }
   const db = openDatabase(dir, { readonly: true });
   let text: string;
   let what: string;
+  // The report is built in one synchronous pass over the rollups: the line says what is being done
+  // while it runs, and is cleared before the result.
+  progress?.update(`report: reading the rollups of ${dir}`, 0, null, true);
   try {
     if ('date' in params.query) {
       const table = buildThesisTable(db, params.query, settings);
@@ -114,6 +115,7 @@ export async function runReportCommand(
     throw e;
   } finally {
     db.close();
+    progress?.done();
   }
   if (v.out !== undefined) {
     writeFileSync(v.out, text);
