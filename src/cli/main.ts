@@ -7,14 +7,14 @@ import { describeStartupFailure } from '../daemon/startup-failure.ts';
 import { formatProblem, RegistryError } from '../registry/load.ts';
 import { DaemonLockHeld } from '../store/daemon-lock.ts';
 import { SchemaError } from '../store/db.ts';
-import { REACHWATCH_VERSION } from '../util/version.ts';
+import { PACKAGE_VERSION } from '../util/version.ts';
 import { commandNamed, exitCodeHelp, overview, type CliIO } from './commands.ts';
 import { dataErrorCode, EXIT, fileErrorCode, NoInputError, OutputExists, UsageError } from './exit-codes.ts';
 import { Progress } from './progress.ts';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
-export const versionText = (): string => `reachwatch ${REACHWATCH_VERSION} (Node.js ${process.version})\n`;
+export const versionText = (): string => `reachwatch ${PACKAGE_VERSION} (Node.js ${process.version})\n`;
 
 export async function runCli(argv: string[], out: Stream = process.stdout, err: Stream = process.stderr, opts: { isTTY?: boolean } = {}): Promise<number> {
   const [command, ...given] = argv;

@@ -12,7 +12,7 @@ import { SELF_CHECKS } from '../../selfcheck/self-check.ts';
 import { CENTER_STATUSES } from '../../status/center.ts';
 import type { DB } from '../../store/db.ts';
 import { SqliteMetricsRepository, type MetricsRepository } from '../../store/metrics.ts';
-import { REACHWATCH_VERSION } from '../../util/version.ts';
+import { PACKAGE_VERSION } from '../../util/version.ts';
 import type { ProbeMetrics } from '../../metrics/probe-metrics.ts';
 
 export function buildRegistry(db: DB | MetricsRepository, monitor: Monitor | null, alerting: Alerting | null, probes: ProbeMetrics | null = null): Registry {
@@ -25,7 +25,7 @@ export function buildRegistry(db: DB | MetricsRepository, monitor: Monitor | nul
     labelNames: ['version', 'node_version'],
     registers: [register],
     collect() {
-      this.set({ version: REACHWATCH_VERSION, node_version: process.versions.node }, 1);
+      this.set({ version: PACKAGE_VERSION, node_version: process.versions.node }, 1);
     },
   });
   // Percentiles of a rolling window the scheduler keeps, not a Prometheus summary (whose count and sum
