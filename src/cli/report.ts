@@ -105,7 +105,7 @@ export async function runReportCommand(
       text = renderThesis(table, params.format, { csv: params.csv });
       what = `the table for ${table.until === table.date ? table.date : `${table.date} to ${table.until}`} (${table.rows.length} centers)`;
     } else {
-      const report = buildAvailabilityReport(db, params.query, settings);
+      const report = buildAvailabilityReport(db, params.query, settings, { onProgress: (done, total) => progress?.update('report: rollups', done, total) });
       text = renderAvailability(report, params.format, { csv: params.csv });
       what = `the availability report ${report.period.from} – ${report.period.to} (${report.centers.length} centers, ${report.buckets.length} ${report.period.granularity} buckets)`;
     }

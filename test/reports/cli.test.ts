@@ -139,3 +139,24 @@ test('the usage text lists the command', async () => {
   expect(own.stdout).toContain('--thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>]');
   expect(own.stdout).toMatch(/--date, --until +the thesis table's day, or its first and last day \(both included, --until at most 31 days after/);
 });
+
+// Issue 18: long work shows progress on a terminal, on stderr, and nothing in a pipe (the runs above:
+// stderr is empty). Here stderr is a terminal: the rollups read are counted, the line is cleared
+// before the result, and stdout carries the report alone.
+test('on a terminal the report draws a progress line on stderr and clears it; stdout is the report alone', async () => {
+  const { runReportCommand } = await import('../../src/cli/report.ts');
+  const { Progress } = await import('../../src/cli/progress.ts');
+  const { Writable } = await import('node:stream');
+  const sink = () => {
+    let text = '';
+    const w = new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) });
+    return Object.assign(w, { text: () => text });
+  };
+  const out = sink();
+  const err = sink();
+  const code = await runReportCommand(['--from', '2026-03-02', '--to', '2026-03-15', '--granularity', 'day'], env, out, err, new Progress({ stream: err, isTTY: true, intervalMs: 0 }));
+  expect(code).toBe(0);
+  expect(err.text()).toMatch(/\rreport: rollups \[#+-*\] \d+% \d+\/\d+/);
+  expect(err.text()).toMatch(/\r +\r$/);
+  expect((JSON.parse(out.text()) as AvailabilityReport).report).toBe('availability');
+});
