@@ -5,6 +5,8 @@
 # stops before any test runs with one line naming the command to run, and exits 1: a test never fails
 # or skips for want of a package. Nothing missing: no apt-get call at all, so it costs nothing.
 # REACHWATCH_SYSTEM_PACKAGES names another list (the tests of this script use one).
+# Installing never starts a service: Debian's prometheus package (listed for promtool) would start a
+# Prometheus server where an init system runs. See "policy-rc.d" below.
 set -u
 here=${BASH_SOURCE[0]%/*}
 [[ $here == "${BASH_SOURCE[0]}" ]] && here=.
@@ -70,6 +72,18 @@ last_line() {
 export DEBIAN_FRONTEND=noninteractive
 if ! ${sudo[@]+"${sudo[@]}"} apt-get update -qq </dev/null >"$log" 2>&1; then
   cannot "apt-get update failed ($(last_line); no network?; its output: $log)"
+fi
+# While apt-get installs, a policy-rc.d that answers 101 ("action forbidden") keeps invoke-rc.d and
+# deb-systemd-invoke from starting what a package ships (prometheus.service): the tests need its
+# tools, not a server on :9090. A machine that has its own policy-rc.d (Docker images do) keeps it.
+# REACHWATCH_POLICY_RC_D names another file (the tests of this script use one).
+policy=${REACHWATCH_POLICY_RC_D:-/usr/sbin/policy-rc.d}
+if [[ ! -e $policy ]]; then
+  if ${sudo[@]+"${sudo[@]}"} bash -c 'printf "#!/bin/sh\n# written by reachwatch scripts/system-packages.sh while packages install\nexit 101\n" >"$1" && chmod 755 "$1"' _ "$policy" </dev/null; then
+    trap '${sudo[@]+"${sudo[@]}"} rm -f "$policy"' EXIT
+  else
+    cannot "$policy could not be written (it keeps apt-get from starting services)"
+  fi
 fi
 for i in "${!missing[@]}"; do
   echo "system-packages: installing ${missing[i]} for ${purposes[i]}"

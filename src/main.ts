@@ -37,7 +37,7 @@ export async function main(): Promise<void> {
   } catch (err) {
     refuse(err, null);
   }
-  const log = createLogger({ level: config.log.level });
+  const log = createLogger({ level: config.log.level, format: config.log.format });
   try {
     const daemon = await startDaemon(config, log);
     // SIGHUP means "reload the registry" here (a daemon convention), not "shut down".

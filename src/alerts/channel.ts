@@ -5,9 +5,14 @@
 export const ALERT_CHANNELS = ['webhook', 'email', 'sms', 'telegram'] as const;
 export type AlertChannelKind = (typeof ALERT_CHANNELS)[number];
 
-/** What happened, as subscribers filter on it. `self_check` goes to the operator only. */
-export const ALERT_EVENTS = ['went_dark', 'partly_reachable', 'recovered', 'still_dark', 'channel_closed', 'cert_expiring', 'self_check'] as const;
+/**
+ * What happened, as subscribers filter on it. `self_check` goes to the operator only; `test` is sent
+ * to one subscription on an operator's request (`reachwatch alerts test`) and is never subscribed to.
+ */
+export const ALERT_EVENTS = ['went_dark', 'partly_reachable', 'recovered', 'still_dark', 'channel_closed', 'cert_expiring', 'self_check', 'test'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
+/** The events a subscription may name in its filter. */
+export const SUBSCRIBABLE_EVENTS = ALERT_EVENTS.filter((e) => e !== 'test');
 
 /** A message rendered once, at enqueue time, in the subscriber's language. */
 export interface AlertMessage {

@@ -100,7 +100,19 @@ export class Dispatcher {
     return total;
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  /**
+   * Delivers one queued alert now, with one attempt and no retry (an operator's test alert): only
+   * that row is claimed, so nothing else queued is sent from here. False when another sender (a
+   * running daemon's dispatcher) claimed it first; it then delivers it.
+   */
+  async sendOnce(id: string): Promise<boolean> {
+    const row = this.o.outbox.claimOne(id, this.now(), this.o.leaseMs);
+    if (!row) return false;
+    await this.deliver(row, []);
+    return true;
+  }
+
+  private async deliver(row: OutboxRow, retryScheduleMs: readonly number[] = this.o.retryScheduleMs): Promise<void> {
     const t0 = performance.now();
     const elapsed = () => Math.round((performance.now() - t0) * 10) / 10;
     const message = JSON.parse(row.message) as AlertMessage;
@@ -132,7 +144,7 @@ export class Dispatcher {
       return;
     }
     const now = this.now();
-    const decision = nextAttempt(row.attempts, this.o.retryScheduleMs, now, failure, this.o.random);
+    const decision = nextAttempt(row.attempts, retryScheduleMs, now, failure, this.o.random);
     this.o.outbox.attemptFailed(row, now, elapsed(), failure.message, failure.outcome, failure.permanent, decision.retry ? decision.at : null);
     this.o.onAttempt?.(row.channel, failure.outcome, failure.permanent);
     const ctx = { alert: row.id, event: row.event, subscription: row.subscription_id, channel: row.channel, attempt: row.attempts, outcome: failure.outcome, error: failure.message };

@@ -57,6 +57,12 @@ export function centerPageUrl(boardUrl: string | null, centerId: string): string
 export function renderAlert(f: AlertFacts, lang: Language): Omit<AlertMessage, 'id' | 'createdAt'> {
   const d = ALERT_WORDS[lang];
   const tz = f.center?.tz ?? 'UTC';
+  if (f.event === 'test') {
+    // Says nothing about a center, so it can never be mistaken for one's news.
+    const subject = d.subject.test('');
+    const text = `${d.headline.test('')}\n${new Date(f.at).toISOString()}`;
+    return { event: 'test', subject, text, short: subject, html: `<b>${escapeHtml(subject)}</b>\n${escapeHtml(text)}`, data: { test: true } };
+  }
   if (f.event === 'self_check' || !f.center) {
     const s = f.selfCheck ?? { degraded: true, since: f.at, reasons: [] };
     const subject = s.degraded ? d.subject.self_check('') : `reachwatch: OK`;

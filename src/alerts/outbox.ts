@@ -69,6 +69,11 @@ export class Outbox {
     return this.repo.claim(now, now + leaseMs, limit, 'lease expired: this attempt never recorded its result; the receiver may have it (same id)');
   }
 
+  /** Claims one pending row (a test alert sent at once); undefined when another sender already has it. */
+  claimOne(id: string, now: number, leaseMs: number): OutboxRow | undefined {
+    return this.repo.claimOne(id, now + leaseMs);
+  }
+
   delivered(row: OutboxRow, now: number, durationMs: number, detail: string): void {
     this.repo.delivered(row, { at: now, duration_ms: durationMs, outcome: 'delivered', permanent: false, detail });
   }

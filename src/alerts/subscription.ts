@@ -1,7 +1,7 @@
 // Subscriptions: who is told about what, and how. Matching is pure; the rows live in `subscriptions`.
 
 import type { AlertChannelKind, AlertEvent, DeliveryTarget } from './channel.ts';
-import { ALERT_CHANNELS, ALERT_EVENTS } from './channel.ts';
+import { ALERT_CHANNELS, SUBSCRIBABLE_EVENTS } from './channel.ts';
 import { LANGUAGES, type Language } from '../i18n/languages.ts';
 
 export interface SubscriptionFilters {
@@ -84,8 +84,8 @@ export function parseSubscription(
   let events = DEFAULT_EVENTS;
   if (raw.events !== undefined) {
     const e = list('events');
-    const bad = e.filter((x) => !(ALERT_EVENTS as readonly string[]).includes(x));
-    if (bad.length) fail('events', `unknown event ${bad.map((b) => `"${b}"`).join(', ')}; events are ${ALERT_EVENTS.join(', ')}.`);
+    const bad = e.filter((x) => !(SUBSCRIBABLE_EVENTS as readonly string[]).includes(x));
+    if (bad.length) fail('events', `unknown event ${bad.map((b) => `"${b}"`).join(', ')}; events are ${SUBSCRIBABLE_EVENTS.join(', ')}.`);
     else if (e.length === 0) fail('events', 'must name at least one event.');
     else events = e as AlertEvent[];
   }

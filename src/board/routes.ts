@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { stringify } from 'csv-stringify/sync';
+import { csvDialect, CsvOptionError, writeCsv } from '../util/csv.ts';
 import { Type } from 'typebox';
 import { CENTER_STATUSES } from '../status/center.ts';
 import { ErrorReply } from '../api/schemas.ts';
@@ -149,17 +149,32 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
     async (req, reply) => reply.header('cache-control', 'public, max-age=60').send(directory(req.query.days)),
   );
 
+  const DirectoryCsvQuery = Type.Object({
+    days: DirectoryQuery.properties.days,
+    excel: Type.Optional(Type.String({ description: 'For spreadsheets: 1 (or true) adds a UTF-8 byte-order mark and CRLF line ends, keeps digit-only numbers as text, and separates cells with ";" for lang ru or kk.', examples: ['1'] })),
+    sep: Type.Optional(Type.String({ description: 'Cell separator: "," (default), ";" or tab; overrides the one excel picks from lang.', examples: [';'] })),
+    lang: LangQuery,
+  });
   app.get(
     '/directory.csv',
-    { schema: { tags: ['board'], summary: 'The verified directory as CSV, one row per verified channel', querystring: DirectoryQuery, response: { 200: { description: 'CSV with a header row', content: { 'text/csv': { schema: Type.String() } } }, 400: ErrorReply } } },
+    { schema: { tags: ['board'], summary: 'The verified directory as CSV, one row per verified channel', description: 'Cells that would start a formula (= + - @, tab, CR, LF) get a leading apostrophe; see "CSV for spreadsheets" in docs/api.md.', querystring: DirectoryCsvQuery, response: { 200: { description: 'CSV with a header row', content: { 'text/csv': { schema: Type.String() } } }, 400: ErrorReply } } },
     async (req, reply) => {
-      const d = directory(req.query.days);
+      const q = req.query;
+      let dialect;
+      try {
+        dialect = csvDialect({ excel: q.excel, sep: q.sep, lang: pickLanguage(q.lang, /(?:^|;\s*)lang=(ru|kk|en)\b/.exec(req.headers.cookie ?? '')?.[1], req.headers['accept-language']) });
+      } catch (e) {
+        if (e instanceof CsvOptionError) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `querystring parameter "${e.param}" ${e.message}` });
+        throw e;
+      }
+      const d = directory(q.days);
       const rows = d.centers.flatMap((c) => c.channels.map((ch) => [c.id, c.name, c.kind, c.region ?? '', c.city ?? '', ch.type, ch.value, ch.target ?? '', ch.last_verified_at ?? '']));
-      const csv = stringify(rows, { header: true, columns: ['center_id', 'center_name', 'kind', 'region', 'city', 'channel_type', 'value', 'target', 'last_verified_at'] });
+      const csv = writeCsv(['center_id', 'center_name', 'kind', 'region', 'city', 'channel_type', 'value', 'target', 'last_verified_at'], rows, dialect);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="reachwatch-directory-${d.generated_at.slice(0, 10)}.csv"`)
         .header('cache-control', 'public, max-age=60')
+        .header('vary', 'accept-language, cookie')
         .send(csv);
     },
   );

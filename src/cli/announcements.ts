@@ -2,6 +2,7 @@
 // announcements, on the database of the configured data folder (SQLite in WAL mode lets this run
 // beside the daemon, which reads the labels for every clip it analyses).
 
+import { EXIT } from './exit-codes.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,18 +44,18 @@ export async function announcementsCommand(args: string[], actor: string, out: N
     });
   } catch (e) {
     err.write(`reachwatch announcements: ${e instanceof Error ? e.message : String(e)}\n\n${ANNOUNCEMENTS_USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
   const { values: v, positionals } = parsed;
   const usage = (message: string) => {
     err.write(`reachwatch announcements ${sub}: ${message}\n\n${ANNOUNCEMENTS_USAGE}`);
-    return 2;
+    return EXIT.usage;
   };
   if (sub === 'analyse') {
     const file = positionals[0];
     if (file === undefined || positionals.length > 1) return usage('name one WAV file.');
     const wav = readWavFile(file, err);
-    if (!wav) return 1;
+    if (!wav) return EXIT.dataErr;
     const dataDir = loadConfig().dataDir;
     const db = existsSync(path.join(dataDir, DB_FILE_NAME)) ? openDatabase(dataDir) : null;
     try {
@@ -72,7 +73,7 @@ export async function announcementsCommand(args: string[], actor: string, out: N
   }
   if (sub !== 'label' && sub !== 'list' && sub !== 'remove' && sub !== 'history') {
     err.write(`reachwatch announcements: ${sub === undefined ? 'name a subcommand' : `unknown subcommand "${sub}"`}.\n\n${ANNOUNCEMENTS_USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
   const dataDir = loadConfig().dataDir;
   if (sub !== 'label' && !existsSync(path.join(dataDir, DB_FILE_NAME))) {
@@ -101,7 +102,7 @@ export async function announcementsCommand(args: string[], actor: string, out: N
             wav = readFileSync(file);
           } catch (e) {
             err.write(`reachwatch announcements label: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}).\n`);
-            return 1;
+            return EXIT.noInput;
           }
           source = `file ${path.basename(file)}`;
         }
@@ -150,7 +151,8 @@ export async function announcementsCommand(args: string[], actor: string, out: N
   } catch (e) {
     if (e instanceof LabelInputError) {
       err.write(`reachwatch announcements ${sub}: ${e.field === 'clip' && v.probe === undefined ? positionals[0] : `--${e.field}`} ${e.message}\n`);
-      return e.conflict ? 1 : 2;
+      // A flag's value is misuse; a clip or probe the data does not have is a data error.
+      return e.conflict ? EXIT.problem : e.field === 'clip' || e.field === 'probe' ? EXIT.dataErr : EXIT.usage;
     }
     throw e;
   } finally {

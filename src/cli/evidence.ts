@@ -13,16 +13,14 @@ import { DB_FILE_NAME, openDatabase } from '../store/db.ts';
 import { lockDataFolder } from '../store/daemon-lock.ts';
 import { MIN_RETENTION_MS, pruneProbes } from '../store/retention.ts';
 import { verifyDatabase, type ChainReport } from '../store/verify.ts';
+import { NoInputError, OutputExists, UsageError } from './exit-codes.ts';
+import type { Progress } from './progress.ts';
 
 type Out = NodeJS.WritableStream;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 function databaseFile(explicit?: string): string {
   const file = explicit ?? path.join(loadConfig().dataDir, DB_FILE_NAME);
-  if (!existsSync(file)) throw new UsageError(`no database at ${file} (set REACHWATCH_DATA_DIR, or pass --db <file>)`);
+  if (!existsSync(file)) throw new NoInputError(`no database at ${file} (set REACHWATCH_DATA_DIR, or pass --db <file>)`);
   return file;
 }
 
@@ -44,30 +42,35 @@ function printReports(reports: ChainReport[], out: Out, ms: number): void {
   out.write(`checked ${total.toLocaleString('en-US')} records in ${(ms / 1000).toFixed(2)} s (${Math.round(total / Math.max(ms / 1000, 1e-3)).toLocaleString('en-US')} records/s)\n`);
 }
 
-export async function verifyCommand(args: string[], out: Out): Promise<number> {
+export async function verifyCommand(args: string[], out: Out, progress?: Progress): Promise<number> {
   const { values } = parseArgs({ args, options: { db: { type: 'string' }, head: { type: 'string', multiple: true }, workers: { type: 'string' }, json: { type: 'boolean' } } });
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 0 || workers > 64)) throw new UsageError('--workers must be a whole number from 0 to 64');
   const file = databaseFile(values.db);
   const t0 = performance.now();
-  const reports = await verifyDatabase(file, { ...(workers !== undefined ? { workers } : {}), heads: (values.head ?? []).map(parseHead) });
+  progress?.update('verify', 0, null, true);
+  const reports = await verifyDatabase(file, {
+    ...(workers !== undefined ? { workers } : {}),
+    heads: (values.head ?? []).map(parseHead),
+    onProgress: (p) => progress?.update(`verify: ${p.table} done, ${p.records.toLocaleString('en-US')} records`, p.tablesDone, p.tables, true),
+  }).finally(() => progress?.done());
   const ms = performance.now() - t0;
   if (values.json) out.write(`${JSON.stringify({ file, ms, reports }, null, 2)}\n`);
   else printReports(reports, out, ms);
   return reports.every((r) => r.ok) ? 0 : 1;
 }
 
-export async function backupCommand(args: string[], out: Out): Promise<number> {
+export async function backupCommand(args: string[], out: Out, progress?: Progress): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
   const target = positionals[0];
   if (!target) throw new UsageError('backup needs a target file: reachwatch backup <file>');
-  if (existsSync(target)) throw new UsageError(`${target} exists; choose a new file (a backup never overwrites)`);
+  if (existsSync(target)) throw new OutputExists(`${target} exists; choose a new file (a backup never overwrites)`);
   const file = databaseFile(values.db);
   const t0 = performance.now();
-  await backupDatabase(file, target);
+  await backupDatabase(file, target, (done, total) => progress?.update('backup: pages', done, total)).finally(() => progress?.done());
   out.write(`backup written to ${target} in ${((performance.now() - t0) / 1000).toFixed(2)} s; verifying it\n`);
   const t1 = performance.now();
-  const reports = await verifyDatabase(target);
+  const reports = await verifyDatabase(target, { onProgress: (p) => progress?.update(`verify the copy: ${p.table} done`, p.tablesDone, p.tables, true) }).finally(() => progress?.done());
   printReports(reports, out, performance.now() - t1);
   return reports.every((r) => r.ok) ? 0 : 1;
 }
@@ -79,7 +82,7 @@ function instant(flag: string, v: string | undefined): number {
   return t;
 }
 
-export async function exportCommand(args: string[], out: Out): Promise<number> {
+export async function exportCommand(args: string[], out: Out, progress?: Progress): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { db: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, center: { type: 'string', multiple: true }, region: { type: 'string' }, kind: { type: 'string' }, out: { type: 'string' } },
@@ -88,11 +91,11 @@ export async function exportCommand(args: string[], out: Out): Promise<number> {
   const to = instant('to', values.to);
   if (to <= from) throw new UsageError('--to must be after --from');
   if (!values.out) throw new UsageError('--out <folder> is required');
-  if (existsSync(path.join(values.out, 'manifest.json'))) throw new UsageError(`${values.out} already holds a bundle; choose a new folder`);
+  if (existsSync(path.join(values.out, 'manifest.json'))) throw new OutputExists(`${values.out} already holds a bundle; choose a new folder`);
   const db = openReadOnlyFile(databaseFile(values.db));
   try {
     const t0 = performance.now();
-    const m = await exportEvidence(db, { from, to, ...(values.center ? { centers: values.center } : {}), ...(values.region ? { region: values.region } : {}), ...(values.kind ? { kind: values.kind } : {}) }, values.out);
+    const m = await exportEvidence(db, { from, to, ...(values.center ? { centers: values.center } : {}), ...(values.region ? { region: values.region } : {}), ...(values.kind ? { kind: values.kind } : {}) }, values.out, Date.now(), (name, records) => progress?.update(`export: ${name}`, records, null)).finally(() => progress?.done());
     const s = (performance.now() - t0) / 1000;
     const bytes = m.files.reduce((a, f) => a + f.bytes, 0);
     for (const f of m.files) out.write(`${f.name}: ${f.records.toLocaleString('en-US')} records, ${(f.bytes / 1048576).toFixed(1)} MB, sha256 ${f.sha256}\n`);

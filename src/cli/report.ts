@@ -12,17 +12,22 @@ import { parseAvailabilityParams, parseThesisParams } from '../reports/query.ts'
 import { renderAvailability, renderThesis } from '../reports/render.ts';
 import { buildThesisTable } from '../reports/thesis-table.ts';
 import { DB_FILE_NAME, openDatabase } from '../store/db.ts';
+import { EXIT } from './exit-codes.ts';
+import type { Progress } from './progress.ts';
 
 export const REPORT_USAGE = `Usage:
   reachwatch report --from <date|instant> --to <date|instant> [--center <id>]... [--region <region>] [--kind <kind>]
-                    [--granularity day|week|month] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
+                    [--granularity day|week|month] [--format json|csv|html] [--excel] [--sep ,|;|tab] [--lang ru|kk|en] [--out <file>]
   reachwatch report --thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>] [--center <id>]... [--region <region>]
-                    [--kind <kind>] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
+                    [--kind <kind>] [--format json|csv|html] [--excel] [--sep ,|;|tab] [--lang ru|kk|en] [--out <file>]
 
   --from, --to     a date (a whole local day in the default time zone; --to includes its day), an ISO 8601
                    date-time with its offset (2026-01-01T00:00:00+05:00), or epoch milliseconds; at most two years
   --granularity    buckets of the report (default month), cut at local midnight in the default time zone
   --format         json (default), csv (one row per center, channel and period) or html (printable)
+  --excel          CSV for spreadsheets: UTF-8 byte-order mark, CRLF, digit-only text kept as text, and ";"
+                   with decimal commas for --lang ru or kk (implies --format csv)
+  --sep <s>        CSV separator: "," (default), ";" or tab
   --thesis-table   the 2018 thesis's Appendix 1 for a day or a few: name, address/region with the contacts, accessibility
   --date, --until  the thesis table's day, or its first and last day (both included, --until at most 31 days after
                    --date), each center's own local days
@@ -37,23 +42,25 @@ const FLAGS = {
   granularity: { type: 'string' },
   format: { type: 'string' },
   lang: { type: 'string' },
+  excel: { type: 'boolean' },
+  sep: { type: 'string' },
   out: { type: 'string' },
   'thesis-table': { type: 'boolean', default: false },
   date: { type: 'string' },
   until: { type: 'string' },
-  help: { type: 'boolean', default: false },
 } as const;
 
-/** Exit codes: 0 written; 1 no database; 2 bad usage (the message names the flag). `env`: the process's unless given. */
+/** Exit codes: 0 written; 66 no database; 64 bad usage (the message names the flag). `env`: the process's unless given. */
 export async function runReportCommand(
   args: string[],
   env?: EnvSource,
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
+  progress?: Progress,
 ): Promise<number> {
   const usage = (message: string): number => {
     err.write(`reachwatch report: ${message}\n\n${REPORT_USAGE}`);
-    return 2;
+    return EXIT.usage;
   };
   let parsed;
   try {
@@ -63,10 +70,6 @@ export async function runReportCommand(
     return usage(e instanceof Error ? e.message : String(e));
   }
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    out.write(REPORT_USAGE);
-    return 0;
-  }
   if (positionals.length > 0) return usage(`unexpected argument "${positionals[0]}"; every value follows its flag, e.g. --center ${positionals[0]}`);
   const thesis = v['thesis-table'];
   const misplaced = thesis
@@ -88,19 +91,22 @@ export async function runReportCommand(
   const dir = config.dataDir;
   if (!existsSync(path.join(dir, DB_FILE_NAME))) {
     err.write(`reachwatch report: no database in ${dir} (set REACHWATCH_DATA_DIR or data_dir in the config file).\n`);
-    return 1;
+    return EXIT.noInput;
   }
   const db = openDatabase(dir, { readonly: true });
   let text: string;
   let what: string;
+  // The report is built in one synchronous pass over the rollups: the line says what is being done
+  // while it runs, and is cleared before the result.
+  progress?.update(`report: reading the rollups of ${dir}`, 0, null, true);
   try {
     if ('date' in params.query) {
       const table = buildThesisTable(db, params.query, settings);
-      text = renderThesis(table, params.format);
+      text = renderThesis(table, params.format, { csv: params.csv });
       what = `the table for ${table.until === table.date ? table.date : `${table.date} to ${table.until}`} (${table.rows.length} centers)`;
     } else {
-      const report = buildAvailabilityReport(db, params.query, settings);
-      text = renderAvailability(report, params.format);
+      const report = buildAvailabilityReport(db, params.query, settings, { onProgress: (done, total) => progress?.update('report: rollups', done, total) });
+      text = renderAvailability(report, params.format, { csv: params.csv });
       what = `the availability report ${report.period.from} – ${report.period.to} (${report.centers.length} centers, ${report.buckets.length} ${report.period.granularity} buckets)`;
     }
   } catch (e) {
@@ -109,6 +115,7 @@ export async function runReportCommand(
     throw e;
   } finally {
     db.close();
+    progress?.done();
   }
   if (v.out !== undefined) {
     writeFileSync(v.out, text);

@@ -22,7 +22,7 @@ import { STATUS_DEFAULTS, STATUS_DOC, parseStatusSection, type StatusConfig } fr
 import { DATA_DIR_DEFAULT, DATA_DIR_DOC, parseDataDir, parseStoreSection, STORE_DEFAULTS, STORE_DOC, type StoreConfig } from '../store/config.ts';
 import { AUDIO_DEFAULTS, AUDIO_DOC, parseAudioSection, type AudioConfig } from '../audio/config.ts';
 import { readEnv, type EnvSource } from './env.ts';
-import { LOG_DEFAULTS, LOG_DOC, parseDefaultTimezone, parseLogSection, TIMEZONE_DEFAULT, TIMEZONE_DOC } from './general.ts';
+import { LOG_DEFAULTS, LOG_DOC, parseDefaultTimezone, parseLogSection, TIMEZONE_DEFAULT, TIMEZONE_DOC, type LogFormat } from './general.ts';
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
 import { isObj, type Obj, type SectionContext, type SectionDoc, type Where } from './section.ts';
 
@@ -33,7 +33,7 @@ export interface Config {
   http: HttpConfig;
   dataDir: string;
   registry: RegistryConfig;
-  log: { level: string };
+  log: { level: string; format: LogFormat };
   scheduler: SchedulerConfig;
   website: WebsiteConfig;
   status: StatusConfig;

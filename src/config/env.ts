@@ -14,6 +14,7 @@ export interface Environment {
   port: string | undefined;
   host: string | undefined;
   logLevel: string | undefined;
+  logFormat: string | undefined;
   operatorToken: string | undefined;
   publicUrl: string | undefined;
   boardUrl: string | undefined;
@@ -40,6 +41,7 @@ export const ENVIRONMENT_VARIABLES = [
   { name: 'PORT', meaning: 'The API port; wins over http.port.' },
   { name: 'HOST', meaning: 'The API listen address; wins over http.host.' },
   { name: 'LOG_LEVEL', meaning: 'fatal, error, warn, info, debug, trace or silent; wins over log.level.' },
+  { name: 'REACHWATCH_LOG_FORMAT', meaning: 'auto, json or pretty; wins over log.format.' },
   { name: 'REACHWATCH_OPERATOR_TOKEN', meaning: 'A legacy operator token that has no row in the token table.' },
   { name: 'REACHWATCH_PUBLIC_URL', meaning: 'Where Twilio reaches this daemon\'s webhooks; also the board address when alerts.board_url is unset.' },
   { name: 'REACHWATCH_BOARD_URL', meaning: 'Where the board is published (alerts link to it); alerts.board_url wins over it.' },
@@ -66,6 +68,7 @@ export function readEnv(source: EnvSource = process.env): Environment {
     port: get('PORT'),
     host: get('HOST'),
     logLevel: get('LOG_LEVEL'),
+    logFormat: get('REACHWATCH_LOG_FORMAT'),
     operatorToken: get('REACHWATCH_OPERATOR_TOKEN'),
     publicUrl: get('REACHWATCH_PUBLIC_URL'),
     boardUrl: get('REACHWATCH_BOARD_URL'),

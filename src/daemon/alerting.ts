@@ -37,7 +37,7 @@ export interface Alerting {
   stop(): Promise<void>;
 }
 
-async function buildSenders(config: Config, twilio: TwilioSettings | null): Promise<Partial<Record<AlertChannelKind, AlertSender>>> {
+export async function buildSenders(config: Config, twilio: TwilioSettings | null): Promise<Partial<Record<AlertChannelKind, AlertSender>>> {
   const a = config.alerts;
   const senders: Partial<Record<AlertChannelKind, AlertSender>> = {};
   // Loaded on demand: a daemon without email or SMS never loads nodemailer or twilio.

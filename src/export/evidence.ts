@@ -47,7 +47,7 @@ const FILES: { table: ChainTable; name: string }[] = [
 ];
 
 /** Writes the bundle into `dir` (created if needed) and returns its manifest. */
-export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = Date.now()): Promise<Manifest> {
+export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = Date.now(), onProgress?: (file: string, records: number) => void): Promise<Manifest> {
   mkdirSync(dir, { recursive: true });
   const store = new SqliteEvidenceExportRepository(db);
   const centers = store.centerIds(q);
@@ -79,6 +79,7 @@ export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = 
         sha.update(line);
         bytes += Buffer.byteLength(line);
         records++;
+        if (records % 1000 === 0) onProgress?.(f.name, records);
         if (failure) throw failure;
         if (!out.write(line)) await once(out, 'drain');
       }

@@ -40,6 +40,7 @@ const RU: AlertWords = {
     channel_closed: (n) => `Номер или сайт закрыт: ${n}`,
     cert_expiring: (n) => `Истекает сертификат сайта: ${n}`,
     self_check: () => 'reachwatch: сбой самопроверки',
+    test: () => 'reachwatch: проверочное оповещение',
   },
   headline: {
     went_dark: (n) => `Центр «${n}» недоступен: ни по одному из указанных контактов дозвониться или зайти нельзя.`,
@@ -49,6 +50,7 @@ const RU: AlertWords = {
     channel_closed: (n) => `У центра «${n}» контакт больше не принадлежит центру или закрыт.`,
     cert_expiring: (n) => `У сайта центра «${n}» скоро истекает сертификат.`,
     self_check: () => 'reachwatch не может надёжно проверять центры.',
+    test: () => 'Это проверочное оповещение reachwatch: оно ничего не говорит о центрах. Если вы его получили, оповещения до вас доходят.',
   },
   region: 'Регион',
   since: 'С',
@@ -79,6 +81,7 @@ const KK: AlertWords = {
     channel_closed: (n) => `Нөмір немесе сайт жабық: ${n}`,
     cert_expiring: (n) => `Сайт сертификатының мерзімі бітуде: ${n}`,
     self_check: () => 'reachwatch: өзін-өзі тексеру ақауы',
+    test: () => 'reachwatch: тексеру хабарламасы',
   },
   headline: {
     went_dark: (n) => `«${n}» орталығы қолжетімсіз: көрсетілген байланыстардың ешқайсысы жұмыс істемейді.`,
@@ -88,6 +91,7 @@ const KK: AlertWords = {
     channel_closed: (n) => `«${n}» орталығының байланысы енді орталыққа тиесілі емес немесе жабық.`,
     cert_expiring: (n) => `«${n}» орталығы сайтының сертификаты жақында бітеді.`,
     self_check: () => 'reachwatch орталықтарды сенімді тексере алмайды.',
+    test: () => 'Бұл reachwatch жіберген тексеру хабарламасы: ол орталықтар туралы ештеңе айтпайды. Оны алсаңыз, хабарламалар сізге жетеді.',
   },
   region: 'Өңір',
   since: 'Бастап',
@@ -119,6 +123,7 @@ const EN: AlertWords = {
     channel_closed: (n) => `Number or site closed: ${n}`,
     cert_expiring: (n) => `Website certificate expiring: ${n}`,
     self_check: () => 'reachwatch: self-check failed',
+    test: () => 'reachwatch: test alert',
   },
   headline: {
     went_dark: (n) => `${n} has gone dark: none of its listed contacts can be reached.`,
@@ -128,6 +133,7 @@ const EN: AlertWords = {
     channel_closed: (n) => `A listed contact of ${n} no longer belongs to the center or is closed.`,
     cert_expiring: (n) => `The website certificate of ${n} expires soon.`,
     self_check: () => 'reachwatch cannot check centers reliably.',
+    test: () => 'This is a test alert from reachwatch: it says nothing about any center. If you received it, alerts reach you.',
   },
   region: 'Region',
   since: 'Since',

@@ -1,14 +1,15 @@
-// Probe series for Prometheus, named after blackbox_exporter's where the meaning is the same
-// (probe_duration_seconds, probe_success), but by channel type, method and outcome: labels never
-// carry a URL, a phone number or a channel id, so the series count stays small and nothing personal leaks.
+// Probe series for Prometheus, under reachwatch's own names: blackbox_exporter's probe_success and
+// probe_duration_seconds mean one target's last probe, and ours are aggregates, so sharing the names
+// clashed in a shared Prometheus (issue 18). Labels are channel type, method and outcome and never a
+// URL, a phone number or a channel id, so the series count stays small and nothing personal leaks.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { StoredProbe } from '../store/probe-writer.ts';
 
 export class ProbeMetrics {
   private readonly duration = new Histogram({
-    name: 'probe_duration_seconds',
-    help: 'How long probes took, by channel type, method and outcome (as blackbox_exporter, without the target).',
+    name: 'reachwatch_probe_duration_seconds',
+    help: 'How long probes took, by channel type, method and outcome.',
     labelNames: ['channel_type', 'method', 'outcome'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180],
     registers: [],
@@ -22,8 +23,8 @@ export class ProbeMetrics {
   /** The last informative outcome of each channel: reachable or not. */
   private readonly last = new Map<string, { type: string; method: string; ok: boolean }>();
   private readonly success = new Gauge({
-    name: 'probe_success',
-    help: 'Share of channels whose latest probe succeeded (reachable), by channel type and method; our own errors are left out.',
+    name: 'reachwatch_channels_reachable_ratio',
+    help: 'Share (0 to 1) of channels whose latest informative probe found them reachable, by channel type and method; our own errors are left out.',
     labelNames: ['channel_type', 'method'],
     registers: [],
     collect: () => {

@@ -152,7 +152,8 @@ export function checkPeriod(from: number, to: number): void {
  * the reports store, and seeks probes only for the exact first and last reachable time; the
  * arithmetic is availability-compute.ts, pure (`now` is only where spells still going on are cut).
  */
-export function buildAvailabilityReport(db: DB, query: AvailabilityQuery, settings: ReportSettings, opts: { now?: number } = {}): AvailabilityReport {
+/** `onProgress`: after each read of the rollups, how many of how many (the CLI's progress line; the loop is synchronous, the line is not). */
+export function buildAvailabilityReport(db: DB, query: AvailabilityQuery, settings: ReportSettings, opts: { now?: number; onProgress?: (done: number, total: number) => void } = {}): AvailabilityReport {
   const now = opts.now ?? Date.now();
   checkPeriod(query.from, query.to);
   const from = floorHour(query.from);
@@ -169,7 +170,10 @@ export function buildAvailabilityReport(db: DB, query: AvailabilityQuery, settin
   });
   const sets = plan.sets.map((refs) => store.channelSet(refs));
   const accs: Accs = new Map();
-  for (const r of plan.sums) addSums(plan, accs, r, store.sums(sets[r.set] as ChannelSet, r.a, r.z));
+  plan.sums.forEach((r, i) => {
+    addSums(plan, accs, r, store.sums(sets[r.set] as ChannelSet, r.a, r.z));
+    opts.onProgress?.(i + 1, plan.sums.length);
+  });
   const seeks = reachableSeeks(plan, accs);
   store.reachableTimes(seeks.ranges).forEach((t, i) => {
     const acc = seeks.accs[i] as Acc;

@@ -6,6 +6,7 @@ import { checkPeriod, ReportInputError, type AvailabilityQuery, type ReportSetti
 import { isDate, isGranularity, parseReportTime } from './periods.ts';
 import { isReportFormat, type ReportFormat } from './render.ts';
 import { checkThesisUntil, type ThesisQuery } from './thesis-table.ts';
+import { csvDialect, CsvOptionError, type CsvDialect } from '../util/csv.ts';
 
 export interface RawFilter {
   center?: string[] | undefined;
@@ -13,6 +14,9 @@ export interface RawFilter {
   kind?: string | undefined;
   format?: string | undefined;
   lang?: string | undefined;
+  /** CSV only: the Excel-friendly variant, and the separator (src/util/csv.ts). */
+  excel?: string | boolean | undefined;
+  sep?: string | undefined;
 }
 
 export interface RawAvailabilityParams extends RawFilter {
@@ -28,11 +32,24 @@ export interface RawThesisParams extends RawFilter {
 
 const CENTER_ID = /^[a-z0-9][a-z0-9-]*$/;
 
-function common(raw: RawFilter): { format: ReportFormat; lang: Language; filter: { centerIds?: string[]; region?: string; kind?: string } } {
-  const format = raw.format ?? 'json';
+function common(raw: RawFilter): { format: ReportFormat; lang: Language; csv: CsvDialect; filter: { centerIds?: string[]; region?: string; kind?: string } } {
+  const csvAsked = (raw.excel !== undefined && raw.excel !== false) || raw.sep !== undefined;
+  // The Excel variant is a kind of CSV: asking for it is enough.
+  const format = raw.format ?? (csvAsked ? 'csv' : 'json');
   if (!isReportFormat(format)) throw new ReportInputError('format', () => `must be json, csv or html, not "${format}"`);
   const lang = raw.lang ?? 'en';
   if (!(LANGUAGES as readonly string[]).includes(lang)) throw new ReportInputError('lang', () => `must be ru, kk or en, not "${lang}"`);
+  let csv: CsvDialect;
+  try {
+    csv = csvDialect({ excel: raw.excel, sep: raw.sep, lang });
+  } catch (e) {
+    if (e instanceof CsvOptionError) throw new ReportInputError(e.param, () => e.message);
+    throw e;
+  }
+  if (csvAsked && format !== 'csv') {
+    const param = raw.sep !== undefined ? 'sep' : 'excel';
+    throw new ReportInputError(param, (name) => `goes with CSV, not ${format}: leave out ${name('format')} or give ${name('format')} csv`);
+  }
   const ids = raw.center ?? [];
   const badId = ids.find((id) => !CENTER_ID.test(id));
   if (badId !== undefined) throw new ReportInputError('center', () => `must be a center id (lower-case letters, digits and hyphens), not "${badId}"`);
@@ -42,6 +59,7 @@ function common(raw: RawFilter): { format: ReportFormat; lang: Language; filter:
   return {
     format,
     lang: lang as Language,
+    csv,
     filter: {
       ...(ids.length > 0 ? { centerIds: [...new Set(ids)] } : {}),
       ...(raw.region !== undefined ? { region: raw.region } : {}),
@@ -53,7 +71,7 @@ function common(raw: RawFilter): { format: ReportFormat; lang: Language; filter:
 const TIME_HELP = (tz: string) => `a date (YYYY-MM-DD: a whole local day in ${tz}), an ISO 8601 date-time with its offset (2026-01-01T00:00:00+05:00), or epoch milliseconds`;
 
 /** Checks and converts the availability report's parameters; throws ReportInputError naming the first bad one. */
-export function parseAvailabilityParams(raw: RawAvailabilityParams, settings: ReportSettings): { query: AvailabilityQuery; format: ReportFormat } {
+export function parseAvailabilityParams(raw: RawAvailabilityParams, settings: ReportSettings): { query: AvailabilityQuery; format: ReportFormat; csv: CsvDialect } {
   const tz = settings.defaultTz;
   const time = (param: 'from' | 'to', v: string | undefined) => {
     if (v === undefined || v === '') throw new ReportInputError(param, () => `is required: ${TIME_HELP(tz)}`);
@@ -66,11 +84,11 @@ export function parseAvailabilityParams(raw: RawAvailabilityParams, settings: Re
   checkPeriod(from, to);
   const granularity = raw.granularity ?? 'month';
   if (!isGranularity(granularity)) throw new ReportInputError('granularity', () => `must be day, week or month, not "${granularity}"`);
-  const { format, lang, filter } = common(raw);
-  return { query: { from, to, granularity, lang, ...filter, requested: { from: raw.from as string, to: raw.to as string } }, format };
+  const { format, lang, csv, filter } = common(raw);
+  return { query: { from, to, granularity, lang, ...filter, requested: { from: raw.from as string, to: raw.to as string } }, format, csv };
 }
 
-export function parseThesisParams(raw: RawThesisParams): { query: ThesisQuery; format: ReportFormat } {
+export function parseThesisParams(raw: RawThesisParams): { query: ThesisQuery; format: ReportFormat; csv: CsvDialect } {
   const date = raw.date;
   if (date === undefined || date === '') throw new ReportInputError('date', () => 'is required: the day to describe, YYYY-MM-DD');
   // From 1970 to 9999: the next day must still be a date.
@@ -78,6 +96,6 @@ export function parseThesisParams(raw: RawThesisParams): { query: ThesisQuery; f
   const until = raw.until;
   if (until === '') throw new ReportInputError('until', () => 'must be the last day to describe, YYYY-MM-DD, when given');
   if (until !== undefined) checkThesisUntil(date, until);
-  const { format, lang, filter } = common(raw);
-  return { query: { date, ...(until !== undefined ? { until } : {}), lang, ...filter }, format };
+  const { format, lang, csv, filter } = common(raw);
+  return { query: { date, ...(until !== undefined ? { until } : {}), lang, ...filter }, format, csv };
 }

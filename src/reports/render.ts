@@ -1,14 +1,14 @@
-// Reports as CSV (csv-stringify does all quoting) and as one printable, self-contained HTML page:
+// Reports as CSV (src/util/csv.ts: quoting, the formula guard and the Excel variant) and as one printable, self-contained HTML page:
 // no script, one style block allowed by its hash, every value escaped.
 
 import { createHash } from 'node:crypto';
-import { stringify } from 'csv-stringify/sync';
 import { BOARD_WORDS, regionName } from '../i18n/board.ts';
 import type { Language } from '../i18n/languages.ts';
 import { REPORT_WORDS } from '../i18n/reports.ts';
 import type { AvailabilityReport, CenterPeriod, ChannelPeriod, Figures, Outage } from './report-types.ts';
 import { localStamp } from './periods.ts';
 import type { ThesisTable } from './thesis-table.ts';
+import { PLAIN_CSV, writeCsv, type CsvDialect } from '../util/csv.ts';
 
 export type ReportFormat = 'json' | 'csv' | 'html';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['json', 'csv', 'html'];
@@ -82,7 +82,7 @@ function figureCells(f: Figures): (string | number)[] {
 const outageCells = (o: Outage | null): (string | number)[] => (o ? [o.kind, o.from, o.to, Math.round(o.durationMs / 60_000)] : ['', '', '', '']);
 
 /** One row per center and period (then its channels' rows), each period's buckets followed by the whole period. */
-export function availabilityCsv(r: AvailabilityReport): string {
+export function availabilityCsv(r: AvailabilityReport, dialect: CsvDialect = PLAIN_CSV): string {
   const rows: (string | number)[][] = [];
   for (const c of r.centers) {
     const centerCells = [c.id, c.name, c.region ?? '', c.kind, c.timeZone];
@@ -96,7 +96,7 @@ export function availabilityCsv(r: AvailabilityReport): string {
       });
     }
   }
-  return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
+  return writeCsv(CSV_COLUMNS, rows, dialect);
 }
 
 export function availabilityHtml(r: AvailabilityReport): string {
@@ -162,10 +162,11 @@ export function availabilityHtml(r: AvailabilityReport): string {
 // ---------------------------------------------------------------------------------------------
 // The thesis-shaped table
 
-export function thesisCsv(t: ThesisTable): string {
-  return stringify(
+export function thesisCsv(t: ThesisTable, dialect: CsvDialect = PLAIN_CSV): string {
+  return writeCsv(
+    ['no', 'center_id', 'name', 'address_region', 'contacts', 'accessibility', 'summary', 'day_from', 'day_to'],
     t.rows.map((r) => [r.no, r.centerId, r.name, r.address, r.contacts.join('\n'), r.accessibility.join('\n'), r.summary, r.from, r.to]),
-    { header: true, columns: ['no', 'center_id', 'name', 'address_region', 'contacts', 'accessibility', 'summary', 'day_from', 'day_to'] },
+    dialect,
   );
 }
 
@@ -181,14 +182,14 @@ export function thesisHtml(t: ThesisTable): string {
 }
 
 /** The report in a format: a string ready to write or send (`compact` JSON for the wire, indented for files). */
-export function renderAvailability(r: AvailabilityReport, format: ReportFormat, opts: { compact?: boolean } = {}): string {
-  if (format === 'csv') return availabilityCsv(r);
+export function renderAvailability(r: AvailabilityReport, format: ReportFormat, opts: { compact?: boolean; csv?: CsvDialect } = {}): string {
+  if (format === 'csv') return availabilityCsv(r, opts.csv);
   if (format === 'html') return availabilityHtml(r);
   return `${JSON.stringify(r, null, opts.compact ? undefined : 2)}\n`;
 }
 
-export function renderThesis(t: ThesisTable, format: ReportFormat, opts: { compact?: boolean } = {}): string {
-  if (format === 'csv') return thesisCsv(t);
+export function renderThesis(t: ThesisTable, format: ReportFormat, opts: { compact?: boolean; csv?: CsvDialect } = {}): string {
+  if (format === 'csv') return thesisCsv(t, opts.csv);
   if (format === 'html') return thesisHtml(t);
   return `${JSON.stringify(t, null, opts.compact ? undefined : 2)}\n`;
 }

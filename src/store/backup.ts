@@ -12,10 +12,16 @@ export function openReadOnlyFile(file: string): DB {
  * SQLite's online backup of `file` into `target`: a consistent copy while the daemon goes on writing.
  * The copy is left in rollback-journal mode, a single self-contained file to move or attach to a report.
  */
-export async function backupDatabase(file: string, target: string): Promise<void> {
+export async function backupDatabase(file: string, target: string, onProgress?: (pagesDone: number, pages: number) => void): Promise<void> {
   const db = openReadOnlyFile(file);
   try {
-    await db.backup(target);
+    // SQLite copies 100 pages a step by default; the callback's answer keeps that pace.
+    await db.backup(target, {
+      progress: (p) => {
+        onProgress?.(p.totalPages - p.remainingPages, p.totalPages);
+        return 100;
+      },
+    });
   } finally {
     db.close();
   }

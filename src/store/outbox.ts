@@ -20,6 +20,8 @@ export interface OutboxRepository {
    * drops those superseded meanwhile, and leases up to `limit` due rows (one more attempt each).
    */
   claim(now: number, leaseUntil: number, limit: number, expiredDetail: string): OutboxRow[];
+  /** Leases this one row if it is pending (one more attempt); undefined when it is not (another sender has it). */
+  claimOne(id: string, leaseUntil: number): OutboxRow | undefined;
   /** Logs the attempt and marks the row sent, in one transaction. */
   delivered(row: Pick<OutboxRow, 'id' | 'attempts'>, attempt: AttemptLog): void;
   /** Logs the attempt, then the row is retried at `nextAt` or, with null, marked failed; one transaction. */
@@ -100,6 +102,10 @@ export class SqliteOutboxRepository implements OutboxRepository {
       this.dropSuperseded.run(now);
       return this.claimStmt.all(leaseUntil, now, now, limit);
     })();
+  }
+
+  claimOne(id: string, leaseUntil: number): OutboxRow | undefined {
+    return this.db.prepare<[number, string], OutboxRow>(`UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1 WHERE id = ? AND status = 'pending' RETURNING *`).get(leaseUntil, id);
   }
 
   delivered(row: Pick<OutboxRow, 'id' | 'attempts'>, attempt: AttemptLog): void {

@@ -35,6 +35,8 @@ export interface VerifyOptions {
   workers?: number;
   /** Heads noted earlier by a third party: the chain must contain each, unchanged. */
   heads?: { table: ChainTable; id: number; hash: string }[];
+  /** After each chain table: how many tables are done of how many, and the records checked so far (for a progress line). */
+  onProgress?: (p: { table: ChainTable; tablesDone: number; tables: number; records: number }) => void;
 }
 
 interface RangeResult {
@@ -145,6 +147,7 @@ export async function verifyDatabase(file: string, opts: VerifyOptions = {}): Pr
     db.prepare('SELECT 1 FROM probes LIMIT 1').get();
     const workers = opts.workers ?? Math.min(4, availableParallelism());
     const reports: ChainReport[] = [];
+    let checked = 0;
     for (const table of CHAIN_TABLES) {
       const cp = db.prepare<[string], { up_to_id: number; last_hash: string }>(`SELECT up_to_id, last_hash FROM chain_checkpoints WHERE tbl = ? ORDER BY up_to_id DESC LIMIT 1`).get(table);
       const pruned = db.prepare<[string], { n: number | null }>(`SELECT SUM(pruned) AS n FROM chain_checkpoints WHERE tbl = ?`).get(table)?.n ?? 0;
@@ -177,6 +180,8 @@ export async function verifyDatabase(file: string, opts: VerifyOptions = {}): Pr
         const last = db.prepare<[], { id: number; hash: string | null }>(`SELECT id, hash FROM ${table} ORDER BY id DESC LIMIT 1`).get();
         if (last) report.head = { id: last.id, hash: last.hash ?? '' };
       }
+      checked += report.records;
+      opts.onProgress?.({ table, tablesDone: reports.length, tables: CHAIN_TABLES.length, records: checked });
       // Heads: those a third party noted, and those reachwatch published itself (a deleted tail or a
       // wiped table shows against them).
       const stored = db

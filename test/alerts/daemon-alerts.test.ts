@@ -210,11 +210,12 @@ describe('a center goes dark and recovers', () => {
     expect(metrics).toMatch(/reachwatch_alert_deliveries_total\{channel="webhook",result="permanent"\} 1/);
     expect(metrics).toMatch(/reachwatch_self_check_degraded 0/);
     expect(metrics).not.toContain('alpha.example.kz');
-    // Probe series, named as blackbox_exporter's where the meaning is the same, by type and outcome.
-    expect(metrics).toMatch(/probe_duration_seconds_bucket\{le="0\.5",channel_type="website",method="http",outcome="reachable"\} \d+/);
-    expect(metrics).toMatch(/probe_success\{channel_type="website",method="http"\} (0|1|0\.\d+)/);
+    // Probe series under reachwatch's own names (issue 18: blackbox_exporter's clashed), by type and outcome.
+    expect(metrics).toMatch(/^reachwatch_probe_duration_seconds_bucket\{le="0\.5",channel_type="website",method="http",outcome="reachable"\} \d+/m);
+    expect(metrics).toMatch(/^reachwatch_channels_reachable_ratio\{channel_type="website",method="http"\} (0|1|0\.\d+)/m);
+    expect(metrics).not.toMatch(/^probe_(success|duration_seconds)/m);
     expect(metrics).toMatch(/reachwatch_probes_total\{channel_type="website",method="http",outcome="unavailable"\} [1-9]/);
-    expect(metrics).toMatch(/reachwatch_scheduler_lag_seconds\{quantile="0\.99"\} /);
+    expect(metrics).toMatch(/reachwatch_scheduler_recent_lag_seconds\{percentile="99"\} /);
     expect(metrics).toMatch(/reachwatch_centers\{status="reachable"\} 2/);
   }, 60_000);
 });

@@ -33,9 +33,11 @@ function setup(list: string) {
   writeFileSync(listFile, list.replaceAll('INSTALLED', installed));
   writeFileSync(calls, '');
   const fake = (name: string, body: string) => writeFileSync(path.join(t.dir, 'fake', name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-  toolPath(path.join(t.dir, 'fake'), { bash: null, mkdir: null, touch: null, rm: null, true: null });
+  toolPath(path.join(t.dir, 'fake'), { bash: null, mkdir: null, touch: null, rm: null, true: null, chmod: null });
+  const policy = path.join(t.dir, 'policy-rc.d');
   // apt-get "installs" a package by creating INSTALLED/<name>, the proof the test lists use.
   fake('apt-get', `echo "apt-get $*" >> "${calls}"
+[ "$1" = install ] && { [ -x "$REACHWATCH_POLICY_RC_D" ] && "$REACHWATCH_POLICY_RC_D" prometheus start; echo "policy-rc.d answers $?" >> "${calls}.policy"; }
 [ "$1" = update ] && { [ -n "$FAKE_OFFLINE" ] && { echo "E: Failed to fetch: Temporary failure resolving" >&2; exit 100; }; exit 0; }
 mkdir -p "${installed}"
 for a in "$@"; do case "$a" in -*|install) ;; *) touch "${installed}/$a" ;; esac; done`);
@@ -51,6 +53,7 @@ exec "$@"`);
       PATH: path.join(t.dir, 'fake'),
       TMPDIR: t.dir,
       REACHWATCH_SYSTEM_PACKAGES: listFile,
+      REACHWATCH_POLICY_RC_D: policy,
       FAKE_UID: String(m.uid),
       ...(m.sudo === true ? { FAKE_SUDO: '1' } : {}),
       ...(m.offline ? { FAKE_OFFLINE: '1' } : {}),
@@ -59,7 +62,8 @@ exec "$@"`);
     const r = spawnSync(path.join(t.dir, 'fake', 'bash'), [SCRIPT], { env, encoding: 'utf8' });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls: readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean) };
   };
-  return { run, installed, listFile };
+  const policyLog = () => (existsSync(`${calls}.policy`) ? readFileSync(`${calls}.policy`, 'utf8').trim().split('\n') : []);
+  return { run, installed, listFile, policy, policyLog };
 }
 
 const LIST = `# a comment
@@ -90,10 +94,29 @@ describe('system-packages.sh', () => {
     expect(existsSync(path.join(s.installed, 'needed-tool'))).toBe(true);
   });
 
+  // Debian's prometheus package (for promtool) starts a Prometheus server where an init system runs.
+  test('no service starts while packages install: a policy-rc.d answers 101 meanwhile, and is gone after', () => {
+    const s = setup(LIST);
+    const r = s.run({ uid: 0 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(s.policyLog()).toEqual(['policy-rc.d answers 101']);
+    expect(existsSync(s.policy)).toBe(false);
+  });
+
+  test("a machine's own policy-rc.d is used and left as it was", () => {
+    const s = setup(LIST);
+    writeFileSync(s.policy, '#!/bin/sh\nexit 104\n', { mode: 0o755 });
+    expect(s.run({ uid: 0 }).status).toBe(0);
+    expect(s.policyLog()).toEqual(['policy-rc.d answers 104']);
+    expect(readFileSync(s.policy, 'utf8')).toBe('#!/bin/sh\nexit 104\n');
+  });
+
   test('not root, with password-less sudo: installs through sudo -n', () => {
     const r = setup(LIST).run({ uid: 1000, sudo: true });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.calls).toEqual(['sudo apt-get update -qq', 'apt-get update -qq', 'sudo apt-get install -y -qq needed-tool', 'apt-get install -y -qq needed-tool']);
+    expect(r.calls.filter((c) => c.includes('apt-get'))).toEqual(['sudo apt-get update -qq', 'apt-get update -qq', 'sudo apt-get install -y -qq needed-tool', 'apt-get install -y -qq needed-tool']);
+    // The policy-rc.d that keeps services from starting is written and removed through sudo too.
+    expect(r.calls.at(-1)).toMatch(/^sudo rm -f .*policy-rc\.d$/);
   });
 
   test('nothing missing: no apt-get call, no output', () => {
@@ -137,6 +160,7 @@ describe('one list, used everywhere', () => {
   test("the list names Chromium as the browser tests find it, and npm test and .ci/run go through the script", () => {
     const list = readFileSync('system-packages.txt', 'utf8');
     expect(list).toMatch(/^chromium\s+\$\{REACHWATCH_CHROMIUM:-\/usr\/bin\/chromium\}\s+\S/m);
+    expect(list).toMatch(/^prometheus\s+promtool\s+\S/m);
     expect(CHROMIUM).toBe(process.env.REACHWATCH_CHROMIUM ?? '/usr/bin/chromium');
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.test?.startsWith('bash scripts/system-packages.sh && ')).toBe(true);

@@ -69,19 +69,19 @@ describe('reachwatch announcements', () => {
     expect(kk.stdout).toContain('verdict: nothing in it is a network announcement reachwatch knows');
   }, 60_000);
 
-  test('bad flags and files are named, exit 2 (1 for a conflict), and store nothing', async () => {
+  test('bad flags and files are named, exit 64 for misuse, 65 for a clip or probe that is not there, 66 for a missing file, 1 for a conflict, and store nothing', async () => {
     writeFileSync(a.path('text.wav'), 'not audio');
     const cases: [string[], number, RegExp][] = [
-      [['label', a.path('off-kk.wav'), ...LABEL.slice(0, 4), '--outcome', 'reachable', '--reason', 'x_y'], 2, /--outcome must be one of no_answer, busy, unavailable/],
-      [['label', a.path('off-kk.wav'), '--name', 'x', '--outcome', 'unavailable', '--reason', 'Bad Reason'], 2, /--reason must be 2 to 64 lower-case letters/],
-      [['label', a.path('off-kk.wav'), '--outcome', 'unavailable'], 2, /give --name, --outcome and --reason/],
-      [['label', ...LABEL], 2, /give either one WAV file or --probe <id>/],
-      [['label', a.path('text.wav'), ...LABEL], 2, new RegExp(`${a.path('text.wav').replace(/[.]/g, '\\.')} is not a WAV file reachwatch can read: not a WAV file`)],
-      [['label', a.path('missing.wav'), ...LABEL], 1, /cannot read .*missing\.wav \(ENOENT\)/],
-      [['label', '--probe', '12', ...LABEL], 2, /--probe no probe 12\./],
+      [['label', a.path('off-kk.wav'), ...LABEL.slice(0, 4), '--outcome', 'reachable', '--reason', 'x_y'], 64, /--outcome must be one of no_answer, busy, unavailable/],
+      [['label', a.path('off-kk.wav'), '--name', 'x', '--outcome', 'unavailable', '--reason', 'Bad Reason'], 64, /--reason must be 2 to 64 lower-case letters/],
+      [['label', a.path('off-kk.wav'), '--outcome', 'unavailable'], 64, /give --name, --outcome and --reason/],
+      [['label', ...LABEL], 64, /give either one WAV file or --probe <id>/],
+      [['label', a.path('text.wav'), ...LABEL], 65, new RegExp(`${a.path('text.wav').replace(/[.]/g, '\\.')} is not a WAV file reachwatch can read: not a WAV file`)],
+      [['label', a.path('missing.wav'), ...LABEL], 66, /cannot read .*missing\.wav \(ENOENT\)/],
+      [['label', '--probe', '12', ...LABEL], 65, /--probe no probe 12\./],
       [['label', a.path('next-call.wav'), ...LABEL], 1, /is the announcement already labelled "Kcell: switched off"/],
-      [['frobnicate'], 2, /unknown subcommand "frobnicate"/],
-      [[], 2, /name a subcommand/],
+      [['frobnicate'], 64, /unknown subcommand "frobnicate"/],
+      [[], 64, /name a subcommand/],
     ];
     for (const [args, status, message] of cases) {
       const r = await run(args);

@@ -90,15 +90,15 @@ describe('reachwatch token', () => {
   });
 
   test.each([
-    [['token', 'create', '--role', 'root', '--name', 'x'], 2, /unknown role "root"; the roles are operator, auditor, admin/],
-    [['token', 'create', '--name', 'x'], 2, /give --role; the roles are operator, auditor, admin/],
-    [['token', 'create', '--role', 'operator'], 2, /give --name/],
-    [['token', 'create', '--role', 'operator', '--name', 'bell\u0007'], 2, /control characters/],
-    [['token', 'create', '--role', 'operator', '--name', 'x', '--color', 'red'], 2, /Unknown option '--color'/],
-    [['token', 'revoke'], 2, /name one token id/],
+    [['token', 'create', '--role', 'root', '--name', 'x'], 64, /unknown role "root"; the roles are operator, auditor, admin/],
+    [['token', 'create', '--name', 'x'], 64, /give --role; the roles are operator, auditor, admin/],
+    [['token', 'create', '--role', 'operator'], 64, /give --name/],
+    [['token', 'create', '--role', 'operator', '--name', 'bell\u0007'], 64, /control characters/],
+    [['token', 'create', '--role', 'operator', '--name', 'x', '--color', 'red'], 64, /Unknown option '--color'/],
+    [['token', 'revoke'], 64, /name one token id/],
     [['token', 'revoke', 'tok_0000000000000000'], 1, /no token tok_0000000000000000/],
-    [['token', 'frobnicate'], 2, /unknown subcommand "frobnicate"/],
-    [['token'], 2, /name a subcommand/],
+    [['token', 'frobnicate'], 64, /unknown subcommand "frobnicate"/],
+    [['token'], 64, /name a subcommand/],
   ])('%j exits %i with a clear message', async (args, code, message) => {
     const r = await run(args);
     expect(r.status).toBe(code);

@@ -95,6 +95,30 @@ describe('GET /api/v1/reports/availability', () => {
     expect(records.find((x) => x.level === 'center' && x.center_id === 'alpha' && x.period === 'total')).toMatchObject({ center_name: 'Alpha "Hope", Almaty', availability: '0.5625' });
   });
 
+  test('excel=1 with lang=ru: byte-order mark, ";" and decimal commas, CRLF; the same rows; a CSV option with another format is refused', async () => {
+    const res = await fetch(`${base}${AVAILABILITY}&excel=1&lang=ru`, { headers: { authorization: `Bearer ${T.auditor}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    // fetch's text() drops a byte-order mark: read the bytes.
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const text = bytes.subarray(3).toString('utf8');
+    expect(text.startsWith('level;center_id;')).toBe(true);
+    expect(text.split('\r\n').length).toBeGreaterThan(20);
+    const { records } = csvRecords(text, ';');
+    expect(records).toHaveLength(21);
+    expect(records.find((x) => x.level === 'center' && x.center_id === 'alpha' && x.period === 'total')).toMatchObject({ center_name: 'Alpha "Hope", Almaty', availability: '0,5625' });
+    for (const [query, message] of [
+      ['&format=json&excel=1', /^querystring parameter "excel" goes with CSV, not json/],
+      ['&format=html&sep=;', /^querystring parameter "sep" goes with CSV, not html/],
+      ['&excel=perhaps', /^querystring parameter "excel" must be 1 or true/],
+    ] as const) {
+      const bad = await get(`${AVAILABILITY}${query}`);
+      expect(bad.status, query).toBe(400);
+      expect((bad.json() as { message: string }).message, query).toMatch(message);
+    }
+  });
+
   test('HTML: a printable page in the chosen language, under a CSP that allows its one style block and nothing else', async () => {
     const r = await get(`${AVAILABILITY}&format=html&lang=ru`);
     expect(r.status).toBe(200);

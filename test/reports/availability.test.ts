@@ -309,7 +309,8 @@ test('CSV: a header, then one row per center and period followed by its channels
   expect(records.filter((x) => x.center_id === 'alpha' && x.period === '2026-W10').map((x) => [x.level, x.channel_id, x.channel_value])).toEqual([
     ['center', '', ''],
     ['channel', W, 'https://alpha.example.kz/'],
-    ['channel', P, '+7 727 261 95 80'],
+    // Kept as text for spreadsheets (the formula guard): a leading apostrophe, src/util/csv.ts.
+    ['channel', P, "'+7 727 261 95 80"],
   ]);
   // No data is an empty cell, not 0.
   expect(records.filter((x) => x.center_id === 'gamma').map((x) => x.availability)).toEqual(['', '', '', '', '', '']);

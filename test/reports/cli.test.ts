@@ -90,7 +90,7 @@ test('the thesis-shaped table over two days (--until), to a file', async () => {
   expect(t.rows[0]?.accessibility).toEqual(['Accessibility: reachable', 'Website https://alpha.example.kz/: answers (1)', 'Phone +7 727 261 95 80: answers (1), no answer (1)']);
 });
 
-test('bad usage: exit 2 with a message naming the flag', async () => {
+test('bad usage: exit 64 (EX_USAGE) with a message naming the flag', async () => {
   const cases: [string[], RegExp][] = [
     [['report', '--to', '2026-03-15'], /--from is required/],
     [['report', '--from', 'yesterday', '--to', '2026-03-15'], /--from must be a date \(YYYY-MM-DD.*not "yesterday"/],
@@ -115,25 +115,48 @@ test('bad usage: exit 2 with a message naming the flag', async () => {
   const results = await mapLimited(cases, 2, ([args]) => run(args));
   cases.forEach(([args, message], i) => {
     const r = results[i] as Awaited<ReturnType<typeof run>>;
-    expect(r.status, args.join(' ')).toBe(2);
+    expect(r.status, args.join(' ')).toBe(64); // EX_USAGE (was 2, which also meant "a channel is down")
     expect(r.stderr, args.join(' ')).toMatch(message);
     expect(r.stderr).toContain('Usage:');
     expect(r.stdout).toBe('');
   });
 }, 180_000);
 
-test('no database in the data dir: exit 1, saying where it looked', async () => {
+test('no database in the data dir: exit 66 (EX_NOINPUT), saying where it looked', async () => {
   const empty = path.join(dir, 'nothing-here');
   const r = await run(['report', '--from', '2026-03-02', '--to', '2026-03-15'], { REACHWATCH_DATA_DIR: empty });
-  expect(r.status).toBe(1);
+  expect(r.status).toBe(66);
   expect(r.stderr).toContain(`no database in ${empty}`);
 });
 
 test('the usage text lists the command', async () => {
-  const r = await run(['help']);
+  const overview = await run(['help']);
+  expect(overview.stdout).toMatch(/^ {2}report +availability report, or the 2018 thesis table/m);
+  const r = await run(['help', 'report']);
   expect(r.stdout).toContain('reachwatch report --from <date|instant> --to <date|instant>');
   expect(r.stdout).toContain('reachwatch report --thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>]');
   const own = await run(['report', '--help']);
   expect(own.stdout).toContain('--thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>]');
   expect(own.stdout).toMatch(/--date, --until +the thesis table's day, or its first and last day \(both included, --until at most 31 days after/);
+});
+
+// Issue 18: long work shows progress on a terminal, on stderr, and nothing in a pipe (the runs above:
+// stderr is empty). Here stderr is a terminal: the rollups read are counted, the line is cleared
+// before the result, and stdout carries the report alone.
+test('on a terminal the report draws a progress line on stderr and clears it; stdout is the report alone', async () => {
+  const { runReportCommand } = await import('../../src/cli/report.ts');
+  const { Progress } = await import('../../src/cli/progress.ts');
+  const { Writable } = await import('node:stream');
+  const sink = () => {
+    let text = '';
+    const w = new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) });
+    return Object.assign(w, { text: () => text });
+  };
+  const out = sink();
+  const err = sink();
+  const code = await runReportCommand(['--from', '2026-03-02', '--to', '2026-03-15', '--granularity', 'day'], env, out, err, new Progress({ stream: err, isTTY: true, intervalMs: 0 }));
+  expect(code).toBe(0);
+  expect(err.text()).toMatch(/\rreport: rollups \[#+-*\] \d+% \d+\/\d+/);
+  expect(err.text()).toMatch(/\r +\r$/);
+  expect((JSON.parse(out.text()) as AvailabilityReport).report).toBe('availability');
 });

@@ -1,7 +1,7 @@
 // Reads CSV back (RFC 4180: quoted fields, doubled quotes, line breaks inside quotes), so tests check
 // what a spreadsheet would see rather than the bytes csv-stringify chose.
 
-export function parseCsv(text: string): string[][] {
+export function parseCsv(text: string, separator = ','): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
@@ -15,7 +15,7 @@ export function parseCsv(text: string): string[][] {
       } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') {
+    else if (c === separator) {
       row.push(field);
       field = '';
     } else if (c === '\n' || c === '\r') {
@@ -34,7 +34,7 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** Rows as objects keyed by the header line. */
-export function csvRecords(text: string): { header: string[]; records: Record<string, string>[] } {
-  const [header = [], ...rows] = parseCsv(text);
+export function csvRecords(text: string, separator = ','): { header: string[]; records: Record<string, string>[] } {
+  const [header = [], ...rows] = parseCsv(text, separator);
   return { header, records: rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? '']))) };
 }

@@ -64,7 +64,7 @@ test('a backup taken under write load opens and verifies; restored, the daemon s
     expect(probes).toBeGreaterThan(100);
     expect((await verifyDatabase(target)).every((r) => r.ok)).toBe(true);
     // A second backup to the same file is refused: backups never overwrite.
-    expect(await runCli(['backup', target, '--db', file], out, out)).toBe(2);
+    expect(await runCli(['backup', target, '--db', file], out, out)).toBe(73); // EX_CANTCREAT
 
     // Restore (README): stop the daemon, put the backup in place of reachwatch.db, start again.
     daemon.child.kill('SIGTERM');

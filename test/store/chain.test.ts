@@ -277,7 +277,7 @@ describe('verify', () => {
     expect(await runCli(['verify', '--db', bad], out, out)).toBe(1);
     expect(chunks.join('')).toMatch(/BAD {3}probes: 400 records: first bad record 7 \(changed\)/);
     chunks.length = 0;
-    expect(await runCli(['verify', '--db', original, '--head', 'probes:12:xyz'], out, out)).toBe(2);
+    expect(await runCli(['verify', '--db', original, '--head', 'probes:12:xyz'], out, out)).toBe(64); // EX_USAGE
     expect(chunks.join('')).toMatch(/--head "probes:12:xyz" must be <table>:<id>:<64 hex digits>/);
   });
 });

@@ -4,7 +4,7 @@
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ALERT_CHANNELS, ALERT_EVENTS, type AlertMessage } from '../../alerts/channel.ts';
+import { ALERT_CHANNELS, SUBSCRIBABLE_EVENTS, type AlertMessage } from '../../alerts/channel.ts';
 import { LANGUAGES } from '../../i18n/languages.ts';
 import { generateWebhookSecret } from '../../alerts/channels/webhook.ts';
 import { OUTBOX_STATUSES, type Outbox } from '../../alerts/outbox.ts';
@@ -26,7 +26,7 @@ const SubscriptionBody = Type.Object(
     centers: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
     regions: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
     kinds: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
-    events: Type.Optional(Type.Array(Type.Union(ALERT_EVENTS.map((e) => Type.Literal(e))), { minItems: 1 })),
+    events: Type.Optional(Type.Array(Type.Union(SUBSCRIBABLE_EVENTS.map((e) => Type.Literal(e))), { minItems: 1 })),
   },
   {
     additionalProperties: false,

@@ -1,5 +1,7 @@
 // /metrics for Prometheus. Gauges are filled at scrape time from the database and the daemon's state,
-// so a scrape shows what is true now; labels never carry addresses, URLs or phone numbers.
+// so a scrape shows what is true now; labels never carry addresses, URLs or phone numbers. Every name
+// is reachwatch_… (docs/operating.md, "Metrics"); deploy/prometheus and deploy/grafana use them, and
+// test/metrics checks that they use nothing else.
 
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
@@ -10,6 +12,7 @@ import { SELF_CHECKS } from '../../selfcheck/self-check.ts';
 import { CENTER_STATUSES } from '../../status/center.ts';
 import type { DB } from '../../store/db.ts';
 import { SqliteMetricsRepository, type MetricsRepository } from '../../store/metrics.ts';
+import { PACKAGE_VERSION } from '../../util/version.ts';
 import type { ProbeMetrics } from '../../metrics/probe-metrics.ts';
 
 export function buildRegistry(db: DB | MetricsRepository, monitor: Monitor | null, alerting: Alerting | null, probes: ProbeMetrics | null = null): Registry {
@@ -17,15 +20,26 @@ export function buildRegistry(db: DB | MetricsRepository, monitor: Monitor | nul
   collectDefaultMetrics({ register });
   probes?.register(register);
   new Gauge({
-    name: 'reachwatch_scheduler_lag_seconds',
-    help: 'How late probes started after they were due, over the last 10,000 starts.',
-    labelNames: ['quantile'],
+    name: 'reachwatch_build_info',
+    help: 'Always 1: the running version and Node.js version as labels.',
+    labelNames: ['version', 'node_version'],
+    registers: [register],
+    collect() {
+      this.set({ version: PACKAGE_VERSION, node_version: process.versions.node }, 1);
+    },
+  });
+  // Percentiles of a rolling window the scheduler keeps, not a Prometheus summary (whose count and sum
+  // only grow): so the label is `percentile`, not `quantile`, which promtool reserves for summaries.
+  new Gauge({
+    name: 'reachwatch_scheduler_recent_lag_seconds',
+    help: 'How late probes started after they were due: the 50th, 90th and 99th percentile over the last 10,000 starts.',
+    labelNames: ['percentile'],
     registers: [register],
     collect() {
       this.reset();
       const s = monitor?.scheduler.lagSamples.slice(-10_000).sort((a, b) => a - b) ?? [];
       if (s.length === 0) return;
-      for (const q of [0.5, 0.9, 0.99]) this.set({ quantile: String(q) }, (s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0) / 1000);
+      for (const p of [50, 90, 99]) this.set({ percentile: String(p) }, (s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0) / 1000);
     },
   });
   new Gauge({
@@ -55,6 +69,21 @@ export function buildRegistry(db: DB | MetricsRepository, monitor: Monitor | nul
       this.reset();
       for (const s of CENTER_STATUSES) this.set({ status: s }, 0);
       for (const r of counts.centersByStatus()) this.set({ status: r.status }, r.n);
+    },
+  });
+  // One series per center and status, 1 for the status it has and 0 for the others, so a rule reads
+  // `reachwatch_center_status{status="dark"} == 1` and `for:` counts from when it became dark; the
+  // 0 series keep a change of status from looking like a series that vanished. Bounded: centers × 5.
+  new Gauge({
+    name: 'reachwatch_center_status',
+    help: 'Per listed center: 1 for its current status (reachable, partial, dark, unknown, opted_out), 0 for the others.',
+    labelNames: ['center', 'region', 'status'],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const c of counts.centerStatuses()) {
+        for (const s of CENTER_STATUSES) this.set({ center: c.center, region: c.region, status: s }, c.status === s ? 1 : 0);
+      }
     },
   });
   new Gauge({

@@ -174,6 +174,8 @@ const ThesisTableSchema = Type.Object(
 );
 
 const FORMAT = Type.Optional(Type.String({ description: 'json (default), csv or html (a printable page).', examples: ['json', 'csv', 'html'] }));
+const EXCEL = Type.Optional(Type.String({ description: 'CSV for spreadsheets: 1 (or true) adds a UTF-8 byte-order mark and CRLF line ends, keeps digit-only text as text, and separates cells with ";" (decimal comma) for lang ru or kk. Implies format=csv.', examples: ['1'] }));
+const SEP = Type.Optional(Type.String({ description: 'CSV cell separator: "," (default), ";" or tab; overrides the one excel picks from lang.', examples: [';'] }));
 const LANG = Type.Optional(Type.String({ description: 'Language of the words, rules and headings: ru, kk or en (default).', examples: ['en'] }));
 const FILTER = {
   center: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 1000, description: 'Center ids; repeat for several (center=a&center=b). Unknown ids get 404.' })),
@@ -220,6 +222,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
           granularity: Type.Optional(Type.String({ description: 'day, week (ISO, from Monday) or month (default).', examples: ['month'] })),
           format: FORMAT,
           lang: LANG,
+          excel: EXCEL,
+          sep: SEP,
         }),
         response: { 200: bodies(AvailabilityReportSchema, 'The report'), 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply },
       },
@@ -227,7 +231,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
     },
     async (req, reply) => {
       try {
-        const { query, format } = parseAvailabilityParams(req.query, settings);
+        const { query, format, csv } = parseAvailabilityParams(req.query, settings);
         const shape = reportShape(db, query, settings);
         if (shape.rows > maxRows) {
           return bad(
@@ -238,7 +242,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
         }
         const report = buildAvailabilityReport(db, query, settings);
         req.log.info({ by: req.actor?.tokenId, from: report.period.from, to: report.period.to, centers: report.centers.length, granularity: query.granularity, format }, 'availability report');
-        return send(reply, format, renderAvailability(report, format, { compact: true }), `reachwatch-availability-${periodSlug(report)}`);
+        return send(reply, format, renderAvailability(report, format, { compact: true, csv }), `reachwatch-availability-${periodSlug(report)}`);
       } catch (e) {
         if (e instanceof ReportInputError) return bad(reply, `querystring parameter ${name(e.param)} ${e.describe(name)}`);
         if (e instanceof UnknownCenterError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `querystring parameter "center": ${e.message}` });
@@ -264,6 +268,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
           ...FILTER,
           format: FORMAT,
           lang: LANG,
+          excel: EXCEL,
+          sep: SEP,
         }),
         response: { 200: bodies(ThesisTableSchema, 'The table'), 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply },
       },
@@ -271,11 +277,11 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
     },
     async (req, reply) => {
       try {
-        const { query, format } = parseThesisParams(req.query);
+        const { query, format, csv } = parseThesisParams(req.query);
         const table = buildThesisTable(db, query, settings);
         req.log.info({ by: req.actor?.tokenId, date: table.date, until: table.until, rows: table.rows.length, format }, 'thesis table');
         const days = table.until === table.date ? table.date : `${table.date}_${table.until}`;
-        return send(reply, format, renderThesis(table, format, { compact: true }), `reachwatch-thesis-table-${days}`);
+        return send(reply, format, renderThesis(table, format, { compact: true, csv }), `reachwatch-thesis-table-${days}`);
       } catch (e) {
         if (e instanceof ReportInputError) return bad(reply, `querystring parameter ${name(e.param)} ${e.describe(name)}`);
         if (e instanceof UnknownCenterError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `querystring parameter "center": ${e.message}` });
