@@ -675,7 +675,7 @@ class Validator {
     }
     const methods = ch['methods'];
     if (Array.isArray(methods)) {
-      const allowed: readonly string[] = type === 'phone' ? ['lookup', 'call', 'manual'] : ['http', 'manual'];
+      const allowed: readonly string[] = type === 'phone' ? ['lookup', 'call', 'sip', 'manual'] : ['http', 'manual'];
       const bad = methods.filter((m) => typeof m !== 'string' || !allowed.includes(m));
       if (bad.length > 0) {
         this.error([...path, 'methods'], `methods of a ${type} channel may be ${allowed.join(', ')}; ${bad.map((m) => JSON.stringify(m)).join(', ')} is not one of them.`);
