@@ -100,7 +100,9 @@ export async function dial(o: DialOptions): Promise<DialResult> {
 
     const connected = await connectCtrl(port, exited);
     if (typeof connected === 'string') {
-      result.startError = connected;
+      // Its last words say why (a bad address, a missing module), without the colour codes.
+      const said = chunks.map((c) => c.text).join('').replace(/\u001b\[[0-9;]*m/g, '').trim().split('\n').slice(-3).join(' / ');
+      result.startError = said ? `${connected} (${said})` : connected;
       return result;
     }
     ctrl = connected;
