@@ -118,3 +118,95 @@ describe('final failure codes', () => {
     expect(verdict.detail).toContain(`SIP ${code}`);
   }, 60_000);
 });
+
+describe('ringing, early media, answers', () => {
+  test('a call that rings out is cancelled by us at the ring timeout: 487, no answer', async () => {
+    const c = await callee({ scenario: 'ring-forever', calls: 1 });
+    const { e, c: verdict } = await call(c.proxy, { ringTimeoutMs: 2500 });
+    expect(verdict, verdict.detail).toMatchObject({ outcome: 'no_answer', reason: 'no_answer' });
+    expect(e.final).toMatchObject({ code: 487 });
+    expect(e.gaveUp).toBe('ring_timeout');
+    expect(e.hungUpBy).toBe('us');
+    expect(e.ringingAtMs).not.toBeNull();
+    expect(e.final!.atMs).toBeGreaterThanOrEqual(2500);
+  }, 60_000);
+
+  test.each([
+    ['480', 'Temporarily Unavailable', '20', 'Subscriber absent', 'switched_off'],
+    ['404', 'Not Found', '1', 'Unallocated number', 'not_in_service'],
+  ])('183 with early media (tones and an announcement), then %s: the code decides, the early audio is kept', async (code, reason, cause, text, why) => {
+    const c = await callee({ scenario: 'early-media-fail', values: { code, reason, cause, text }, audio: { 'early.wav': [audio.sit, audio.switchedOffRu] }, calls: 1 });
+    const { e, c: verdict } = await call(c.proxy);
+    expect(verdict, verdict.detail).toMatchObject({ outcome: 'unavailable', reason: why });
+    expect(e.provisional[0]).toMatchObject({ code: 183, sdp: true });
+    expect(e.earlyMediaAtMs).not.toBeNull();
+    expect(e.final).toMatchObject({ code: Number(code), q850: { cause: Number(cause) } });
+    // SIPp plays for 3 s before the failure; what arrived of it is in the clip.
+    expectClip(e.clips.early, 1500, 4500);
+    expect(e.clips.answered).toBeNull();
+    expect(e.heard).toBeNull();
+  }, 60_000);
+
+  test('200, an announcement, and BYE from the callee: answered, they hung up, the audio after the answer is kept', async () => {
+    const c = await callee({ scenario: 'answer-announce-bye', audio: { 'announcement.wav': [audio.wrongNumberKk] }, calls: 1 });
+    const { e, c: verdict } = await call(c.proxy, { listenMs: 8000 });
+    // Without the audio analysis nothing says it was a recording: answered, nobody used the menu.
+    expect(verdict, verdict.detail).toMatchObject({ outcome: 'inconclusive', reason: 'answered_silent' });
+    expect(e.final).toMatchObject({ code: 200 });
+    expect(e.answeredAtMs).not.toBeNull();
+    expect(e.hungUpBy).toBe('them');
+    expect(e.endedAtMs! - e.answeredAtMs!).toBeGreaterThanOrEqual(3000);
+    expectClip(e.clips.answered, 1000, 6000);
+  }, 60_000);
+
+  test('200, a greeting, and key 1 (RFC 4733) after our menu prompt: the center confirmed', async () => {
+    const c = await callee({ scenario: 'answer-greeting-key', audio: { 'greeting.wav': [audio.greeting] }, calls: 1 });
+    const { e, c: verdict } = await call(c.proxy, { menu: true, listenMs: 3000 });
+    expect(verdict, verdict.detail).toMatchObject({ outcome: 'reachable', reason: 'confirmed' });
+    expect(e.keys.map((k) => k.key)).toEqual(['1']);
+    expect(e.keys[0]!.atMs).toBeGreaterThan(e.answeredAtMs!);
+    expect(e.menu).toEqual({ languages: ['ru', 'kk'] });
+    expect(e.hungUpBy).toBe('us');
+    expectClip(e.clips.answered, 1000, 12_000);
+  }, 60_000);
+
+  test('200 and silence: answered, nobody used the menu; we hang up after listening', async () => {
+    const c = await callee({ scenario: 'answer-silence', calls: 1 });
+    const { e, c: verdict } = await call(c.proxy, { listenMs: 2000 });
+    expect(verdict, verdict.detail).toMatchObject({ outcome: 'inconclusive', reason: 'answered_silent' });
+    expect(e.hungUpBy).toBe('us');
+    expect(e.keys).toEqual([]);
+  }, 60_000);
+});
+
+describe('the trunk: our side', () => {
+  test('a trunk that challenges (401 digest) gets our credentials, and the call goes on to its real answer', async () => {
+    const c = await callee({ scenario: 'digest-auth', values: { user: 'reachwatch', password: 'right', code: '486', reason: 'Busy Here', cause: '17', text: 'User busy' }, calls: 1 });
+    const { e, c: verdict } = await call(c.proxy);
+    expect(verdict, verdict.detail).toMatchObject({ outcome: 'busy', reason: 'busy' });
+    expect(e.challenges).toEqual([401]);
+    expect(e.final).toMatchObject({ code: 486 });
+  }, 60_000);
+
+  test('wrong credentials: the trunk refuses us, an error of ours', async () => {
+    const c = await callee({ scenario: 'digest-auth', values: { user: 'reachwatch', password: 'other', code: '486', reason: 'Busy Here', cause: '17', text: 'User busy' }, calls: 1 });
+    const { e, c: verdict } = await call(c.proxy, { password: 'wrong' });
+    expect(verdict, verdict.detail).toMatchObject({ outcome: 'error', reason: 'trunk_auth' });
+    expect(e.final).toMatchObject({ code: 401 });
+  }, 60_000);
+
+  test('a trunk that is down (nothing listening): no SIP response at all, an error of ours', async () => {
+    const port = await freeUdpPort();
+    const { e, c: verdict } = await call(`127.0.0.1:${port}`, { ringTimeoutMs: 2000 });
+    expect(verdict, verdict.detail).toMatchObject({ outcome: 'error', reason: 'trunk_unreachable' });
+    expect(e.trunkResponded).toBe(false);
+    expect(e.final).toBeNull();
+  }, 60_000);
+
+  test('a trunk over TCP that refuses the connection: an error of ours', async () => {
+    const port = await freeUdpPort();
+    const { e, c: verdict } = await call(`127.0.0.1:${port}`, { ringTimeoutMs: 2000, transport: 'tcp' });
+    expect(verdict, verdict.detail).toMatchObject({ outcome: 'error', reason: 'trunk_unreachable' });
+    expect(e.trunkResponded).toBe(false);
+  }, 60_000);
+});
