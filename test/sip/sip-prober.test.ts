@@ -96,7 +96,7 @@ function expectClip(clip: SipEvidence['clips']['early'], minMs: number, maxMs: n
   expect(clip!.peak).toBeGreaterThan(1000); // not silence: the callee's audio came through
 }
 
-describe('final failure codes', () => {
+describe.concurrent('final failure codes', () => {
   test.each([
     ['404', 'Not Found', '1', 'Unallocated number', 'unavailable', 'not_in_service'],
     ['410', 'Gone', '22', 'Number changed', 'unavailable', 'number_changed'],
@@ -119,7 +119,7 @@ describe('final failure codes', () => {
   }, 60_000);
 });
 
-describe('ringing, early media, answers', () => {
+describe.concurrent('ringing, early media, answers', () => {
   test('a call that rings out is cancelled by us at the ring timeout: 487, no answer', async () => {
     const c = await callee({ scenario: 'ring-forever', calls: 1 });
     const { e, c: verdict } = await call(c.proxy, { ringTimeoutMs: 2500 });
@@ -179,7 +179,7 @@ describe('ringing, early media, answers', () => {
   }, 60_000);
 });
 
-describe('the trunk: our side', () => {
+describe.concurrent('the trunk: our side', () => {
   test('a trunk that challenges (401 digest) gets our credentials, and the call goes on to its real answer', async () => {
     const c = await callee({ scenario: 'digest-auth', values: { user: 'reachwatch', password: 'right', code: '486', reason: 'Busy Here', cause: '17', text: 'User busy' }, calls: 1 });
     const { e, c: verdict } = await call(c.proxy);

@@ -46,6 +46,8 @@ export interface DialOptions {
   /** A silent 8 kHz 16-bit WAV longer than the ring timeout: the audio source before the answer. */
   silenceFile: string;
   signal: AbortSignal;
+  /** Called once the dial command is sent: the next call may be paced from then. */
+  onDialSent?: () => void;
 }
 
 export interface UaEvent {
@@ -155,6 +157,7 @@ export async function dial(o: DialOptions): Promise<DialResult> {
       });
       result.t0 = Date.now();
       send('dial', requestUri);
+      o.onDialSent?.();
       timers.push(
         setTimeout(() => {
           if (!established) end('ring_timeout');

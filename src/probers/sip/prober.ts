@@ -88,6 +88,8 @@ export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallP
         promptFile: prompt,
         silenceFile: silent,
         signal: ctx.signal,
+        // Calls per second count call starts: the next INVITE may follow this one's, not its end.
+        onDialSent: released,
       });
       const evidence = evidenceOf(opts, base, r, prompt !== null);
       keepOnlyClips(dir);
