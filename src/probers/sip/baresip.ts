@@ -118,10 +118,15 @@ export async function dial(o: DialOptions): Promise<DialResult> {
       let established = false;
       let ending = false;
       const timers: NodeJS.Timeout[] = [];
-      const finish = () => {
+      const finish = (finalCode?: string) => {
         timers.forEach(clearTimeout);
         o.signal.removeEventListener('abort', onAbort);
-        setTimeout(resolve, SETTLE_MS);
+        // The trace (stdout) and the events (TCP) travel apart: wait for the final response to be
+        // traced when its code is known, else a moment for the last messages.
+        if (!finalCode) return void setTimeout(resolve, SETTLE_MS);
+        const until = Date.now() + SETTLE_MS;
+        const poll = () => (Date.now() >= until || chunks.some((c) => c.text.includes(`SIP/2.0 ${finalCode}`)) ? resolve() : setTimeout(poll, 20));
+        poll();
       };
       const end = (why: 'ring_timeout' | 'menu_done' | 'deadline') => {
         if (ending) return;
@@ -152,7 +157,7 @@ export async function dial(o: DialOptions): Promise<DialResult> {
           timers.push(setTimeout(() => end('menu_done'), left));
         } else if (msg.type === 'CALL_CLOSED') {
           ending = true;
-          finish();
+          finish(/^[1-6]\d\d /.test(String(msg.param)) ? String(msg.param).slice(0, 3) : undefined);
         }
       });
       result.t0 = Date.now();
