@@ -39,6 +39,8 @@ interface SipRun {
   p95CallMs: number | null;
   /** Calls whose class was not the expected one (a sign of overload: a late answer, a lost key). */
   wrong: number;
+  /** Their outcomes and reasons, to say what went wrong. */
+  wrongAs: string[];
 }
 
 export const sipSection: BenchSection = {
@@ -80,6 +82,7 @@ export const sipSection: BenchSection = {
           ctx.progress(`sip: ${calls} calls (${kind}), ${concurrency} at a time`);
           const durations: number[] = [];
           let wrong = 0;
+          const wrongAs: string[] = [];
           let next = 0;
           const cpu0 = cpuWithChildren();
           const t0 = performance.now();
@@ -89,14 +92,18 @@ export const sipSection: BenchSection = {
                 const s = performance.now();
                 const e = await prober.probe(chans[i % chans.length] as Channel, { signal: AbortSignal.timeout(60_000) });
                 durations.push(performance.now() - s);
-                if (classify(e).outcome !== expected) wrong++;
+                const v = classify(e);
+                if (v.outcome !== expected) {
+                  wrong++;
+                  wrongAs.push(`${v.outcome}/${v.reason}: ${v.detail}`);
+                }
               }
             }),
           );
           const wallS = (performance.now() - t0) / 1000;
           const cpuS = cpuWithChildren() - cpu0;
           durations.sort((a, b) => a - b);
-          return { kind, concurrency, calls, wallS, callsPerS: calls / wallS, cpuMsPerCall: (cpuS * 1000) / calls, p50CallMs: percentile(durations, 50), p95CallMs: percentile(durations, 95), wrong };
+          return { kind, concurrency, calls, wallS, callsPerS: calls / wallS, cpuMsPerCall: (cpuS * 1000) / calls, p50CallMs: percentile(durations, 50), p95CallMs: percentile(durations, 95), wrong, wrongAs };
         } finally {
           await c.stop();
         }
@@ -121,7 +128,8 @@ export const sipSection: BenchSection = {
         fmtInt(r.cpuMsPerCall),
         String(r.wrong),
       ]);
-      const text = renderTable(['calls', 'at a time', 'calls', 'calls/s', 'call wall ms p50 / p95', 'CPU ms per call (us + baresip)', 'misclassified'], rows);
+      const misses = runs.flatMap((r) => r.wrongAs.map((w) => `  ${r.kind}, ${r.concurrency} at a time: ${w}`));
+      const text = (misses.length ? (x: string) => `${x}\nmisclassified calls:\n${misses.join('\n')}` : (x: string) => x)(renderTable(['calls', 'at a time', 'calls', 'calls/s', 'call wall ms p50 / p95', 'CPU ms per call (us + baresip)', 'misclassified'], rows));
       return {
         name: this.name,
         text,
