@@ -88,3 +88,31 @@ describe('a SIP call left in flight by a crash', () => {
     writer.close();
   });
 });
+
+describe('responsible calling applies unchanged, with the trunk\'s price', () => {
+  test('the sip prober\'s gate: calling hours, the per-number cap shared with Twilio calls, and the spend cap at the trunk\'s price', () => {
+    const t = tempDir();
+    const db = openDatabase(path.join(t.dir, 'data'));
+    try {
+      const reg = `- id: a\n  name: A\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "+77172000101", methods: [sip]}\n`;
+      const centers = assertLoadable(parseRegistry(reg, 'r.yaml'));
+      syncRegistry(db, centers, 'r.yaml', 'x');
+      const channel = centers[0]!.channels[0]!;
+      const monday10 = Date.UTC(2026, 11, 7, 5, 0); // 10:00 in Almaty
+      const sunday10 = Date.UTC(2026, 11, 6, 5, 0);
+      const env = { REACHWATCH_SIP_USER: 'u' };
+      const gate = (sip: Record<string, unknown>, telephony: Record<string, unknown> = {}) =>
+        sipProberFor(buildConfig({ sip: { proxy: '127.0.0.1:5060', ...sip }, telephony }, env, 'r.yaml', (k) => k.join('.'), '/tmp'), db, () => 'Asia/Almaty')!.gate!;
+      expect(gate({})(channel, monday10)).toEqual({ ok: true });
+      expect(gate({})(channel, sunday10)).toMatchObject({ ok: false, reason: 'outside_hours' });
+      // A spend cap below one call at the trunk's price: every call stops, and the operator hears of it.
+      expect(gate({ price_per_minute: 2 }, { monthly_spend_cap: 1 })(channel, monday10)).toMatchObject({ ok: false, reason: 'spend_cap', alarm: expect.stringContaining('spend cap') });
+      // A Twilio call to the same number today counts toward the same daily cap.
+      new CallLedger(db).begin({ id: 'cccccccccccccccccccccccc', channelId: channel.id, number: '+77172000101', dueAt: monday10 - 60_000, startedAt: monday10 - 60_000, estimatedCost: 0.25 });
+      expect(gate({})(channel, monday10)).toMatchObject({ ok: false, reason: 'daily_cap' });
+    } finally {
+      db.close();
+      t.remove();
+    }
+  });
+});

@@ -35,7 +35,7 @@ beforeAll(async () => {
   dir = t.dir;
   cleanup = t.remove;
   db = openDatabase(path.join(dir, 'data'));
-  const reg = `- id: a\n  name: Center A\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "${NUMBER}", methods: [sip]}\n`;
+  const reg = `- id: a\n  name: Center A\n  kind: hotline\n  tz_iana: Asia/Almaty\n  channels:\n    - {type: phone, value: "${NUMBER}", methods: [sip]}\n    - {type: phone, value: "+77172000109", methods: [sip]}\n`;
   const load = assertLoadable(parseRegistry(reg, 'r.yaml'));
   syncRegistry(db, load, 'r.yaml', 'x');
   channel = load[0]!.channels[0]!;
@@ -59,7 +59,7 @@ interface Call {
   c: ReturnType<typeof classify>;
 }
 
-async function call(proxy: string, opts: { password?: string | null; menu?: boolean; ringTimeoutMs?: number; listenMs?: number; transport?: SipTrunk['transport'] } = {}): Promise<Call> {
+async function call(proxy: string, opts: { password?: string | null; menu?: boolean; ringTimeoutMs?: number; listenMs?: number; transport?: SipTrunk['transport'] } = {}, ch: Channel = channel): Promise<Call> {
   const ledger = new CallLedger(db);
   const prober = createSipProber({
     trunk: { name: 'test-trunk', proxy, domain: '127.0.0.1', transport: opts.transport ?? 'udp', user: 'reachwatch', password: opts.password === undefined ? 'right' : opts.password },
@@ -79,7 +79,7 @@ async function call(proxy: string, opts: { password?: string | null; menu?: bool
     tzOf: () => 'Asia/Almaty',
     followUpMs: 4 * 3_600_000,
   });
-  const evidence = await prober.probe(channel, { signal: AbortSignal.timeout(60_000) });
+  const evidence = await prober.probe(ch, { signal: AbortSignal.timeout(60_000) });
   const stored = JSON.parse(JSON.stringify(evidence)) as Evidence; // what the store keeps
   return { e: stored as unknown as SipEvidence, c: classify(stored) };
 }
@@ -160,7 +160,7 @@ describe.concurrent('ringing, early media, answers', () => {
   }, 60_000);
 
   test('200, a greeting, and key 1 (RFC 4733) after our menu prompt: the center confirmed', async () => {
-    const c = await callee({ scenario: 'answer-greeting-key', audio: { 'greeting.wav': [audio.greeting] }, calls: 1 });
+    const c = await callee({ scenario: 'answer-greeting-key', values: { key: '1' }, audio: { 'greeting.wav': [audio.greeting] }, calls: 1 });
     const { e, c: verdict } = await call(c.proxy, { menu: true, listenMs: 3000 });
     expect(verdict, verdict.detail).toMatchObject({ outcome: 'reachable', reason: 'confirmed' });
     expect(e.keys.map((k) => k.key)).toEqual(['1']);
@@ -168,6 +168,17 @@ describe.concurrent('ringing, early media, answers', () => {
     expect(e.menu).toEqual({ languages: ['ru', 'kk'] });
     expect(e.hungUpBy).toBe('us');
     expectClip(e.clips.answered, 1000, 12_000);
+  }, 60_000);
+
+  test('key 9 after our menu: the number is opted out at once, in the ledger every calling gate reads', async () => {
+    const c = await callee({ scenario: 'answer-greeting-key', values: { key: '9' }, audio: { 'greeting.wav': [audio.greeting] }, calls: 1 });
+    const other: Channel = { ...channel, id: 'a--phone-77172000109', target: '+77172000109' };
+    const { e, c: verdict } = await call(c.proxy, { menu: true, listenMs: 3000 }, other);
+    expect(verdict, verdict.detail).toMatchObject({ outcome: 'inconclusive', reason: 'opted_out' });
+    expect(e.keys.map((k) => k.key)).toEqual(['9']);
+    const ledger = new CallLedger(db);
+    expect(ledger.isOptedOut('+77172000109')).toBe(true);
+    expect(ledger.isOptedOut(NUMBER)).toBe(false);
   }, 60_000);
 
   test('200 and silence: answered, nobody used the menu; we hang up after listening', async () => {
