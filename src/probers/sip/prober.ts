@@ -5,7 +5,7 @@
 // as clips beside the probe. A callee's failure is evidence, never an exception; a trunk that is down
 // or refuses our credentials is evidence too, which the classifier makes our own error.
 
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { CallingRules } from '../../calling/policy.ts';
 import type { Channel, ChannelStatus, Classification, Evidence } from '../../domain.ts';
@@ -114,6 +114,8 @@ export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallP
     for (const row of opts.ledger.openAttempts().filter((r) => isSipAttempt(r.id))) {
       if (ctx.signal.aborted) return;
       if (row.final_at === null) opts.ledger.interrupted(row.id, { message: 'the daemon stopped during the SIP call' }, now());
+      // Its user agent's configuration (with the trunk's password) and partial recordings go.
+      keepOnlyClips(path.join(opts.dataDir, 'sip', row.id));
       const evidence: SipEvidence = { ...baseEvidence(opts, row.id, row.number, row.started_at), error: 'interrupted: the daemon stopped during the call; what it heard is lost' };
       await ctx.store({ channelId: row.channel_id, dueAt: row.due_at, startedAt: row.started_at, durationMs: Math.max(0, now() - row.started_at), evidence: evidence as unknown as Evidence });
     }
@@ -261,6 +263,11 @@ function clipsOf(opts: Pick<SipProberOptions, 'dataDir' | 'clipCapMs'>, e: SipEv
 /** The call's folder keeps its clips only: the user agent's configuration holds the trunk's password. */
 function keepOnlyClips(dir: string): void {
   for (const f of ['config', 'accounts', 'contacts', 'rec', 'uuid', 'current_contact']) rmSync(path.join(dir, f), { recursive: true, force: true });
+  try {
+    rmdirSync(dir); // only when empty: a call that kept no clip leaves no folder
+  } catch {
+    // clips are kept in it
+  }
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
