@@ -222,7 +222,9 @@ export function evidenceOf(opts: Pick<SipProberOptions, 'dataDir' | 'clipCapMs'>
   e.endedAtMs = closed?.atMs ?? r.weEnded?.atMs ?? final?.atMs ?? null;
   // baresip's own reason, when no SIP final response explains the end (a refused TCP connection...).
   if (!final && closed?.param) e.uaError = closed.param;
-  e.keys = r.events.filter((x) => x.type === 'CALL_DTMF_START' && x.param).map((x) => ({ key: x.param.slice(0, 1), atMs: x.atMs }));
+  // Keys answer the menu, which is played after the answer: a tone in early media is no one's answer.
+  const answeredAt = e.answeredAtMs;
+  e.keys = answeredAt === null ? [] : r.events.filter((x) => x.type === 'CALL_DTMF_START' && x.param && x.atMs >= answeredAt).map((x) => ({ key: x.param.slice(0, 1), atMs: x.atMs }));
   e.clips = clipsOf(opts, e, r);
   return e;
 }
