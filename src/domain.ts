@@ -33,7 +33,7 @@ export const CHANNEL_STATUSES = [...OUTCOMES.filter((o) => o !== 'error'), 'unkn
 export type ChannelStatus = Exclude<Outcome, 'error'> | 'unknown' | 'not_probed' | 'opted_out';
 
 /** How a channel is probed. `manual` is recorded by a person through the API, never scheduled. */
-export const PROBE_METHODS = ['http', 'lookup', 'call', 'manual'] as const;
+export const PROBE_METHODS = ['http', 'lookup', 'call', 'sip', 'manual'] as const;
 export type ProbeMethod = (typeof PROBE_METHODS)[number];
 
 export interface Classification {

@@ -11,5 +11,6 @@ import { callbacksSection } from './callbacks.ts';
 import { cpsSection } from './calls-per-second.ts';
 import { overloadSection } from './overload.ts';
 import { probesSection } from './probes.ts';
+import { sipSection } from './sip.ts';
 
-export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, audioSection];
+export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, audioSection, sipSection];

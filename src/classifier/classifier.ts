@@ -4,6 +4,8 @@
 
 import type { Classification, Evidence } from '../domain.ts';
 import { classifyPhone } from './phone.ts';
+import { classifySip } from './sip.ts';
+import { isSipEvidence } from '../probers/sip/evidence.ts';
 import { classifyWebsite, type WebsiteRules } from './website.ts';
 import { WEBSITE_DEFAULTS } from '../probers/website/config.ts';
 
@@ -25,6 +27,9 @@ export function classify(evidence: Evidence, rules: ClassifierRules = DEFAULT_RU
     case 'lookup':
     case 'manual':
       return classifyPhone(evidence);
+    case 'sip':
+      if (isSipEvidence(evidence)) return classifySip(evidence);
+      return { outcome: 'error', reason: 'malformed_evidence', detail: 'The stored SIP evidence does not have the expected shape.', flags: [] };
     case 'internal':
     case 'none':
       return {

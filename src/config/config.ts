@@ -14,6 +14,7 @@ import { authFromEnv, HTTP_DEFAULTS, HTTP_DOC, parseHttpSection, type AuthConfig
 import { BOARD_DEFAULTS, BOARD_DOC, parseBoardSection, type BoardConfig } from '../board/config.ts';
 import type { DeclaredWindow } from '../maintenance/windows.ts';
 import { parseTelephonySection, parseTwilioEnv, TELEPHONY_DEFAULTS, TELEPHONY_DOC, type TelephonyConfig, type TwilioConfig } from '../probers/phone/config.ts';
+import { parseSipSection, SIP_DEFAULTS, SIP_DOC, type SipConfig } from '../probers/sip/config.ts';
 import { parseWebsiteSection, WEBSITE_DEFAULTS, WEBSITE_DOC, type WebsiteConfig } from '../probers/website/config.ts';
 import { parseRegistrySection, REGISTRY_DEFAULTS, REGISTRY_DOC, type RegistryConfig } from '../registry/config.ts';
 import { parseSchedulerSection, SCHEDULER_DEFAULTS, SCHEDULER_DOC, type SchedulerConfig } from '../scheduler/config.ts';
@@ -41,6 +42,7 @@ export interface Config {
   store: StoreConfig;
   defaultTimezone: string;
   telephony: TelephonyConfig;
+  sip: SipConfig;
   centers: CentersConfig;
   board: BoardConfig;
   alerts: AlertsConfig;
@@ -74,6 +76,7 @@ export const DEFAULTS: Omit<Config, 'file' | 'twilio' | 'auth'> = {
   store: STORE_DEFAULTS,
   defaultTimezone: TIMEZONE_DEFAULT,
   telephony: TELEPHONY_DEFAULTS,
+  sip: SIP_DEFAULTS,
   centers: CENTER_DEFAULTS,
   board: BOARD_DEFAULTS,
   alerts: ALERT_DEFAULTS,
@@ -84,7 +87,7 @@ export const DEFAULTS: Omit<Config, 'file' | 'twilio' | 'auth'> = {
 
 /** The sections of the file, in the order of the reference (docs/configuration.md). */
 export const SECTION_DOCS: SectionDoc[] = [
-  HTTP_DOC, DATA_DIR_DOC, REGISTRY_DOC, LOG_DOC, SCHEDULER_DOC, WEBSITE_DOC, STATUS_DOC, CANARIES_DOC, STORE_DOC, TIMEZONE_DOC, TELEPHONY_DOC, CENTERS_DOC, BOARD_DOC, ALERTS_DOC,
+  HTTP_DOC, DATA_DIR_DOC, REGISTRY_DOC, LOG_DOC, SCHEDULER_DOC, WEBSITE_DOC, STATUS_DOC, CANARIES_DOC, STORE_DOC, TIMEZONE_DOC, TELEPHONY_DOC, SIP_DOC, CENTERS_DOC, BOARD_DOC, ALERTS_DOC,
   MAINTENANCE_DOC, VANTAGE_DOC, AUDIO_DOC,
 ];
 
@@ -131,6 +134,7 @@ export function buildConfig(raw: Obj, envSource: EnvSource, file: string | null,
     store: parseStoreSection(raw, ctx),
     defaultTimezone: parseDefaultTimezone(raw, ctx),
     telephony: parseTelephonySection(raw, ctx),
+    sip: parseSipSection(raw, ctx),
     centers: parseCentersSection(raw.centers, ctx),
     board: parseBoardSection(raw, ctx),
     alerts: parseAlertsSection(raw.alerts, ctx),

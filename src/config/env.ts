@@ -29,6 +29,10 @@ export interface Environment {
     baseUrl: string | undefined;
     timeout: string | undefined;
   };
+  sip: {
+    user: string | undefined;
+    password: string | undefined;
+  };
   /** A variable a subscription names in its secret_env key (the name is the operator's choice). */
   secret(name: string): string | undefined;
 }
@@ -54,6 +58,8 @@ export const ENVIRONMENT_VARIABLES = [
   { name: 'REACHWATCH_TWILIO_FROM', meaning: 'The number the probe calls come from; telephony is off without it.' },
   { name: 'REACHWATCH_TWILIO_BASE_URL', meaning: 'Sends every Twilio REST request to this base URL instead (tests, the demo, a proxy).' },
   { name: 'REACHWATCH_TWILIO_TIMEOUT', meaning: 'How long one Twilio REST request may take, 1s to 10m; default 30s.' },
+  { name: 'REACHWATCH_SIP_USER', meaning: 'The SIP trunk\'s user name (digest authentication); required when sip.proxy is set.' },
+  { name: 'REACHWATCH_SIP_PASSWORD', meaning: 'The SIP trunk\'s password; without it calls go unauthenticated (a trunk that trusts our address).' },
 ] as const;
 
 export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number]['name'];
@@ -83,6 +89,7 @@ export function readEnv(source: EnvSource = process.env): Environment {
       baseUrl: get('REACHWATCH_TWILIO_BASE_URL'),
       timeout: get('REACHWATCH_TWILIO_TIMEOUT'),
     },
+    sip: { user: get('REACHWATCH_SIP_USER'), password: get('REACHWATCH_SIP_PASSWORD') },
     secret: (name) => source[name],
   };
 }

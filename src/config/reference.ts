@@ -13,7 +13,7 @@ export function renderConfigurationReference(): string {
     '',
     '<!-- Generated from the config sections (src/**/config.ts) and src/config/env.ts by src/config/reference.ts; test/config/reference.test.ts fails when it is out of date. -->',
     '',
-    'reachwatch reads one YAML file (`REACHWATCH_CONFIG`, default `config/reachwatch.yaml`) and the environment. Every key is optional; a key left out takes the default below. Durations are written like `500ms`, `10s`, `5m`, `4h` or `7d`. A wrong value stops the start with a sentence naming the file, line and key, and nothing is written. Secrets (Twilio, SMTP, Telegram, the legacy operator token) come from the environment only.',
+    'reachwatch reads one YAML file (`REACHWATCH_CONFIG`, default `config/reachwatch.yaml`) and the environment. Every key is optional; a key left out takes the default below. Durations are written like `500ms`, `10s`, `5m`, `4h` or `7d`. A wrong value stops the start with a sentence naming the file, line and key, and nothing is written. Secrets (Twilio, the SIP trunk, SMTP, Telegram, the legacy operator token) come from the environment only.',
     '',
     '## Sections',
     '',
@@ -36,7 +36,7 @@ export function renderConfigurationReference(): string {
   out.push(
     '## Where each section lives',
     '',
-    'Each section parses and checks itself beside the code it configures (src/api/config.ts for `http`, src/store/config.ts for `store` and `data_dir`, src/probers/website/config.ts, src/probers/phone/config.ts with the calling limits from src/calling/config.ts, src/scheduler/config.ts, src/status/config.ts, src/selfcheck/config.ts for `canaries`, src/board/config.ts, src/registry/config.ts, src/alerts/config.ts for `alerts`, `centers` and `maintenance`, src/config/general.ts for `log` and `default_timezone`); src/config/config.ts only composes them. A new key goes into its section\'s parser, DEFAULTS and reference table; a new environment variable into src/config/env.ts. Then regenerate this file.',
+    'Each section parses and checks itself beside the code it configures (src/api/config.ts for `http`, src/store/config.ts for `store` and `data_dir`, src/probers/website/config.ts, src/probers/phone/config.ts with the calling limits from src/calling/config.ts, src/probers/sip/config.ts for `sip`, src/scheduler/config.ts, src/status/config.ts, src/selfcheck/config.ts for `canaries`, src/board/config.ts, src/registry/config.ts, src/alerts/config.ts for `alerts`, `centers` and `maintenance`, src/config/general.ts for `log` and `default_timezone`); src/config/config.ts only composes them. A new key goes into its section\'s parser, DEFAULTS and reference table; a new environment variable into src/config/env.ts. Then regenerate this file.',
     '',
   );
   return out.join('\n');

@@ -15,6 +15,7 @@ import { reportSettingsFrom } from '../reports/availability.ts';
 import { checkpointAndClose, Housekeeping } from '../store/housekeeping.ts';
 import { clipHousekeeping } from '../audio/clips.ts';
 import { Monitor } from './monitor.ts';
+import { sipProberFor } from '../probers/from-config.ts';
 import type { Telephony } from './telephony.ts';
 import { ConfigError } from '../config/config.ts';
 import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
@@ -47,7 +48,7 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   // Refuse a structurally broken registry before touching the database.
-  const registryOptions: RegistryOptions = { resolvedHosts: Object.keys(config.website.resolve) };
+  const registryOptions: RegistryOptions = { resolvedHosts: Object.keys(config.website.resolve), dialsShortCodes: config.sip.trunk !== null };
   const first = await loadRegistryInWorker(config.registry.file, registryOptions);
   assertLoadable(first);
   log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');
@@ -101,6 +102,8 @@ async function run(
       )
     : null;
   if (!telephony) log.warn({ missing }, 'telephony not configured: phone channels are not probed');
+  const sip = sipProberFor(config, db, (ch) => monitor?.tzOf(ch) ?? config.defaultTimezone);
+  if (sip) log.info({ trunk: config.sip.trunk?.name }, 'SIP trunk configured: channels with the sip method are called through it');
   else if (!config.telephony.kazakhPromptAudio) {
     log.warn('telephony.kazakh_prompt_audio is not set: the menu is played in Russian only (Twilio has no Kazakh text-to-speech); record the Kazakh prompt (docs/phones.md, "Setting up a real Twilio account")');
   }
@@ -127,7 +130,7 @@ async function run(
       onCanaryChange: (c) => a.selfCheck.report('canaries', c.ok ? null : c.detail),
       onWriteHealth: (error) => a.selfCheck.report('disk', error),
     },
-    telephony?.probers ?? [],
+    [...(telephony?.probers ?? []), ...(sip ? [sip] : [])],
   );
   const applied = (load: Parameters<Monitor['applyRegistry']>[0]) => {
     monitor?.applyRegistry(load);

@@ -5,7 +5,11 @@ import type { ClassifierRules } from '../classifier/classifier.ts';
 import type { Config } from '../config/config.ts';
 import type { Channel, ProbeMethod } from '../domain.ts';
 import { CanaryMonitor } from '../selfcheck/canary.ts';
+import type { DB } from '../store/db.ts';
+import { CallLedger } from './phone/call-ledger.ts';
 import type { Prober } from './prober.ts';
+import { estimatedSipCallCost } from './sip/config.ts';
+import { createSipProber } from './sip/prober.ts';
 import { createWebsiteProber } from './website/http.ts';
 
 export function websiteProberFor(config: Config): Prober {
@@ -58,4 +62,39 @@ export function defaultDeadlineMs(config: Config): number {
 export function baseProbingFor(config: Config): { probers: Prober[]; canary: CanaryMonitor } {
   const http = websiteProberFor(config);
   return { probers: [http], canary: canaryFor(config, http) };
+}
+
+/**
+ * The sip prober when a trunk is configured (sip.proxy and REACHWATCH_SIP_USER), else null. Its calls
+ * share the call ledger with Twilio's, so calling hours, per-number caps, opt-outs and the spend cap
+ * (the telephony section's) count every call to a number, whichever way it was placed.
+ */
+export function sipProberFor(config: Config, db: DB, tzOf: (channel: Channel) => string): Prober | null {
+  const s = config.sip;
+  if (!s.trunk) return null;
+  const t = config.telephony;
+  return createSipProber({
+    trunk: s.trunk,
+    baresip: s.baresip,
+    listen: s.listen,
+    netInterface: s.netInterface,
+    dataDir: config.dataDir,
+    ledger: new CallLedger(db),
+    rules: {
+      window: t.callingHours,
+      perNumberPerDay: t.perNumberPerDay,
+      perNumberPerWeek: t.perNumberPerWeek,
+      estimatedCallCost: estimatedSipCallCost(s),
+      monthlySpendCap: t.monthlySpendCap,
+    },
+    callsPerSecond: s.callsPerSecond,
+    maxConcurrentCalls: s.maxConcurrentCalls,
+    ringTimeoutMs: s.ringTimeoutMs,
+    listenMs: s.listenMs,
+    menuWaitMs: s.menuWaitMs,
+    clipCapMs: s.clipCapMs,
+    menu: true,
+    tzOf,
+    followUpMs: t.followUpMs,
+  });
 }

@@ -26,7 +26,7 @@ import type { Center, Channel, ChannelOptions, ChannelType, ProbeMethod } from '
 import { parseYamlSource } from '../util/yaml-source.ts';
 import type { NodePath, PathSegment, SourcePosition, YamlSource } from '../util/yaml-source.ts';
 import { isValidChannelId, parseLooseUrl, hasScheme, phoneChannelId, slugify, websiteChannelId } from './channel-id.ts';
-import { countryName, DEFAULT_PHONE_COUNTRY, isPhoneCountry, isPhoneProblem, normalizePhone, phoneCountryProblem } from './phone.ts';
+import { countryName, DEFAULT_PHONE_COUNTRY, isPhoneCountry, isPhoneProblem, normalizePhone, phoneCountryProblem, shortCodeDigits } from './phone.ts';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { parseSchedule } from '../scheduler/schedule.ts';
 
@@ -87,6 +87,12 @@ export interface RegistryOptions {
    * so a test or bench name such as "c00001.bench.test" is probeable although under no public domain.
    */
   resolvedHosts?: readonly string[];
+  /**
+   * A line that dials national numbers is configured (a SIP trunk): a short code such as 114 on a
+   * channel whose methods can dial it (sip, with or without manual) gets it as its target. Without one,
+   * or with other methods (Twilio cannot dial a short code), it stays unprobeable, as it always was.
+   */
+  dialsShortCodes?: boolean;
 }
 
 /** Reads and validates a registry file. Never throws for bad content or an unreadable file. */
@@ -281,7 +287,7 @@ interface ChannelIdUse {
 /** Validates registry text. `file` is only used in problems. Never throws for bad content. */
 export function parseRegistry(text: string, file: string, options: RegistryOptions = {}): RegistryLoad {
   const src = parseYamlSource(text);
-  const v = new Validator(src, file, new Set((options.resolvedHosts ?? []).map((h) => h.toLowerCase())));
+  const v = new Validator(src, file, new Set((options.resolvedHosts ?? []).map((h) => h.toLowerCase())), options.dialsShortCodes ?? false);
   // Field names use record ids, so index them before any problem (even a YAML one) is named.
   if (Array.isArray(src.value)) v.indexRecords(src.value);
 
@@ -316,7 +322,10 @@ class Validator {
 
   private readonly resolvedHosts: ReadonlySet<string>;
 
-  constructor(src: YamlSource, file: string, resolvedHosts: ReadonlySet<string>) {
+  private readonly dialsShortCodes: boolean;
+
+  constructor(src: YamlSource, file: string, resolvedHosts: ReadonlySet<string>, dialsShortCodes: boolean) {
+    this.dialsShortCodes = dialsShortCodes;
     this.src = src;
     this.file = file;
     this.resolvedHosts = resolvedHosts;
@@ -552,7 +561,11 @@ class Validator {
       const e164 = isPhoneProblem(result) ? null : result.e164;
       const problem = isPhoneProblem(result) ? result : phoneCountryProblem(value, result, country);
       target = problem ? null : e164;
-      if (problem) {
+      const methods = options.methods ?? [];
+      const shortCode = problem?.kind === 'short_code' ? shortCodeDigits(value) : null;
+      if (shortCode && this.dialsShortCodes && methods.includes('sip') && methods.every((m) => m === 'sip' || m === 'manual')) {
+        target = shortCode;
+      } else if (problem) {
         reason = problem.problem;
         this.warn([...path, 'value'], problem.problem);
       }
@@ -675,7 +688,7 @@ class Validator {
     }
     const methods = ch['methods'];
     if (Array.isArray(methods)) {
-      const allowed: readonly string[] = type === 'phone' ? ['lookup', 'call', 'manual'] : ['http', 'manual'];
+      const allowed: readonly string[] = type === 'phone' ? ['lookup', 'call', 'sip', 'manual'] : ['http', 'manual'];
       const bad = methods.filter((m) => typeof m !== 'string' || !allowed.includes(m));
       if (bad.length > 0) {
         this.error([...path, 'methods'], `methods of a ${type} channel may be ${allowed.join(', ')}; ${bad.map((m) => JSON.stringify(m)).join(', ')} is not one of them.`);

@@ -39,6 +39,12 @@ export function isPhoneProblem(r: PhoneResult): r is PhoneProblem {
 // word-processed documents, where "-" is often silently turned into an en dash.
 const SEPARATORS = /[\s\-\u2010-\u2015\u2212()]/g;
 
+/** The digits of a national short code ("114", "1 4 1 4"), or null when the value is not one. */
+export function shortCodeDigits(value: string): string | null {
+  const compact = value.replace(SEPARATORS, '');
+  return /^\d{3,4}$/.test(compact) ? compact : null;
+}
+
 /**
  * Normalises a phone number. Pure and deterministic: the same text always gives the same result,
  * which keeps channel ids derived from it stable.

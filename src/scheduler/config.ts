@@ -4,8 +4,8 @@ import { fieldsOf, isObj, knownKeys, sectionOf, showDuration, showValue, type Ob
 import { TIMEZONE_DEFAULT } from '../config/general.ts';
 import { parseSchedule } from './schedule.ts';
 
-export type ScheduledMethod = 'website' | 'lookup' | 'call';
-const isScheduledMethod = (m: string): m is ScheduledMethod => m === 'website' || m === 'lookup' || m === 'call';
+export type ScheduledMethod = 'website' | 'lookup' | 'call' | 'sip';
+const isScheduledMethod = (m: string): m is ScheduledMethod => m === 'website' || m === 'lookup' || m === 'call' || m === 'sip';
 
 export interface SchedulerConfig {
   concurrency: number;
@@ -21,7 +21,7 @@ export const SCHEDULER_DEFAULTS: SchedulerConfig = {
   concurrency: 256,
   perHostConcurrency: 2,
   jitterMs: 2000,
-  defaults: { website: '5m', lookup: '1d', call: '7d' },
+  defaults: { website: '5m', lookup: '1d', call: '7d', sip: '7d' },
   channels: {},
 };
 
@@ -36,6 +36,7 @@ export const SCHEDULER_DOC: SectionDoc = {
     { key: 'defaults.website', default: D.defaults.website, meaning: 'Schedule of website probes.' },
     { key: 'defaults.lookup', default: D.defaults.lookup, meaning: 'Schedule of Twilio Lookups.' },
     { key: 'defaults.call', default: D.defaults.call, meaning: 'Schedule of probe calls.' },
+    { key: 'defaults.sip', default: D.defaults.sip, meaning: 'Schedule of probe calls through the SIP trunk.' },
     { key: 'channels', default: showValue(D.channels), meaning: 'Channel id to schedule; the registry\'s own schedule key wins over it.' },
   ],
 };
@@ -48,10 +49,10 @@ export function parseSchedulerSection(raw: Obj, ctx: SectionContext): SchedulerC
   const defaults = { ...D.defaults };
   const dRaw = sched.defaults;
   if (dRaw !== undefined) {
-    if (!isObj(dRaw)) problems.push(`${where(['scheduler', 'defaults'])}: must map a probe method (website, lookup, call) to a schedule.`);
+    if (!isObj(dRaw)) problems.push(`${where(['scheduler', 'defaults'])}: must map a probe method (website, lookup, call, sip) to a schedule.`);
     else
       for (const [type, spec] of Object.entries(dRaw)) {
-        if (!isScheduledMethod(type)) problems.push(`${where(['scheduler', 'defaults', type])}: unknown probe method "${type}"; use website, lookup or call.`);
+        if (!isScheduledMethod(type)) problems.push(`${where(['scheduler', 'defaults', type])}: unknown probe method "${type}"; use website, lookup, call or sip.`);
         else if (typeof spec !== 'string') problems.push(`${where(['scheduler', 'defaults', type])}: must be a schedule such as "5m" or "*/10 * * * *".`);
         else {
           const s = parseSchedule(spec, TIMEZONE_DEFAULT);

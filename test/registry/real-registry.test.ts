@@ -135,7 +135,7 @@ describe('the default registry config/centers.yaml', () => {
   it('records the line of each center and channel (checked against grep -n)', () => {
     expect(center('perspective-almaty').line).toBe(64);
     expect(center('hotline-114').line).toBe(519);
-    expect(center('returnee-rehab-kaskelen').line).toBe(1025);
+    expect(center('returnee-rehab-kaskelen').line).toBe(1028);
     expect(channel('hotline-114--phone-114').line).toBe(533);
     expect(channel('perspective-almaty--phone-77273933172').line).toBe(80);
     const lines = TEXT.split('\n');
@@ -168,7 +168,16 @@ describe('the default registry config/centers.yaml', () => {
     expect(center('victoria-karagandy').channels.map((c) => c.type)).toEqual(['phone', 'phone']);
   });
 
-  it('takes no per-channel options from the registry as shipped', () => {
-    for (const c of channels) expect(c.options).toEqual({});
+  it('takes no per-channel options from the registry as shipped, but the sip method for the short code 114', () => {
+    for (const c of channels) expect(c.options).toEqual(c.id === 'hotline-114--phone-114' ? { methods: ['sip'] } : {});
+  });
+
+  it('leaves 114 unprobeable without a SIP trunk, as it always was, and dials it through one', () => {
+    const ch = channel('hotline-114--phone-114');
+    expect(ch.target).toBeNull();
+    expect(ch.unprobeableReason).toContain('national short code');
+    const withTrunk = assertLoadable(parseRegistry(readFileSync(PATH, 'utf8'), FILE, { dialsShortCodes: true }));
+    const dialled = withTrunk.flatMap((c) => c.channels).find((c) => c.id === 'hotline-114--phone-114');
+    expect(dialled).toMatchObject({ target: '114', unprobeableReason: null, options: { methods: ['sip'] } });
   });
 });

@@ -24,6 +24,13 @@ const isFinal = (s: string): s is FinalStatus => (FINAL_STATUSES as readonly str
 const RANK: Record<string, number> = { creating: 0, queued: 1, initiated: 2, ringing: 3, 'in-progress': 4 };
 const rankOf = (s: string): number => (isFinal(s) || s === 'create_failed' || s === 'interrupted' ? 9 : (RANK[s] ?? 0));
 
+/**
+ * Calls through a SIP trunk share the ledger (one number's calls and one month's spend count whichever
+ * way they were placed); their ids carry this prefix so each prober finishes only its own after a restart.
+ */
+export const SIP_ATTEMPT_PREFIX = 'sip-';
+export const isSipAttempt = (id: string): boolean => id.startsWith(SIP_ATTEMPT_PREFIX);
+
 export type WebhookParams = Record<string, string>;
 
 export class CallLedger {

@@ -7,7 +7,7 @@ import type twilio from 'twilio';
 import { decideCall, type CallingRules } from '../../calling/policy.ts';
 import type { Channel, ChannelStatus, Classification, Evidence } from '../../domain.ts';
 import type { GateDecision, Prober, ProbeContext, RecoveryContext } from '../prober.ts';
-import { FINAL_STATUSES, type CallLedger } from './call-ledger.ts';
+import { FINAL_STATUSES, isSipAttempt, type CallLedger } from './call-ledger.ts';
 
 const isFinalStatus = (s: string) => (FINAL_STATUSES as readonly string[]).includes(s);
 import type { CallEvidence } from './evidence.ts';
@@ -142,6 +142,28 @@ function monthBounds(now: number): [number, number] {
   return [Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)];
 }
 
+/**
+ * Responsible calling as a prober's gate, for every way of calling (Twilio, a SIP trunk): calling
+ * hours, per-number caps, opt-outs and the spend cap, from the ledger every call is recorded in.
+ */
+export function responsibleCallingGate(ledger: CallLedger, rules: CallingRules, tzOf: (channel: Channel) => string): (channel: Channel, at: number) => GateDecision {
+  return (channel, at) => {
+    if (!channel.target) return { ok: false, reason: 'no_number', detail: 'The channel has no number to dial.', retryAt: null };
+    const [monthStart, monthEnd] = monthBounds(at);
+    const d = decideCall(rules, {
+      now: at,
+      tz: tzOf(channel),
+      recentCalls: ledger.callsSince(channel.target, at - 7 * DAY),
+      spentThisMonth: ledger.spendBetween(monthStart, monthEnd),
+      optedOut: ledger.isOptedOut(channel.target),
+    });
+    if (d.allow) return { ok: true };
+    // A spend cap stops every call, not one number's: the operator hears of it (hours and per-number caps are routine).
+    const alarm = d.reason === 'spend_cap' ? 'calls stopped: the monthly spend cap is reached; no call is placed until next month or a higher cap' : undefined;
+    return { ok: false, reason: d.reason, detail: d.detail, retryAt: d.retryAt, ...(alarm ? { alarm } : {}) };
+  };
+}
+
 export function createCallProber(opts: CallProberOptions): Prober & { pacer: CallPacer; webhookUrl: (kind: string, attemptId: string) => string } {
   const now = opts.now ?? Date.now;
   const pacer = new CallPacer(opts.callsPerSecond, now);
@@ -156,18 +178,7 @@ export function createCallProber(opts: CallProberOptions): Prober & { pacer: Cal
     if (verdict === 'none' && opts.looksUp(channel)) {
       return { ok: false, reason: 'awaiting_lookup', detail: 'The number has not been looked up yet; the silent check comes before the first call.', retryAt: at + 10 * 60_000 };
     }
-    const [monthStart, monthEnd] = monthBounds(at);
-    const d = decideCall(opts.rules, {
-      now: at,
-      tz: opts.tzOf(channel),
-      recentCalls: opts.ledger.callsSince(channel.target, at - 7 * DAY),
-      spentThisMonth: opts.ledger.spendBetween(monthStart, monthEnd),
-      optedOut: opts.ledger.isOptedOut(channel.target),
-    });
-    if (d.allow) return { ok: true };
-    // A spend cap stops every call, not one number's: the operator hears of it (hours and per-number caps are routine).
-    const alarm = d.reason === 'spend_cap' ? 'calls stopped: the monthly spend cap is reached; no call is placed until next month or a higher cap' : undefined;
-    return { ok: false, reason: d.reason, detail: d.detail, retryAt: d.retryAt, ...(alarm ? { alarm } : {}) };
+    return responsibleCallingGate(opts.ledger, opts.rules, opts.tzOf)(channel, at);
   };
 
   const probe = async (channel: Channel, ctx: ProbeContext): Promise<Evidence> => {
@@ -236,7 +247,7 @@ export function createCallProber(opts: CallProberOptions): Prober & { pacer: Cal
   /** Calls left in flight by a stop or a crash: fetch each from Twilio and store it. */
   const recover = async (ctx: RecoveryContext): Promise<void> => {
     await Promise.all(
-      opts.ledger.openAttempts().map(async (row) => {
+      opts.ledger.openAttempts().filter((row) => !isSipAttempt(row.id)).map(async (row) => {
         const remaining = row.started_at + deadlineMs - Date.now();
         if (row.final_at === null && row.call_sid) {
           const final = await fetchAndApply(opts, row.id);

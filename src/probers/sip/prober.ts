@@ -1,0 +1,275 @@
+// The `sip` probe method: a call through our own SIP trunk, placed by baresip (baresip.ts), for phone
+// channels with an E.164 number or a national short code. The attempt is recorded in the call ledger
+// before dialling (it counts toward the number's caps and the month's spend whatever happens next);
+// the evidence is read from the SIP messages and the user agent's events; the audio received is kept
+// as clips beside the probe. A callee's failure is evidence, never an exception; a trunk that is down
+// or refuses our credentials is evidence too, which the classifier makes our own error.
+
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { CallingRules } from '../../calling/policy.ts';
+import type { Channel, ChannelStatus, Classification, Evidence } from '../../domain.ts';
+import { SIP_ATTEMPT_PREFIX, isSipAttempt, type CallLedger } from '../phone/call-ledger.ts';
+import { CallPacer, responsibleCallingGate } from '../phone/call.ts';
+import { MENU_KEYS } from '../phone/menu.ts';
+import type { Prober, ProbeContext, RecoveryContext } from '../prober.ts';
+import { dial, type DialResult } from './baresip.ts';
+import type { SipTrunk } from './config.ts';
+import { SIP_EVIDENCE_VERSION, type SipClip, type SipEvidence, type SipResponse } from './evidence.ts';
+import { menuPrompt, PROMPT_LANGUAGES, silence } from './prompts.ts';
+import { cseqMethodOf, methodOf, q850Of, statusOf } from './trace.ts';
+import { readWav, writeClip, type Pcm } from './wav.ts';
+
+export interface SipProberOptions {
+  trunk: SipTrunk;
+  baresip: string;
+  listen: string;
+  netInterface: string | null;
+  /** The data folder: clips are kept under sip/<attempt>/, prompts under sip/prompts/. */
+  dataDir: string;
+  ledger: CallLedger;
+  rules: CallingRules;
+  callsPerSecond: number;
+  maxConcurrentCalls: number;
+  ringTimeoutMs: number;
+  listenMs: number;
+  menuWaitMs: number;
+  clipCapMs: number;
+  /** Play the confirmation menu to whoever answers (the tests of the callee world may turn it off). */
+  menu: boolean;
+  tzOf: (channel: Channel) => string;
+  /** After an unconfirmed no-answer, unavailable or busy, the number is called again this soon (telephony.follow_up). */
+  followUpMs: number;
+  now?: () => number;
+}
+
+const FOLLOW_UP = new Set(['no_answer', 'unavailable', 'busy']);
+/** The trunk failed (down, refused us, 5xx): try again in a while, not at the next weekly slot. */
+const RETRY_OUR_ERROR_MS = 10 * 60_000;
+const UA = 'baresip 1.0';
+
+export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallPacer } {
+  const now = opts.now ?? Date.now;
+  const pacer = new CallPacer(opts.callsPerSecond, now);
+  const gate = responsibleCallingGate(opts.ledger, opts.rules, opts.tzOf);
+  const promptsDir = path.join(opts.dataDir, 'sip', 'prompts');
+
+  const probe = async (channel: Channel, ctx: ProbeContext): Promise<Evidence> => {
+    const number = channel.target;
+    if (!number) throw new TypeError(`channel ${channel.id} has no number to dial`);
+    const released = await pacer.acquire(ctx.signal);
+    const id = SIP_ATTEMPT_PREFIX + opts.ledger.newAttemptId();
+    const startedAt = now();
+    const base = baseEvidence(opts, id, number, startedAt);
+    const dir = path.join(opts.dataDir, 'sip', id);
+    try {
+      if (!opts.ledger.begin({ id, channelId: channel.id, number, dueAt: ctx.dueAt ?? startedAt, startedAt, estimatedCost: opts.rules.estimatedCallCost })) {
+        throw new Error(`channel ${channel.id} is not in the database`);
+      }
+      let prompt: string | null = null;
+      let silent: string;
+      try {
+        // Padded past the longest wait: aufile ends the call at the end of its file.
+        prompt = opts.menu ? await menuPrompt(promptsDir, opts.menuWaitMs + 10_000) : null;
+        silent = silence(promptsDir, opts.ringTimeoutMs + 15_000);
+      } catch (err) {
+        return finishAttempt(opts, { ...base, error: `the menu prompt could not be made: ${message(err)}` });
+      }
+      const r = await dial({
+        baresip: opts.baresip,
+        workDir: dir,
+        account: { user: opts.trunk.user, password: opts.trunk.password, domain: opts.trunk.domain, proxy: opts.trunk.proxy, transport: opts.trunk.transport },
+        listen: opts.listen,
+        netInterface: opts.netInterface,
+        number,
+        ringTimeoutMs: opts.ringTimeoutMs,
+        listenMs: opts.listenMs,
+        menuWaitMs: opts.menu ? opts.menuWaitMs : opts.listenMs,
+        promptFile: prompt,
+        silenceFile: silent,
+        signal: ctx.signal,
+        // Calls per second count call starts: the next INVITE may follow this one's, not its end.
+        onDialSent: released,
+      });
+      const evidence = evidenceOf(opts, base, r, prompt !== null);
+      keepOnlyClips(dir);
+      return finishAttempt(opts, evidence);
+    } finally {
+      released();
+    }
+  };
+
+  const followUp = (c: Classification, status: ChannelStatus): number | null => {
+    if (c.outcome === 'error' && c.reason !== 'sip_ua_failed') return RETRY_OUR_ERROR_MS;
+    if (FOLLOW_UP.has(c.outcome) && status !== c.outcome) return opts.followUpMs;
+    return null;
+  };
+
+  /**
+   * A call left in flight by a stop or a crash: its user agent died with it (or quits on its own time
+   * limit), so what it heard is lost. It may have rung, so it stays counted; it is stored once, as our
+   * own error, never as the center's failure.
+   */
+  const recover = async (ctx: RecoveryContext): Promise<void> => {
+    for (const row of opts.ledger.openAttempts().filter((r) => isSipAttempt(r.id))) {
+      if (ctx.signal.aborted) return;
+      if (row.final_at === null) opts.ledger.interrupted(row.id, { message: 'the daemon stopped during the SIP call' }, now());
+      // Its user agent's configuration (with the trunk's password) and partial recordings go.
+      keepOnlyClips(path.join(opts.dataDir, 'sip', row.id));
+      const evidence: SipEvidence = { ...baseEvidence(opts, row.id, row.number, row.started_at), error: 'interrupted: the daemon stopped during the call; what it heard is lost' };
+      await ctx.store({ channelId: row.channel_id, dueAt: row.due_at, startedAt: row.started_at, durationMs: Math.max(0, now() - row.started_at), evidence: evidence as unknown as Evidence });
+    }
+  };
+
+  return {
+    channelType: 'phone',
+    method: 'sip',
+    hostKey: () => `sip:${opts.trunk.name}`,
+    hostLimits: { [`sip:${opts.trunk.name}`]: opts.maxConcurrentCalls },
+    gate,
+    probe,
+    // Ring, the menu, the user agent's start and stop, and the pacer's queue.
+    deadlineMs: opts.ringTimeoutMs + Math.max(opts.listenMs, opts.menuWaitMs) + 60_000,
+    followUp,
+    linkProbe: (evidence, probeId) => {
+      if (typeof evidence.attempt === 'string') opts.ledger.markProbe(evidence.attempt, probeId);
+    },
+    recover,
+    pacer,
+  };
+}
+
+function baseEvidence(opts: SipProberOptions, attempt: string, number: string, startedAt: number): SipEvidence {
+  return {
+    method: 'sip',
+    v: SIP_EVIDENCE_VERSION,
+    attempt,
+    number,
+    requestUri: `sip:${number}@${opts.trunk.domain}`,
+    trunk: { name: opts.trunk.name, proxy: opts.trunk.proxy, transport: opts.trunk.transport },
+    ua: UA,
+    startedAt,
+    trunkResponded: false,
+    challenges: [],
+    provisional: [],
+    postDialDelayMs: null,
+    ringingAtMs: null,
+    earlyMediaAtMs: null,
+    final: null,
+    answeredAtMs: null,
+    hungUpBy: null,
+    endedAtMs: null,
+    gaveUp: null,
+    uaError: null,
+    menu: null,
+    keys: [],
+    clips: { early: null, answered: null },
+    heard: null,
+    error: null,
+  };
+}
+
+/** Marks the attempt final in the ledger (with what counts toward caps) and returns the evidence. */
+function finishAttempt(opts: SipProberOptions, e: SipEvidence): Evidence {
+  opts.ledger.apply(e.attempt, 'sip:final', { code: String(e.final?.code ?? ''), error: e.error ?? e.uaError ?? '' }, e.answeredAtMs !== null ? 'completed' : 'failed', (opts.now ?? Date.now)());
+  // Key 9: never call this number again, from now on (the Twilio path does the same from its webhook).
+  if (e.keys.some((k) => k.key === MENU_KEYS.optOut)) opts.ledger.optOutDuring(e.attempt, 'key_9', (opts.now ?? Date.now)());
+  return e as unknown as Evidence;
+}
+
+/** The evidence, from the SIP messages on the wire and the user agent's events. */
+export function evidenceOf(opts: Pick<SipProberOptions, 'dataDir' | 'clipCapMs'>, base: SipEvidence, r: DialResult, menu: boolean): SipEvidence {
+  const e: SipEvidence = { ...base, requestUri: r.requestUri, startedAt: r.t0 };
+  if (r.startError) return { ...e, error: r.startError };
+  const invite = r.trace.find((m) => methodOf(m) === 'INVITE');
+  const ours = invite?.src;
+  const responses = r.trace.filter((m) => m.src !== ours && cseqMethodOf(m) === 'INVITE' && statusOf(m) !== null);
+  e.trunkResponded = r.trace.some((m) => m.src !== ours);
+  let final: SipEvidence['final'] = null;
+  for (const m of responses) {
+    const s = statusOf(m) as { code: number; reason: string };
+    const sdp = /application\/sdp/i.test(m.headers['content-type']?.[0] ?? '') && m.body.length > 0;
+    const resp: SipResponse = { code: s.code, reason: s.reason, atMs: m.atMs, sdp };
+    if (s.code < 200) {
+      if (s.code > 100) e.provisional.push(resp);
+      continue;
+    }
+    // A challenge is answered with a new INVITE; the call goes on.
+    const retried = (s.code === 401 || s.code === 407) && r.trace.filter((x) => methodOf(x) === 'INVITE').length > e.challenges.length + 1;
+    if (retried) {
+      e.challenges.push(s.code);
+      continue;
+    }
+    final ??= { ...resp, q850: q850Of(m.headers.reason), reasonHeader: m.headers.reason?.join(', ') ?? null };
+  }
+  e.final = final;
+  const ev = (type: string) => r.events.find((x) => x.type === type);
+  const firstProv = e.provisional[0];
+  e.postDialDelayMs = firstProv ? firstProv.atMs : null;
+  e.ringingAtMs = e.provisional.find((p) => p.code === 180)?.atMs ?? ev('CALL_RINGING')?.atMs ?? null;
+  e.earlyMediaAtMs = e.provisional.find((p) => p.code === 183 && p.sdp)?.atMs ?? ev('CALL_PROGRESS')?.atMs ?? null;
+  const established = ev('CALL_ESTABLISHED');
+  e.answeredAtMs = final?.code === 200 ? (established?.atMs ?? final.atMs) : null;
+  const closed = ev('CALL_CLOSED');
+  if (e.answeredAtMs !== null) {
+    const theirBye = r.trace.find((m) => m.src !== ours && methodOf(m) === 'BYE');
+    e.hungUpBy = theirBye && (!r.weEnded || theirBye.atMs <= r.weEnded.atMs) ? 'them' : r.weEnded ? 'us' : theirBye ? 'them' : null;
+    e.menu = menu ? { languages: [...PROMPT_LANGUAGES] } : null;
+  } else if (r.weEnded) {
+    e.hungUpBy = 'us';
+  }
+  e.gaveUp = r.weEnded && e.answeredAtMs === null ? (r.weEnded.why === 'deadline' ? 'deadline' : 'ring_timeout') : null;
+  e.endedAtMs = closed?.atMs ?? r.weEnded?.atMs ?? final?.atMs ?? null;
+  // baresip's own reason, when no SIP final response explains the end (a refused TCP connection...).
+  if (!final && closed?.param) e.uaError = closed.param;
+  // Keys answer the menu, which is played after the answer: a tone in early media is no one's answer.
+  const answeredAt = e.answeredAtMs;
+  e.keys = answeredAt === null ? [] : r.events.filter((x) => x.type === 'CALL_DTMF_START' && x.param && x.atMs >= answeredAt).map((x) => ({ key: x.param.slice(0, 1), atMs: x.atMs }));
+  e.clips = clipsOf(opts, e, r);
+  return e;
+}
+
+/**
+ * The received audio, cut into what came before the answer (early media) and after it. baresip
+ * records from the start of media (a 183 with SDP, or the answer) into one file per stream; the cut is
+ * placed by the time of the answer, so it is as exact as the events' timing (tens of ms).
+ */
+function clipsOf(opts: Pick<SipProberOptions, 'dataDir' | 'clipCapMs'>, e: SipEvidence, r: DialResult): SipEvidence['clips'] {
+  const pcms = r.recordings.map(readWav).filter((p): p is Pcm => p !== null && p.samples.length > 0);
+  if (pcms.length === 0) return { early: null, answered: null };
+  const rate = (pcms[0] as Pcm).sampleRate;
+  const all = new Int16Array(pcms.reduce((n, p) => n + p.samples.length, 0));
+  let off = 0;
+  for (const p of pcms) {
+    all.set(p.samples, off);
+    off += p.samples.length;
+  }
+  const mediaFrom = e.earlyMediaAtMs ?? e.answeredAtMs ?? 0;
+  const cut = e.answeredAtMs === null ? all.length : Math.max(0, Math.min(all.length, Math.round(((e.answeredAtMs - mediaFrom) / 1000) * rate)));
+  const cap = Math.round((opts.clipCapMs / 1000) * rate);
+  const dir = path.join(opts.dataDir, 'sip', e.attempt);
+  mkdirSync(dir, { recursive: true });
+  const keep = (which: 'early' | 'answered', samples: Int16Array): SipClip | null => {
+    if (samples.length === 0) return null;
+    const truncated = samples.length > cap;
+    const rel = path.join('sip', e.attempt, `${which}.wav`);
+    const facts = writeClip(path.join(opts.dataDir, rel), { samples: truncated ? samples.subarray(0, cap) : samples, sampleRate: rate }, truncated);
+    return { path: rel, ...facts };
+  };
+  return {
+    early: e.earlyMediaAtMs !== null ? keep('early', all.subarray(0, cut)) : null,
+    answered: e.answeredAtMs !== null ? keep('answered', all.subarray(cut)) : null,
+  };
+}
+
+/** The call's folder keeps its clips only: the user agent's configuration holds the trunk's password. */
+function keepOnlyClips(dir: string): void {
+  for (const f of ['config', 'accounts', 'contacts', 'rec', 'uuid', 'current_contact']) rmSync(path.join(dir, f), { recursive: true, force: true });
+  try {
+    rmdirSync(dir); // only when empty: a call that kept no clip leaves no folder
+  } catch {
+    // clips are kept in it
+  }
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
