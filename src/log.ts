@@ -35,7 +35,7 @@ function prettyAvailable(): boolean {
   }
 }
 
-export function createLogger(opts: { level: string; pretty?: boolean; destination?: NodeJS.WritableStream }): Logger {
+export function createLogger(opts: { level: string; pretty?: boolean; destination?: pino.DestinationStream }): Logger {
   const pretty = (opts.pretty ?? (process.stdout.isTTY === true && !opts.destination)) && prettyAvailable();
   const base = {
     level: opts.level,
