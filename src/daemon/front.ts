@@ -252,12 +252,10 @@ export async function startFront(config: Config, log: Logger, opts: { pretty: bo
       checks.scheduler = coreExited ? 'stopped: the daemon core has exited' : 'stopping';
     } else if (waiting !== null) {
       const verdict = judgeWrites({ now: waiting, oldestPendingAt: 0, heartbeatFailingSince: null, lastError: null, lastWaitError: null }, stallAfterMs);
+      // Until then it is not a verdict (a commit may take a while on a busy disk): the core's last word stands.
       if (!verdict.ok) {
         ready = false;
         checks.database = `not writable: ${verdict.reason}`;
-      } else {
-        // Not yet a verdict: a commit may take a while on a busy disk.
-        checks.database = `${checks.database} (a write has been waiting ${secs(waiting)}; not ready past store.stall_after ${secs(stallAfterMs)})`;
       }
     } else if (since !== null && since > stallAfterMs) {
       ready = false;
