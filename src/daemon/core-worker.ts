@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { readinessOf } from '../api/routes/health.ts';
 import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../log.ts';
-import { CoreBeacon, HEARTBEAT_MS } from './core-beacon.ts';
+import { CoreBeacon, HEARTBEAT_MS, monotonicMs } from './core-beacon.ts';
 import type { CoreMessage, CoreWorkerData, FrontMessage } from './core-protocol.ts';
 import { startDaemon, type Daemon } from './daemon.ts';
 import { refusalOf } from './startup-failure.ts';
@@ -53,11 +53,16 @@ const failed = (err: unknown) => {
 process.on('uncaughtException', failed);
 process.on('unhandledRejection', failed);
 
-// The heartbeat, and /readyz's body whenever it changes (cheap: read from memory).
+// The heartbeat, and /readyz's body whenever it changes (cheap: read from memory). The body is
+// looked at once per HEARTBEAT_MS of real time: under the demo's fast clock (demo/clock.ts) this
+// interval fires far more often than that.
 let lastReady = '';
+let lookedAt = 0;
 const heartbeat = setInterval(() => {
-  beacon.beat();
-  if (!daemon) return;
+  const now = monotonicMs();
+  beacon.beat(now);
+  if (!daemon || now - lookedAt < HEARTBEAT_MS) return;
+  lookedAt = now;
   const body = readinessOf(daemon.monitor);
   const json = JSON.stringify(body);
   if (json !== lastReady) {
