@@ -41,15 +41,17 @@ export async function main(): Promise<void> {
   }
   const pretty = process.stdout.isTTY === true;
   const log = createLogger({ level: config.log.level, pretty });
+  // SIGHUP means "reload the registry" here (a daemon convention), not "shut down", from the start
+  // (one during start-up is moot: the file is being read); the core, a worker thread, gets no
+  // signals of its own.
+  let front: Awaited<ReturnType<typeof startFront>> | null = null;
+  process.on('SIGHUP', () => front?.reload());
   try {
-    const front = await startFront(config, log, { pretty });
-    // SIGHUP means "reload the registry" here (a daemon convention), not "shut down"; the core, a
-    // worker thread, gets no signals of its own.
-    process.on('SIGHUP', () => front.reload());
+    front = await startFront(config, log, { pretty });
     closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: log, skip: ['SIGHUP'] }, async ({ signal, err }) => {
       if (err) log.error({ err }, 'stopping after an unexpected error');
       else log.info({ signal }, 'stopping');
-      await front.stop();
+      await front?.stop();
     });
     void front.failed.then(async (reason) => {
       log.fatal({ reason }, 'the daemon failed; stopping');
@@ -57,7 +59,7 @@ export async function main(): Promise<void> {
         log.error(`killed by timeout (${SHUTDOWN_GRACE_MS}ms)`);
         process.exit(1);
       }, SHUTDOWN_GRACE_MS).unref();
-      await front.stop();
+      await front?.stop();
       process.exit(1);
     });
   } catch (err) {

@@ -27,8 +27,9 @@ import type { WriteBeacon } from '../store/write-beacon.ts';
 
 /**
  * How long the daemon's one connection waits for SQLite's write lock. better-sqlite3 waits on the
- * main thread, so a long wait (another process holding the lock, a backup tool) would stall every
- * request, /healthz included; the probe writer retries a refused batch on its own timer instead.
+ * daemon's thread, so a long wait (another process holding the lock, a backup tool) would stall every
+ * API request (and, without the front of src/daemon/front.ts, /healthz too); the probe writer
+ * retries a refused batch on its own timer instead.
  */
 export const DAEMON_BUSY_TIMEOUT_MS = 200;
 
