@@ -21,7 +21,15 @@ if (first) {
     clock.add(segment);
     if (isMainThread) switches.postMessage(encodeSegment(segment));
   };
-  if (!isMainThread) switches.onmessage = (e) => clock.add(decodeSegment(String((e as MessageEvent).data)));
+  if (!isMainThread) {
+    switches.onmessage = (e) => {
+      const segment = decodeSegment(String((e as MessageEvent).data));
+      // A switch that arrives after its instant (this thread was busy; the stop's switch is "now")
+      // continues from where this clock is, at the new speed: a clock never runs backwards, so one
+      // that waited for real time to catch up with it would hold every timer meanwhile.
+      clock.add(segment.realAt >= realNow() ? segment : clock.segmentAt(realNow(), segment.speed));
+    };
+  }
   if (process.env.REACHWATCH_DEMO_WATCH_PARENT === '1' && isMainThread) {
     const lines = createInterface({ input: process.stdin });
     lines.on('line', (line) => {
