@@ -59,8 +59,8 @@ export function formatLogLine(json: string, colour = false): string {
 }
 
 /** A pino destination that writes each entry as `formatLogLine` does. */
-export function prettyLines(out: NodeJS.WritableStream, colour: boolean): { write(line: string): boolean } {
-  return { write: (line: string) => out.write(formatLogLine(line, colour)) };
+export function prettyLines(out: { write(line: string): unknown }, colour: boolean): { write(line: string): boolean } {
+  return { write: (line: string) => out.write(formatLogLine(line, colour)) !== false };
 }
 
 /**
@@ -68,7 +68,7 @@ export function prettyLines(out: NodeJS.WritableStream, colour: boolean): { writ
  * terminal and JSON lines otherwise; 'json' and 'pretty' choose (REACHWATCH_LOG_FORMAT, log.format).
  * `pretty` (a boolean) is the older way to say 'pretty' or 'json'.
  */
-export function createLogger(opts: { level: string; pretty?: boolean; format?: 'auto' | 'json' | 'pretty'; destination?: NodeJS.WritableStream & { isTTY?: boolean } }): Logger {
+export function createLogger(opts: { level: string; pretty?: boolean; format?: 'auto' | 'json' | 'pretty'; destination?: (NodeJS.WritableStream | pino.DestinationStream) & { isTTY?: boolean } }): Logger {
   const out = opts.destination ?? process.stdout;
   const format = opts.format ?? (opts.pretty === undefined ? 'auto' : opts.pretty ? 'pretty' : 'json');
   const pretty = format === 'pretty' || (format === 'auto' && (out as { isTTY?: boolean }).isTTY === true);

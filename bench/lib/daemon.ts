@@ -11,6 +11,7 @@ import { loadRegistryInWorker } from '../../src/registry/load-in-worker.ts';
 import { Monitor } from '../../src/daemon/monitor.ts';
 import { createAlerting } from '../../src/daemon/alerting.ts';
 import { DB_FILE_NAME, openDatabase, type DB } from '../../src/store/db.ts';
+import { CoreBeacon } from '../../src/daemon/core-beacon.ts';
 import type { StoredProbe } from '../../src/store/probe-writer.ts';
 import { centerIdOf, hostOf, indexOfId, kindOf, portFor, SITE_KINDS, type SiteKind, type SitePorts } from './plan.ts';
 import type { SiteFarm } from './sites.ts';
@@ -127,7 +128,8 @@ export async function runDaemon(farm: SiteFarm, spec: RunSpec, progress: (line: 
     const registryFile = path.join(dir, 'centers.yaml');
     writeFileSync(registryFile, registryYaml(spec.channels, farm.ports));
     const config = benchConfig(dir, registryFile, spec.intervalMs, spec.channels, spec.concurrency);
-    const db = openDatabase(config.dataDir);
+    // As in production's core thread: every write marked in shared memory for the front (src/daemon/front.ts).
+    const db = openDatabase(config.dataDir, { beacon: new CoreBeacon() });
 
     const outcomes = Object.fromEntries(SITE_KINDS.map((k) => [k, {}])) as RunResult['outcomes'];
     const durations = Object.fromEntries(SITE_KINDS.map((k) => [k, [] as number[]])) as Record<SiteKind, number[]>;

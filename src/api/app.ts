@@ -67,6 +67,11 @@ export interface AppDeps {
   /** CORS, rate limit and body limit (config `http`); each defaults as in the config file. */
   http?: Partial<Pick<HttpConfig, 'corsOrigins' | 'rateLimit' | 'bodyLimit'>>;
   /** A socket bound before the app was built (the daemon binds first, then opens the database); call ready(), not listen(). */
+  /**
+   * The address of a proxy whose X-Forwarded-For gives the client's address (Fastify's trustProxy):
+   * the front, when the app runs in the core behind it (src/daemon/front.ts). Unset: the socket's peer.
+   */
+  trustProxy?: string;
   serverFactory?: (
     handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
     settings: Pick<import('fastify').FastifyServerOptions, 'keepAliveTimeout' | 'requestTimeout' | 'connectionTimeout'>,
@@ -115,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}),
+    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.addSchema(ErrorReply);

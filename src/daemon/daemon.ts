@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildApp, type App } from '../api/app.ts';
 import type { Config } from '../config/config.ts';
-import { assertLoadable, formatProblem, type RegistryOptions } from '../registry/load.ts';
+import { assertLoadable, formatProblem, type RegistryLoad, type RegistryOptions } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { backfillRollups } from '../store/rollups.ts';
@@ -23,13 +23,15 @@ import { createAlerting, type Alerting } from './alerting.ts';
 import { ProbeMetrics } from '../metrics/probe-metrics.ts';
 import { DaemonLockHeld, lockDataFolder, type DataFolderLock } from '../store/daemon-lock.ts';
 import { SchemaError } from '../store/db.ts';
-import { bindApiSocket, type ApiSocket } from './listener.ts';
+import { bindApiSocket, type ApiSocket, type ServerSettings } from './listener.ts';
 import { DataFolderError } from './startup-failure.ts';
+import type { WriteBeacon } from '../store/write-beacon.ts';
 
 /**
  * How long the daemon's one connection waits for SQLite's write lock. better-sqlite3 waits on the
- * main thread, so a long wait (another process holding the lock, a backup tool) would stall every
- * request, /healthz included; the probe writer retries a refused batch on its own timer instead.
+ * daemon's thread, so a long wait (another process holding the lock, a backup tool) would stall every
+ * API request (and, without the front of src/daemon/front.ts, /healthz too); the probe writer
+ * retries a refused batch on its own timer instead.
  */
 export const DAEMON_BUSY_TIMEOUT_MS = 200;
 
@@ -42,21 +44,41 @@ export interface Daemon {
   db: DB;
   /** The address the API listens on, e.g. http://127.0.0.1:8080 */
   url: string;
+  /** The settings Fastify gave its server (keep-alive...): a front in front of the core applies them to the public socket. */
+  serverSettings: ServerSettings;
   reload(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
-export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
+/**
+ * The daemon as the core behind a front (src/daemon/front.ts), in a worker thread of the front's
+ * process. The front has validated the registry, holds the data folder's lock (a lock is per
+ * process: taking it again from this thread would find it held) and the public socket; the core
+ * serves on a loopback socket of its own and marks its database writes for the front to see.
+ */
+export interface CoreOptions {
+  /** The front's public address, for the log. */
+  publicUrl: string;
+  /** Set around every database write (src/store/write-beacon.ts). */
+  beacon: WriteBeacon;
+  /** The registry as the front loaded it, so the file is read and checked once per start. */
+  registry: RegistryLoad;
+}
+
+/** The address a core listens on: the front alone connects to it. */
+export const CORE_HOST = '127.0.0.1';
+
+export async function startDaemon(config: Config, log: Logger, core?: CoreOptions): Promise<Daemon> {
   // Refuse a structurally broken registry before touching the database.
   const registryOptions: RegistryOptions = { resolvedHosts: Object.keys(config.website.resolve), dialsShortCodes: config.sip.trunk !== null };
-  const first = await loadRegistryInWorker(config.registry.file, registryOptions);
+  const first = core?.registry ?? (await loadRegistryInWorker(config.registry.file, registryOptions));
   assertLoadable(first);
   log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');
 
   // One daemon per data folder: taken first, so a second daemon changes nothing at all.
   let lock: DataFolderLock;
   try {
-    lock = lockDataFolder(config.dataDir, 'daemon');
+    lock = core ? { file: '', release: () => undefined } : lockDataFolder(config.dataDir, 'daemon');
   } catch (err) {
     throw err instanceof DaemonLockHeld ? err : new DataFolderError(config.dataDir, err);
   }
@@ -64,13 +86,13 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   let socket: ApiSocket | null = null;
   let opened = null as DB | null;
   try {
-    socket = await bindApiSocket(config.http.host, config.http.port);
+    socket = core ? await bindApiSocket(CORE_HOST, 0) : await bindApiSocket(config.http.host, config.http.port);
     try {
-      opened = openDatabase(config.dataDir, { busyTimeoutMs: DAEMON_BUSY_TIMEOUT_MS });
+      opened = openDatabase(config.dataDir, { busyTimeoutMs: DAEMON_BUSY_TIMEOUT_MS, ...(core ? { beacon: core.beacon } : {}) });
     } catch (err) {
       throw err instanceof SchemaError ? err : new DataFolderError(config.dataDir, err);
     }
-    return await run(config, log, registryOptions, first, opened, socket, lock);
+    return await run(config, log, registryOptions, first, opened, socket, lock, core ?? null);
   } catch (err) {
     await socket?.close();
     if (opened?.open) opened.close();
@@ -87,6 +109,7 @@ async function run(
   db: DB,
   socket: ApiSocket,
   lock: DataFolderLock,
+  core: CoreOptions | null,
 ): Promise<Daemon> {
   backfillRollups(db, config.defaultTimezone, log);
   const { settings: twilioSettings, missing } = config.twilio;
@@ -188,7 +211,7 @@ async function run(
 
   const m = monitor;
   let fastifyHandler: Parameters<ApiSocket['serve']>[0] | null = null;
-  let serverSettings: Parameters<ApiSocket['serve']>[1] = {};
+  let serverSettings: ServerSettings = {};
   const app = await buildApp({
     db,
     monitor: m,
@@ -197,6 +220,8 @@ async function run(
     board: { defaultTz: config.defaultTimezone, directoryDays: config.board.directoryDays, pageSize: config.board.pageSize },
     reports: reportSettingsFrom(config),
     logger: log,
+    // Behind the front, the client's address comes in X-Forwarded-For, which the front always sets.
+    ...(core ? { trustProxy: CORE_HOST } : {}),
     serverFactory: (handler, settings) => {
       fastifyHandler = handler;
       serverSettings = settings;
@@ -234,7 +259,8 @@ async function run(
     void clipChores();
   }, 60_000);
   housekeeping.unref();
-  log.info({ url, docs: `${url}/docs`, data: config.dataDir }, 'reachwatch is running');
+  const publicUrl = core?.publicUrl ?? url;
+  log.info({ url: publicUrl, docs: `${publicUrl}/docs`, data: config.dataDir, ...(core ? { core: url } : {}) }, 'reachwatch is running');
 
   let stopped: Promise<void> | null = null;
   const stop = () =>
@@ -255,5 +281,5 @@ async function run(
       log.info('reachwatch stopped');
     })());
 
-  return { app, monitor, telephony, alerting: a, db, url, reload, stop };
+  return { app, monitor, telephony, alerting: a, db, url, serverSettings, reload, stop };
 }

@@ -5,6 +5,7 @@ import { ConfigError } from '../config/config.ts';
 import { SchemaError } from '../store/db.ts';
 import { DaemonLockHeld } from '../store/daemon-lock.ts';
 import { ListenError } from './listener.ts';
+import { RegistryError, formatProblem } from '../registry/load.ts';
 
 export const EXIT = {
   /** EX_SOFTWARE: a bug; the log has the stack. */
@@ -102,4 +103,28 @@ export function describeStartupFailure(err: unknown): StartupFailure {
   if (code.startsWith('SQLITE_READONLY') || code === 'EROFS') return { code: EXIT.cantCreate, line: `the database cannot be written (${code}: ${messageOf(err)}); mount the data folder read-write.` };
   if (code.startsWith('SQLITE_IOERR') || code === 'EIO') return { code: EXIT.ioError, line: `the disk failed (${code}: ${messageOf(err)}); check the disk.` };
   return { code: EXIT.software, line: `could not start: ${messageOf(err)} (a bug: the log has the stack trace).` };
+}
+
+/** What a refused start prints and logs: the registry's errors one per line, anything else one line. */
+export interface Refusal {
+  code: number;
+  /** Everything for stderr, newline-terminated. */
+  stderr: string;
+  /** The fatal log line's fields and message. */
+  fields: Record<string, unknown>;
+  message: string;
+}
+
+export function refusalOf(err: unknown): Refusal {
+  if (err instanceof RegistryError) {
+    const lines = err.problems.filter((p) => p.severity === 'error').map(formatProblem);
+    return {
+      code: EXIT.config,
+      stderr: `reachwatch: the registry has errors, nothing was changed:\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
+      fields: { problems: lines },
+      message: `refusing to start: the registry has ${lines.length} error(s); the database was not touched`,
+    };
+  }
+  const failure = describeStartupFailure(err);
+  return { code: failure.code, stderr: `reachwatch: ${failure.line}\n`, fields: { err, exitCode: failure.code }, message: failure.line };
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { DB } from './connection.ts';
+import { guardWrites, type WriteBeacon } from './write-beacon.ts';
 
 export type { DB } from './connection.ts';
 
@@ -45,10 +46,15 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 }
 
 /** Opens (creating if needed) the database file in `dataDir` and brings its schema up to date. */
-export function openDatabase(dataDir: string, opts: { readonly?: boolean; migrationsDir?: string; busyTimeoutMs?: number } = {}): DB {
+export function openDatabase(
+  dataDir: string,
+  opts: { readonly?: boolean; migrationsDir?: string; busyTimeoutMs?: number; /** Set around every write, for a thread that watches this one (src/store/write-beacon.ts). */ beacon?: WriteBeacon } = {},
+): DB {
   if (!opts.readonly) mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, DB_FILE_NAME);
   const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  // Before the pragmas and migrations: they write too.
+  if (opts.beacon) guardWrites(db, opts.beacon);
   try {
     configure(db, opts.readonly ?? false, opts.busyTimeoutMs ?? 5000);
     if (!opts.readonly) migrate(db, readMigrations(opts.migrationsDir));

@@ -1,3 +1,4 @@
+import type { Static } from 'typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Monitor } from '../../daemon/monitor.ts';
 import { Health, Ready } from '../schemas.ts';
@@ -19,15 +20,24 @@ export const healthRoutes: FastifyPluginAsync<{ monitor: Monitor | null }> = asy
       },
     },
     async (_req, reply) => {
-      const writes = monitor?.writeHealth();
-      const database = !writes ? 'no writer in this process' : writes.ok ? 'writable' : `not writable: ${writes.reason}`;
-      const scheduler = !monitor ? 'not started' : monitor.scheduler.isRunning ? `running (${monitor.scheduler.size} channels)` : 'stopped';
-      const c = monitor?.canary.lastState;
-      const canaries = !monitor?.canary.configured ? 'not configured' : !c ? 'not checked yet' : c.ok ? `ok: ${c.detail}` : `failing: ${c.detail}`;
-      const ready = database === 'writable' && scheduler.startsWith('running');
-      const blocked = monitor?.stopped.get('call');
-      const telephony = !monitor?.probers.call ? 'not configured' : blocked ? `calls stopped: ${blocked.detail}` : 'configured';
-      return reply.code(ready ? 200 : 503).send({ ready, checks: { database, scheduler, canaries, telephony } });
+      const body = readinessOf(monitor);
+      return reply.code(body.ready ? 200 : 503).send(body);
     },
   );
 };
+
+/**
+ * The body of /readyz, from memory. The core behind a front (src/daemon/core-worker.ts) also hands it
+ * to the front as it changes, which answers with it while the core's thread is blocked.
+ */
+export function readinessOf(monitor: Monitor | null): Static<typeof Ready> {
+  const writes = monitor?.writeHealth();
+  const database = !writes ? 'no writer in this process' : writes.ok ? 'writable' : `not writable: ${writes.reason}`;
+  const scheduler = !monitor ? 'not started' : monitor.scheduler.isRunning ? `running (${monitor.scheduler.size} channels)` : 'stopped';
+  const c = monitor?.canary.lastState;
+  const canaries = !monitor?.canary.configured ? 'not configured' : !c ? 'not checked yet' : c.ok ? `ok: ${c.detail}` : `failing: ${c.detail}`;
+  const ready = database === 'writable' && scheduler.startsWith('running');
+  const blocked = monitor?.stopped.get('call');
+  const telephony = !monitor?.probers.call ? 'not configured' : blocked ? `calls stopped: ${blocked.detail}` : 'configured';
+  return { ready, checks: { database, scheduler, canaries, telephony } };
+}
