@@ -200,6 +200,7 @@ async function run(
     },
     operatorToken: config.auth.operatorToken,
     http: config.http,
+    vantage: config.vantage,
     twilio: telephony
       ? {
           ledger: telephony.ledger,

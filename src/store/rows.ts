@@ -305,3 +305,37 @@ export interface SelfCheckPeriodRow {
   /** JSON: [{check, detail}] */
   reasons: string;
 }
+
+/** `agents`: one enrolled (or enrollable) regional agent (migrations/0008_vantage_points.sql). */
+export interface AgentRow {
+  id: string;
+  name: string;
+  vantage: string;
+  token_hash: string;
+  public_key: string | null;
+  /** JSON array of capabilities. */
+  capabilities: string;
+  version: string | null;
+  created_at: number;
+  created_by: string;
+  enrolled_at: number | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
+  last_seen_at: number | null;
+  queue_depth: number | null;
+  oldest_queued_at: number | null;
+  clock_offset_ms: number | null;
+  last_batch_seq: number;
+  stale_since: number | null;
+}
+
+/** `agent_batches`: one ingested batch of results. */
+export interface AgentBatchRow {
+  agent_id: string;
+  batch_id: string;
+  seq: number;
+  received_at: number;
+  results: number;
+  stored: number;
+  duplicates: number;
+}
