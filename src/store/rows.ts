@@ -297,6 +297,26 @@ export interface JobSlotRow {
   next_slot_at: number;
 }
 
+/**
+ * `agent_jobs`: one slot of a job of a non-central vantage point (`<channel>#<method>@<point>`), opened
+ * by the central scheduler, leased by an agent of the point, closed by its result. `done_at` set with
+ * `probe_id` NULL: the slot expired unprobed (missed).
+ */
+export interface AgentJobRow {
+  id: number;
+  job_id: string;
+  channel_ref: number;
+  method: string;
+  vantage: string;
+  slot_at: number;
+  expires_at: number;
+  agent_id: string | null;
+  lease_until: number | null;
+  leases: number;
+  done_at: number | null;
+  probe_id: number | null;
+}
+
 /** `self_check_periods`: when reachwatch itself was degraded, and why. */
 export interface SelfCheckPeriodRow {
   id: number;
