@@ -22,7 +22,7 @@ declare module 'fastify' {
 
 /** An agent refusal: the usual error body with the protocol's machine-readable `code`. */
 export const agentRefusal = (reply: FastifyReply, status: number, code: string, message: string): FastifyReply =>
-  reply.code(status).send({ statusCode: status, error: status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : 'Bad Request', code, message });
+  reply.code(status).send({ statusCode: status, error: status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : status === 409 ? 'Conflict' : status === 422 ? 'Unprocessable Entity' : status === 503 ? 'Service Unavailable' : 'Bad Request', code, message });
 
 export interface AgentAuthOptions {
   agents: Agents;

@@ -36,7 +36,13 @@ import { reportSettingsFrom, type ReportSettings } from '../reports/availability
 import { probeNowRoutes } from './routes/probe-now.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { agentAdminRoutes } from './routes/agents.ts';
-import { agentProtocolRoutes } from './routes/agent-protocol.ts';
+import { AGENT_BODY_LIMIT, agentProtocolRoutes } from './routes/agent-protocol.ts';
+import { agentLeaseRoutes } from './routes/agent-lease.ts';
+import { AgentIngest } from '../agents/ingest.ts';
+import { clockOffsetOf } from '../agents/clock.ts';
+import { leaseDurations, type LeaseDurations } from '../agents/leasing.ts';
+import { AgentJobs } from '../store/agent-jobs.ts';
+import { classify } from '../classifier/classifier.ts';
 import { agentAuth } from '../agents/auth.ts';
 import { AgentRateLimit } from '../agents/rate.ts';
 import { Agents } from '../agents/registry.ts';
@@ -69,6 +75,8 @@ export interface AppDeps {
   operatorToken?: string | null;
   /** Vantage points and how agents are treated (config `vantage`); the defaults (central only) when not given. */
   vantage?: VantageConfig;
+  /** How long agents' probes may take and their leases last (from the probers' settings); the defaults' when not given. */
+  leaseDurations?: LeaseDurations;
   /** CORS, rate limit and body limit (config `http`); each defaults as in the config file. */
   http?: Partial<Pick<HttpConfig, 'corsOrigins' | 'rateLimit' | 'bodyLimit'>>;
   /** A socket bound before the app was built (the daemon binds first, then opens the database); call ready(), not listen(). */
@@ -115,8 +123,6 @@ const rateLimitExempt = (req: FastifyRequest): boolean => {
 
 /** Where the agent endpoints live (src/api/routes/agent-protocol.ts). */
 export const AGENT_PREFIX = '/agent/v1';
-/** A batch of results may carry up to 500 results with their raw evidence. */
-export const AGENT_BODY_LIMIT = 4 * 1024 * 1024;
 
 export type { App } from './types.ts';
 
@@ -261,13 +267,40 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(tokenRoutes, { tokens: app.tokens, prefix: '/api/v1' });
   const vantage = deps.vantage ?? DEFAULTS.vantage;
   const agents = new Agents(deps.db, { points: vantage.points.map((p) => p.name) });
+  const jobs = new AgentJobs(deps.db);
   await app.register(agentAdminRoutes, { agents, limits: vantage, prefix: '/api/v1' });
   // The agent endpoints, in one encapsulated context: its agent-auth hook (token, revocation, the
   // per-agent rate limit, enrollment) applies to these routes and to no other.
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', agentAuth({ agents, rate: new AgentRateLimit(vantage.agentRate) }));
-      await scope.register(agentProtocolRoutes, { agents });
+      const m = deps.monitor;
+      const ingest = m
+        ? new AgentIngest({
+            store: agents.store,
+            jobs,
+            writer: m.writer,
+            classify: (evidence) => classify(evidence, m.rules),
+            slotOf: (channelId, at) => m.timeSlotOf(channelId, at),
+            limits: vantage,
+          })
+        : null;
+      await scope.register(agentProtocolRoutes, { agents, ingest });
+      await scope.register(agentLeaseRoutes, {
+        jobs,
+        durations: deps.leaseDurations ?? leaseDurations(DEFAULTS),
+        defaultTz: deps.board?.defaultTz ?? DEFAULTS.defaultTimezone,
+        heartbeat: (agentId, beat, now) => {
+          const offset = clockOffsetOf(beat.agentTime, now);
+          agents.touch(agentId, {
+            at: now,
+            queueDepth: beat.queueDepth,
+            oldestQueuedAt: beat.oldestQueuedAt === null ? null : beat.oldestQueuedAt - offset,
+            clockOffsetMs: offset,
+            ...(beat.version !== undefined ? { version: beat.version } : {}),
+          });
+        },
+      });
     },
     { prefix: AGENT_PREFIX },
   );

@@ -15,27 +15,12 @@ export interface AgentSighting {
   version?: string;
 }
 
-/** The agent_jobs row a result names, as ingest needs it. */
-export interface AgentJobRef {
-  id: number;
-  job_id: string;
-  channel_ref: number;
-  method: string;
-  vantage: string;
-  slot_at: number;
-  expires_at: number;
-  agent_id: string | null;
-  done_at: number | null;
-  /** The channel's public id, so a result naming another channel is caught. */
-  channel_id: string;
-}
-
 export class AgentStore {
   private readonly db: DB;
   private readonly byIdStmt;
   private readonly touchStmt;
   private readonly batchStmt;
-  private readonly jobStmt;
+  private readonly probeStmt;
 
   constructor(db: DB) {
     this.db = db;
@@ -50,9 +35,8 @@ export class AgentStore {
        WHERE id = @id`,
     );
     this.batchStmt = db.prepare<[string, string], AgentBatchRow>('SELECT * FROM agent_batches WHERE agent_id = ? AND batch_id = ?');
-    this.jobStmt = db.prepare<[string, number], AgentJobRef>(
-      `SELECT j.id, j.job_id, j.channel_ref, j.method, j.vantage, j.slot_at, j.expires_at, j.agent_id, j.done_at, c.id AS channel_id
-       FROM agent_jobs j JOIN channels c ON c.ref = j.channel_ref WHERE j.job_id = ? AND j.slot_at = ?`,
+    this.probeStmt = db.prepare<[string, number, string, number], { id: number }>(
+      'SELECT id FROM probes WHERE agent_id = ? AND channel_ref = ? AND method = ? AND due_at = ?',
     );
   }
 
@@ -121,9 +105,9 @@ export class AgentStore {
     return this.batchStmt.get(agentId, batchId);
   }
 
-  /** The job slot a result names, with its channel's public id; undefined when there is none. */
-  job(jobId: string, slotAt: number): AgentJobRef | undefined {
-    return this.jobStmt.get(jobId, slotAt);
+  /** The probe already stored for this agent, channel, method and slot (ingest is idempotent on them). */
+  storedProbe(agentId: string, channelRef: number, method: string, slotAt: number): number | undefined {
+    return this.probeStmt.get(agentId, channelRef, method, slotAt)?.id;
   }
 
   /**

@@ -5,7 +5,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { agentRefusal } from '../../agents/auth.ts';
-import { EnrollReply, EnrollRequest, HeartbeatReply, HeartbeatRequest, AGENT_PROTOCOL_VERSION, REFUSALS } from '../../agents/protocol.ts';
+import { EnrollReply, EnrollRequest, HeartbeatReply, HeartbeatRequest, AGENT_PROTOCOL_VERSION, REFUSALS, ResultsReply, ResultsRequest } from '../../agents/protocol.ts';
+import type { AgentIngest } from '../../agents/ingest.ts';
 import { clockOffsetOf } from '../../agents/clock.ts';
 import type { Agents } from '../../agents/registry.ts';
 import type { AgentIdentity } from '../../agents/identity.ts';
@@ -14,10 +15,18 @@ const EnrollReplyShown = Type.Object(EnrollReply.properties, {
   examples: [{ agent: { id: 'agt_3f9a0c2b7d41e688', name: 'almaty-1', vantage: 'kz' }, protocol: AGENT_PROTOCOL_VERSION, serverTime: 1_796_000_000_000 }],
 });
 const HeartbeatReplyShown = Type.Object(HeartbeatReply.properties, { examples: [{ serverTime: 1_796_000_000_000, stale: false }] });
+const ResultsReplyShown = Type.Object(ResultsReply.properties, {
+  examples: [{ batchId: 'b-000042-5f1c', results: [{ verdict: 'stored', probeId: 18_230 }, { verdict: 'duplicate', probeId: 18_101 }], serverTime: 1_796_000_000_000 }],
+});
 const AgentError = Type.Object({ statusCode: Type.Integer(), error: Type.String(), code: Type.Optional(Type.String()), message: Type.String() });
+
+/** A batch may carry up to 500 results with their raw evidence; larger bodies get 413 with a sentence. */
+export const AGENT_BODY_LIMIT = 4 * 1024 * 1024;
 
 export interface AgentProtocolOptions {
   agents: Agents;
+  /** Null in a process without a probe writer (tools that only read): results get 503. */
+  ingest: AgentIngest | null;
   now?: () => number;
 }
 
@@ -27,7 +36,7 @@ export function agentOf(req: { agent?: AgentIdentity }): AgentIdentity {
   return req.agent;
 }
 
-export const agentProtocolRoutes: FastifyPluginAsyncTypebox<AgentProtocolOptions> = async (app, { agents, now = Date.now }) => {
+export const agentProtocolRoutes: FastifyPluginAsyncTypebox<AgentProtocolOptions> = async (app, { agents, ingest, now = Date.now }) => {
   app.post(
     '/enroll',
     {
@@ -88,6 +97,37 @@ export const agentProtocolRoutes: FastifyPluginAsyncTypebox<AgentProtocolOptions
         clockOffsetMs: offset,
       });
       return { serverTime: now(), stale: agents.store.byId(agent.id)?.stale_since != null };
+    },
+  );
+
+  app.post(
+    '/results',
+    {
+      bodyLimit: AGENT_BODY_LIMIT,
+      schema: {
+        tags: ['agents'],
+        summary: 'An agent pushes a signed batch of results (agent token); stored once each, or refused whole',
+        description:
+          'Agent token only. Checked in order before anything is stored: the batch signature (400 signature_invalid), a batch already ingested (409 batch_already_ingested), ' +
+          'a replayed seq (409 batch_replayed), every result signature (400 signature_invalid: one forged result refuses the batch), the agent clock (422 agent_clock_off). ' +
+          'Then each result is stored, a duplicate of one stored before, or refused with a reason (unknown job, job of another point).',
+        security: [{ agentToken: [] }],
+        body: ResultsRequest,
+        response: { 200: ResultsReplyShown, 400: AgentError, 401: AgentError, 403: AgentError, 409: AgentError, 413: AgentError, 422: AgentError, 429: AgentError, 503: AgentError },
+      },
+    },
+    async (req, reply) => {
+      const receivedAt = req.agentReceivedAt ?? now();
+      const agent = agentOf(req);
+      if (!ingest) return agentRefusal(reply, 503, 'not_ingesting', 'This process does not store probe results (no probe writer); send results to the running daemon.');
+      const answer = await ingest.ingest(agent, req.body, receivedAt);
+      agents.touch(agent.id, { at: receivedAt, clockOffsetMs: clockOffsetOf(req.body.sentAt, receivedAt) });
+      if (answer.status !== 200) {
+        req.log.warn({ agent: agent.id, batch: req.body.batchId, seq: req.body.seq, code: answer.code, status: answer.status }, 'agent batch refused');
+        if (answer.retryAfterS !== undefined) void reply.header('retry-after', String(answer.retryAfterS));
+        return agentRefusal(reply, answer.status, answer.code, answer.message);
+      }
+      return answer.reply;
     },
   );
 };
