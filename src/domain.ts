@@ -114,6 +114,11 @@ export interface ProbeVantage {
   signature: string;
   /** Agent clock minus central clock when it exceeded vantage.max_clock_offset: the times were corrected by it. */
   clockOffsetMs?: number;
+  /**
+   * The start time the agent sent (its clock), kept when the stored `startedAt` was corrected by
+   * `clockOffsetMs`: the signature covers the agent's own time, so `verify --signatures` needs it.
+   */
+  agentStartedAt?: number;
 }
 
 /** Raw evidence of one attempt. Each prober defines its own shape; it is stored verbatim as JSON. */
