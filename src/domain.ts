@@ -115,7 +115,10 @@ export interface ProbeVantage {
   signature: string;
   /** Agent clock minus central clock when it exceeded vantage.max_clock_offset: the times were corrected by it. */
   clockOffsetMs?: number;
-  /** With clockOffsetMs: the start time the agent reported, in its own clock (the record's startedAt is corrected). */
+  /**
+   * The start time the agent sent (its clock), kept when the stored `startedAt` was corrected by
+   * `clockOffsetMs`: the signature covers the agent's own time, so `verify --signatures` needs it.
+   */
   agentStartedAt?: number;
 }
 

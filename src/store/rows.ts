@@ -64,6 +64,30 @@ export interface ChannelStateRow {
   last_verified_at: number | null;
   last_reachable_at: number | null;
   next_due_at: number | null;
+  /** Flags of the combination across vantage points, comma-separated (src/status/vantage.ts); null for a central-only channel. */
+  vantage_flags: string | null;
+}
+
+/** `vantage_state`: one vantage point's own view of a channel probed from several (channel_state holds their combination). */
+export interface VantageStateRow {
+  channel_ref: number;
+  vantage: string;
+  status: ChannelStatus;
+  status_since: number | null;
+  status_reason: string | null;
+  streak_outcome: Outcome | null;
+  streak_count: number;
+  streak_probes: string;
+  streak_slots: string;
+  last_probe_id: number | null;
+  last_probe_at: number | null;
+  last_outcome: Outcome | null;
+  last_reason: string | null;
+  last_detail: string | null;
+  last_flags: string | null;
+  last_verified_at: number | null;
+  last_reachable_at: number | null;
+  last_agent_id: string | null;
 }
 
 /** `probes`: one row per attempt, with its raw evidence (JSON) and its place in the hash chain. */
@@ -81,6 +105,9 @@ export interface ProbeRow {
   evidence: string;
   hash: string | null;
   prev_hash: string | null;
+  /** The vantage point of an agent's probe (NULL: the central's own); the evidence's `vantage` block says the same. */
+  vantage: string | null;
+  agent_id: string | null;
 }
 
 /** `status_changes`: the hash-chained log of channel status changes, `not_probed` included. */
