@@ -164,10 +164,15 @@ export class AgentIngest {
         }),
       );
       this.d.writer.flush();
-      const stored = await Promise.all(writes);
-      stored.forEach((s, i) => {
-        verdicts[(accepted[i] as { index: number }).index] = { verdict: 'stored', probeId: s.probeId };
+      const settled = await Promise.allSettled(writes);
+      settled.forEach((s, i) => {
+        const at = (accepted[i] as { index: number }).index;
+        if (s.status === 'rejected') verdicts[at] = { verdict: 'refused', reason: `not_stored: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}` };
+        else verdicts[at] = s.value.duplicate ? { verdict: 'duplicate', probeId: s.value.probeId } : { verdict: 'stored', probeId: s.value.probeId };
       });
+      // The writer skips a result stored meanwhile (a duplicate writes nothing, so its hook did not
+      // run): when that was the last one, the batch is recorded here, after its probes.
+      if (!this.d.store.batch(agent.id, batch.batchId)) this.d.store.transaction(() => this.d.store.recordBatch(batchRow));
     }
     return { status: 200, reply: { batchId: batch.batchId, results: verdicts as Verdict[], serverTime: this.now() } };
   }

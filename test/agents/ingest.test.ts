@@ -139,7 +139,11 @@ describe('an accepted batch', () => {
     const verdicts = r.body.results as { verdict: string; probeId?: number }[];
     expect(verdicts.map((v) => v.verdict)).toEqual(['stored', 'stored']);
     const probe = daemon.db.prepare('SELECT * FROM probes WHERE id = ?').get(verdicts[0]?.probeId) as Record<string, unknown>;
-    expect(probe).toMatchObject({ due_at: s1.slotAt, started_at: s1.slotAt + 1_000, method: 'http', outcome: 'reachable' });
+    expect(probe).toMatchObject({ due_at: s1.slotAt, started_at: s1.slotAt + 1_000, method: 'http', outcome: 'reachable', vantage: 'kz', agent_id: kz.id });
+    // The chained evidence is the agent's, with the vantage block naming who saw it and its signature.
+    const stored = JSON.parse(probe.evidence as string) as Record<string, unknown>;
+    expect(stored.vantage).toMatchObject({ point: 'kz', agentId: kz.id, signature: batch.results[0]?.signature });
+    expect({ ...stored, vantage: undefined }).toEqual({ ...evidence, vantage: undefined });
     const job = jobs.get(s1.jobId, s1.slotAt);
     expect(job).toMatchObject({ probe_id: verdicts[0]?.probeId });
     expect(job?.done_at).not.toBeNull();
@@ -156,7 +160,7 @@ describe('an accepted batch', () => {
     expect(again.status).toBe(200);
     expect(again.body.results).toEqual([
       { verdict: 'duplicate', probeId: id },
-      { verdict: 'duplicate' },
+      { verdict: 'duplicate', probeId: id },
     ]);
     expect(snapshot().probes).toBe(before.probes);
   });
@@ -181,7 +185,11 @@ describe('an accepted batch', () => {
     const r = await post('/agent/v1/results', kz.token, push(kz, [result(WEB, s, { startedAt: s.slotAt + 1_000 + ahead })], { sentAt: Date.now() + ahead }));
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const id = (r.body.results as { probeId: number }[])[0]?.probeId;
-    const probe = daemon.db.prepare('SELECT started_at, flags FROM probes WHERE id = ?').get(id) as { started_at: number; flags: string };
+    const probe = daemon.db.prepare('SELECT started_at, flags, evidence FROM probes WHERE id = ?').get(id) as { started_at: number; flags: string; evidence: string };
+    const block = (JSON.parse(probe.evidence) as { vantage: { clockOffsetMs: number; agentStartedAt: number } }).vantage;
+    expect(block.agentStartedAt).toBe(s.slotAt + 1_000 + ahead);
+    expect(block.clockOffsetMs).toBeGreaterThan(ahead - 10_000);
+    expect(block.clockOffsetMs).toBeLessThanOrEqual(ahead);
     // Low by the request's transit time at most.
     expect(probe.started_at).toBeGreaterThanOrEqual(s.slotAt + 1_000);
     expect(probe.started_at).toBeLessThan(s.slotAt + 1_000 + 10_000);
