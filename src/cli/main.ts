@@ -31,6 +31,10 @@ Usage:
                                        create an API token; its secret is printed once
   reachwatch token list [--all]        tokens in force (--all: revoked ones too), never their secrets
   reachwatch token revoke <id>         refuse a token from now on (works while the daemon runs)
+  reachwatch agents create --name <name> --vantage <point>
+                                       create a regional agent for a vantage point; its token is printed once
+  reachwatch agents list [--all]       agents, their point, health, queue and clock (--all: revoked ones too)
+  reachwatch agents revoke <id|name>   refuse an agent's requests and results from now on (works while the daemon runs)
   reachwatch report --from <date|instant> --to <date|instant> [--center <id>]... [--region <region>] [--kind <kind>]
          [--granularity day|week|month] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
                                        availability report for auditors, from the rollups (read-only; works while the daemon runs)
@@ -70,6 +74,8 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
         return validate(rest, out, err);
       case 'token':
         return token(rest, out, err);
+      case 'agents':
+        return (await import('./agents.ts')).agentsCommand(rest, out, err);
       case 'report':
         return await (await import('./report.ts')).runReportCommand(rest, undefined, out, err);
       case 'verify':
