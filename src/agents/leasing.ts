@@ -20,7 +20,7 @@ export interface LeaseDurations {
 export const LEASE_POLL_HINT_MS = 1000;
 
 /** The deadlines the central's own probers have, for every method an agent may be given. */
-export function leaseDurations(config: Config): LeaseDurations {
+export function leaseDurations(config: Pick<Config, 'website' | 'telephony' | 'vantage'>): LeaseDurations {
   const deadlineMs: Record<string, number> = {};
   for (const method of Object.keys(CAPABILITY_OF_METHOD)) deadlineMs[method] = method === 'call' ? callDeadlineMs(config.telephony) : defaultDeadlineMs(config);
   const leaseMs = Object.fromEntries(Object.entries(deadlineMs).map(([m, d]) => [m, d + config.vantage.leaseMarginMs]));

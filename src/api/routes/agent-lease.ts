@@ -27,6 +27,20 @@ export interface AgentLeaseOptions {
   now?: () => number;
 }
 
+const LeaseReplyShown = Type.Object(LeaseReply.properties, {
+  examples: [
+    {
+      jobs: [
+        {
+          jobId: 'perspective-almaty--website#http@kz', method: 'http', slotAt: 1_796_000_000_000, leaseUntil: 1_796_000_095_000, deadlineMs: 35_000,
+          channel: { id: 'perspective-almaty--website', centerId: 'perspective-almaty', type: 'website', value: 'perspektiva.kz', target: 'https://perspektiva.kz/', options: {}, tz: 'Asia/Almaty' },
+        },
+      ],
+      serverTime: 1_796_000_000_100,
+      retryAfterMs: 1000,
+    },
+  ],
+});
 const Refusal = Type.Object({ statusCode: Type.Integer(), error: Type.String(), code: Type.String(), message: Type.String() });
 
 export const agentLeaseRoutes: FastifyPluginAsyncTypebox<AgentLeaseOptions> = async (app, opts) => {
@@ -41,7 +55,7 @@ export const agentLeaseRoutes: FastifyPluginAsyncTypebox<AgentLeaseOptions> = as
           'Agent token only (`Authorization: Bearer rwa_…`). Claims up to `max` due jobs of the agent’s vantage point whose method it has the capability for; ' +
           'each lease lasts the probe’s deadline plus vantage.lease_margin, after which another agent of the point may take the job. Also records the heartbeat fields.',
         body: LeaseRequest,
-        response: { 200: LeaseReply, 400: Refusal, 401: Refusal, 403: Refusal, 429: Refusal },
+        response: { 200: LeaseReplyShown, 400: Refusal, 401: Refusal, 403: Refusal, 429: Refusal },
       },
     },
     async (req, reply) => {
