@@ -40,9 +40,11 @@ Usage:
                                        availability report for auditors, from the rollups (read-only; works while the daemon runs)
   reachwatch report --thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
                                        the 2018 thesis's accessibility table (Appendix 1) for that day, or to --until (at most 31 days)
-  reachwatch verify [--head <table>:<id>:<hash>]... [--workers N] [--json]
+  reachwatch verify [--head <table>:<id>:<hash>]... [--workers N] [--signatures] [--json]
                                        walk the hash chains; name the first changed, inserted, deleted
-                                       or reordered record (exit 1), or confirm them up to their heads
+                                       or reordered record (exit 1), or confirm them up to their heads;
+                                       agents' probes: their columns match their chained vantage block,
+                                       and with --signatures each result's Ed25519 signature is checked
   reachwatch backup <file>             consistent copy while the daemon runs (SQLite online backup), then verify it
   reachwatch export --from <date> --to <date> [--center <id>]... [--region R] [--kind K] --out <folder>
                                        evidence bundle: NDJSON of probes and status changes, manifest, SHA256SUMS
