@@ -242,6 +242,7 @@ async function run(
       log.error({ err }, 'checking the agents\' health failed; it runs again shortly');
     }
   };
+  if (agentHealth) m.isPointStale = (point) => agentHealth.isPointStale(point);
   checkAgents();
   const agentTimer = agentHealth ? setInterval(checkAgents, Math.max(1000, Math.min(15_000, Math.floor(config.vantage.staleAfterMs / 4)))) : null;
   agentTimer?.unref();
