@@ -22,7 +22,7 @@ import type { DB } from '../store/db.ts';
 import { rememberedSlots } from '../store/job-slots.ts';
 import { AgentJobs, type SlotOpening } from '../store/agent-jobs.ts';
 import { CENTRAL } from '../agents/config.ts';
-import { parseJobId, planChannel, type PointCapabilities } from '../agents/jobs.ts';
+import { parseJobId, planChannel, vantageOf, type PointCapabilities } from '../agents/jobs.ts';
 import { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
 import { ProbeWriter, type InTransaction, type StoredProbe } from '../store/probe-writer.ts';
 import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
@@ -100,6 +100,12 @@ export class Monitor {
   private readonly log: Logger;
   private readonly overload = new OverloadReport();
 
+  /**
+   * Whether no agent of a vantage point is fresh: its results then stop counting in channels' combined
+   * statuses. Set by the daemon from the agents' health watch (src/agents/health.ts); never asked about central.
+   */
+  isPointStale: (point: string) => boolean = () => false;
+
   /** `probers` come beside those every configuration has (baseProbingFor); the daemon adds the others it has. */
   constructor(db: DB, config: Config, log: Logger, events: MonitorEvents = {}, probers: readonly Prober[] = []) {
     this.db = db;
@@ -123,6 +129,16 @@ export class Monitor {
       defaultTz: config.defaultTimezone,
       batchMaxRows: config.store.batchMaxRows,
       flushIntervalMs: config.store.flushIntervalMs,
+      // Without vantage.points every channel's list is [central]: the writer keeps today's single path.
+      vantage: {
+        pointsOf: (channelId, type) => {
+          const ch = this.channels.get(channelId);
+          const names = ch ? vantageOf(ch, config.vantage.defaults) : (config.vantage.defaults[type as 'website' | 'phone'] ?? [CENTRAL]);
+          return names.map((name) => config.vantage.points.find((pt) => pt.name === name) ?? { name, domestic: false });
+        },
+        isStale: (point) => this.isPointStale(point),
+        quorum: config.vantage.quorum,
+      },
       ...(events.afterBatch ? { afterBatch: events.afterBatch } : {}),
       onAfterBatchError: (err) => log.error({ err }, 'center status or alert bookkeeping failed for a batch; the probes were stored'),
       onCommitted: (stored) => {
