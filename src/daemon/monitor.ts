@@ -133,7 +133,7 @@ export class Monitor {
       vantage: {
         pointsOf: (channelId, type) => {
           const ch = this.channels.get(channelId);
-          const names = ch ? vantageOf(ch, config.vantage.defaults) : (config.vantage.defaults[type as 'website' | 'phone'] ?? [CENTRAL]);
+          const names = ch ? vantageOf(ch, config.vantage.defaults) : ((config.vantage.defaults as Record<string, readonly string[]>)[type] ?? [CENTRAL]);
           return names.map((name) => config.vantage.points.find((pt) => pt.name === name) ?? { name, domestic: false });
         },
         isStale: (point) => this.isPointStale(point),
