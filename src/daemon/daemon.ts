@@ -119,6 +119,7 @@ async function run(
     log,
     {
       afterBatch: (stored) => a.afterBatch(stored),
+      afterRecombine: (changes) => a.tracker.channelsChanged(changes.map((c) => c.channelId)),
       onStored: (stored) => {
         a.afterCommit(stored);
         probeMetrics.observe(stored);
@@ -193,6 +194,7 @@ async function run(
     board: { defaultTz: config.defaultTimezone, directoryDays: config.board.directoryDays, pageSize: config.board.pageSize },
     reports: reportSettingsFrom(config),
     logger: log,
+    ...(m.vantagePointsOf ? { vantagePointsOf: m.vantagePointsOf } : {}),
     serverFactory: (handler, settings) => {
       fastifyHandler = handler;
       serverSettings = settings;

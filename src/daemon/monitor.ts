@@ -20,7 +20,9 @@ import type { CanaryMonitor, CanaryState } from '../selfcheck/canary.ts';
 import { OUR_OVERLOAD_REASON, OverloadReport } from '../selfcheck/overload.ts';
 import type { DB } from '../store/db.ts';
 import { rememberedSlots } from '../store/job-slots.ts';
-import { ProbeWriter, type InTransaction, type StoredProbe } from '../store/probe-writer.ts';
+import { ProbeWriter, type InTransaction, type RecombinedChange, type StoredProbe, type VantageWiring } from '../store/probe-writer.ts';
+import { VantageStateStore, type PointsOf } from '../store/vantage-state.ts';
+import { channelPoints, hasVantagePoints } from '../agents/points.ts';
 import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
 import { statusRulesFor, timeSlot, timeSlotUnder } from '../status/rules.ts';
 import type { StatusRules } from '../status/policy.ts';
@@ -34,6 +36,8 @@ export interface MonitorEvents {
   onCanaryChange?: (state: CanaryState) => void;
   /** A batch could not be written (disk full...): the message, or null once writes succeed again. */
   onWriteHealth?: (error: string | null) => void;
+  /** Channels whose combined status changed without a probe (a vantage point went stale or came back). */
+  afterRecombine?: (changes: RecombinedChange[]) => void;
 }
 
 type ScheduledMethod = Prober['method'];
@@ -58,6 +62,11 @@ export class Monitor {
   readonly rules: ClassifierRules;
   private readonly statusRules: (type: string) => StatusRules;
   private channels = new Map<string, Channel>();
+  /** Vantage points whose every agent is stale, as last read by refreshVantage. */
+  private stalePoints = new Set<string>();
+  private readonly vantageStates: VantageStateStore;
+  /** Absent without configured vantage points: every channel is the central's alone, as before. */
+  private readonly vantage: VantageWiring | undefined;
   private centerZones = new Map<string, string | null>();
   private readonly abort = new AbortController();
   /** One per probe in flight; stop() aborts them. */
@@ -99,7 +108,18 @@ export class Monitor {
       events.onCanaryChange?.(s);
     };
     this.statusRules = statusRulesFor(config);
+    this.vantageStates = new VantageStateStore(db);
+    const points = config.vantage;
+    this.vantage = hasVantagePoints(points)
+      ? {
+          pointsOf: (id, type) => channelPoints(points, this.channels.get(id) ?? { type, options: {} }),
+          isStale: (point) => this.stalePoints.has(point),
+          quorum: points.quorum,
+        }
+      : undefined;
+    if (this.vantage) this.stalePoints = this.vantageStates.silentPoints().stale;
     this.writer = new ProbeWriter(db, {
+      ...(this.vantage ? { vantage: this.vantage } : {}),
       rules: this.statusRules,
       defaultTz: config.defaultTimezone,
       batchMaxRows: config.store.batchMaxRows,
@@ -213,6 +233,29 @@ export class Monitor {
       'registry synced',
     );
     return summary;
+  }
+
+  /** Each channel's vantage points, for the API and the board; undefined without configured points. */
+  get vantagePointsOf(): PointsOf | undefined {
+    return this.vantage?.pointsOf;
+  }
+
+  /**
+   * Reads again which vantage points are silent (every agent stale) and, when that changed, combines
+   * the statuses of the channels seen from several points again: a point that went silent stops
+   * counting (and never turns a channel down), one heard again counts again. The agents' health timer
+   * calls it after it marks agents stale or heard. Returns the status changes, already chained.
+   */
+  refreshVantage(now = Date.now()): RecombinedChange[] {
+    if (!this.vantage) return [];
+    const next = this.vantageStates.silentPoints().stale;
+    if (next.size === this.stalePoints.size && [...next].every((p) => this.stalePoints.has(p))) return [];
+    this.log.info({ stale: [...next] }, 'vantage points silent or heard again: combining channel statuses again');
+    this.stalePoints = next;
+    const changes = this.writer.recombineVantage(now);
+    for (const c of changes) this.log.info({ channel: c.channelId, from: c.change.from, to: c.change.to, reason: c.change.reason }, 'channel status changed (vantage points combined again)');
+    if (changes.length > 0) this.events.afterRecombine?.(changes);
+    return changes;
   }
 
   private scheduleOf(ch: Channel, method: ScheduledMethod): Schedule {

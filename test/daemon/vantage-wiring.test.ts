@@ -1,0 +1,86 @@
+// The daemon's wiring of vantage points, on a real database file and a real Monitor: with points
+// configured, a channel's vantage list comes from vantage.defaults, the writer combines the points,
+// and refreshVantage (called by the agents' health timer) reads which points went silent from the
+// agents table and combines again, handing any change to the centers' tracker. Without points
+// configured nothing of this runs.
+
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, expect, test } from 'vitest';
+import { generateAgentKeys } from '../../src/agents/protocol.ts';
+import { buildConfig } from '../../src/config/config.ts';
+import { Monitor } from '../../src/daemon/monitor.ts';
+import type { ProbeRecord } from '../../src/domain.ts';
+import { loadRegistry } from '../../src/registry/load.ts';
+import { openDatabase, type DB } from '../../src/store/db.ts';
+import type { RecombinedChange } from '../../src/store/probe-writer.ts';
+import { agentRecord, insertAgent, type TestAgent } from '../helpers/agent-results.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((f) => f()));
+
+const WEB = 'a--web-a-example-kz';
+const T0 = Date.UTC(2026, 5, 1, 6);
+const MIN = 60_000;
+const almaty: TestAgent = { id: 'agt_00000000000000a1', name: 'almaty-1', point: 'kz', keys: generateAgentKeys() };
+
+function setup(vantage: Record<string, unknown> | null) {
+  const t = tempDir();
+  cleanups.push(t.remove);
+  const db = openDatabase(path.join(t.dir, 'data'));
+  cleanups.unshift(() => db.open && db.close());
+  const file = path.join(t.dir, 'centers.yaml');
+  writeFileSync(file, `- id: a\n  name: A\n  kind: hotline\n  channels:\n    - {type: website, value: "https://a.example.kz/"}\n`);
+  const config = buildConfig({ registry: { file, watch: false }, canaries: { urls: [] }, ...(vantage ? { vantage } : {}) }, {}, null, (k) => k.join('.'), t.dir);
+  const recombined: RecombinedChange[][] = [];
+  const monitor = new Monitor(db, config, pino({ level: 'silent' }), { afterRecombine: (c) => recombined.push(c) });
+  monitor.applyRegistry(loadRegistry(file));
+  cleanups.unshift(() => monitor.writer.close());
+  return { db, monitor, recombined };
+}
+
+const central = (at: number): ProbeRecord => ({
+  channelId: WEB, jobId: `${WEB}#http`, dueAt: at, startedAt: at, durationMs: 30, evidence: { method: 'http', v: 1 },
+  classification: { outcome: 'unavailable', reason: 'connection_reset', detail: 'reset', flags: [] },
+});
+async function write(monitor: Monitor, records: ProbeRecord[]) {
+  const all = records.map((r) => monitor.writer.add(r));
+  monitor.writer.flush();
+  await Promise.all(all);
+}
+const stateOf = (db: DB) =>
+  db.prepare<[string], { status: string; vantage_flags: string | null }>('SELECT status, vantage_flags FROM channel_state WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?)').get(WEB);
+
+test("a point whose agent is silent does not count and turns nothing down; heard again, the channel's status is combined again and the tracker told", async () => {
+  const { db, monitor, recombined } = setup({ points: { kz: { domestic: true } }, defaults: { website: ['central', 'kz'] } });
+  expect(monitor.vantagePointsOf?.(WEB, 'website')).toEqual([{ name: 'central', domestic: false }, { name: 'kz', domestic: true }]);
+  // The only agent of kz is silent when its buffered results arrive.
+  insertAgent(db, almaty, T0 - 60 * MIN, { staleSince: T0 - 30 * MIN });
+  expect(monitor.refreshVantage(T0)).toEqual([]);
+  const slots = [0, 5, 10, 15].map((m) => T0 + m * MIN);
+  await write(monitor, slots.map((at) => agentRecord(almaty, { channelId: WEB, slotAt: at, outcome: 'reachable' })));
+  await write(monitor, slots.map(central));
+  // The central fails, kz's last word says it answers: nothing is marked down while kz is silent.
+  expect(stateOf(db)).toEqual({ status: 'unknown', vantage_flags: 'stale_hold' });
+  expect(recombined).toEqual([]);
+  // The agent is heard again (the health timer clears stale_since): kz counts, the site answers where its callers are.
+  db.prepare('UPDATE agents SET stale_since = NULL, last_seen_at = ? WHERE id = ?').run(T0 + 20 * MIN, almaty.id);
+  const changes = monitor.refreshVantage(T0 + 20 * MIN);
+  expect(changes).toEqual([{ channelId: WEB, change: expect.objectContaining({ from: 'unknown', to: 'reachable' }) }]);
+  expect(recombined).toEqual([changes]);
+  expect(stateOf(db)).toEqual({ status: 'reachable', vantage_flags: 'geo_restricted' });
+  // Nothing changed since: no second combination.
+  expect(monitor.refreshVantage(T0 + 21 * MIN)).toEqual([]);
+  expect(recombined).toHaveLength(1);
+});
+
+test('without configured points the writer keeps the single-point path and refreshVantage does nothing', async () => {
+  const { db, monitor } = setup(null);
+  expect(monitor.vantagePointsOf).toBeUndefined();
+  await write(monitor, [0, 5, 10].map((m) => central(T0 + m * MIN)));
+  expect(monitor.refreshVantage(T0 + 20 * MIN)).toEqual([]);
+  expect(db.prepare('SELECT COUNT(*) AS n FROM vantage_state').get()).toEqual({ n: 0 });
+  expect(stateOf(db)?.vantage_flags).toBeNull();
+});
