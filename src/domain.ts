@@ -24,7 +24,8 @@ export const OUTCOMES = [
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Flags qualify an outcome without changing it: a slow site is still reachable. */
-export const OUTCOME_FLAGS = ['slow', 'cert_expiring', 'tls_invalid_ignored', 'https_downgrade'] as const;
+/** `clock_corrected`: an agent's result whose times were corrected for its clock offset (docs/agents.md). */
+export const OUTCOME_FLAGS = ['slow', 'cert_expiring', 'tls_invalid_ignored', 'https_downgrade', 'clock_corrected'] as const;
 export type OutcomeFlag = (typeof OUTCOME_FLAGS)[number];
 
 /** A channel's status is the outcome confirmed by N consecutive probes, or one of these. */

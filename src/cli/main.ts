@@ -15,7 +15,7 @@ import type { Channel } from '../domain.ts';
 import { probeOnce, type Attempt } from '../probers/probe-once.ts';
 import type { ProberSet } from '../probers/prober.ts';
 import { canaryFor, classifierRulesFor, websiteProberFor } from '../probers/from-config.ts';
-import { formatProblem, loadRegistry, RegistryError } from '../registry/load.ts';
+import { formatProblem, loadRegistry, RegistryError, registryOptionsFor } from '../registry/load.ts';
 import type { CanaryMonitor } from '../selfcheck/canary.ts';
 import { renderTable } from './table.ts';
 import { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
@@ -31,6 +31,10 @@ Usage:
                                        create an API token; its secret is printed once
   reachwatch token list [--all]        tokens in force (--all: revoked ones too), never their secrets
   reachwatch token revoke <id>         refuse a token from now on (works while the daemon runs)
+  reachwatch agents create --name <name> --vantage <point>
+                                       create a regional agent for a vantage point; its token is printed once
+  reachwatch agents list [--all]       agents, their point, health, queue and clock (--all: revoked ones too)
+  reachwatch agents revoke <id|name>   refuse an agent's requests and results from now on (works while the daemon runs)
   reachwatch report --from <date|instant> --to <date|instant> [--center <id>]... [--region <region>] [--kind <kind>]
          [--granularity day|week|month] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
                                        availability report for auditors, from the rollups (read-only; works while the daemon runs)
@@ -72,6 +76,8 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
         return validate(rest, out, err);
       case 'token':
         return token(rest, out, err);
+      case 'agents':
+        return (await import('./agents.ts')).agentsCommand(rest, out, err);
       case 'report':
         return await (await import('./report.ts')).runReportCommand(rest, undefined, out, err);
       case 'verify':
@@ -125,7 +131,7 @@ function validate(args: string[], out: NodeJS.WritableStream, err: NodeJS.Writab
   // Without a file argument the config names the registry, and its website.resolve hosts are known.
   const config = args[0] === undefined ? loadConfig() : null;
   const file = config ? config.registry.file : (args[0] as string);
-  const load = loadRegistry(file, { resolvedHosts: Object.keys(config?.website.resolve ?? {}) });
+  const load = loadRegistry(file, config ? registryOptionsFor(config) : {});
   const errors = load.problems.filter((p) => p.severity === 'error');
   const warnings = load.problems.filter((p) => p.severity === 'warning');
   for (const p of load.problems) (p.severity === 'error' ? err : out).write(`${p.severity}: ${formatProblem(p)}\n`);
@@ -290,7 +296,7 @@ async function check(args: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
     return 64;
   }
   const config = loadConfig();
-  const load = loadRegistry(config.registry.file, { resolvedHosts: Object.keys(config.website.resolve) });
+  const load = loadRegistry(config.registry.file, registryOptionsFor(config));
   const errors = load.problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new RegistryError(errors);
 

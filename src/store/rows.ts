@@ -324,6 +324,26 @@ export interface JobSlotRow {
   next_slot_at: number;
 }
 
+/**
+ * `agent_jobs`: one slot of a job of a non-central vantage point (`<channel>#<method>@<point>`), opened
+ * by the central scheduler, leased by an agent of the point, closed by its result. `done_at` set with
+ * `probe_id` NULL: the slot expired unprobed (missed).
+ */
+export interface AgentJobRow {
+  id: number;
+  job_id: string;
+  channel_ref: number;
+  method: string;
+  vantage: string;
+  slot_at: number;
+  expires_at: number;
+  agent_id: string | null;
+  lease_until: number | null;
+  leases: number;
+  done_at: number | null;
+  probe_id: number | null;
+}
+
 /** `self_check_periods`: when reachwatch itself was degraded, and why. */
 export interface SelfCheckPeriodRow {
   id: number;
@@ -331,4 +351,38 @@ export interface SelfCheckPeriodRow {
   ended_at: number | null;
   /** JSON: [{check, detail}] */
   reasons: string;
+}
+
+/** `agents`: one enrolled (or enrollable) regional agent (migrations/0008_vantage_points.sql). */
+export interface AgentRow {
+  id: string;
+  name: string;
+  vantage: string;
+  token_hash: string;
+  public_key: string | null;
+  /** JSON array of capabilities. */
+  capabilities: string;
+  version: string | null;
+  created_at: number;
+  created_by: string;
+  enrolled_at: number | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
+  last_seen_at: number | null;
+  queue_depth: number | null;
+  oldest_queued_at: number | null;
+  clock_offset_ms: number | null;
+  last_batch_seq: number;
+  stale_since: number | null;
+}
+
+/** `agent_batches`: one ingested batch of results. */
+export interface AgentBatchRow {
+  agent_id: string;
+  batch_id: string;
+  seq: number;
+  received_at: number;
+  results: number;
+  stored: number;
+  duplicates: number;
 }

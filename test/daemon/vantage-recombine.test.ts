@@ -1,8 +1,8 @@
-// The daemon's wiring of vantage points, on a real database file and a real Monitor: with points
-// configured, a channel's vantage list comes from vantage.defaults, the writer combines the points,
-// and refreshVantage (called by the agents' health timer) reads which points went silent from the
-// agents table and combines again, handing any change to the centers' tracker. Without points
-// configured nothing of this runs.
+// Combining a channel's vantage points again without a probe, on a real database file and a real
+// Monitor: when a point's agents go silent or are heard again (the daemon's agent health watch sets
+// `isPointStale` and calls recombineVantage), a silent point stops counting and never turns a channel
+// down, one heard again counts again, and any change is chained and handed to the centers' tracker.
+// Without points configured nothing changes.
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -58,29 +58,32 @@ test("a point whose agent is silent does not count and turns nothing down; heard
   expect(monitor.vantagePointsOf?.(WEB, 'website')).toEqual([{ name: 'central', domestic: false }, { name: 'kz', domestic: true }]);
   // The only agent of kz is silent when its buffered results arrive.
   insertAgent(db, almaty, T0 - 60 * MIN, { staleSince: T0 - 30 * MIN });
-  expect(monitor.refreshVantage(T0)).toEqual([]);
+  const stale = new Set(['kz']);
+  monitor.isPointStale = (p) => stale.has(p);
+  expect(monitor.recombineVantage(T0)).toEqual([]);
   const slots = [0, 5, 10, 15].map((m) => T0 + m * MIN);
   await write(monitor, slots.map((at) => agentRecord(almaty, { channelId: WEB, slotAt: at, outcome: 'reachable' })));
   await write(monitor, slots.map(central));
   // The central fails, kz's last word says it answers: nothing is marked down while kz is silent.
   expect(stateOf(db)).toEqual({ status: 'unknown', vantage_flags: 'stale_hold' });
   expect(recombined).toEqual([]);
-  // The agent is heard again (the health timer clears stale_since): kz counts, the site answers where its callers are.
+  // The agent is heard again: kz counts, the site answers where its callers are.
   db.prepare('UPDATE agents SET stale_since = NULL, last_seen_at = ? WHERE id = ?').run(T0 + 20 * MIN, almaty.id);
-  const changes = monitor.refreshVantage(T0 + 20 * MIN);
+  stale.clear();
+  const changes = monitor.recombineVantage(T0 + 20 * MIN);
   expect(changes).toEqual([{ channelId: WEB, change: expect.objectContaining({ from: 'unknown', to: 'reachable' }) }]);
   expect(recombined).toEqual([changes]);
   expect(stateOf(db)).toEqual({ status: 'reachable', vantage_flags: 'geo_restricted' });
   // Nothing changed since: no second combination.
-  expect(monitor.refreshVantage(T0 + 21 * MIN)).toEqual([]);
+  expect(monitor.recombineVantage(T0 + 21 * MIN)).toEqual([]);
   expect(recombined).toHaveLength(1);
 });
 
-test('without configured points the writer keeps the single-point path and refreshVantage does nothing', async () => {
+test('without configured points the writer keeps the single-point path and recombining does nothing', async () => {
   const { db, monitor } = setup(null);
-  expect(monitor.vantagePointsOf).toBeUndefined();
+  expect(monitor.vantagePointsOf(WEB, 'website')).toEqual([{ name: 'central', domestic: false }]);
   await write(monitor, [0, 5, 10].map((m) => central(T0 + m * MIN)));
-  expect(monitor.refreshVantage(T0 + 20 * MIN)).toEqual([]);
+  expect(monitor.recombineVantage(T0 + 20 * MIN)).toEqual([]);
   expect(db.prepare('SELECT COUNT(*) AS n FROM vantage_state').get()).toEqual({ n: 0 });
   expect(stateOf(db)?.vantage_flags).toBeNull();
 });
