@@ -71,8 +71,16 @@ export const agentLeaseRoutes: FastifyPluginAsyncTypebox<AgentLeaseOptions> = as
       if (!agent) return agentRefusal(reply, 401, REFUSALS.badToken, 'An agent token is required.');
       const at = now();
       const { queueDepth, oldestQueuedAt, agentTime, version } = req.body;
-      opts.heartbeat(agent.id, { queueDepth, oldestQueuedAt, agentTime, ...(version !== undefined ? { version } : {}) }, at);
-      const slots = opts.jobs.lease(leaseAskOf(agent, req.body, at, opts.durations));
+      const beat = (): void => {
+        try {
+          opts.heartbeat(agent.id, { queueDepth, oldestQueuedAt, agentTime, ...(version !== undefined ? { version } : {}) }, at);
+        } catch (err) {
+          // Bookkeeping: a heartbeat that could not be noted must not keep the agent from its jobs.
+          req.log.warn({ err, agent: agent.id }, 'could not note an agent heartbeat');
+        }
+      };
+      // The heartbeat and the lease in one transaction: one commit per request.
+      const slots = opts.jobs.lease(leaseAskOf(agent, req.body, at, opts.durations), beat);
       return {
         jobs: slots.map((s) => leasedJobOf(s, opts.durations, opts.defaultTz)),
         serverTime: at,
