@@ -12,5 +12,7 @@ import { cpsSection } from './calls-per-second.ts';
 import { overloadSection } from './overload.ts';
 import { probesSection } from './probes.ts';
 import { sipSection } from './sip.ts';
+import { agentsIngestSection } from './agents-ingest.ts';
+import { agentsLeaseSection } from './agents-lease.ts';
 
-export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, audioSection, sipSection];
+export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, audioSection, sipSection, agentsIngestSection, agentsLeaseSection];

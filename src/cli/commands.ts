@@ -142,6 +142,20 @@ export const COMMANDS: readonly CliCommand[] = [
     run: async (args, io) => (await import('./announcements.ts')).announcementsCommand(args, (await import('./token.ts')).cliActor(), io.out, io.err),
   },
   {
+    name: 'agents',
+    summary: 'create, list and revoke regional agents (vantage points); a token is printed once',
+    help: lines(
+      'Usage:',
+      '  reachwatch agents create --name <name> --vantage <point>   its token is printed once',
+      '  reachwatch agents list [--all]                              point, health, last heard, queue, clock offset (--all: revoked too)',
+      '  reachwatch agents revoke <id|name>                          refused from its next request on; works while the daemon runs',
+      '',
+      'See docs/agents.md, "Enrolling an agent".',
+      'Exit: 0 done; 1 no such agent in force; 64 misuse; 65 an unknown point or a name already taken.',
+    ),
+    run: async (args, io) => (await import('./agents.ts')).agentsCommand(args, io.out, io.err, (await import('./token.ts')).cliActor()),
+  },
+  {
     name: 'alerts',
     summary: 'send a test alert to one subscription through the outbox, and say whether it was delivered',
     help: lines(

@@ -8,7 +8,7 @@ import type { Channel } from '../domain.ts';
 import { probeOnce, type Attempt } from '../probers/probe-once.ts';
 import type { ProberSet } from '../probers/prober.ts';
 import { canaryFor, classifierRulesFor, websiteProberFor } from '../probers/from-config.ts';
-import { formatProblem, loadRegistry, RegistryError } from '../registry/load.ts';
+import { formatProblem, loadRegistry, RegistryError, registryOptionsFor } from '../registry/load.ts';
 import type { CanaryMonitor } from '../selfcheck/canary.ts';
 import { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
 import { EXIT } from './exit-codes.ts';
@@ -18,7 +18,7 @@ export function validateCommand(args: string[], out: NodeJS.WritableStream, err:
   // Without a file argument the config names the registry, and its website.resolve hosts are known.
   const config = args[0] === undefined ? loadConfig() : null;
   const file = config ? config.registry.file : (args[0] as string);
-  const load = loadRegistry(file, { resolvedHosts: Object.keys(config?.website.resolve ?? {}), dialsShortCodes: (config?.sip.trunk ?? null) !== null });
+  const load = loadRegistry(file, config ? registryOptionsFor(config) : {});
   const errors = load.problems.filter((p) => p.severity === 'error');
   const warnings = load.problems.filter((p) => p.severity === 'warning');
   for (const p of load.problems) (p.severity === 'error' ? err : out).write(`${p.severity}: ${formatProblem(p)}\n`);
@@ -53,7 +53,7 @@ export async function checkCommand(args: string[], out: NodeJS.WritableStream, e
     return EXIT.usage;
   }
   const config = loadConfig();
-  const load = loadRegistry(config.registry.file, { resolvedHosts: Object.keys(config.website.resolve), dialsShortCodes: config.sip.trunk !== null });
+  const load = loadRegistry(config.registry.file, registryOptionsFor(config));
   const errors = load.problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new RegistryError(errors);
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildApp, type App } from '../api/app.ts';
 import type { Config } from '../config/config.ts';
-import { assertLoadable, formatProblem, type RegistryLoad, type RegistryOptions } from '../registry/load.ts';
+import { assertLoadable, formatProblem, registryOptionsFor, type RegistryLoad, type RegistryOptions } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { backfillRollups } from '../store/rollups.ts';
@@ -16,6 +16,9 @@ import { checkpointAndClose, Housekeeping } from '../store/housekeeping.ts';
 import { clipHousekeeping } from '../audio/clips.ts';
 import { Monitor } from './monitor.ts';
 import { sipProberFor } from '../probers/from-config.ts';
+import { leaseDurations } from '../agents/leasing.ts';
+import { AgentHealthWatch, agentNoticeFacts } from '../agents/health.ts';
+import { AgentStore } from '../store/agents.ts';
 import type { Telephony } from './telephony.ts';
 import { ConfigError } from '../config/config.ts';
 import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
@@ -70,7 +73,7 @@ export const CORE_HOST = '127.0.0.1';
 
 export async function startDaemon(config: Config, log: Logger, core?: CoreOptions): Promise<Daemon> {
   // Refuse a structurally broken registry before touching the database.
-  const registryOptions: RegistryOptions = { resolvedHosts: Object.keys(config.website.resolve), dialsShortCodes: config.sip.trunk !== null };
+  const registryOptions: RegistryOptions = registryOptionsFor(config);
   const first = core?.registry ?? (await loadRegistryInWorker(config.registry.file, registryOptions));
   assertLoadable(first);
   log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');
@@ -146,6 +149,7 @@ async function run(
     log,
     {
       afterBatch: (stored) => a.afterBatch(stored),
+      afterRecombine: (changes) => a.tracker.channelsChanged(changes.map((c) => c.channelId)),
       onStored: (stored) => {
         a.afterCommit(stored);
         probeMetrics.observe(stored);
@@ -222,6 +226,7 @@ async function run(
     logger: log,
     // Behind the front, the client's address comes in X-Forwarded-For, which the front always sets.
     ...(core ? { trustProxy: CORE_HOST } : {}),
+    vantagePointsOf: m.vantagePointsOf,
     serverFactory: (handler, settings) => {
       fastifyHandler = handler;
       serverSettings = settings;
@@ -230,6 +235,8 @@ async function run(
     operatorToken: config.auth.operatorToken,
     http: config.http,
     audio: { dataDir: config.dataDir },
+    vantage: config.vantage,
+    leaseDurations: leaseDurations(config),
     twilio: telephony
       ? {
           ledger: telephony.ledger,
@@ -244,6 +251,34 @@ async function run(
         }
       : null,
   });
+  // Regional agents' health: one operator notice when an agent goes silent and one when it is heard
+  // again, and its point's channels recombined without it. Never through the self-check: an agent's
+  // silence must not freeze the statuses that central and the other points still see.
+  const agentHealth =
+    config.vantage.points.length > 1
+      ? new AgentHealthWatch({
+          store: new AgentStore(db),
+          limits: config.vantage,
+          notify: (n, key) => a.tracker.raiseSelfCheck(agentNoticeFacts(n, config.alerts.boardUrl), key),
+        })
+      : null;
+  const checkAgents = () => {
+    try {
+      const raised = agentHealth?.tick() ?? [];
+      for (const n of raised) {
+        if (n.state === 'stale') log.warn({ agent: n.agent.id, name: n.agent.name, vantage: n.agent.vantage, lastSeenAt: n.lastSeenAt }, 'an agent is silent (stale): the operator is alerted; no center is affected');
+        else log.info({ agent: n.agent.id, name: n.agent.name, vantage: n.agent.vantage, silentMs: n.silentMs }, 'an agent is heard again');
+      }
+      // Their points' channels are combined again; a change reaches the centers' tracker.
+      if (raised.length > 0) m.recombineVantage(Date.now());
+    } catch (err) {
+      log.error({ err }, 'checking the agents\' health failed; it runs again shortly');
+    }
+  };
+  if (agentHealth) m.isPointStale = (point) => agentHealth.isPointStale(point);
+  checkAgents();
+  const agentTimer = agentHealth ? setInterval(checkAgents, Math.max(1000, Math.min(15_000, Math.floor(config.vantage.staleAfterMs / 4)))) : null;
+  agentTimer?.unref();
   await app.ready();
   // Until now the socket answered 503 "starting"; Fastify takes requests once every route is registered.
   if (fastifyHandler) socket.serve(fastifyHandler, serverSettings);
@@ -267,6 +302,7 @@ async function run(
     (stopped ??= (async () => {
       process.off('SIGHUP', onHup);
       clearInterval(housekeeping);
+      if (agentTimer) clearInterval(agentTimer);
       watcher?.close();
       if (debounce) clearTimeout(debounce);
       await monitor.stop();

@@ -16,7 +16,7 @@ import type { Static } from 'typebox';
 import type { Logger } from 'pino';
 import type { Ready } from '../api/schemas.ts';
 import type { Config } from '../config/config.ts';
-import { assertLoadable, type RegistryOptions } from '../registry/load.ts';
+import { assertLoadable, registryOptionsFor } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { DaemonLockHeld, lockDataFolder, type DataFolderLock } from '../store/daemon-lock.ts';
 import { judgeWrites } from '../store/write-health.ts';
@@ -96,8 +96,8 @@ const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 export async function startFront(config: Config, log: Logger, opts: { pretty: boolean }): Promise<Front> {
   // The same order as startDaemon: a broken registry changes nothing, not even the data folder.
-  const registryOptions: RegistryOptions = { resolvedHosts: Object.keys(config.website.resolve) };
-  const registry = await loadRegistryInWorker(config.registry.file, registryOptions);
+  // The same options as the core's own reloads, so the first load and later ones read the file alike.
+  const registry = await loadRegistryInWorker(config.registry.file, registryOptionsFor(config));
   assertLoadable(registry);
   let lock: DataFolderLock;
   try {

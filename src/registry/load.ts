@@ -23,6 +23,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseDomain } from 'tldts';
 import { CHANNEL_TYPES } from '../domain.ts';
 import type { Center, Channel, ChannelOptions, ChannelType, ProbeMethod } from '../domain.ts';
+import { CENTRAL } from '../agents/config.ts';
+import type { Config } from '../config/config.ts';
 import { parseYamlSource } from '../util/yaml-source.ts';
 import type { NodePath, PathSegment, SourcePosition, YamlSource } from '../util/yaml-source.ts';
 import { isValidChannelId, parseLooseUrl, hasScheme, phoneChannelId, slugify, websiteChannelId } from './channel-id.ts';
@@ -93,7 +95,28 @@ export interface RegistryOptions {
    * or with other methods (Twilio cannot dial a short code), it stays unprobeable, as it always was.
    */
   dialsShortCodes?: boolean;
+  /**
+   * The vantage points configured (`vantage.points`, `central` included) and the defaults per channel
+   * type (`vantage.defaults`): a channel's `vantage` list must name known points. Absent: only `central`.
+   */
+  vantage?: RegistryVantage;
 }
+
+export interface RegistryVantage {
+  points: readonly string[];
+  defaults: { readonly website: readonly string[]; readonly phone: readonly string[] };
+}
+
+/** The loader's options from a configuration: the hosts it resolves itself, and its vantage points. */
+export function registryOptionsFor(config: Pick<Config, 'website' | 'vantage' | 'sip'>): RegistryOptions {
+  return {
+    resolvedHosts: Object.keys(config.website.resolve),
+    dialsShortCodes: config.sip.trunk !== null,
+    vantage: { points: config.vantage.points.map((p) => p.name), defaults: config.vantage.defaults },
+  };
+}
+
+const CENTRAL_ONLY: RegistryVantage = { points: [CENTRAL], defaults: { website: [CENTRAL], phone: [CENTRAL] } };
 
 /** Reads and validates a registry file. Never throws for bad content or an unreadable file. */
 export function loadRegistry(file: string, options: RegistryOptions = {}): RegistryLoad {
@@ -171,6 +194,7 @@ export const CHANNEL_KEYS: Readonly<Record<string, FieldKind>> = {
   insecure: 'boolean',
   schedule: 'text',
   methods: 'text-list',
+  vantage: 'text-list',
 };
 
 /**
@@ -218,6 +242,7 @@ const CHANNEL_TEXT_RULES: Readonly<Record<string, TextRule>> = {
   expect_text: line(1000),
   schedule: line(200),
   methods: line(20),
+  vantage: line(40),
   note: prose(5000),
   problem: prose(5000),
 };
@@ -287,7 +312,7 @@ interface ChannelIdUse {
 /** Validates registry text. `file` is only used in problems. Never throws for bad content. */
 export function parseRegistry(text: string, file: string, options: RegistryOptions = {}): RegistryLoad {
   const src = parseYamlSource(text);
-  const v = new Validator(src, file, new Set((options.resolvedHosts ?? []).map((h) => h.toLowerCase())), options.dialsShortCodes ?? false);
+  const v = new Validator(src, file, new Set((options.resolvedHosts ?? []).map((h) => h.toLowerCase())), options.vantage ?? CENTRAL_ONLY, options.dialsShortCodes ?? false);
   // Field names use record ids, so index them before any problem (even a YAML one) is named.
   if (Array.isArray(src.value)) v.indexRecords(src.value);
 
@@ -321,14 +346,16 @@ class Validator {
   private prefixes: string[] = [];
 
   private readonly resolvedHosts: ReadonlySet<string>;
+  private readonly vantage: RegistryVantage;
 
   private readonly dialsShortCodes: boolean;
 
-  constructor(src: YamlSource, file: string, resolvedHosts: ReadonlySet<string>, dialsShortCodes: boolean) {
+  constructor(src: YamlSource, file: string, resolvedHosts: ReadonlySet<string>, vantage: RegistryVantage, dialsShortCodes: boolean) {
     this.dialsShortCodes = dialsShortCodes;
     this.src = src;
     this.file = file;
     this.resolvedHosts = resolvedHosts;
+    this.vantage = vantage;
   }
 
   fieldOf(path: NodePath): string {
@@ -563,9 +590,14 @@ class Validator {
       target = problem ? null : e164;
       const methods = options.methods ?? [];
       const shortCode = problem?.kind === 'short_code' ? shortCodeDigits(value) : null;
+      // A short code cannot be dialled from abroad, but a line in the country can: our own SIP trunk
+      // (a channel whose methods are sip), or an agent of a vantage point in the country (with such a
+      // point in its list the channel is probed from there, only there). Either way, no warning.
+      const points = options.vantage ?? this.vantage.defaults.phone;
       if (shortCode && this.dialsShortCodes && methods.includes('sip') && methods.every((m) => m === 'sip' || m === 'manual')) {
         target = shortCode;
-      } else if (problem) {
+      } else if (problem?.kind === 'short_code' && problem.shortCode !== undefined && points.some((p) => p !== CENTRAL)) target = problem.shortCode;
+      else if (problem) {
         reason = problem.problem;
         this.warn([...path, 'value'], problem.problem);
       }
@@ -694,6 +726,22 @@ class Validator {
         this.error([...path, 'methods'], `methods of a ${type} channel may be ${allowed.join(', ')}; ${bad.map((m) => JSON.stringify(m)).join(', ')} is not one of them.`);
       } else {
         options.methods = [...new Set(methods as ProbeMethod[])];
+      }
+    }
+    const vantage = ch['vantage'];
+    if (Array.isArray(vantage) && vantage.every((p): p is string => typeof p === 'string')) {
+      const known = this.vantage.points;
+      const unknown = vantage.filter((p) => !known.includes(p));
+      if (vantage.length === 0) {
+        this.error([...path, 'vantage'], `vantage is an empty list, so nothing would probe this channel. Name at least one point (${known.join(', ')}), or remove the key to use vantage.defaults.`);
+      } else if (unknown.length > 0) {
+        this.error(
+          [...path, 'vantage'],
+          `${unknown.map((p) => JSON.stringify(p)).join(', ')} ${unknown.length === 1 ? 'is not a vantage point' : 'are not vantage points'}; ` +
+            `the known points are ${known.join(', ')}. Add the point under vantage.points in the configuration, or correct the name.`,
+        );
+      } else {
+        options.vantage = [...new Set(vantage)];
       }
     }
     const schedule = ch['schedule'];
