@@ -200,8 +200,8 @@ export class ProbeWriter {
     const stale = (point: string): boolean => point !== CENTRAL && (vantage?.isStale(point) ?? false);
 
     /** Each point's state as combineVantage takes it, the written point's from `own`. */
-    const pointStates = (channelId: string, type: string, ref: number, own?: { point: string; state: ChannelStatusState }) => {
-      const rows = vantageStates.points(ref);
+    type PointRows = ReturnType<VantageStateStore['points']>;
+    const pointStates = (channelId: string, type: string, rows: PointRows, own?: { point: string; state: ChannelStatusState }) => {
       const list = vantage?.pointsOf(channelId, type) ?? [{ name: CENTRAL, domestic: false }];
       const stateOf = (point: string): ChannelStatusState | null => {
         if (own?.point === point) return own.state;
@@ -232,8 +232,9 @@ export class ProbeWriter {
       };
     };
 
-    const combine = (ref: number, channelId: string, type: string, at: number, row: ChannelStateRow | undefined, own?: { point: string; state: ChannelStatusState }) => {
-      const { states, stateOf } = pointStates(channelId, type, ref, own);
+    /** `rows`: the channel's point rows as read before `own` (the point just written) changed. */
+    const combine = (rows: PointRows, channelId: string, type: string, at: number, row: ChannelStateRow | undefined, own?: { point: string; state: ChannelStatusState }) => {
+      const { states, stateOf } = pointStates(channelId, type, rows, own);
       const previous = row ? { status: row.status, since: row.status_since, reason: row.status_reason } : { status: 'unknown' as const, since: null, reason: null };
       const v = combineVantage(states, previous, quorum);
       const decidingState = v.deciding === null ? null : stateOf(v.deciding);
@@ -246,11 +247,11 @@ export class ProbeWriter {
      * A probe of a channel seen from several points (or any agent's probe): the point's own state
      * follows applyProbe exactly as a single daemon's would; the channel's is their combination.
      */
-    const writeFromPoint = (p: Pending, ref: number, channel: { type: string }, probeId: number, observed: ObservedProbe, nextDueAt: number | null): StoredProbe => {
+    const writeFromPoint = (p: Pending, ref: number, rows: PointRows, channel: { type: string }, probeId: number, observed: ObservedProbe, nextDueAt: number | null): StoredProbe => {
       const r = p.record;
       const c = r.classification;
       const point = r.vantage?.point ?? CENTRAL;
-      const own = vantageStates.points(ref).find((x) => x.vantage === point);
+      const own = rows.find((x) => x.vantage === point);
       const row = readFull.get(ref);
       // Late for its point (another agent of the point already reported a later slot, or the result
       // was held in an agent's outbox): history, not the present, as for a single daemon.
@@ -267,7 +268,7 @@ export class ProbeWriter {
         reachableAt: c.outcome === 'reachable' ? r.startedAt : (own?.last_reachable_at ?? null),
         agentId: r.vantage?.agentId ?? null,
       });
-      const { v, decidingState, change } = combine(ref, r.channelId, channel.type, r.startedAt, row, { point, state });
+      const { v, decidingState, change } = combine(rows, r.channelId, channel.type, r.startedAt, row, { point, state });
       // The "last probe" fields follow time order across points: a point's fresh result may still be
       // older than another point's latest.
       const newest = row?.last_probe_at == null || r.startedAt >= row.last_probe_at;
@@ -293,7 +294,7 @@ export class ProbeWriter {
         for (const ch of vantageStates.multiPointChannels()) {
           const row = readFull.get(ch.ref);
           if (!row) continue;
-          const { v, decidingState, change } = combine(ch.ref, ch.id, ch.type, at, row);
+          const { v, decidingState, change } = combine(vantageStates.points(ch.ref), ch.id, ch.type, at, row);
           if (!change && flagsText(v.flags) === row.vantage_flags && v.reason === row.status_reason) continue;
           writeCombined.run(combinedColumns(ch.ref, v, decidingState ?? statusStateOf(row), row, change));
           if (change) {
@@ -369,10 +370,14 @@ export class ProbeWriter {
         }
         if (r.vantage || multi) {
           // The channel's history so far was the central's alone: it becomes the central's row.
-          vantageStates.seedFromChannel(ref, CENTRAL);
-          const last = vantageStates.points(ref).find((x) => x.vantage === (r.vantage?.point ?? CENTRAL));
+          let rows = vantageStates.points(ref);
+          if (rows.length === 0) {
+            vantageStates.seedFromChannel(ref, CENTRAL);
+            rows = vantageStates.points(ref);
+          }
+          const last = rows.find((x) => x.vantage === (r.vantage?.point ?? CENTRAL));
           const overlapsPoint = r.first !== undefined && last?.last_probe_at != null && r.first.at < last.last_probe_at;
-          stored.push(writeFromPoint(p, ref, channel, probeId, observedOf(probeId, r, overlapsPoint ? 1 : attempts), nextDueAt));
+          stored.push(writeFromPoint(p, ref, rows, channel, probeId, observedOf(probeId, r, overlapsPoint ? 1 : attempts), nextDueAt));
           continue;
         }
         const row = readState.get(ref);
