@@ -6,6 +6,7 @@
 import type { Config } from '../config/config.ts';
 import { defaultDeadlineMs } from '../probers/from-config.ts';
 import { callDeadlineMs } from '../probers/phone/call.ts';
+import { sipDeadlineMs } from '../probers/sip/prober.ts';
 import type { LeaseAsk, LeasedSlot } from '../store/agent-jobs.ts';
 import type { AgentIdentity } from './identity.ts';
 import { CAPABILITY_OF_METHOD, type AgentCapability, type LeasedJob, type LeaseRequest } from './protocol.ts';
@@ -20,9 +21,11 @@ export interface LeaseDurations {
 export const LEASE_POLL_HINT_MS = 1000;
 
 /** The deadlines the central's own probers have, for every method an agent may be given. */
-export function leaseDurations(config: Pick<Config, 'website' | 'telephony' | 'vantage'>): LeaseDurations {
+export function leaseDurations(config: Pick<Config, 'website' | 'telephony' | 'vantage' | 'sip'>): LeaseDurations {
   const deadlineMs: Record<string, number> = {};
-  for (const method of Object.keys(CAPABILITY_OF_METHOD)) deadlineMs[method] = method === 'call' ? callDeadlineMs(config.telephony) : defaultDeadlineMs(config);
+  for (const method of Object.keys(CAPABILITY_OF_METHOD)) {
+    deadlineMs[method] = method === 'call' ? callDeadlineMs(config.telephony) : method === 'sip' ? sipDeadlineMs(config.sip) : defaultDeadlineMs(config);
+  }
   const leaseMs = Object.fromEntries(Object.entries(deadlineMs).map(([m, d]) => [m, d + config.vantage.leaseMarginMs]));
   return { deadlineMs, leaseMs };
 }

@@ -32,6 +32,9 @@ test("a lease lasts the probe's deadline plus vantage.lease_margin; a call's dea
   expect(d.leaseMs.http).toBe(55_000);
   expect(d.deadlineMs.call).toBeGreaterThan(40_000 + c.telephony.timeLimitSec * 1000);
   expect(d.leaseMs.call).toBe((d.deadlineMs.call as number) + 30_000);
+  // A SIP call rings, plays the menu and listens: its lease outlasts sip's own deadline, not a website's.
+  expect(d.deadlineMs.sip).toBe(c.sip.ringTimeoutMs + Math.max(c.sip.listenMs, c.sip.menuWaitMs) + 60_000);
+  expect(d.leaseMs.sip).toBe((d.deadlineMs.sip as number) + 30_000);
   const agent = { id: 'agt_1', name: 'almaty-1', vantage: 'kz', capabilities: ['website', 'short_codes'] as const, publicKey: null };
   expect(leaseAskOf({ ...agent, capabilities: [...agent.capabilities] }, { max: 7 }, 1000, d)).toEqual({
     agentId: 'agt_1', vantage: 'kz', methods: ['http'], shortCodes: true, max: 7, now: 1000, leaseMs: d.leaseMs,

@@ -129,7 +129,7 @@ export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallP
     gate,
     probe,
     // Ring, the menu, the user agent's start and stop, and the pacer's queue.
-    deadlineMs: opts.ringTimeoutMs + Math.max(opts.listenMs, opts.menuWaitMs) + 60_000,
+    deadlineMs: sipDeadlineMs(opts),
     followUp,
     linkProbe: (evidence, probeId) => {
       if (typeof evidence.attempt === 'string') opts.ledger.markProbe(evidence.attempt, probeId);
@@ -273,3 +273,8 @@ function keepOnlyClips(dir: string): void {
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The longest one SIP probe may take: ring, the menu, the user agent's start and stop, and the pacer's queue (also an agent's lease). */
+export function sipDeadlineMs(t: { ringTimeoutMs: number; listenMs: number; menuWaitMs: number }): number {
+  return t.ringTimeoutMs + Math.max(t.listenMs, t.menuWaitMs) + 60_000;
+}
