@@ -23,6 +23,8 @@ export interface TrunkAccount {
   /** host:port of the outbound proxy (the trunk's registrar or proxy). */
   proxy: string;
   transport: 'udp' | 'tcp' | 'tls';
+  /** With tls: the CA file the trunk's certificate is verified against (sip_cafile). */
+  caFile?: string | null;
 }
 
 export interface DialOptions {
@@ -188,6 +190,7 @@ function writeConfig(o: DialOptions, ctrlPort: number): void {
     'poll_method epoll',
     `sip_listen ${o.listen}`,
     ...(o.netInterface ? [`net_interface ${o.netInterface}`] : []),
+    ...(a.transport === 'tls' && a.caFile ? [`sip_cafile ${a.caFile}`] : []),
     'call_local_timeout 0',
     'call_max_calls 1',
     // No sound card: the received audio goes to a bridge no one listens to, after sndfile recorded it.

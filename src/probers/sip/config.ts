@@ -4,7 +4,8 @@
 // hours, per-number caps, opt-outs and the spend cap are the telephony section's, shared with Twilio
 // calls; the trunk adds its own price per minute and call rate.
 
-import { fieldsOf, knownKeys, sectionOf, showDuration, type Obj, type SectionContext, type SectionDoc } from '../../config/section.ts';
+import { readFileSync } from 'node:fs';
+import { fieldsOf, knownKeys, resolvePath, sectionOf, showDuration, type Obj, type SectionContext, type SectionDoc } from '../../config/section.ts';
 
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 
@@ -18,6 +19,8 @@ export interface SipTrunk {
   transport: SipTransport;
   user: string;
   password: string | null;
+  /** PEM file of the certificate authorities the trunk's TLS certificate is checked against (transport tls), or null for baresip's default. */
+  caFile: string | null;
 }
 
 export interface SipConfig {
@@ -58,6 +61,7 @@ export const SIP_DOC: SectionDoc = {
     { key: 'proxy', default: 'none', meaning: 'host:port of the trunk\'s proxy or registrar; setting it turns SIP probes on.' },
     { key: 'domain', default: 'the proxy\'s host', meaning: 'The SIP domain of the numbers dialled and of our address.' },
     { key: 'transport', default: 'udp', meaning: 'udp, tcp or tls, as the trunk wants.' },
+    { key: 'ca_file', default: 'none', meaning: 'With transport tls: a PEM file of the certificate authorities that signed the trunk\'s certificate (baresip\'s sip_cafile), relative to this file\'s folder; the call fails, as our error, when the trunk\'s certificate is not signed by one of them.' },
     { key: 'name', default: 'the proxy', meaning: 'The trunk\'s name in each call\'s evidence.' },
     { key: 'baresip', default: D.baresip, meaning: 'The baresip program (Debian package baresip-core).' },
     { key: 'listen', default: D.listen, meaning: 'Where our SIP socket is bound, address:port (port 0: any free one).' },
@@ -93,6 +97,22 @@ export function parseSipSection(raw: Obj, ctx: SectionContext): SipConfig {
     if (s.transport === 'udp' || s.transport === 'tcp' || s.transport === 'tls') transport = s.transport;
     else problems.push(`${where(['sip', 'transport'])}: must be udp, tcp or tls, not ${JSON.stringify(s.transport)}.`);
   }
+  let caFile: string | null = null;
+  if (s.ca_file !== undefined && s.ca_file !== null) {
+    const given = f.str('ca_file', '');
+    if (transport !== 'tls') problems.push(`${where(['sip', 'ca_file'])}: is used only with transport: tls; set sip.transport to tls, or remove it.`);
+    else if (given) {
+      const file = resolvePath(ctx, given);
+      let pem = '';
+      try {
+        pem = readFileSync(file, 'utf8');
+      } catch (err) {
+        problems.push(`${where(['sip', 'ca_file'])}: ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+      }
+      if (pem && !pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`${where(['sip', 'ca_file'])}: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
+      else if (pem) caFile = file;
+    }
+  }
   const config: SipConfig = {
     trunk: null,
     baresip: f.str('baresip', D.baresip),
@@ -122,6 +142,7 @@ export function parseSipSection(raw: Obj, ctx: SectionContext): SipConfig {
     transport,
     user,
     password: env.sip.password || null,
+    caFile,
   };
   return config;
 }
