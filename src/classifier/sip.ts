@@ -23,6 +23,7 @@ const verdict = (outcome: Outcome, reason: string, detail: string, confirming = 
 export function classifySip(e: SipEvidence): Classification {
   if (e.error) return verdict('error', 'sip_ua_failed', `The call could not be placed on our side: ${e.error}.`);
   const trunk = `our SIP trunk ${e.trunk.name}`;
+  if (e.tlsRefused) return verdict('error', 'trunk_tls_untrusted', `${cap(trunk)} presented a TLS certificate that sip.ca_file does not vouch for (${e.tlsRefused}); nothing was dialled.`);
   if (!e.trunkResponded) {
     return verdict('error', 'trunk_unreachable', `${cap(trunk)} did not answer (${e.uaError ?? 'no SIP response at all'}); the call says nothing about the number.`);
   }

@@ -90,6 +90,8 @@ export interface SipEvidence {
   heard?: null;
   /** v2: the received audio could not be kept or analysed (our failure; the SIP codes still decide). */
   audioError?: string | null;
+  /** v2, transport tls: the trunk's certificate failed our check against sip.ca_file, so nothing was dialled (why). */
+  tlsRefused?: string | null;
   /** Our failure before or outside the call (the user agent would not start); null otherwise. */
   error: string | null;
 }

@@ -22,6 +22,7 @@ import { dial, type DialResult } from './baresip.ts';
 import type { SipTrunk } from './config.ts';
 import { SIP_EVIDENCE_VERSION, type SipEvidence, type SipResponse } from './evidence.ts';
 import { menuPrompt, PROMPT_LANGUAGES, silence } from './prompts.ts';
+import { untrustedTrunk } from './tls-check.ts';
 import { cseqMethodOf, methodOf, q850Of, statusOf } from './trace.ts';
 import { readWav, wavBytes, type Pcm } from './wav.ts';
 
@@ -84,6 +85,10 @@ export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallP
         silent = silence(promptsDir, opts.ringTimeoutMs + 15_000);
       } catch (err) {
         return finishAttempt(opts, { ...base, error: `the menu prompt could not be made: ${message(err)}` });
+      }
+      if (opts.trunk.transport === 'tls' && opts.trunk.caFile) {
+        const why = await untrustedTrunk(opts.trunk.proxy, opts.trunk.caFile, ctx.signal);
+        if (why !== null) return finishAttempt(opts, { ...base, tlsRefused: why });
       }
       const r = await dial({
         baresip: opts.baresip,
@@ -178,6 +183,7 @@ function baseEvidence(opts: SipProberOptions, attempt: string, number: string, s
     clips: { early: null, answered: null },
     audio: { early: null, answered: null },
     audioError: null,
+    tlsRefused: null,
     error: null,
   };
 }
