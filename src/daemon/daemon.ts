@@ -16,6 +16,7 @@ import { checkpointAndClose, Housekeeping } from '../store/housekeeping.ts';
 import { clipHousekeeping } from '../audio/clips.ts';
 import { Monitor } from './monitor.ts';
 import { sipProberFor } from '../probers/from-config.ts';
+import { missingSipPrograms } from '../probers/sip/programs.ts';
 import type { Telephony } from './telephony.ts';
 import { ConfigError } from '../config/config.ts';
 import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
@@ -47,6 +48,9 @@ export interface Daemon {
 }
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
+  // A trunk without its user agent would make every SIP call our own error: refuse to start instead.
+  const missing = missingSipPrograms(config.sip);
+  if (missing.length > 0) throw new ConfigError(missing);
   // Refuse a structurally broken registry before touching the database.
   const registryOptions: RegistryOptions = { resolvedHosts: Object.keys(config.website.resolve), dialsShortCodes: config.sip.trunk !== null };
   const first = await loadRegistryInWorker(config.registry.file, registryOptions);
