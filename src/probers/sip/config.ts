@@ -69,7 +69,7 @@ export const SIP_DOC: SectionDoc = {
     { key: 'ring_timeout', default: showDuration(D.ringTimeoutMs), meaning: 'How long a call may ring (or play early media) before we cancel it: no answer.' },
     { key: 'listen_after_answer', default: showDuration(D.listenMs), meaning: 'After an answer, how long we listen and record at least.' },
     { key: 'menu_wait', default: showDuration(D.menuWaitMs), meaning: 'After an answer, how long the menu waits for a key (the prompt included).' },
-    { key: 'clip_cap', default: showDuration(D.clipCapMs), meaning: 'Longest audio clip kept per call and part (early media, after the answer).' },
+    { key: 'clip_cap', default: showDuration(D.clipCapMs), meaning: 'Longest audio clip kept per call and part (early media, after the answer); audio.clip_max_seconds caps it too (the smaller wins).' },
     { key: 'price_per_minute', default: String(D.pricePerMinute), meaning: 'What a minute on the trunk costs, in the currency of telephony.monthly_spend_cap (each call counts as its longest possible answered minutes).' },
     { key: 'calls_per_second', default: String(D.callsPerSecond), meaning: 'Most new calls a second on the trunk (at least 0.01).' },
     { key: 'max_concurrent_calls', default: String(D.maxConcurrentCalls), meaning: 'Most calls in progress at once on the trunk, 1 to 100.' },
