@@ -19,6 +19,8 @@ import { stringify } from 'yaml';
 import { LANGUAGES, type Language } from '../src/i18n/languages.ts';
 import { esc } from '../src/board/render.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, type Config } from '../src/config/config.ts';
+import { silence } from '../src/probers/sip/prompts.ts';
+import { silenceMsFor } from '../src/probers/sip/prober.ts';
 import { loadRegistry } from '../src/registry/load.ts';
 import { reportSettingsFrom } from '../src/reports/availability.ts';
 import { buildThesisTable } from '../src/reports/thesis-table.ts';
@@ -254,6 +256,9 @@ async function main(): Promise<void> {
     };
     // Validated by the daemon's own loader now, so a mistake here fails before anything starts.
     const config: Config = loadConfig({ ...process.env, ...env }, configFile);
+    // baresip's silent source for a one-hour ring timeout is 58 MB: made now, at real speed, not by the
+    // daemon at its first 114 call, where writing it would stall its loop for simulated minutes.
+    if (config.sip.trunk) silence(path.join(config.dataDir, 'sip', 'prompts'), silenceMsFor(config.sip.ringTimeoutMs));
 
     inbox = createServer((req, res) => {
       if (req.url === '/report.json') {

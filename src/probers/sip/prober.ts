@@ -59,6 +59,9 @@ const FOLLOW_UP = new Set(['no_answer', 'unavailable', 'busy']);
 const RETRY_OUR_ERROR_MS = 10 * 60_000;
 const UA = 'baresip 1.0';
 
+/** How long the silent audio source before the answer is: past the ring timeout, or aufile would end the call. */
+export const silenceMsFor = (ringTimeoutMs: number): number => ringTimeoutMs + 15_000;
+
 export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallPacer } {
   const now = opts.now ?? Date.now;
   const pacer = new CallPacer(opts.callsPerSecond, now);
@@ -82,7 +85,7 @@ export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallP
       try {
         // Padded past the longest wait: aufile ends the call at the end of its file.
         prompt = opts.menu ? await menuPrompt(promptsDir, opts.menuWaitMs + 10_000) : null;
-        silent = silence(promptsDir, opts.ringTimeoutMs + 15_000);
+        silent = silence(promptsDir, silenceMsFor(opts.ringTimeoutMs));
       } catch (err) {
         return finishAttempt(opts, { ...base, error: `the menu prompt could not be made: ${message(err)}` });
       }
