@@ -5,7 +5,6 @@
 // a person, and is read from the stored analyses (evidence v2's `audio`) through the one rule for it,
 // announcementVerdict (src/audio/verdict.ts): a label first, then a phrase, then the tones.
 
-import type { AudioAnalysis } from '../audio/analyse.ts';
 import { announcementVerdict, type AnnouncementVerdict } from '../audio/verdict.ts';
 import type { Classification, Outcome } from '../domain.ts';
 import { clipSeconds, type SipEvidence } from '../probers/sip/evidence.ts';
@@ -108,12 +107,15 @@ function classifyAnswered(e: SipEvidence): Classification {
   return verdict('inconclusive', 'answered_silent', `Answered${who}, but nobody used the menu${secs}${e.menu ? '' : ' (no menu was played)'}.`);
 }
 
+/** One clip's stored analysis (src/audio/analyse.ts's AudioAnalysis, named through the evidence this folder may import). */
+type ClipAnalysis = NonNullable<NonNullable<SipEvidence['audio']>['early']>;
+
 /** What the stored analysis of one part of the call says, or null (v1 evidence has none). */
 function heardIn(e: SipEvidence, part: 'early' | 'answered', withoutSpeech = false): AnnouncementVerdict | null {
   const a = e.audio?.[part] ?? null;
   if (!a) return null;
   const { speech: _, ...silent } = a;
-  return announcementVerdict(withoutSpeech ? (silent as AudioAnalysis) : a);
+  return announcementVerdict(withoutSpeech ? (silent as ClipAnalysis) : a);
 }
 
 /** The analysis matched an operator's label (the verdict is the label's). */
