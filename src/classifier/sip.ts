@@ -104,7 +104,9 @@ function classifyAnswered(e: SipEvidence): Classification {
     }
   }
   const who = e.hungUpBy === 'them' ? '; they hung up' : '';
-  return verdict('inconclusive', 'answered_silent', `Answered${who}, but nobody used the menu${secs}${e.menu ? '' : ' (no menu was played)'}.`);
+  // Our failure to keep or analyse the audio is said, so nobody reads "nothing was heard" into it.
+  const unheard = e.audioError ? ` What was heard is not known: ${e.audioError}.` : '';
+  return verdict('inconclusive', 'answered_silent', `Answered${who}, but nobody used the menu${secs}${e.menu ? '' : ' (no menu was played)'}.${unheard}`);
 }
 
 /** One clip's stored analysis (src/audio/analyse.ts's AudioAnalysis, named through the evidence this folder may import). */

@@ -136,6 +136,12 @@ describe('answered: the menu, or what was heard', () => {
     expect(verdict(answered({ audio, keys: [{ key: '1', atMs: 6000 }] }))).toMatchObject({ outcome: 'reachable' });
   });
 
+  test('audio we failed to keep or analyse is said in the detail, and changes nothing else', () => {
+    const v = verdict(answered({ audioError: 'the answered audio could not be kept or analysed: ENOSPC' }));
+    expect(v).toMatchObject({ outcome: 'inconclusive', reason: 'answered_silent' });
+    expect(v.detail).toContain('What was heard is not known: the answered audio could not be kept or analysed: ENOSPC');
+  });
+
   test('the speech hook failing is not the center: nothing heard, the call is judged as without it', () => {
     const audio = { early: null, answered: finding({ speech: { error: 'the speech hook exited with 1.' } }) };
     expect(verdict(answered({ audio }))).toMatchObject({ outcome: 'inconclusive', reason: 'answered_silent' });
