@@ -98,7 +98,7 @@ export function parseSipSection(raw: Obj, ctx: SectionContext): SipConfig {
     else problems.push(`${where(['sip', 'transport'])}: must be udp, tcp or tls, not ${JSON.stringify(s.transport)}.`);
   }
   let caFile: string | null = null;
-  if (s.ca_file !== undefined && s.ca_file !== null) {
+  if (s.ca_file !== undefined && s.ca_file !== null && s.ca_file !== 'none') {
     const given = f.str('ca_file', '');
     if (transport !== 'tls') problems.push(`${where(['sip', 'ca_file'])}: is used only with transport: tls; set sip.transport to tls, or remove it.`);
     else if (given) {
