@@ -3,7 +3,9 @@
 # runs as a non-root user, keeps its database on a volume and reports health through /healthz.
 # test/docker/ builds this image's /app without Docker (same COPY and RUN steps, no compiler on PATH)
 # and checks the values below against the daemon's. The image runs no tests, so it needs none of the
-# system packages in system-packages.txt (those are for `npm test`).
+# test-only system packages in system-packages.txt; it does install what the `sip` probe method runs
+# (baresip-core places the calls, espeak-ng and sox make the menu prompt): without them a daemon with
+# a trunk configured refuses to start (src/probers/sip/programs.ts, SIP_RUNTIME_PACKAGES).
 
 FROM node:24-slim AS deps
 WORKDIR /app
@@ -24,6 +26,9 @@ ENV NODE_ENV=production \
     PORT=8080 \
     REACHWATCH_DATA_DIR=/var/lib/reachwatch
 WORKDIR /app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends baresip-core espeak-ng sox \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system reachwatch && useradd --system --gid reachwatch --home /app --shell /usr/sbin/nologin reachwatch \
  && mkdir -p /var/lib/reachwatch && chown reachwatch:reachwatch /var/lib/reachwatch
 COPY --from=deps /app/node_modules ./node_modules

@@ -19,6 +19,8 @@ import { stringify } from 'yaml';
 import { LANGUAGES, type Language } from '../src/i18n/languages.ts';
 import { esc } from '../src/board/render.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, type Config } from '../src/config/config.ts';
+import { silence } from '../src/probers/sip/prompts.ts';
+import { silenceMsFor } from '../src/probers/sip/prober.ts';
 import { loadRegistry } from '../src/registry/load.ts';
 import { reportSettingsFrom } from '../src/reports/availability.ts';
 import { buildThesisTable } from '../src/reports/thesis-table.ts';
@@ -120,7 +122,7 @@ async function pickPort(wanted: number | null): Promise<number> {
 const guardSeconds = () => Math.ceil(Math.max(30, 2 * opts.speed * NIGHT.factor));
 
 /** The daemon's configuration: the shipped defaults, except where the 2018 round or the fast clock needs otherwise. */
-function demoConfig(dataDir: string, resolve: Record<string, string>, sitePort: number, smtpPort: number): Record<string, unknown> {
+function demoConfig(dataDir: string, resolve: Record<string, string>, sitePort: number, smtpPort: number, sipLine: string | null): Record<string, unknown> {
   // Guards against hung peers are simulated durations too; give each at least two real seconds, so a
   // busy machine cannot make a loopback answer look like a timeout.
   const guard = `${guardSeconds()}s`;
@@ -130,7 +132,7 @@ function demoConfig(dataDir: string, resolve: Record<string, string>, sitePort: 
     log: { level: 'info' },
     // The round begins on Monday at 09:00 in each center's zone, as the researcher's did; the shipped
     // default (7d) spreads first calls over the week instead. Follow-ups and caps are the defaults'.
-    scheduler: { jitter: '30s', defaults: { call: '0 9 * * 1' } },
+    scheduler: { jitter: '30s', defaults: { call: '0 9 * * 1', sip: '0 9 * * 1' } },
     website: { resolve: { ...resolve, [CANARY_HOST]: '127.0.0.1' }, connect_timeout: guard, tls_timeout: guard, headers_timeout: guard, total_timeout: guard },
     canaries: { urls: [`http://${CANARY_HOST}:${sitePort}/`], max_age: '5m', timeout: guard },
     store: { flush_interval: '1m' },
@@ -140,6 +142,16 @@ function demoConfig(dataDir: string, resolve: Record<string, string>, sitePort: 
       time_limit: '10m',
       callback_grace: guard,
     },
+    // 114 through the simulated line, which plays 3 real seconds of early media before its 480: the
+    // ring timeout (1 simulated hour, 3.6 real seconds by day) lets that through, and the probe's
+    // deadline (ring, listen_after_answer and a minute) leaves hours more. Not longer: baresip's
+    // silent audio source is a WAV file as long as the ring timeout. baresip's own start is real time
+    // whatever the clock (src/probers/sip/baresip.ts). The line costs nothing: at the default price a
+    // call counts as its longest answered time, and hours of it would spend the month's cap, shared
+    // with the Twilio calls.
+    ...(sipLine
+      ? { sip: { proxy: sipLine, name: 'demo-line', listen: '127.0.0.1:0', interface: '127.0.0.1', ring_timeout: '1h', listen_after_answer: '2h', price_per_minute: 0 } }
+      : {}),
     centers: { sweep_interval: '1m' },
     alerts: {
       send_timeout: guard,
@@ -162,7 +174,8 @@ let reportHtml: string | null = null;
 
 async function main(): Promise<void> {
   const registryFile = loadConfig({}, DEFAULT_CONFIG_FILE).registry.file;
-  const registry = loadRegistry(registryFile);
+  // The demo has a SIP line, so short codes such as 114 get a target, as with a real trunk.
+  const registry = loadRegistry(registryFile, { dialsShortCodes: true });
   const { channels: sims, unsimulated } = simulate(registry.centers);
   // Before anything is created, so a taken port leaves nothing behind.
   const port = await pickPort(opts.port);
@@ -225,7 +238,7 @@ async function main(): Promise<void> {
     const reg = demoRegistry(registryFile, registry.centers, sims, world.site.port);
     writeFileSync(path.join(dir, 'centers.yaml'), reg.text);
     const configFile = path.join(dir, 'reachwatch.yaml');
-    writeFileSync(configFile, `# The demo's configuration (demo/run.ts): the defaults of config/reachwatch.yaml except these.\n${stringify(demoConfig(dir, reg.resolve, world.site.port, world.smtp.port))}`);
+    writeFileSync(configFile, `# The demo's configuration (demo/run.ts): the defaults of config/reachwatch.yaml except these.\n${stringify(demoConfig(dir, reg.resolve, world.site.port, world.smtp.port, world.line?.proxy ?? null))}`);
     const env: Record<string, string> = {
       REACHWATCH_CONFIG: configFile,
       PORT: String(port),
@@ -239,9 +252,13 @@ async function main(): Promise<void> {
       REACHWATCH_TWILIO_TIMEOUT: `${Math.min(600, guardSeconds())}s`,
       [CLOCK_ENV]: encodeSegment(first),
       REACHWATCH_DEMO_WATCH_PARENT: '1',
+      ...(world.line ? { REACHWATCH_SIP_USER: 'demo' } : {}),
     };
     // Validated by the daemon's own loader now, so a mistake here fails before anything starts.
     const config: Config = loadConfig({ ...process.env, ...env }, configFile);
+    // baresip's silent source for a one-hour ring timeout is 58 MB: made now, at real speed, not by the
+    // daemon at its first 114 call, where writing it would stall its loop for simulated minutes.
+    if (config.sip.trunk) silence(path.join(config.dataDir, 'sip', 'prompts'), silenceMsFor(config.sip.ringTimeoutMs));
 
     inbox = createServer((req, res) => {
       if (req.url === '/report.json') {

@@ -61,6 +61,8 @@ export interface SimulatedChannel {
   attribution: string;
   website?: 'page' | 'reset' | 'not_found';
   call?: CallScenario;
+  /** Probed through the demo's SIP line (a short code such as 114): what the simulated line plays. */
+  line?: 'number_unavailable';
 }
 
 export interface Unsimulated {
@@ -118,7 +120,14 @@ export function simulate(centers: Center[], experimentText = readFileSync(EXPERI
         continue;
       }
       const sim: SimulatedChannel = { centerId, row: row.row ?? null, channel: match, expected: cls, attribution: ch.attribution ?? 'row_level' };
-      if (ch.type === 'phone') sim.call = CALLS[cls];
+      if (ch.type === 'phone' && match.options.methods?.includes('sip')) {
+        // A short code: dialled through the demo's SIP line, where the network plays what a caller hears.
+        if (cls !== 'unavailable') {
+          unsimulated.push({ centerId, value: ch.value, why: `no SIP line stand-in for "${cls}"` });
+          continue;
+        }
+        sim.line = 'number_unavailable';
+      } else if (ch.type === 'phone') sim.call = CALLS[cls];
       else {
         const site = WEBSITES[cls];
         if (!site) {

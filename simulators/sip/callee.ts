@@ -9,9 +9,16 @@
 //                                      audio: { 'early.wav': [audio.sit, audio.switchedOffRu] } });
 //   ... dial callee.proxy ...
 //   await callee.stop();
+//
+// TLS: this Debian's SIPp is built without OpenSSL (`sipp -t l1` says "To use a TLS transport you must
+// compile SIPp with OpenSSL"), so `tls: {key, cert}` runs SIPp over TCP (-t t1) behind a TLS front of
+// our own (node:tls, one TCP connection to SIPp per TLS connection): the caller sees a SIP-over-TLS
+// trunk with that certificate; SIPp answers on the connection each request came in on.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
+import net from 'node:net';
+import tls from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,6 +39,8 @@ export interface CalleeOptions {
   calls?: number;
   /** Most calls SIPp handles at once (-l); default its own. */
   limit?: number;
+  /** Serve SIP over TLS with this certificate (SIPp over TCP behind a TLS front, see above). */
+  tls?: { key: string; cert: string };
 }
 
 export interface Callee {
@@ -74,19 +83,23 @@ export async function startCallee(o: CalleeOptions): Promise<Callee> {
   const args = ['-sf', path.join(cwd, 'scenario.xml'), '-i', '127.0.0.1', '-mi', '127.0.0.1', '-nostdin', '-trace_err'];
   if (o.calls) args.push('-m', String(o.calls));
   if (o.limit) args.push('-l', String(o.limit));
+  if (o.tls) args.push('-t', 't1');
   for (let attempt = 0; ; attempt++) {
-    const port = await freeUdpPort();
+    const port = o.tls ? await freeTcpPort() : await freeUdpPort();
     const mediaPort = await freeUdpPort();
     const proc = spawn('sipp', [...args, '-p', String(port), '-mp', String(mediaPort)], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const up = await waitUntilBound(proc, port);
+    const up = o.tls ? await waitUntilListening(proc, port) : await waitUntilBound(proc, port);
     if (up) {
+      const front = o.tls ? await tlsFront(o.tls, port) : null;
+      const shown = front ? (front.address() as net.AddressInfo).port : port;
       return {
         host: '127.0.0.1',
-        port,
-        proxy: `127.0.0.1:${port}`,
+        port: shown,
+        proxy: `127.0.0.1:${shown}`,
         stop: async () => {
+          if (front) await new Promise<void>((resolve) => front.close(() => resolve()));
           await stopProcess(proc);
           rmSync(cwd, { recursive: true, force: true });
         },
@@ -98,6 +111,53 @@ export async function startCallee(o: CalleeOptions): Promise<Callee> {
       throw new Error(`SIPp did not start (${o.scenario}): ${stderr.trim().slice(0, 500)}`);
     }
   }
+}
+
+/** A TCP port free now. */
+export function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilListening(proc: ChildProcess, port: number): Promise<boolean> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) return false;
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** A TLS server on a free port of 127.0.0.1 that pipes each connection to SIPp's TCP port. */
+async function tlsFront(pair: { key: string; cert: string }, sippPort: number): Promise<tls.Server> {
+  const server = tls.createServer({ key: pair.key, cert: pair.cert }, (client) => {
+    const upstream = net.connect(sippPort, '127.0.0.1');
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.once('error', end).once('close', end);
+    upstream.once('error', end).once('close', end);
+  });
+  // A caller that rejects our certificate ends its handshake: not the front's failure.
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
 }
 
 async function waitUntilBound(proc: ChildProcess, port: number): Promise<boolean> {

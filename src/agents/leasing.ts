@@ -21,10 +21,10 @@ export interface LeaseDurations {
 export const LEASE_POLL_HINT_MS = 1000;
 
 /** The deadlines the central's own probers have, for every method an agent may be given. */
-export function leaseDurations(config: Pick<Config, 'website' | 'telephony' | 'vantage' | 'sip'>): LeaseDurations {
+export function leaseDurations(config: Pick<Config, 'website' | 'telephony' | 'vantage' | 'sip' | 'audio'>): LeaseDurations {
   const deadlineMs: Record<string, number> = {};
   for (const method of Object.keys(CAPABILITY_OF_METHOD)) {
-    deadlineMs[method] = method === 'call' ? callDeadlineMs(config.telephony) : method === 'sip' ? sipDeadlineMs(config.sip) : defaultDeadlineMs(config);
+    deadlineMs[method] = method === 'call' ? callDeadlineMs(config.telephony) : method === 'sip' ? sipDeadlineMs(config.sip, config.audio.speech?.timeoutMs ?? 0) : defaultDeadlineMs(config);
   }
   const leaseMs = Object.fromEntries(Object.entries(deadlineMs).map(([m, d]) => [m, d + config.vantage.leaseMarginMs]));
   return { deadlineMs, leaseMs };

@@ -3,7 +3,7 @@
 // no codec beyond this file is needed), named by their SHA-256, which the probe's evidence carries so
 // the hash chain covers the audio too. Small I/O pieces: keep, read back (checking the hash), prune.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,7 +41,10 @@ export async function keepClip(dataDir: string, wav: Uint8Array, opts: { kind: s
   const file = path.join(dataDir, rel);
   await mkdir(path.dirname(file), { recursive: true });
   // Written aside, synced, then renamed: a clip named in committed evidence is whole or absent, never torn.
-  const tmp = `${file}.${process.pid}.tmp`;
+  // The aside name is this write's own: calls hearing the same announcement bit for bit keep the same
+  // file at once, and a shared name let one rename the others' away (each rename then replaces the
+  // file with the same bytes).
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, bytes);

@@ -19,6 +19,7 @@ import { sipProberFor } from '../probers/from-config.ts';
 import { leaseDurations } from '../agents/leasing.ts';
 import { AgentHealthWatch, agentNoticeFacts } from '../agents/health.ts';
 import { AgentStore } from '../store/agents.ts';
+import { missingSipPrograms } from '../probers/sip/programs.ts';
 import type { Telephony } from './telephony.ts';
 import { ConfigError } from '../config/config.ts';
 import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
@@ -72,6 +73,9 @@ export interface CoreOptions {
 export const CORE_HOST = '127.0.0.1';
 
 export async function startDaemon(config: Config, log: Logger, core?: CoreOptions): Promise<Daemon> {
+  // A trunk without its user agent would make every SIP call our own error: refuse to start instead.
+  const missing = missingSipPrograms(config.sip);
+  if (missing.length > 0) throw new ConfigError(missing);
   // Refuse a structurally broken registry before touching the database.
   const registryOptions: RegistryOptions = registryOptionsFor(config);
   const first = core?.registry ?? (await loadRegistryInWorker(config.registry.file, registryOptions));

@@ -4,6 +4,7 @@
 import type { ClassifierRules } from '../classifier/classifier.ts';
 import type { Config } from '../config/config.ts';
 import type { Channel, ProbeMethod } from '../domain.ts';
+import { Announcements } from '../audio/labels.ts';
 import { CanaryMonitor } from '../selfcheck/canary.ts';
 import type { DB } from '../store/db.ts';
 import { CallLedger } from './phone/call-ledger.ts';
@@ -73,6 +74,7 @@ export function sipProberFor(config: Config, db: DB, tzOf: (channel: Channel) =>
   const s = config.sip;
   if (!s.trunk) return null;
   const t = config.telephony;
+  const announcements = new Announcements(db, config.dataDir);
   return createSipProber({
     trunk: s.trunk,
     baresip: s.baresip,
@@ -92,7 +94,10 @@ export function sipProberFor(config: Config, db: DB, tzOf: (channel: Channel) =>
     ringTimeoutMs: s.ringTimeoutMs,
     listenMs: s.listenMs,
     menuWaitMs: s.menuWaitMs,
-    clipCapMs: s.clipCapMs,
+    // One length rule for every kept clip: audio.clip_max_seconds caps the SIP clips too.
+    clipCapMs: Math.min(s.clipCapMs, config.audio.clipMaxSeconds * 1000),
+    labels: () => announcements.labels(),
+    speech: config.audio.speech,
     menu: true,
     tzOf,
     followUpMs: t.followUpMs,

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { clipHousekeeping, clipNamed, clipsOf, keepClip, pruneClips, readClip } from '../../src/audio/clips.ts';
@@ -43,6 +43,16 @@ describe('keepClip', () => {
     const ref = await keepClip(dataDir, wav16k(5), { kind: 'after_answer', maxSeconds: 2, at: T0 });
     expect(ref).toMatchObject({ seconds: 2, cut: true });
     expect(readWav(readFileSync(path.join(dataDir, ref.path))).pcm.length).toBe(16000);
+  });
+
+  test('the same recording kept by several calls at once: every call gets its clip (one file, named by its hash)', async () => {
+    // Found by the SIP benchmark: a network announcement played bit-exact to 16 calls at once hashed
+    // alike, and the calls shared one temporary name; all but one failed to rename theirs.
+    const refs = await Promise.all(Array.from({ length: 16 }, () => keepClip(dataDir, wav16k(4), { kind: 'after_answer', maxSeconds: 30, at: T0 + 9 * DAY })));
+    expect(new Set(refs.map((r) => r.path)).size).toBe(1);
+    const bytes = readFileSync(path.join(dataDir, refs[0]!.path));
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(refs[0]!.sha256);
+    expect(readdirSync(path.dirname(path.join(dataDir, refs[0]!.path))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   test('refuses what is not a WAV file, keeping nothing', async () => {

@@ -1,17 +1,19 @@
 // The SIP classifier (src/classifier/sip.ts) on evidence built by hand, exactly as the sip prober
 // stores it: every row of the code table, our trunk's failures as `error`, the menu's keys, and the
-// audio analysis's findings (the `heard` field the audio half fills) telling the network from a person.
+// stored audio analyses (evidence v2's `audio`, weighed by announcementVerdict) telling the network from
+// a person, and v1 evidence (no analyses) still read.
 // Pure: the same stored evidence gives the same verdict through `classify`, as an audit would recompute it.
 
 import { describe, expect, test } from 'vitest';
 import { classify } from '../../src/classifier/classifier.ts';
-import type { Evidence } from '../../src/domain.ts';
-import type { HeardFinding, SipEvidence } from '../../src/probers/sip/evidence.ts';
+import type { Evidence, Outcome } from '../../src/domain.ts';
+import type { AudioAnalysis } from '../../src/audio/analyse.ts';
+import type { SipEvidence } from '../../src/probers/sip/evidence.ts';
 
 function sip(over: Partial<SipEvidence> = {}): SipEvidence {
   return {
     method: 'sip',
-    v: 1,
+    v: 2,
     attempt: 'sip-000000000000000000000001',
     number: '114',
     requestUri: 'sip:114@trunk.test',
@@ -33,7 +35,8 @@ function sip(over: Partial<SipEvidence> = {}): SipEvidence {
     menu: null,
     keys: [],
     clips: { early: null, answered: null },
-    heard: null,
+    audio: { early: null, answered: null },
+    audioError: null,
     error: null,
     ...over,
   };
@@ -42,7 +45,9 @@ function sip(over: Partial<SipEvidence> = {}): SipEvidence {
 const final = (code: number, reason = '', q850: { cause: number; text: string | null } | null = null): SipEvidence['final'] => ({ code, reason, atMs: 3000, sdp: false, q850, reasonHeader: null });
 const answered = (over: Partial<SipEvidence> = {}): SipEvidence => sip({ final: final(200, 'OK'), answeredAtMs: 3000, endedAtMs: 11_000, hungUpBy: 'us', menu: { languages: ['ru', 'kk'] }, ...over });
 const verdict = (e: SipEvidence) => classify(JSON.parse(JSON.stringify(e)) as Evidence);
-const finding = (over: Partial<HeardFinding>): HeardFinding => ({ sit: null, match: null, ...over });
+const finding = (over: Partial<AudioAnalysis>): AudioAnalysis => ({ v: 1, seconds: 6, sit: null, fingerprint: 'fp1:', match: null, ...over });
+const SIT = { at: 0.2, tones: [{ hz: 913.8, at: 0.2, seconds: 0.274 }, { hz: 1370.6, at: 0.474, seconds: 0.274 }, { hz: 1776.7, at: 0.748, seconds: 0.38 }], confidence: 0.97 } as AudioAnalysis['sit'];
+const label = (name: string, outcome: Outcome, reason: string): AudioAnalysis['match'] => ({ labelId: 'ann_0123456789abcdef', similarity: 0.91, offset: 0.1, name, outcome, reason });
 
 describe('the SIP code decides, with the same outcomes as Twilio calls', () => {
   test.each([
@@ -114,24 +119,61 @@ describe('answered: the menu, or what was heard', () => {
   });
 
   test('a network that answers and plays a labelled announcement is the network: the label decides', () => {
-    const heard = { early: null, answered: finding({ match: { label: 'operator X: switched off', outcome: 'unavailable' } }) };
-    expect(verdict(answered({ heard, keys: [] }))).toMatchObject({ outcome: 'unavailable', reason: 'announcement_after_answer' });
+    const audio = { early: null, answered: finding({ match: label('operator X: switched off', 'unavailable', 'switched_off') }) };
+    const v = verdict(answered({ audio, keys: [] }));
+    expect(v).toMatchObject({ outcome: 'unavailable', reason: 'switched_off' });
+    expect(v.detail).toContain('not the center');
+    expect(v.detail).toContain('"operator X: switched off"');
   });
 
   test('the special information tones after an answer: unavailable, the network', () => {
-    expect(verdict(answered({ heard: { early: null, answered: finding({ sit: { atMs: 200 } }) } }))).toMatchObject({ outcome: 'unavailable', reason: 'sit_after_answer' });
+    expect(verdict(answered({ audio: { early: null, answered: finding({ sit: SIT }) } }))).toMatchObject({ outcome: 'unavailable', reason: 'special_information_tone' });
   });
 
   test('a phrase from the lists in a transcript counts only when nobody pressed a key', () => {
-    const heard = { early: null, answered: finding({ transcript: 'абонент недоступен', phrase: { phrase: 'абонент недоступен', outcome: 'unavailable' } }) };
-    expect(verdict(answered({ heard }))).toMatchObject({ outcome: 'unavailable', reason: 'announcement_after_answer' });
-    expect(verdict(answered({ heard, keys: [{ key: '1', atMs: 6000 }] }))).toMatchObject({ outcome: 'reachable' });
+    const audio = { early: null, answered: finding({ speech: { transcript: 'Аппарат абонента выключен или находится вне зоны действия сети' } }) };
+    expect(verdict(answered({ audio }))).toMatchObject({ outcome: 'unavailable', reason: expect.stringMatching(/switched_off/) });
+    expect(verdict(answered({ audio, keys: [{ key: '1', atMs: 6000 }] }))).toMatchObject({ outcome: 'reachable' });
   });
 
-  test('early media then a failure: the code decides, and what was heard is in the detail', () => {
-    const heard = { early: finding({ sit: { atMs: 0 }, match: { label: 'Beeline: switched off', outcome: 'unavailable' } }), answered: null };
-    const v = verdict(sip({ earlyMediaAtMs: 800, final: final(404, 'Not Found'), heard }));
+  test('audio we failed to keep or analyse is said in the detail, and changes nothing else', () => {
+    const v = verdict(answered({ audioError: 'the answered audio could not be kept or analysed: ENOSPC' }));
+    expect(v).toMatchObject({ outcome: 'inconclusive', reason: 'answered_silent' });
+    expect(v.detail).toContain('What was heard is not known: the answered audio could not be kept or analysed: ENOSPC');
+  });
+
+  test('the speech hook failing is not the center: nothing heard, the call is judged as without it', () => {
+    const audio = { early: null, answered: finding({ speech: { error: 'the speech hook exited with 1.' } }) };
+    expect(verdict(answered({ audio }))).toMatchObject({ outcome: 'inconclusive', reason: 'answered_silent' });
+  });
+
+  test('early media then a failure: the code decides, and the tones heard are named in the detail', () => {
+    const audio = { early: finding({ sit: SIT }), answered: null };
+    const v = verdict(sip({ earlyMediaAtMs: 800, final: final(404, 'Not Found'), audio }));
     expect(v).toMatchObject({ outcome: 'unavailable', reason: 'not_in_service' });
-    expect(v.detail).toContain('Beeline: switched off');
+    expect(v.detail).toContain('special information tone');
+  });
+
+  test('early media an operator labelled decides over the code (carriers pick codes inconsistently)', () => {
+    const audio = { early: finding({ sit: SIT, match: label('Beeline: number not in service', 'wrong_number', 'number_dialled_wrong') }), answered: null };
+    const v = verdict(sip({ earlyMediaAtMs: 800, final: final(480, 'Temporarily Unavailable'), audio }));
+    expect(v).toMatchObject({ outcome: 'wrong_number', reason: 'number_dialled_wrong' });
+    expect(v.detail).toContain('SIP 480');
+  });
+
+  test('early media with the tones, then we gave up at the ring timeout: the network said why, not "no answer"', () => {
+    const audio = { early: finding({ sit: SIT }), answered: null };
+    expect(verdict(sip({ earlyMediaAtMs: 800, final: final(487, 'Request Terminated'), hungUpBy: 'us', gaveUp: 'ring_timeout', audio }))).toMatchObject({ outcome: 'unavailable', reason: 'special_information_tone' });
+    expect(verdict(sip({ earlyMediaAtMs: 800, gaveUp: 'ring_timeout', hungUpBy: 'us', audio }))).toMatchObject({ outcome: 'unavailable', reason: 'special_information_tone' });
+  });
+});
+
+describe('v1 evidence (before the audio analysis was connected) is still read', () => {
+  test('a v1 answered call with its PCM16 clip and heard: null classifies as it did', () => {
+    const v1 = { ...answered({ keys: [{ key: '4', atMs: 6000 }] }), v: 1, heard: null, audio: undefined, audioError: undefined, clips: { early: null, answered: { path: 'sip/sip-1/answered.wav', sha256: 'a'.repeat(64), durationMs: 7000, bytes: 112_044, sampleRate: 8000, truncated: false, peak: 9000 } } };
+    const c = classify(JSON.parse(JSON.stringify(v1)) as Evidence);
+    expect(c).toMatchObject({ outcome: 'redirected', reason: 'center_moved' });
+    expect(c.detail).toContain('7 s');
+    expect(classify(JSON.parse(JSON.stringify({ ...v1, keys: [] })) as Evidence)).toMatchObject({ outcome: 'inconclusive', reason: 'answered_silent' });
   });
 });

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { parse } from 'yaml';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Comparison } from '../../demo/compare.ts';
 import { launchBrowser, screenshotPath } from '../helpers/browser.ts';
@@ -65,17 +66,41 @@ afterAll(async () => {
 });
 
 describe('npm run demo', () => {
+  test('114 is probed automatically through the simulated SIP line and agrees with 2018: "the number is unavailable"', () => {
+    const hotline = report.rows.find((r) => r.ref === '6.1')?.channels.find((c) => c.value === '114');
+    expect(hotline, JSON.stringify(report.rows.find((r) => r.ref === '6.1'))).toBeDefined();
+    expect(hotline).toMatchObject({ thesis: 'unavailable', status: 'unavailable', reachwatch: 'unavailable', agrees: true });
+    expect(hotline!.attempts.unavailable).toBeGreaterThanOrEqual(3);
+    // Each call's evidence is the SIP line's: the early media kept as a clip, the tones found in it, the 480 named.
+    const db = new Database(path.join(dir, 'data', 'reachwatch.db'), { readonly: true });
+    try {
+      const calls = db
+        .prepare<[], { evidence: string; outcome: string }>(`SELECT p.evidence, p.outcome FROM probes p JOIN channels c ON c.ref = p.channel_ref WHERE c.id = 'hotline-114--phone-114'`)
+        .all()
+        .map((r) => ({ outcome: r.outcome, e: JSON.parse(r.evidence) as { method: string; number: string; final: { code: number } | null; clips: { early: { path: string } | null }; audio: { early: { sit: unknown } | null } } }));
+      expect(calls.length).toBeGreaterThanOrEqual(3);
+      for (const { outcome, e } of calls) {
+        expect(e).toMatchObject({ method: 'sip', number: '114', final: { code: 480 } });
+        expect(outcome).toBe('unavailable');
+        expect(e.clips.early?.path).toMatch(/^clips\//);
+        expect(e.audio.early?.sit).not.toBeNull();
+      }
+    } finally {
+      db.close();
+    }
+  });
+
   test('every channel the researcher reported is classified as she recorded it, and the rows that differ say why', () => {
     const experiment = parse(readFileSync('config/experiment-2018.yaml', 'utf8')) as { appendix_1_results: { row: number; reached_per_thesis: boolean; primary: string }[] };
     expect(report.period).toEqual({ from: '2018-03-26', until: '2018-03-27' });
-    expect(report.summary.channelsCompared).toBe(25);
+    expect(report.summary.channelsCompared).toBe(26);
     expect(report.rows.flatMap((r) => r.channels).filter((c) => c.agrees === false)).toEqual([]);
     // Agreement is on the status reachwatch confirmed, and no compared channel saw only our own errors.
     for (const c of report.rows.flatMap((r) => r.channels).filter((x) => x.agrees)) {
       expect(c.status, c.value).toBe(c.thesis);
       expect(c.reachwatch, c.value).toBe(c.thesis);
     }
-    expect(report.summary.channelsAgreeing).toBe(25);
+    expect(report.summary.channelsAgreeing).toBe(26);
     // The table is the experiment's, row by row, with the researcher's "reached" as the yaml has it.
     const appendix = report.rows.filter((r) => r.ref !== '6.1');
     expect(appendix.map((r) => [Number(r.ref), r.thesis.reached, r.thesis.primary])).toEqual(experiment.appendix_1_results.map((r) => [r.row, r.reached_per_thesis, r.primary]));
@@ -95,7 +120,7 @@ describe('npm run demo', () => {
       expect(c.status, c.value).toBe('no_answer');
     }
     // The terminal shows the same verdicts.
-    expect(output).toMatch(/Channels: 25 of 25 classified as the researcher recorded them\./);
+    expect(output).toMatch(/Channels: 26 of 26 classified as the researcher recorded them\./);
     expect(output).toMatch(/row 2 .*DIFFERS/);
   });
 

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { SHUTDOWN_GRACE_MS } from '../../src/main.ts';
+import { SIP_RUNTIME_PACKAGES } from '../../src/probers/sip/programs.ts';
 import { execForm, only, readDockerfile, single } from '../helpers/dockerfile.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { toolPath } from '../helpers/toolpath.ts';
@@ -28,6 +29,17 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 describe('Dockerfile', () => {
+  test('the runtime image installs what the sip method runs (baresip, espeak-ng, sox), the packages the start-up check names', () => {
+    const runs = only(ins, 'RUN', 'runtime').map((i) => i.args);
+    const install = runs.find((r) => /apt-get install/.test(r)) ?? '';
+    for (const pkg of SIP_RUNTIME_PACKAGES) expect(install.split(/\s+/)).toContain(pkg);
+    expect(install).toMatch(/--no-install-recommends/);
+    expect(install).toMatch(/rm -rf \/var\/lib\/apt\/lists/);
+    // The packages exist in this Debian (the image's base is Debian too).
+    const r = spawnSync('apt-cache', ['show', '--no-all-versions', ...SIP_RUNTIME_PACKAGES], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  });
+
   test("docker stop's SIGTERM lets the daemon finish its shutdown before the SIGKILL", () => {
     const stop = only(ins, 'STOPSIGNAL', 'runtime');
     expect(stop.map((i) => i.args)).toEqual(['SIGTERM']);

@@ -31,7 +31,7 @@ describe('the sip section', () => {
   test('without a proxy there is no trunk; with one and a user from the environment, there is', () => {
     expect(build(undefined).sip.trunk).toBeNull();
     const c = build({ proxy: 'sip.carrier.kz:5060', transport: 'tcp' }, { REACHWATCH_SIP_USER: '7272000000', REACHWATCH_SIP_PASSWORD: 's3cret' });
-    expect(c.sip.trunk).toEqual({ name: 'sip.carrier.kz:5060', proxy: 'sip.carrier.kz:5060', domain: 'sip.carrier.kz', transport: 'tcp', user: '7272000000', password: 's3cret' });
+    expect(c.sip.trunk).toEqual({ name: 'sip.carrier.kz:5060', proxy: 'sip.carrier.kz:5060', domain: 'sip.carrier.kz', transport: 'tcp', user: '7272000000', password: 's3cret', caFile: null });
   });
 
   test.each([
@@ -42,6 +42,9 @@ describe('the sip section', () => {
     [{ ring_timeout: 'soon' }, {}, 'r.yaml:1 sip.ring_timeout: must be a duration'],
     [{ price_per_minute: -1 }, {}, 'r.yaml:1 sip.price_per_minute: must be a number of at least 0'],
     [{ password: 'x' }, {}, 'r.yaml:1 sip.password: unknown key "password" in sip'],
+    [{ proxy: 'a:5061', ca_file: 'ca.pem' }, { REACHWATCH_SIP_USER: 'u' }, 'r.yaml:1 sip.ca_file: is used only with transport: tls'],
+    [{ proxy: 'a:5061', transport: 'tls', ca_file: 'no-such-ca.pem' }, { REACHWATCH_SIP_USER: 'u' }, 'r.yaml:1 sip.ca_file: /tmp/no-such-ca.pem cannot be read (ENOENT)'],
+    [{ proxy: 'a:5061', transport: 'tls', ca_file: '/etc/hostname' }, { REACHWATCH_SIP_USER: 'u' }, 'r.yaml:1 sip.ca_file: /etc/hostname holds no PEM certificate'],
   ])('%o is refused with a sentence naming the key', (sip, env, message) => {
     const found = problems(sip, env);
     expect(found.some((p) => p.startsWith(message)), found.join('\n')).toBe(true);

@@ -3,11 +3,12 @@
 // channel and no center changes status, however many calls fail. The short code 114 is dialled
 // through the trunk (it has one), and the E.164 number beside it too.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { freeUdpPort, startCallee, type Callee } from '../../simulators/sip/callee.ts';
-import { startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
+import { MAIN, NODE, startDaemonProcess, writeConfig, type RunningDaemon } from '../helpers/daemon.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -112,3 +113,16 @@ describe.concurrent('a trunk that fails is our failure', () => {
     await expectOurErrorOnly(d, 'trunk_auth');
   }, 90_000);
 });
+
+test('a trunk is configured but baresip is not installed: the daemon refuses to start with a sentence (exit 78), before it creates its data folder', () => {
+  const t = tempDir('reachwatch-sipd-');
+  cleanups.push(t.remove);
+  writeFileSync(path.join(t.dir, 'centers.yaml'), REGISTRY);
+  const cfg = writeConfig(t.dir, `${config('127.0.0.1:5060')}  baresip: /opt/nowhere/baresip\n`);
+  const data = path.join(t.dir, 'data');
+  const r = spawnSync(NODE, [MAIN], { env: { ...process.env, REACHWATCH_CONFIG: cfg, REACHWATCH_DATA_DIR: data, REACHWATCH_SIP_USER: 'reachwatch', PORT: '0', HOST: '127.0.0.1' }, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  expect(r.status, r.stderr).toBe(78);
+  expect(r.stderr).toMatch(/sip\.baresip: \/opt\/nowhere\/baresip cannot be run \(ENOENT\).*apt-get install baresip-core/);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(existsSync(data)).toBe(false);
+}, 40_000);

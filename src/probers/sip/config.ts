@@ -4,7 +4,8 @@
 // hours, per-number caps, opt-outs and the spend cap are the telephony section's, shared with Twilio
 // calls; the trunk adds its own price per minute and call rate.
 
-import { fieldsOf, knownKeys, sectionOf, showDuration, type Obj, type SectionContext, type SectionDoc } from '../../config/section.ts';
+import { readFileSync } from 'node:fs';
+import { fieldsOf, knownKeys, resolvePath, sectionOf, showDuration, type Obj, type SectionContext, type SectionDoc } from '../../config/section.ts';
 
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 
@@ -18,6 +19,8 @@ export interface SipTrunk {
   transport: SipTransport;
   user: string;
   password: string | null;
+  /** PEM file of the certificate authorities the trunk's TLS certificate is checked against (transport tls), or null for baresip's default. */
+  caFile: string | null;
 }
 
 export interface SipConfig {
@@ -58,6 +61,7 @@ export const SIP_DOC: SectionDoc = {
     { key: 'proxy', default: 'none', meaning: 'host:port of the trunk\'s proxy or registrar; setting it turns SIP probes on.' },
     { key: 'domain', default: 'the proxy\'s host', meaning: 'The SIP domain of the numbers dialled and of our address.' },
     { key: 'transport', default: 'udp', meaning: 'udp, tcp or tls, as the trunk wants.' },
+    { key: 'ca_file', default: 'none', meaning: 'With transport tls: a PEM file of the certificate authorities that signed the trunk\'s certificate (baresip\'s sip_cafile), relative to this file\'s folder; the call fails, as our error, when the trunk\'s certificate is not signed by one of them.' },
     { key: 'name', default: 'the proxy', meaning: 'The trunk\'s name in each call\'s evidence.' },
     { key: 'baresip', default: D.baresip, meaning: 'The baresip program (Debian package baresip-core).' },
     { key: 'listen', default: D.listen, meaning: 'Where our SIP socket is bound, address:port (port 0: any free one).' },
@@ -65,7 +69,7 @@ export const SIP_DOC: SectionDoc = {
     { key: 'ring_timeout', default: showDuration(D.ringTimeoutMs), meaning: 'How long a call may ring (or play early media) before we cancel it: no answer.' },
     { key: 'listen_after_answer', default: showDuration(D.listenMs), meaning: 'After an answer, how long we listen and record at least.' },
     { key: 'menu_wait', default: showDuration(D.menuWaitMs), meaning: 'After an answer, how long the menu waits for a key (the prompt included).' },
-    { key: 'clip_cap', default: showDuration(D.clipCapMs), meaning: 'Longest audio clip kept per call and part (early media, after the answer).' },
+    { key: 'clip_cap', default: showDuration(D.clipCapMs), meaning: 'Longest audio clip kept per call and part (early media, after the answer); audio.clip_max_seconds caps it too (the smaller wins).' },
     { key: 'price_per_minute', default: String(D.pricePerMinute), meaning: 'What a minute on the trunk costs, in the currency of telephony.monthly_spend_cap (each call counts as its longest possible answered minutes).' },
     { key: 'calls_per_second', default: String(D.callsPerSecond), meaning: 'Most new calls a second on the trunk (at least 0.01).' },
     { key: 'max_concurrent_calls', default: String(D.maxConcurrentCalls), meaning: 'Most calls in progress at once on the trunk, 1 to 100.' },
@@ -92,6 +96,22 @@ export function parseSipSection(raw: Obj, ctx: SectionContext): SipConfig {
   if (s.transport !== undefined) {
     if (s.transport === 'udp' || s.transport === 'tcp' || s.transport === 'tls') transport = s.transport;
     else problems.push(`${where(['sip', 'transport'])}: must be udp, tcp or tls, not ${JSON.stringify(s.transport)}.`);
+  }
+  let caFile: string | null = null;
+  if (s.ca_file !== undefined && s.ca_file !== null && s.ca_file !== 'none') {
+    const given = f.str('ca_file', '');
+    if (transport !== 'tls') problems.push(`${where(['sip', 'ca_file'])}: is used only with transport: tls; set sip.transport to tls, or remove it.`);
+    else if (given) {
+      const file = resolvePath(ctx, given);
+      let pem = '';
+      try {
+        pem = readFileSync(file, 'utf8');
+      } catch (err) {
+        problems.push(`${where(['sip', 'ca_file'])}: ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+      }
+      if (pem && !pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`${where(['sip', 'ca_file'])}: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
+      else if (pem) caFile = file;
+    }
   }
   const config: SipConfig = {
     trunk: null,
@@ -122,6 +142,7 @@ export function parseSipSection(raw: Obj, ctx: SectionContext): SipConfig {
     transport,
     user,
     password: env.sip.password || null,
+    caFile,
   };
   return config;
 }

@@ -2,38 +2,34 @@
 // and from its events, with the audio it received kept as files beside the probe. No verdicts: the
 // classifier (src/classifier/sip.ts) decides from this alone, so the rules can change after the fact.
 
-import type { Evidence, Outcome } from '../../domain.ts';
+import type { AudioAnalysis } from '../../audio/analyse.ts';
+import type { ClipRef } from '../../audio/clips.ts';
+import type { Evidence } from '../../domain.ts';
 
-export const SIP_EVIDENCE_VERSION = 1;
+/**
+ * 2: clips are kept by src/audio (A-law under clips/<day>/<sha256>.wav) with their analyses in
+ * `audio`. 1: clips were PCM16 under sip/<attempt>/ and `heard` was always null (the analysis was not
+ * connected yet), so a v1 call is classified as one in which nothing was recognised.
+ */
+export const SIP_EVIDENCE_VERSION = 2;
 
-/** One received audio clip, kept under the data folder (never public). */
-export interface SipClip {
-  /** Relative to the data folder: `sip/<attempt>/<which>.wav` (8 kHz, 16-bit mono PCM WAV). */
+/** A v1 clip: 8 kHz 16-bit PCM WAV under sip/<attempt>/<which>.wav. */
+export interface SipClipV1 {
   path: string;
   sha256: string;
   durationMs: number;
   bytes: number;
   sampleRate: number;
-  /** The clip was cut at the configured cap. */
   truncated: boolean;
-  /** Loudest sample, 0 to 32767: 0 is digital silence (a fact about the file, not a verdict). */
   peak: number;
 }
 
-/**
- * What the audio analysis (src/audio, built beside this) found in a clip. A local interface: the
- * analysis fills it when it is connected; without it `heard` stays null and the classifier decides
- * from the SIP codes and the menu's keys alone.
- */
-export interface HeardFinding {
-  /** The three-tone special information signal (913.8, 1370.6, 1776.7 Hz), when detected. */
-  sit: { atMs?: number; [key: string]: unknown } | null;
-  /** A labelled announcement this clip matched (an operator labelled it once, with its class). */
-  match: { label: string; outcome: Outcome; [key: string]: unknown } | null;
-  /** A transcript from the operator's speech-to-text command, if any. */
-  transcript?: string | null;
-  /** A phrase from the shipped lists found in the transcript, with its class. */
-  phrase?: { phrase: string; outcome: Outcome } | null;
+/** One part of the call's audio, before or after the answer: a v2 ClipRef, or a v1 clip in old evidence. */
+export type SipClip = ClipRef | SipClipV1;
+
+/** How long a clip is, whichever version kept it. */
+export function clipSeconds(c: SipClip): number {
+  return 'seconds' in c ? c.seconds : c.durationMs / 1000;
 }
 
 /** A SIP response to our INVITE, as read from the wire. */
@@ -82,9 +78,20 @@ export interface SipEvidence {
   menu: { languages: string[] } | null;
   /** Keys the callee pressed after the answer (RFC 4733 telephone events). */
   keys: { key: string; atMs: number }[];
+  /** What was received before the answer (early media) and after it, each kept as a clip (v2: A-law, clips/<day>/<sha256>.wav). */
   clips: { early: SipClip | null; answered: SipClip | null };
-  /** The audio analysis of each clip, when connected (src/audio); null until then. */
-  heard: { early: HeardFinding | null; answered: HeardFinding | null } | null;
+  /**
+   * v2: each clip's analysis (src/audio/analyse.ts: the special information tone, the fingerprint and
+   * the operator's label it matched, the speech hook's transcript or its error), made from the clip as
+   * kept, so it can be recomputed from the stored file. Absent in v1 evidence.
+   */
+  audio?: { early: AudioAnalysis | null; answered: AudioAnalysis | null };
+  /** v1 only, always null there (the analysis was not connected). */
+  heard?: null;
+  /** v2: the received audio could not be kept or analysed (our failure; the SIP codes still decide). */
+  audioError?: string | null;
+  /** v2, transport tls: the trunk's certificate failed our check against sip.ca_file, so nothing was dialled (why). */
+  tlsRefused?: string | null;
   /** Our failure before or outside the call (the user agent would not start); null otherwise. */
   error: string | null;
 }

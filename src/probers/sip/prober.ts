@@ -2,11 +2,16 @@
 // channels with an E.164 number or a national short code. The attempt is recorded in the call ledger
 // before dialling (it counts toward the number's caps and the month's spend whatever happens next);
 // the evidence is read from the SIP messages and the user agent's events; the audio received is kept
-// as clips beside the probe. A callee's failure is evidence, never an exception; a trunk that is down
+// as clips (src/audio: A-law under clips/<day>/, hashed into the evidence) and analysed as kept, with
+// the operators' labels in force and the optional speech hook. A callee's failure is evidence, never an exception; a trunk that is down
 // or refuses our credentials is evidence too, which the classifier makes our own error.
 
-import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
+import type { AnnouncementLabel, AudioAnalysis } from '../../audio/analyse.ts';
+import type { ClipRef } from '../../audio/clips.ts';
+import { hearClip } from '../../audio/hear.ts';
+import type { SpeechHook } from '../../audio/speech.ts';
 import type { CallingRules } from '../../calling/policy.ts';
 import type { Channel, ChannelStatus, Classification, Evidence } from '../../domain.ts';
 import { SIP_ATTEMPT_PREFIX, isSipAttempt, type CallLedger } from '../phone/call-ledger.ts';
@@ -15,17 +20,18 @@ import { MENU_KEYS } from '../phone/menu.ts';
 import type { Prober, ProbeContext, RecoveryContext } from '../prober.ts';
 import { dial, type DialResult } from './baresip.ts';
 import type { SipTrunk } from './config.ts';
-import { SIP_EVIDENCE_VERSION, type SipClip, type SipEvidence, type SipResponse } from './evidence.ts';
+import { SIP_EVIDENCE_VERSION, type SipEvidence, type SipResponse } from './evidence.ts';
 import { menuPrompt, PROMPT_LANGUAGES, silence } from './prompts.ts';
+import { untrustedTrunk } from './tls-check.ts';
 import { cseqMethodOf, methodOf, q850Of, statusOf } from './trace.ts';
-import { readWav, writeClip, type Pcm } from './wav.ts';
+import { readWav, wavBytes, type Pcm } from './wav.ts';
 
 export interface SipProberOptions {
   trunk: SipTrunk;
   baresip: string;
   listen: string;
   netInterface: string | null;
-  /** The data folder: clips are kept under sip/<attempt>/, prompts under sip/prompts/. */
+  /** The data folder: clips are kept under clips/<day>/, prompts under sip/prompts/, each call's user agent works in sip/<attempt>/ (removed after the call). */
   dataDir: string;
   ledger: CallLedger;
   rules: CallingRules;
@@ -34,7 +40,12 @@ export interface SipProberOptions {
   ringTimeoutMs: number;
   listenMs: number;
   menuWaitMs: number;
+  /** Longest clip kept per part of the call (the smaller of sip.clip_cap and audio.clip_max_seconds). */
   clipCapMs: number;
+  /** The operators' announcement labels in force, read at each call (a label made a minute ago counts). */
+  labels: () => readonly AnnouncementLabel[];
+  /** The speech-to-text hook (audio.speech_command), or null. */
+  speech: SpeechHook | null;
   /** Play the confirmation menu to whoever answers (the tests of the callee world may turn it off). */
   menu: boolean;
   tzOf: (channel: Channel) => string;
@@ -47,6 +58,9 @@ const FOLLOW_UP = new Set(['no_answer', 'unavailable', 'busy']);
 /** The trunk failed (down, refused us, 5xx): try again in a while, not at the next weekly slot. */
 const RETRY_OUR_ERROR_MS = 10 * 60_000;
 const UA = 'baresip 1.0';
+
+/** How long the silent audio source before the answer is: past the ring timeout, or aufile would end the call. */
+export const silenceMsFor = (ringTimeoutMs: number): number => ringTimeoutMs + 15_000;
 
 export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallPacer } {
   const now = opts.now ?? Date.now;
@@ -71,14 +85,18 @@ export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallP
       try {
         // Padded past the longest wait: aufile ends the call at the end of its file.
         prompt = opts.menu ? await menuPrompt(promptsDir, opts.menuWaitMs + 10_000) : null;
-        silent = silence(promptsDir, opts.ringTimeoutMs + 15_000);
+        silent = silence(promptsDir, silenceMsFor(opts.ringTimeoutMs));
       } catch (err) {
         return finishAttempt(opts, { ...base, error: `the menu prompt could not be made: ${message(err)}` });
+      }
+      if (opts.trunk.transport === 'tls' && opts.trunk.caFile) {
+        const why = await untrustedTrunk(opts.trunk.proxy, opts.trunk.caFile, ctx.signal);
+        if (why !== null) return finishAttempt(opts, { ...base, tlsRefused: why });
       }
       const r = await dial({
         baresip: opts.baresip,
         workDir: dir,
-        account: { user: opts.trunk.user, password: opts.trunk.password, domain: opts.trunk.domain, proxy: opts.trunk.proxy, transport: opts.trunk.transport },
+        account: { user: opts.trunk.user, password: opts.trunk.password, domain: opts.trunk.domain, proxy: opts.trunk.proxy, transport: opts.trunk.transport, caFile: opts.trunk.caFile },
         listen: opts.listen,
         netInterface: opts.netInterface,
         number,
@@ -91,9 +109,11 @@ export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallP
         // Calls per second count call starts: the next INVITE may follow this one's, not its end.
         onDialSent: released,
       });
-      const evidence = evidenceOf(opts, base, r, prompt !== null);
-      keepOnlyClips(dir);
-      return finishAttempt(opts, evidence);
+      const evidence = evidenceOf(base, r, prompt !== null);
+      const heard = await hearCall(opts, evidence, r, ctx.signal);
+      // baresip's recordings are gone with its folder: the kept A-law clip is the one copy (see hearCall).
+      removeCallFolder(dir);
+      return finishAttempt(opts, heard);
     } finally {
       released();
     }
@@ -114,8 +134,8 @@ export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallP
     for (const row of opts.ledger.openAttempts().filter((r) => isSipAttempt(r.id))) {
       if (ctx.signal.aborted) return;
       if (row.final_at === null) opts.ledger.interrupted(row.id, { message: 'the daemon stopped during the SIP call' }, now());
-      // Its user agent's configuration (with the trunk's password) and partial recordings go.
-      keepOnlyClips(path.join(opts.dataDir, 'sip', row.id));
+      // Its user agent's configuration (with the trunk's password) and partial recordings go: nothing was analysed or hashed from them.
+      removeCallFolder(path.join(opts.dataDir, 'sip', row.id));
       const evidence: SipEvidence = { ...baseEvidence(opts, row.id, row.number, row.started_at), error: 'interrupted: the daemon stopped during the call; what it heard is lost' };
       await ctx.store({ channelId: row.channel_id, dueAt: row.due_at, startedAt: row.started_at, durationMs: Math.max(0, now() - row.started_at), evidence: evidence as unknown as Evidence });
     }
@@ -128,8 +148,8 @@ export function createSipProber(opts: SipProberOptions): Prober & { pacer: CallP
     hostLimits: { [`sip:${opts.trunk.name}`]: opts.maxConcurrentCalls },
     gate,
     probe,
-    // Ring, the menu, the user agent's start and stop, and the pacer's queue.
-    deadlineMs: sipDeadlineMs(opts),
+    // Ring, the menu, the user agent's start and stop, the pacer's queue, and the speech hook on each of the two clips.
+    deadlineMs: sipDeadlineMs(opts, opts.speech?.timeoutMs ?? 0),
     followUp,
     linkProbe: (evidence, probeId) => {
       if (typeof evidence.attempt === 'string') opts.ledger.markProbe(evidence.attempt, probeId);
@@ -164,7 +184,9 @@ function baseEvidence(opts: SipProberOptions, attempt: string, number: string, s
     menu: null,
     keys: [],
     clips: { early: null, answered: null },
-    heard: null,
+    audio: { early: null, answered: null },
+    audioError: null,
+    tlsRefused: null,
     error: null,
   };
 }
@@ -178,7 +200,7 @@ function finishAttempt(opts: SipProberOptions, e: SipEvidence): Evidence {
 }
 
 /** The evidence, from the SIP messages on the wire and the user agent's events. */
-export function evidenceOf(opts: Pick<SipProberOptions, 'dataDir' | 'clipCapMs'>, base: SipEvidence, r: DialResult, menu: boolean): SipEvidence {
+export function evidenceOf(base: SipEvidence, r: DialResult, menu: boolean): SipEvidence {
   const e: SipEvidence = { ...base, requestUri: r.requestUri, startedAt: r.t0 };
   if (r.startError) return { ...e, error: r.startError };
   const invite = r.trace.find((m) => methodOf(m) === 'INVITE');
@@ -225,16 +247,49 @@ export function evidenceOf(opts: Pick<SipProberOptions, 'dataDir' | 'clipCapMs'>
   // Keys answer the menu, which is played after the answer: a tone in early media is no one's answer.
   const answeredAt = e.answeredAtMs;
   e.keys = answeredAt === null ? [] : r.events.filter((x) => x.type === 'CALL_DTMF_START' && x.param && x.atMs >= answeredAt).map((x) => ({ key: x.param.slice(0, 1), atMs: x.atMs }));
-  e.clips = clipsOf(opts, e, r);
   return e;
 }
 
 /**
- * The received audio, cut into what came before the answer (early media) and after it. baresip
- * records from the start of media (a 183 with SDP, or the answer) into one file per stream; the cut is
- * placed by the time of the answer, so it is as exact as the events' timing (tens of ms).
+ * The received audio, cut into what came before the answer (early media) and after it, each kept and
+ * analysed by hearClip: A-law 8 kHz under clips/<day>/<sha256>.wav, the analysis made from the file
+ * as kept (so anyone can recompute it), with the labels in force and the speech hook. One copy only:
+ * baresip decoded G.711 from the wire, so A-law is the coding the audio arrived in, and a PCM16 copy
+ * would double the disk for nothing audible. The hook's failure is in the analysis (`speech.error`),
+ * ours; a recording that cannot be kept or read is `audioError`, ours too: the SIP codes still decide.
  */
-function clipsOf(opts: Pick<SipProberOptions, 'dataDir' | 'clipCapMs'>, e: SipEvidence, r: DialResult): SipEvidence['clips'] {
+async function hearCall(opts: Pick<SipProberOptions, 'dataDir' | 'clipCapMs' | 'labels' | 'speech' | 'now'>, e: SipEvidence, r: DialResult, signal: AbortSignal): Promise<SipEvidence> {
+  const parts = splitAtAnswer(e, r);
+  if (!parts.early && !parts.answered) return e;
+  const at = (opts.now ?? Date.now)();
+  let labels: readonly AnnouncementLabel[];
+  try {
+    labels = opts.labels();
+  } catch (err) {
+    labels = [];
+    e.audioError = `the announcement labels could not be read (${message(err)}); the clips were analysed without them`;
+  }
+  const clips: Record<'early' | 'answered', ClipRef | null> = { early: null, answered: null };
+  const audio: Record<'early' | 'answered', AudioAnalysis | null> = { early: null, answered: null };
+  for (const which of ['early', 'answered'] as const) {
+    const pcm = parts[which];
+    if (!pcm) continue;
+    try {
+      const h = await hearClip(opts.dataDir, wavBytes(pcm), { kind: which === 'early' ? 'early_media' : 'after_answer', maxSeconds: opts.clipCapMs / 1000, labels, speech: opts.speech, at, signal });
+      clips[which] = h.clip;
+      audio[which] = h.analysis;
+    } catch (err) {
+      e.audioError = `the ${which} audio could not be kept or analysed: ${message(err)}`;
+    }
+  }
+  return { ...e, clips, audio };
+}
+
+/**
+ * baresip records from the start of media (a 183 with SDP, or the answer) into one file per stream;
+ * the cut is placed by the time of the answer, so it is as exact as the events' timing (tens of ms).
+ */
+function splitAtAnswer(e: SipEvidence, r: DialResult): { early: Pcm | null; answered: Pcm | null } {
   const pcms = r.recordings.map(readWav).filter((p): p is Pcm => p !== null && p.samples.length > 0);
   if (pcms.length === 0) return { early: null, answered: null };
   const rate = (pcms[0] as Pcm).sampleRate;
@@ -246,35 +301,24 @@ function clipsOf(opts: Pick<SipProberOptions, 'dataDir' | 'clipCapMs'>, e: SipEv
   }
   const mediaFrom = e.earlyMediaAtMs ?? e.answeredAtMs ?? 0;
   const cut = e.answeredAtMs === null ? all.length : Math.max(0, Math.min(all.length, Math.round(((e.answeredAtMs - mediaFrom) / 1000) * rate)));
-  const cap = Math.round((opts.clipCapMs / 1000) * rate);
-  const dir = path.join(opts.dataDir, 'sip', e.attempt);
-  mkdirSync(dir, { recursive: true });
-  const keep = (which: 'early' | 'answered', samples: Int16Array): SipClip | null => {
-    if (samples.length === 0) return null;
-    const truncated = samples.length > cap;
-    const rel = path.join('sip', e.attempt, `${which}.wav`);
-    const facts = writeClip(path.join(opts.dataDir, rel), { samples: truncated ? samples.subarray(0, cap) : samples, sampleRate: rate }, truncated);
-    return { path: rel, ...facts };
-  };
+  const part = (samples: Int16Array): Pcm | null => (samples.length > 0 ? { samples, sampleRate: rate } : null);
   return {
-    early: e.earlyMediaAtMs !== null ? keep('early', all.subarray(0, cut)) : null,
-    answered: e.answeredAtMs !== null ? keep('answered', all.subarray(cut)) : null,
+    early: e.earlyMediaAtMs !== null ? part(all.subarray(0, cut)) : null,
+    answered: e.answeredAtMs !== null ? part(all.subarray(cut)) : null,
   };
 }
 
-/** The call's folder keeps its clips only: the user agent's configuration holds the trunk's password. */
-function keepOnlyClips(dir: string): void {
-  for (const f of ['config', 'accounts', 'contacts', 'rec', 'uuid', 'current_contact']) rmSync(path.join(dir, f), { recursive: true, force: true });
-  try {
-    rmdirSync(dir); // only when empty: a call that kept no clip leaves no folder
-  } catch {
-    // clips are kept in it
-  }
+/** The call's folder goes: the user agent's configuration holds the trunk's password, its recordings are kept as clips. */
+function removeCallFolder(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** The longest one SIP probe may take: ring, the menu, the user agent's start and stop, and the pacer's queue (also an agent's lease). */
-export function sipDeadlineMs(t: { ringTimeoutMs: number; listenMs: number; menuWaitMs: number }): number {
-  return t.ringTimeoutMs + Math.max(t.listenMs, t.menuWaitMs) + 60_000;
+/**
+ * The longest one SIP probe may take (also an agent's lease): ring, the menu, the user agent's start
+ * and stop, the pacer's queue, and the speech hook (when there is one) on each of the two clips.
+ */
+export function sipDeadlineMs(t: { ringTimeoutMs: number; listenMs: number; menuWaitMs: number }, speechTimeoutMs = 0): number {
+  return t.ringTimeoutMs + Math.max(t.listenMs, t.menuWaitMs) + 60_000 + 2 * speechTimeoutMs;
 }

@@ -5,12 +5,11 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CALL_WORDS } from '../../i18n/calls.ts';
 import { wavBytes } from './wav.ts';
-import { writeFileSync } from 'node:fs';
 
 const run = promisify(execFile);
 
@@ -63,7 +62,13 @@ export function silence(dir: string, ms: number): string {
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, wavBytes({ samples: new Int16Array(Math.ceil((ms / 1000) * 8000)), sampleRate: 8000 }));
+    // The header of an empty WAV, its sizes set, then zeros: no per-sample loop, which for a long ring
+    // timeout (tens of MB) would block the event loop for a second or more.
+    const samples = Math.ceil((ms / 1000) * 8000);
+    const head = wavBytes({ samples: new Int16Array(0), sampleRate: 8000 });
+    head.writeUInt32LE(36 + samples * 2, 4);
+    head.writeUInt32LE(samples * 2, 40);
+    writeFileSync(tmp, Buffer.concat([head, Buffer.alloc(samples * 2)]));
     renameSync(tmp, file);
   }
   return file;

@@ -1,8 +1,7 @@
-// 16-bit PCM WAV files: what the user agent records (libsndfile's dumps) and the clips kept as
-// evidence. Small on purpose: read the samples, cut them, write them back, hash what was written.
+// 16-bit PCM WAV files: what the user agent records (libsndfile's dumps), read to be cut at the
+// answer, and written back into memory for src/audio to keep as clips.
 
-import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 export interface Pcm {
   samples: Int16Array;
@@ -56,20 +55,4 @@ export function wavBytes(pcm: Pcm): Buffer {
   b.writeUInt32LE(data, 40);
   for (let i = 0; i < pcm.samples.length; i++) b.writeInt16LE(pcm.samples[i] as number, 44 + i * 2);
   return b;
-}
-
-/** Writes the clip and returns the facts kept as evidence. */
-export function writeClip(file: string, pcm: Pcm, truncated: boolean): { sha256: string; bytes: number; durationMs: number; peak: number; truncated: boolean; sampleRate: number } {
-  const bytes = wavBytes(pcm);
-  writeFileSync(file, bytes);
-  let peak = 0;
-  for (const s of pcm.samples) peak = Math.max(peak, Math.abs(s));
-  return {
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    bytes: bytes.length,
-    durationMs: Math.round((pcm.samples.length / pcm.sampleRate) * 1000),
-    peak: Math.min(peak, 32767),
-    truncated,
-    sampleRate: pcm.sampleRate,
-  };
 }
