@@ -765,6 +765,6 @@ describe('classifyWebsite rules', () => {
   it('malformed or foreign evidence is our error, never a verdict on the center', () => {
     expect(classifyWebsite({ method: 'http', v: 1 }, RULES)).toMatchObject({ outcome: 'error', reason: 'malformed_evidence' });
     expect(cls(evidence({ hops: [] })).reason).toBe('malformed_evidence');
-    expect(classify({ method: 'sip', v: 1 })).toMatchObject({ outcome: 'error', reason: 'unknown_evidence' });
+    expect(classify({ method: 'fax', v: 1 })).toMatchObject({ outcome: 'error', reason: 'unknown_evidence' });
   });
 });
