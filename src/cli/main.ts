@@ -44,6 +44,10 @@ Usage:
                                        evidence bundle: NDJSON of probes and status changes, manifest, SHA256SUMS
   reachwatch verify-export <folder>    check a bundle with its own files only
   reachwatch prune --older-than <365d> delete raw probes older than that (rollups kept; the chain keeps a checkpoint)
+  reachwatch agent enroll [--central <url>]
+                                       a regional agent: make its key, register it with the central (token: REACHWATCH_AGENT_TOKEN)
+  reachwatch agent run [--central <url>]
+                                       run as a regional agent: lease jobs, probe, push signed results (docs/agents.md)
   reachwatch help                      this text
 
 Roles:
@@ -66,6 +70,8 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
       }
       case 'check':
         return await check(rest, out, err);
+      case 'agent':
+        return await (await import('../agent/command.ts')).agentCommand(rest, out, err);
       case 'validate':
         return validate(rest, out, err);
       case 'token':
