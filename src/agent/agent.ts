@@ -302,10 +302,18 @@ export class RegionalAgent {
 
   private async pushLoop(): Promise<void> {
     let failures = 0;
-    // Runs on after stop() until the last batch is sent or refused, so a clean stop leaves little behind.
-    while (this.running || failures === 0) {
+    let stuck = false;
+    // Runs on after stop() while pushes succeed, so a clean stop leaves little behind; one failure after stop ends it.
+    // A backoff holds even when new results wake the pusher: Retry-After and the jitter are kept.
+    let retryAt = 0;
+    while (this.running || !stuck) {
       let batch: StoredBatch | null = null;
       let waitMs = this.cfg.pollIntervalMs;
+      const hold = retryAt - Date.now();
+      if (hold > 0 && this.running) {
+        await this.pushPause.wait(hold);
+        continue;
+      }
       try {
         batch = this.outbox.nextBatch(this.cfg.pushBatch, () => `b_${randomBytes(12).toString('hex')}`, Date.now());
         if (!batch) {
@@ -317,6 +325,7 @@ export class RegionalAgent {
         await this.send(batch);
         this.outbox.acknowledge(batch.batchId);
         failures = 0;
+        stuck = false;
         this.halted = null;
         continue;
       } catch (err) {
@@ -325,8 +334,10 @@ export class RegionalAgent {
           // Stored by an earlier try whose answer was lost.
           this.outbox.acknowledge(batch.batchId);
           failures = 0;
+          stuck = false;
           continue;
         }
+        stuck = true;
         if (!this.running) return;
         if (err.unauthorized || (err.status >= 400 && err.status < 500 && !err.transient && err.code !== REFUSALS.clock)) {
           this.halt(err, 'results');
@@ -337,7 +348,7 @@ export class RegionalAgent {
           this.log.warn({ err: err.message, batch: batch?.batchId, retryInMs: waitMs }, 'cannot push results yet; the batch is kept and sent again');
         }
       }
-      if (this.running) await this.pushPause.wait(waitMs);
+      retryAt = Date.now() + waitMs;
     }
   }
 

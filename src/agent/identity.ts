@@ -2,7 +2,7 @@
 // made once and never sent anywhere) and what the central said at enrollment (kept in the outbox's
 // meta table, so a restart does not enroll again).
 
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { agentKeysFromPem, generateAgentKeys, type AgentKeyPair } from '../agents/protocol.ts';
 import type { AgentOutbox } from '../store/agent-outbox.ts';
@@ -15,6 +15,7 @@ export class AgentKeyError extends Error {
 
 /** The key in `dataDir`, made (mode 0600) when there is none. A key readable by others is refused. */
 export function loadOrCreateKey(dataDir: string): { keys: AgentKeyPair; created: boolean; file: string } {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, KEY_FILE);
   if (existsSync(file)) {
     const mode = statSync(file).mode & 0o777;
