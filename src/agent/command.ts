@@ -82,8 +82,9 @@ export async function agentCommand(args: string[], out: NodeJS.WritableStream, e
       await agent.close();
     }
   }
-  // run: until SIGTERM/SIGINT; the grace covers agent.stop_grace and a last push.
-  closeWithGrace({ delay: config.agent.stopGraceMs + 15_000, logger: log }, async ({ signal, err: e }) => {
+  // run: until SIGTERM/SIGINT. The grace covers agent.stop_grace and a short last push, and stays under
+  // the 10 s docker stop waits; whenever the process ends, the outbox is whole (one transaction per write).
+  closeWithGrace({ delay: config.agent.stopGraceMs + 4_000, logger: log }, async ({ signal, err: e }) => {
     if (e) log.error({ err: e }, 'agent stopping after an unexpected error');
     else log.info({ signal }, 'agent stopping');
     await agent.stop();

@@ -39,7 +39,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
   leaseBatch: 20,
   pushBatch: 100,
   pollIntervalMs: 5000,
-  stopGraceMs: 10_000,
+  stopGraceMs: 5_000,
   token: null,
 };
 
