@@ -24,7 +24,8 @@ export const OUTCOMES = [
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Flags qualify an outcome without changing it: a slow site is still reachable. */
-export const OUTCOME_FLAGS = ['slow', 'cert_expiring', 'tls_invalid_ignored', 'https_downgrade'] as const;
+/** `clock_corrected`: an agent's result whose times were corrected for its clock offset (docs/agents.md). */
+export const OUTCOME_FLAGS = ['slow', 'cert_expiring', 'tls_invalid_ignored', 'https_downgrade', 'clock_corrected'] as const;
 export type OutcomeFlag = (typeof OUTCOME_FLAGS)[number];
 
 /** A channel's status is the outcome confirmed by N consecutive probes, or one of these. */
@@ -114,6 +115,11 @@ export interface ProbeVantage {
   signature: string;
   /** Agent clock minus central clock when it exceeded vantage.max_clock_offset: the times were corrected by it. */
   clockOffsetMs?: number;
+  /**
+   * The start time the agent sent (its clock), kept when the stored `startedAt` was corrected by
+   * `clockOffsetMs`: the signature covers the agent's own time, so `verify --signatures` needs it.
+   */
+  agentStartedAt?: number;
 }
 
 /** Raw evidence of one attempt. Each prober defines its own shape; it is stored verbatim as JSON. */

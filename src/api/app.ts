@@ -35,6 +35,18 @@ import { reportRoutes } from './routes/reports.ts';
 import { reportSettingsFrom, type ReportSettings } from '../reports/availability.ts';
 import { probeNowRoutes } from './routes/probe-now.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { agentAdminRoutes } from './routes/agents.ts';
+import { AGENT_BODY_LIMIT, agentProtocolRoutes } from './routes/agent-protocol.ts';
+import { agentLeaseRoutes } from './routes/agent-lease.ts';
+import { AgentIngest } from '../agents/ingest.ts';
+import { clockOffsetOf } from '../agents/clock.ts';
+import { leaseDurations, type LeaseDurations } from '../agents/leasing.ts';
+import { AgentJobs } from '../store/agent-jobs.ts';
+import { classify } from '../classifier/classifier.ts';
+import { agentAuth } from '../agents/auth.ts';
+import { AgentRateLimit } from '../agents/rate.ts';
+import { Agents } from '../agents/registry.ts';
+import type { VantageConfig } from '../agents/config.ts';
 import type { TwilioWebhookOptions } from './routes/twilio-webhooks.ts';
 import { installAuth } from './auth.ts';
 import { numericParamError } from './numeric-params.ts';
@@ -61,6 +73,10 @@ export interface AppDeps {
    * "operator (REACHWATCH_OPERATOR_TOKEN)".
    */
   operatorToken?: string | null;
+  /** Vantage points and how agents are treated (config `vantage`); the defaults (central only) when not given. */
+  vantage?: VantageConfig;
+  /** How long agents' probes may take and their leases last (from the probers' settings); the defaults' when not given. */
+  leaseDurations?: LeaseDurations;
   /** CORS, rate limit and body limit (config `http`); each defaults as in the config file. */
   http?: Partial<Pick<HttpConfig, 'corsOrigins' | 'rateLimit' | 'bodyLimit'>>;
   /** A socket bound before the app was built (the daemon binds first, then opens the database); call ready(), not listen(). */
@@ -95,11 +111,18 @@ const DOCS_CSP =
   "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; form-action 'self'; img-src 'self' data:; " +
   "object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'";
 
-/** Health checks, Prometheus scrapes and Twilio's signed callbacks are never refused for volume. */
+/**
+ * Health checks, Prometheus scrapes and Twilio's signed callbacks are never refused for volume. Agent
+ * endpoints have their own limit per agent (vantage.agent_rate): agents behind one address (a NAT,
+ * or tests on loopback) must not share one budget.
+ */
 const rateLimitExempt = (req: FastifyRequest): boolean => {
   const url = req.routeOptions.url ?? '';
-  return url === '/healthz' || url === '/readyz' || url === '/metrics' || url.startsWith('/twilio/');
+  return url === '/healthz' || url === '/readyz' || url === '/metrics' || url.startsWith('/twilio/') || url.startsWith(`${AGENT_PREFIX}/`);
 };
+
+/** Where the agent endpoints live (src/api/routes/agent-protocol.ts). */
+export const AGENT_PREFIX = '/agent/v1';
 
 export type { App } from './types.ts';
 
@@ -161,6 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         { name: 'maintenance', description: 'Planned closures: alerts held, probes continue' },
         { name: 'alerts', description: 'Subscriptions and the durable alert outbox' },
         { name: 'tokens', description: 'API tokens and their roles (admin)' },
+        { name: 'agents', description: 'Regional agents: admin and operator routes under /api/v1, the agents\' own under /agent/v1 (agent token)' },
       ],
       components: {
         securitySchemes: {
@@ -170,6 +194,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
             description:
               'An API token: `Authorization: Bearer rw_...`. Roles: operator (manual probes, maintenance, probe now, the outbox), ' +
               'auditor (history exports), admin (everything, subscriptions and tokens). Create one with `reachwatch token create`.',
+          },
+          agentToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A regional agent\'s token: `Authorization: Bearer rwa_...`, valid only on /agent/v1. Create one with `reachwatch agents create`.',
           },
         },
       },
@@ -201,7 +230,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       status >= 500
         ? 'The server could not answer this request; the error is logged.'
         : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? `The request body is larger than ${http.bodyLimit} bytes, the limit of this server (http.body_limit).`
+          ? req.routeOptions.url?.startsWith(`${AGENT_PREFIX}/`)
+            ? `The request body is larger than ${req.routeOptions.bodyLimit ?? AGENT_BODY_LIMIT} bytes, the limit of agent requests: send fewer results per batch.`
+            : `The request body is larger than ${http.bodyLimit} bytes, the limit of this server (http.body_limit).`
           : err.message;
     return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Bad Request', message });
   });
@@ -234,6 +265,45 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(historyRoutes, { db: deps.db, prefix: '/api/v1' });
   await app.register(reportRoutes, { db: deps.db, settings: deps.reports ?? reportSettingsFrom({ ...DEFAULTS, defaultTimezone: deps.board?.defaultTz ?? DEFAULTS.defaultTimezone }), prefix: '/api/v1' });
   await app.register(tokenRoutes, { tokens: app.tokens, prefix: '/api/v1' });
+  const vantage = deps.vantage ?? DEFAULTS.vantage;
+  const agents = new Agents(deps.db, { points: vantage.points.map((p) => p.name) });
+  const jobs = new AgentJobs(deps.db);
+  await app.register(agentAdminRoutes, { agents, limits: vantage, prefix: '/api/v1' });
+  // The agent endpoints, in one encapsulated context: its agent-auth hook (token, revocation, the
+  // per-agent rate limit, enrollment) applies to these routes and to no other.
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', agentAuth({ agents, rate: new AgentRateLimit(vantage.agentRate) }));
+      const m = deps.monitor;
+      const ingest = m
+        ? new AgentIngest({
+            store: agents.store,
+            jobs,
+            writer: m.writer,
+            classify: (evidence) => classify(evidence, m.rules),
+            slotOf: (channelId, at) => m.timeSlotOf(channelId, at),
+            limits: vantage,
+          })
+        : null;
+      await scope.register(agentProtocolRoutes, { agents, ingest });
+      await scope.register(agentLeaseRoutes, {
+        jobs,
+        durations: deps.leaseDurations ?? leaseDurations(DEFAULTS),
+        defaultTz: deps.board?.defaultTz ?? DEFAULTS.defaultTimezone,
+        heartbeat: (agentId, beat, now) => {
+          const offset = clockOffsetOf(beat.agentTime, now);
+          agents.touch(agentId, {
+            at: now,
+            queueDepth: beat.queueDepth,
+            oldestQueuedAt: beat.oldestQueuedAt === null ? null : beat.oldestQueuedAt - offset,
+            clockOffsetMs: offset,
+            ...(beat.version !== undefined ? { version: beat.version } : {}),
+          });
+        },
+      });
+    },
+    { prefix: AGENT_PREFIX },
+  );
   await app.register(incidentRoutes, { queries, prefix: '/api/v1' });
   await app.register(chainRoutes, { db: deps.db, prefix: '/api/v1' });
   const a = deps.alerting;

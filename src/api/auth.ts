@@ -54,6 +54,12 @@ export function requireRole(role: Role): RoleGuard {
       deny(reply, 401, ', error="invalid_request"', `The Authorization header must be "Bearer <token>". ${need}`);
       return false;
     }
+    if ((m[1] as string).startsWith('rwa_')) {
+      // A regional agent's token works on /agent/v1 only; naming it saves an operator from guessing.
+      req.log.info({ url: req.url.split('?')[0] }, 'unauthorized: an agent token on an API route');
+      deny(reply, 401, ', error="invalid_token"', `This is an agent token ("rwa_…"); it works only on the agent endpoints (/agent/v1). ${need}`);
+      return false;
+    }
     const actor = req.server.tokens.verify(m[1] as string);
     if (!actor) {
       // Logged, without the token, so that guessing shows in the logs.

@@ -14,6 +14,7 @@ import { backfillRollups } from '../store/rollups.ts';
 import { reportSettingsFrom } from '../reports/availability.ts';
 import { checkpointAndClose, Housekeeping } from '../store/housekeeping.ts';
 import { Monitor } from './monitor.ts';
+import { leaseDurations } from '../agents/leasing.ts';
 import type { Telephony } from './telephony.ts';
 import { ConfigError } from '../config/config.ts';
 import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
@@ -200,6 +201,8 @@ async function run(
     },
     operatorToken: config.auth.operatorToken,
     http: config.http,
+    vantage: config.vantage,
+    leaseDurations: leaseDurations(config),
     twilio: telephony
       ? {
           ledger: telephony.ledger,

@@ -299,6 +299,12 @@ export class Monitor {
     );
   }
 
+  /** The time slot of a probe of this channel at `at` when its status rules read slots (an agent's result); undefined otherwise. */
+  timeSlotOf(channelId: string, at: number): string | undefined {
+    const ch = this.channels.get(channelId);
+    return ch ? this.slotOf(ch.type, this.tzOf(ch), at).slot : undefined;
+  }
+
   private slotOf(channelType: string, tz: string, at: number): { slot?: string } {
     return timeSlotUnder(this.statusRules(channelType), tz, at);
   }

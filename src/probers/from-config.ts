@@ -51,7 +51,7 @@ export function scheduleKeyOf(method: Method): keyof Config['scheduler']['defaul
 }
 
 /** The deadline of a probe whose prober names none. */
-export function defaultDeadlineMs(config: Config): number {
+export function defaultDeadlineMs(config: Pick<Config, 'website'>): number {
   return config.website.totalTimeoutMs + 5000;
 }
 

@@ -30,6 +30,7 @@ export class ChannelStatusStore {
   private readonly insertChange: { run: (...args: (string | number)[]) => unknown };
   private readonly readById: { get: (id: string) => (StateColumns & { ref: number; target: string | null }) | undefined };
   private readonly writeState: { run: (p: Record<string, string | number | null>) => unknown };
+  private readonly forgetPoints: (ref: number) => void;
 
   constructor(db: DB) {
     this.db = db;
@@ -50,6 +51,8 @@ export class ChannelStatusStore {
        WHERE channel_ref = @ref`,
     );
     this.writeState = { run: (p) => write.run(p) };
+    const forget = db.prepare('DELETE FROM vantage_state WHERE channel_ref = ?');
+    this.forgetPoints = (ref) => void forget.run(ref);
   }
 
   /** Links a change into the chain and stores it; call inside the transaction that writes the new state. */
@@ -84,6 +87,8 @@ export class ChannelStatusStore {
       resetSlot: event.kind === 'target' ? 1 : 0,
     });
     if (change) this.recordChange(row.ref, change);
+    // What each vantage point saw was about the old target too.
+    if (event.kind === 'target') this.forgetPoints(row.ref);
     return change;
   }
 

@@ -1,15 +1,20 @@
-// The store's periodic chores: publish the chains' heads for a UTC day that ended, and apply
-// retention once a day. The daemon runs `tick` on a timer.
+// The store's periodic chores: publish the chains' heads for a UTC day that ended, apply retention
+// once a day, close the slots of vantage points that expired unprobed and forget old slots. The daemon
+// runs `tick` on a timer.
 
 import type { Logger } from 'pino';
+import { AGENT_JOB_KEEP_MS, AgentJobs } from './agent-jobs.ts';
 import type { DB } from './db.ts';
 import { recordDailyHeads } from './heads.ts';
 import { pruneProbes } from './retention.ts';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 export class Housekeeping {
   private lastPrune = 0;
+  private lastSlotPrune = 0;
+  private readonly slots: AgentJobs;
   private readonly db: DB;
   private readonly retentionMs: number | null;
   private readonly log: Logger;
@@ -18,6 +23,7 @@ export class Housekeeping {
     this.db = db;
     this.retentionMs = retentionMs;
     this.log = log;
+    this.slots = new AgentJobs(db);
   }
 
   /** Never throws: a failure is logged and the next tick tries again. */
@@ -31,6 +37,19 @@ export class Housekeeping {
       }
     } catch (err) {
       this.log.error({ err }, 'chain heads or retention failed; will retry');
+    }
+    try {
+      const missed = this.slots.expireMissed(now);
+      // A point with no live agent misses every slot: one line per tick and point, not one per slot.
+      const byPoint = new Map<string, number>();
+      for (const m of missed) byPoint.set(m.vantage, (byPoint.get(m.vantage) ?? 0) + 1);
+      for (const [vantage, slots] of byPoint) this.log.warn({ vantage, slots }, 'slots of a vantage point expired without a result: no agent of the point probed them in time');
+      if (now - this.lastSlotPrune > HOUR) {
+        this.lastSlotPrune = now;
+        this.slots.prune(now - AGENT_JOB_KEEP_MS);
+      }
+    } catch (err) {
+      this.log.error({ err }, 'closing or pruning the slots of vantage points failed; will retry');
     }
   }
 }

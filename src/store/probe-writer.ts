@@ -2,15 +2,19 @@
 // are written in one transaction per batch, so status and history never disagree after a crash,
 // and throughput does not hinge on one fsync per probe (WAL + synchronous=FULL costs ~0.2 ms/commit).
 
+import { CENTRAL } from '../agents/config.ts';
+import { canonicalJson } from '../agents/protocol.ts';
 import { CLASSIFIER_VERSION } from '../classifier/classifier.ts';
 import { OPT_OUT_REASON } from '../classifier/phone.ts';
-import type { ChannelStatus, ProbeRecord } from '../domain.ts';
-import { applyProbe, INITIAL_STATE, type ChannelStatusState, type StatusChange, type StatusRules } from '../status/policy.ts';
+import type { ChannelStatus, ProbeRecord, ProbeVantage } from '../domain.ts';
+import { applyProbe, INITIAL_STATE, type ChannelStatusState, type ObservedProbe, type StatusChange, type StatusRules } from '../status/policy.ts';
+import { combineVantage, flagsText, type CombinedVerdict, type PointState } from '../status/vantage.ts';
 import type { DB } from './db.ts';
 import { RollupWriter } from './rollups.ts';
 import { ChainTail } from './chain.ts';
 import { ChannelStatusStore, statusStateOf } from './channel-status.ts';
 import type { ChannelStateRow } from './rows.ts';
+import { VantageStateStore } from './vantage-state.ts';
 
 export interface StoredProbe {
   probeId: number;
@@ -19,6 +23,30 @@ export interface StoredProbe {
   change: StatusChange | null;
   /** The channel's status after this probe. */
   status: ChannelStatus;
+  /**
+   * An agent's result already stored for the same (agent, channel, method, slot): nothing was written
+   * and no chain link was used; `probeId` is the stored probe's. Absent for every written probe.
+   */
+  duplicate?: true;
+}
+
+/**
+ * What the writer needs to know about vantage points (docs/agents.md), handed in by the daemon so the
+ * store holds no policy. Without it every channel is probed by the central alone: today's path.
+ */
+export interface VantageWiring {
+  /** The points that probe a channel (its registry list, or vantage.defaults for its type). `central` alone: the single-point path. */
+  pointsOf(channelId: string, channelType: string): readonly { name: string; domestic: boolean }[];
+  /** True when every agent of the point is stale (vantage.stale_after); never asked about `central`. */
+  isStale(point: string): boolean;
+  /** vantage.quorum: 0, every counting point must agree on a failure; n, at least n must. */
+  quorum: number;
+}
+
+/** A channel's combined status changed without a probe (a point's agents went stale or came back). */
+export interface RecombinedChange {
+  channelId: string;
+  change: StatusChange;
 }
 
 /** Called inside the write transaction of a probe (e.g. to tie a call attempt to its probe). */
@@ -40,6 +68,8 @@ export interface ProbeWriterOptions {
   onCommitted?: (stored: StoredProbe[]) => void;
   /** Called when a batch cannot be written (disk full, I/O error). The batch is kept for a retry. */
   onError?: (err: unknown, pending: number) => void;
+  /** Vantage points; absent: central only, no stale points. */
+  vantage?: VantageWiring;
 }
 
 interface Pending {
@@ -60,7 +90,8 @@ export class ProbeWriter {
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing = false;
-  private readonly writeBatch: (batch: Pending[]) => (StoredProbe | null)[];
+  private readonly writeBatch: (batch: Pending[]) => (StoredProbe | Error)[];
+  private readonly recombineTx: (at: number) => RecombinedChange[];
   private readonly heartbeatStmt: { run: (at: number) => unknown };
   private readonly chains: ChainTail[];
   /** The one writer of status changes: probes' changes and those from the registry or the probers here. */
@@ -124,8 +155,152 @@ export class ProbeWriter {
     const afterBatchTx = db.transaction((stored: StoredProbe[]) => opts.afterBatch?.(stored));
     const rulesFor = typeof opts.rules === 'function' ? opts.rules : () => opts.rules as StatusRules;
 
-    this.writeBatch = db.transaction((batch: Pending[]): (StoredProbe | null)[] => {
-      const stored: (StoredProbe | null)[] = [];
+    // An agent's result (record.vantage) also names its point and agent in two columns beside the
+    // chained content; its evidence carries the same `vantage` block, which the chain covers.
+    const insertAgentProbe = db.prepare(
+      `INSERT INTO probes (id, channel_ref, due_at, started_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence, hash, prev_hash, vantage, agent_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const storedAgentProbe = db.prepare<[string, number, string, number], { id: number }>(
+      'SELECT id FROM probes WHERE agent_id = ? AND channel_ref = ? AND method = ? AND due_at = ?',
+    );
+    const currentStatus = db.prepare<[number], { status: ChannelStatus }>('SELECT status FROM channel_state WHERE channel_ref = ?');
+    const vantageStates = new VantageStateStore(db);
+    const readFull = db.prepare<[number], ChannelStateRow>('SELECT * FROM channel_state WHERE channel_ref = ?');
+    const upsertCombined = db.prepare(
+      `INSERT INTO channel_state (channel_ref, status, status_since, status_reason, streak_outcome, streak_count, streak_probes, streak_slots,
+         last_probe_id, last_probe_at, last_outcome, last_reason, last_detail, last_flags, last_verified_at, last_reachable_at, next_due_at,
+         status_confirmed_at, vantage_flags)
+       VALUES (@ref, @status, @since, @statusReason, @streakOutcome, @streakCount, @streakProbes, @streakSlots,
+         @probeId, @at, @outcome, @reason, @detail, @flags, @verifiedAt, @reachableAt, @nextDueAt, @confirmedAt, @vantageFlags)
+       ON CONFLICT(channel_ref) DO UPDATE SET
+         status = excluded.status, status_since = excluded.status_since, status_reason = excluded.status_reason,
+         streak_outcome = excluded.streak_outcome, streak_count = excluded.streak_count, streak_probes = excluded.streak_probes,
+         streak_slots = excluded.streak_slots,
+         last_probe_id = excluded.last_probe_id, last_probe_at = excluded.last_probe_at, last_outcome = excluded.last_outcome,
+         last_reason = excluded.last_reason, last_detail = excluded.last_detail, last_flags = excluded.last_flags,
+         last_verified_at = excluded.last_verified_at, last_reachable_at = excluded.last_reachable_at,
+         next_due_at = COALESCE(excluded.next_due_at, channel_state.next_due_at),
+         status_confirmed_at = COALESCE(excluded.status_confirmed_at, channel_state.status_confirmed_at),
+         vantage_flags = excluded.vantage_flags`,
+    );
+    const writeCombined = db.prepare(
+      `UPDATE channel_state SET status = @status, status_since = @since, status_reason = @statusReason, streak_outcome = @streakOutcome,
+         streak_count = @streakCount, streak_probes = @streakProbes, streak_slots = @streakSlots, vantage_flags = @vantageFlags,
+         status_confirmed_at = COALESCE(@confirmedAt, status_confirmed_at)
+       WHERE channel_ref = @ref`,
+    );
+    const vantage = opts.vantage;
+    const quorum = vantage?.quorum ?? 0;
+    const stale = (point: string): boolean => point !== CENTRAL && (vantage?.isStale(point) ?? false);
+
+    /** Each point's state as combineVantage takes it, the written point's from `own`. */
+    const pointStates = (channelId: string, type: string, ref: number, own?: { point: string; state: ChannelStatusState }) => {
+      const rows = vantageStates.points(ref);
+      const list = vantage?.pointsOf(channelId, type) ?? [{ name: CENTRAL, domestic: false }];
+      const stateOf = (point: string): ChannelStatusState | null => {
+        if (own?.point === point) return own.state;
+        const row = rows.find((x) => x.vantage === point);
+        return row ? statusStateOf(row) : null;
+      };
+      const states: PointState[] = list.map((pt) => {
+        const st = stateOf(pt.name);
+        return { point: pt.name, domestic: pt.domestic, stale: stale(pt.name), status: st?.status ?? 'unknown', since: st?.statusSince ?? null, reason: st?.statusReason ?? null };
+      });
+      return { states, stateOf };
+    };
+
+    /** The channel_state columns of a combination: status from the verdict, the streak of the point that decided it. */
+    const combinedColumns = (ref: number, v: CombinedVerdict, decidingState: ChannelStatusState | null, row: ChannelStateRow | undefined, change: StatusChange | null) => {
+      const streak = decidingState ?? (row ? statusStateOf(row) : INITIAL_STATE);
+      return {
+        ref,
+        status: v.status,
+        since: v.since,
+        statusReason: v.reason,
+        streakOutcome: streak.streakOutcome,
+        streakCount: streak.streakCount,
+        streakProbes: JSON.stringify(streak.streakProbes),
+        streakSlots: JSON.stringify(streak.streakSlots),
+        confirmedAt: change ? change.at : null,
+        vantageFlags: flagsText(v.flags),
+      };
+    };
+
+    const combine = (ref: number, channelId: string, type: string, at: number, row: ChannelStateRow | undefined, own?: { point: string; state: ChannelStatusState }) => {
+      const { states, stateOf } = pointStates(channelId, type, ref, own);
+      const previous = row ? { status: row.status, since: row.status_since, reason: row.status_reason } : { status: 'unknown' as const, since: null, reason: null };
+      const v = combineVantage(states, previous, quorum);
+      const decidingState = v.deciding === null ? null : stateOf(v.deciding);
+      const change: StatusChange | null =
+        v.status === previous.status ? null : { from: previous.status, to: v.status, at, reason: v.reason ?? v.status, probes: decidingState?.streakProbes ?? [] };
+      return { v, decidingState, change };
+    };
+
+    /**
+     * A probe of a channel seen from several points (or any agent's probe): the point's own state
+     * follows applyProbe exactly as a single daemon's would; the channel's is their combination.
+     */
+    const writeFromPoint = (p: Pending, ref: number, channel: { type: string }, probeId: number, observed: ObservedProbe, nextDueAt: number | null): StoredProbe => {
+      const r = p.record;
+      const c = r.classification;
+      const point = r.vantage?.point ?? CENTRAL;
+      const own = vantageStates.points(ref).find((x) => x.vantage === point);
+      const row = readFull.get(ref);
+      // Late for its point (another agent of the point already reported a later slot, or the result
+      // was held in an agent's outbox): history, not the present, as for a single daemon.
+      if (own?.last_probe_at != null && r.startedAt < own.last_probe_at) {
+        return { probeId, channelId: r.channelId, record: r, change: null, status: row?.status ?? 'unknown' };
+      }
+      const prev = own ? statusStateOf(own) : INITIAL_STATE;
+      const { state } = applyProbe(prev, observed, rulesFor(channel.type));
+      const informative = c.outcome !== 'error' && c.confirming !== false;
+      const flags = c.flags.length ? c.flags.join(',') : null;
+      vantageStates.write({
+        ref, point, state, probeId, at: r.startedAt, outcome: c.outcome, reason: c.reason, detail: c.detail, flags,
+        verifiedAt: informative ? r.startedAt : (own?.last_verified_at ?? null),
+        reachableAt: c.outcome === 'reachable' ? r.startedAt : (own?.last_reachable_at ?? null),
+        agentId: r.vantage?.agentId ?? null,
+      });
+      const { v, decidingState, change } = combine(ref, r.channelId, channel.type, r.startedAt, row, { point, state });
+      // The "last probe" fields follow time order across points: a point's fresh result may still be
+      // older than another point's latest.
+      const newest = row?.last_probe_at == null || r.startedAt >= row.last_probe_at;
+      upsertCombined.run({
+        ...combinedColumns(ref, v, decidingState, row, change),
+        probeId: newest ? probeId : (row?.last_probe_id ?? null),
+        at: newest ? r.startedAt : (row?.last_probe_at ?? null),
+        outcome: newest ? c.outcome : (row?.last_outcome ?? null),
+        reason: newest ? c.reason : (row?.last_reason ?? null),
+        detail: newest ? c.detail : (row?.last_detail ?? null),
+        flags: newest ? flags : (row?.last_flags ?? null),
+        verifiedAt: informative ? Math.max(r.startedAt, row?.last_verified_at ?? -Infinity) : (row?.last_verified_at ?? null),
+        reachableAt: c.outcome === 'reachable' ? Math.max(r.startedAt, row?.last_reachable_at ?? -Infinity) : (row?.last_reachable_at ?? null),
+        nextDueAt,
+      });
+      if (change) status.recordChange(ref, change);
+      return { probeId, channelId: r.channelId, record: r, change, status: v.status };
+    };
+
+    this.recombineTx = (at: number): RecombinedChange[] =>
+      status.transaction(() => {
+        const changes: RecombinedChange[] = [];
+        for (const ch of vantageStates.multiPointChannels()) {
+          const row = readFull.get(ch.ref);
+          if (!row) continue;
+          const { v, decidingState, change } = combine(ch.ref, ch.id, ch.type, at, row);
+          if (!change && flagsText(v.flags) === row.vantage_flags && v.reason === row.status_reason) continue;
+          writeCombined.run(combinedColumns(ch.ref, v, decidingState ?? statusStateOf(row), row, change));
+          if (change) {
+            status.recordChange(ch.ref, change);
+            changes.push({ channelId: ch.id, change });
+          }
+        }
+        return changes;
+      });
+
+    this.writeBatch = db.transaction((batch: Pending[]): (StoredProbe | Error)[] => {
+      const stored: (StoredProbe | Error)[] = [];
       for (const p of batch) {
         const r = p.record;
         let channel = refs.get(r.channelId);
@@ -133,7 +308,7 @@ export class ProbeWriter {
           // Channels are archived, never deleted, so this is a caller's bug; it must not poison the batch.
           channel = refOf.get(r.channelId);
           if (channel === undefined) {
-            stored.push(null);
+            stored.push(new Error(`Unknown channel ${r.channelId}: it is not in the database.`));
             continue;
           }
           refs.set(r.channelId, channel);
@@ -141,10 +316,30 @@ export class ProbeWriter {
         const ref = channel.ref;
         const c = r.classification;
         const flags = c.flags.length ? c.flags.join(',') : null;
-        const content = [ref, r.dueAt, r.startedAt, r.durationMs, r.evidence.method, c.outcome, c.reason, flags, CLASSIFIER_VERSION, JSON.stringify(r.evidence)] as const;
-        const link = probeChain.link(content);
-        insertProbe.run(link.id, ...content, link.hash, link.prev);
-        const probeId = link.id;
+        let probeId: number;
+        if (r.vantage) {
+          const evidence = evidenceWithVantage(r.evidence, r.vantage);
+          if (evidence instanceof Error) {
+            stored.push(evidence);
+            continue;
+          }
+          // Pushed twice (a lost reply, a retried batch, two agents of a point after a lease expired
+          // on the same slot): stored once; the caller learns it was a duplicate.
+          const before = storedAgentProbe.get(r.vantage.agentId, ref, r.evidence.method, r.dueAt);
+          if (before) {
+            stored.push({ probeId: before.id, channelId: r.channelId, record: r, change: null, status: currentStatus.get(ref)?.status ?? 'unknown', duplicate: true });
+            continue;
+          }
+          const content = [ref, r.dueAt, r.startedAt, r.durationMs, r.evidence.method, c.outcome, c.reason, flags, CLASSIFIER_VERSION, evidence] as const;
+          const link = probeChain.link(content);
+          insertAgentProbe.run(link.id, ...content, link.hash, link.prev, r.vantage.point, r.vantage.agentId);
+          probeId = link.id;
+        } else {
+          const content = [ref, r.dueAt, r.startedAt, r.durationMs, r.evidence.method, c.outcome, c.reason, flags, CLASSIFIER_VERSION, JSON.stringify(r.evidence)] as const;
+          const link = probeChain.link(content);
+          insertProbe.run(link.id, ...content, link.hash, link.prev);
+          probeId = link.id;
+        }
         // A record of several calls counts as each of them, at its own time (the last call's).
         const attempts = Math.max(1, c.attempts ?? 1);
         rollups.add(ref, channel.centerId, channel.tz ?? defaultTz, r.startedAt, c.outcome, attempts);
@@ -159,6 +354,16 @@ export class ProbeWriter {
             nextDueAt = earliestSlot.get(ref)?.at ?? null;
           }
         }
+        // Seen from several points, or an agent's: per-point states and their combination. A channel
+        // probed by the central alone goes on below, exactly as before vantage points existed.
+        if (r.vantage || (vantage && vantage.pointsOf(r.channelId, channel.type).length > 1)) {
+          // The channel's history so far was the central's alone: it becomes the central's row.
+          vantageStates.seedFromChannel(ref, CENTRAL);
+          const last = vantageStates.points(ref).find((x) => x.vantage === (r.vantage?.point ?? CENTRAL));
+          const overlapsPoint = r.first !== undefined && last?.last_probe_at != null && r.first.at < last.last_probe_at;
+          stored.push(writeFromPoint(p, ref, channel, probeId, observedOf(probeId, r, overlapsPoint ? 1 : attempts), nextDueAt));
+          continue;
+        }
         const row = readState.get(ref);
         // A record older than the channel's latest probe (a manual call written down later) joins the
         // history but does not rewrite the present: the status and "last" fields follow time order.
@@ -171,18 +376,7 @@ export class ProbeWriter {
         // overlaps other evidence: which of its calls followed that probe is unknown, so the status
         // counts only the last one (its time is known). Its evidence and the figures keep all of them.
         const overlaps = r.first !== undefined && row?.last_probe_at != null && r.first.at < row.last_probe_at;
-        const streakAttempts = overlaps ? 1 : attempts;
-        const { state, change } = applyProbe(
-          prev,
-          {
-            id: probeId, at: r.startedAt, outcome: c.outcome, reason: c.reason, detail: c.detail, confirming: c.confirming !== false,
-            ...(r.slot ? { slot: r.slot } : {}),
-            ...(streakAttempts > 1 ? { attempts: streakAttempts } : {}),
-            ...(streakAttempts > 1 && r.first ? { firstAt: r.first.at, ...(r.first.slot ? { slots: [r.first.slot] } : {}) } : {}),
-            ...(c.reason === OPT_OUT_REASON ? { optOut: true } : {}),
-          },
-          rulesFor(channel.type),
-        );
+        const { state, change } = applyProbe(prev, observedOf(probeId, r, overlaps ? 1 : attempts), rulesFor(channel.type));
         const informative = c.outcome !== 'error' && c.confirming !== false;
         upsertState.run({
           ref,
@@ -211,13 +405,22 @@ export class ProbeWriter {
         // In a savepoint: a fault in status or alert bookkeeping rolls back only that part and is
         // reported; it must never keep the probes themselves from being stored.
         try {
-          afterBatchTx(stored.filter((s): s is StoredProbe => s !== null));
+          afterBatchTx(stored.filter((s): s is StoredProbe => !(s instanceof Error) && s.duplicate === undefined));
         } catch (err) {
           opts.onAfterBatchError?.(err);
         }
       }
       return stored;
     });
+  }
+
+  /**
+   * Combines again the status of every channel seen from several points, without a probe: call it when
+   * a point's agents become stale or are heard again (the agents' health timer). Returns the changes,
+   * already chained into status_changes, so the caller can have the centers evaluated.
+   */
+  recombineVantage(at: number): RecombinedChange[] {
+    return this.recombineTx(at);
   }
 
   get pending(): number {
@@ -259,7 +462,7 @@ export class ProbeWriter {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.slice(0, this.opts.batchMaxRows);
-        let stored: (StoredProbe | null)[];
+        let stored: (StoredProbe | Error)[];
         const tails = this.chains.map((c) => c.snapshot());
         try {
           stored = this.writeBatch(batch);
@@ -284,11 +487,13 @@ export class ProbeWriter {
         committed += batch.length;
         const ok: StoredProbe[] = [];
         batch.forEach((p, i) => {
-          const s = stored[i];
-          if (s) {
-            ok.push(s);
+          const s = stored[i] as StoredProbe | Error;
+          if (s instanceof Error) p.reject(s);
+          else {
+            // A duplicate changed nothing: its caller learns so, the commit's listeners never see it.
+            if (s.duplicate === undefined) ok.push(s);
             p.resolve(s);
-          } else p.reject(new Error(`Unknown channel ${p.record.channelId}: it is not in the database.`));
+          }
         });
         this.opts.onCommitted?.(ok);
       }
@@ -306,3 +511,29 @@ export class ProbeWriter {
     for (const p of this.queue.splice(0)) p.reject(new Error('The probe writer closed before this result could be written.'));
   }
 }
+
+/** The status policy's view of a record; `attempts` is how many of its attempts count for the streak. */
+function observedOf(probeId: number, r: ProbeRecord, attempts: number): ObservedProbe {
+  const c = r.classification;
+  return {
+    id: probeId, at: r.startedAt, outcome: c.outcome, reason: c.reason, detail: c.detail, confirming: c.confirming !== false,
+    ...(r.slot ? { slot: r.slot } : {}),
+    ...(attempts > 1 ? { attempts } : {}),
+    ...(attempts > 1 && r.first ? { firstAt: r.first.at, ...(r.first.slot ? { slots: [r.first.slot] } : {}) } : {}),
+    ...(c.reason === OPT_OUT_REASON ? { optOut: true } : {}),
+  };
+}
+
+/**
+ * The stored evidence of an agent's result: its raw evidence with the `vantage` block that says who
+ * made it, so the hash chain covers it. The one place the block is checked: a record whose evidence
+ * already carries a different block is refused (a caller's bug), one without gets it added.
+ */
+export function evidenceWithVantage(evidence: ProbeRecord['evidence'], v: ProbeVantage): string | Error {
+  const block = { ...v };
+  if (evidence.vantage !== undefined && canonicalJson(evidence.vantage) !== canonicalJson(block)) {
+    return new Error(`The evidence's vantage block does not match the record's vantage (point ${v.point}, agent ${v.agentId}): it was not stored.`);
+  }
+  return JSON.stringify({ ...evidence, vantage: evidence.vantage ?? block });
+}
+

@@ -64,6 +64,30 @@ export interface ChannelStateRow {
   last_verified_at: number | null;
   last_reachable_at: number | null;
   next_due_at: number | null;
+  /** Flags of the combination across vantage points, comma-separated (src/status/vantage.ts); null for a central-only channel. */
+  vantage_flags: string | null;
+}
+
+/** `vantage_state`: one vantage point's own view of a channel probed from several (channel_state holds their combination). */
+export interface VantageStateRow {
+  channel_ref: number;
+  vantage: string;
+  status: ChannelStatus;
+  status_since: number | null;
+  status_reason: string | null;
+  streak_outcome: Outcome | null;
+  streak_count: number;
+  streak_probes: string;
+  streak_slots: string;
+  last_probe_id: number | null;
+  last_probe_at: number | null;
+  last_outcome: Outcome | null;
+  last_reason: string | null;
+  last_detail: string | null;
+  last_flags: string | null;
+  last_verified_at: number | null;
+  last_reachable_at: number | null;
+  last_agent_id: string | null;
 }
 
 /** `probes`: one row per attempt, with its raw evidence (JSON) and its place in the hash chain. */
@@ -81,6 +105,9 @@ export interface ProbeRow {
   evidence: string;
   hash: string | null;
   prev_hash: string | null;
+  /** The vantage point of an agent's probe (NULL: the central's own); the evidence's `vantage` block says the same. */
+  vantage: string | null;
+  agent_id: string | null;
 }
 
 /** `status_changes`: the hash-chained log of channel status changes, `not_probed` included. */
@@ -297,6 +324,26 @@ export interface JobSlotRow {
   next_slot_at: number;
 }
 
+/**
+ * `agent_jobs`: one slot of a job of a non-central vantage point (`<channel>#<method>@<point>`), opened
+ * by the central scheduler, leased by an agent of the point, closed by its result. `done_at` set with
+ * `probe_id` NULL: the slot expired unprobed (missed).
+ */
+export interface AgentJobRow {
+  id: number;
+  job_id: string;
+  channel_ref: number;
+  method: string;
+  vantage: string;
+  slot_at: number;
+  expires_at: number;
+  agent_id: string | null;
+  lease_until: number | null;
+  leases: number;
+  done_at: number | null;
+  probe_id: number | null;
+}
+
 /** `self_check_periods`: when reachwatch itself was degraded, and why. */
 export interface SelfCheckPeriodRow {
   id: number;
@@ -304,4 +351,38 @@ export interface SelfCheckPeriodRow {
   ended_at: number | null;
   /** JSON: [{check, detail}] */
   reasons: string;
+}
+
+/** `agents`: one enrolled (or enrollable) regional agent (migrations/0008_vantage_points.sql). */
+export interface AgentRow {
+  id: string;
+  name: string;
+  vantage: string;
+  token_hash: string;
+  public_key: string | null;
+  /** JSON array of capabilities. */
+  capabilities: string;
+  version: string | null;
+  created_at: number;
+  created_by: string;
+  enrolled_at: number | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
+  last_seen_at: number | null;
+  queue_depth: number | null;
+  oldest_queued_at: number | null;
+  clock_offset_ms: number | null;
+  last_batch_seq: number;
+  stale_since: number | null;
+}
+
+/** `agent_batches`: one ingested batch of results. */
+export interface AgentBatchRow {
+  agent_id: string;
+  batch_id: string;
+  seq: number;
+  received_at: number;
+  results: number;
+  stored: number;
+  duplicates: number;
 }

@@ -41,7 +41,7 @@ test('every route is documented with a summary, its role, and an example', () =>
       count++;
       const name = `${method.toUpperCase()} ${path}`;
       if (!op.summary) missing.push(`${name}: no summary`);
-      if (op.security?.length && !/operator|auditor|admin/i.test(`${op.summary} ${op.description ?? ''}`)) missing.push(`${name}: needs a token but does not say which role`);
+      if (op.security?.length && !/operator|auditor|admin|agent token/i.test(`${op.summary} ${op.description ?? ''}`)) missing.push(`${name}: needs a token but does not say which role`);
       const json = [op.requestBody?.content['application/json'], ...Object.entries(op.responses).filter(([code]) => code.startsWith('2')).map(([, r]) => r.content?.['application/json'])].filter(
         (x): x is Media => x !== undefined,
       );

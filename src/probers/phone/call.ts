@@ -13,6 +13,11 @@ const isFinalStatus = (s: string) => (FINAL_STATUSES as readonly string[]).inclu
 import type { CallEvidence } from './evidence.ts';
 import { restErrorFacts, type TwilioSettings } from './settings.ts';
 
+/** The longest one call probe may take: ring, talk, wait for the last callback, then a minute to fetch the call from Twilio. */
+export function callDeadlineMs(t: { ringTimeoutSec: number; timeLimitSec: number; callbackGraceMs: number }): number {
+  return (t.ringTimeoutSec + t.timeLimitSec) * 1000 + t.callbackGraceMs + 60_000;
+}
+
 export interface CallProberOptions {
   client: twilio.Twilio;
   settings: TwilioSettings;
@@ -216,8 +221,7 @@ export function createCallProber(opts: CallProberOptions): Prober & { pacer: Cal
     return withAttempt(evidence, id);
   };
 
-  // Ring, talk, wait for the last callback, then a minute to fetch the call from Twilio.
-  const deadlineMs = (opts.ringTimeoutSec + opts.timeLimitSec) * 1000 + opts.callbackGraceMs + 60_000;
+  const deadlineMs = callDeadlineMs(opts);
 
   /**
    * The 2018 protocol: one silent call is not an outage. After an unconfirmed failure the number is
