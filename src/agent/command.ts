@@ -75,7 +75,7 @@ export async function agentCommand(args: string[], out: NodeJS.WritableStream, e
     } catch (e) {
       if (e instanceof CentralError) {
         err.write(`reachwatch agent enroll: ${e.message}\n`);
-        return e.transient ? 75 : 1;
+        return e.transient ? 75 : e.unauthorized ? 77 : 1;
       }
       throw e;
     } finally {
