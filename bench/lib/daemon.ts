@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { buildConfig, type Config } from '../../src/config/config.ts';
 import { loadRegistryInWorker } from '../../src/registry/load-in-worker.ts';
+import { registryOptionsFor } from '../../src/registry/load.ts';
 import { Monitor } from '../../src/daemon/monitor.ts';
 import { createAlerting } from '../../src/daemon/alerting.ts';
 import { DB_FILE_NAME, openDatabase, type DB } from '../../src/store/db.ts';
@@ -161,7 +162,7 @@ export async function runDaemon(farm: SiteFarm, spec: RunSpec, progress: (line: 
 
     const t0 = performance.now();
     // The bench hosts (*.bench.test) are probeable only because website.resolve maps them, as in the daemon.
-    monitor.applyRegistry(await loadRegistryInWorker(registryFile, { resolvedHosts: Object.keys(config.website.resolve) }));
+    monitor.applyRegistry(await loadRegistryInWorker(registryFile, registryOptionsFor(config)));
     alerting.tracker.loadCenters();
     const setupMs = performance.now() - t0;
     const baseBytes = checkpointedSize(db, config.dataDir);

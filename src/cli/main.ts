@@ -15,7 +15,7 @@ import type { Channel } from '../domain.ts';
 import { probeOnce, type Attempt } from '../probers/probe-once.ts';
 import type { ProberSet } from '../probers/prober.ts';
 import { canaryFor, classifierRulesFor, websiteProberFor } from '../probers/from-config.ts';
-import { formatProblem, loadRegistry, RegistryError } from '../registry/load.ts';
+import { formatProblem, loadRegistry, RegistryError, registryOptionsFor } from '../registry/load.ts';
 import type { CanaryMonitor } from '../selfcheck/canary.ts';
 import { renderTable } from './table.ts';
 import { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
@@ -129,7 +129,7 @@ function validate(args: string[], out: NodeJS.WritableStream, err: NodeJS.Writab
   // Without a file argument the config names the registry, and its website.resolve hosts are known.
   const config = args[0] === undefined ? loadConfig() : null;
   const file = config ? config.registry.file : (args[0] as string);
-  const load = loadRegistry(file, { resolvedHosts: Object.keys(config?.website.resolve ?? {}) });
+  const load = loadRegistry(file, config ? registryOptionsFor(config) : {});
   const errors = load.problems.filter((p) => p.severity === 'error');
   const warnings = load.problems.filter((p) => p.severity === 'warning');
   for (const p of load.problems) (p.severity === 'error' ? err : out).write(`${p.severity}: ${formatProblem(p)}\n`);
@@ -294,7 +294,7 @@ async function check(args: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
     return 64;
   }
   const config = loadConfig();
-  const load = loadRegistry(config.registry.file, { resolvedHosts: Object.keys(config.website.resolve) });
+  const load = loadRegistry(config.registry.file, registryOptionsFor(config));
   const errors = load.problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new RegistryError(errors);
 

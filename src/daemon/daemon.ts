@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildApp, type App } from '../api/app.ts';
 import type { Config } from '../config/config.ts';
-import { assertLoadable, formatProblem, type RegistryOptions } from '../registry/load.ts';
+import { assertLoadable, formatProblem, registryOptionsFor, type RegistryOptions } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { openDatabase, type DB } from '../store/db.ts';
 import { backfillRollups } from '../store/rollups.ts';
@@ -47,7 +47,7 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   // Refuse a structurally broken registry before touching the database.
-  const registryOptions: RegistryOptions = { resolvedHosts: Object.keys(config.website.resolve) };
+  const registryOptions: RegistryOptions = registryOptionsFor(config);
   const first = await loadRegistryInWorker(config.registry.file, registryOptions);
   assertLoadable(first);
   log.info({ node: process.versions.node, tzdata: process.versions.tz, sqlite: 'better-sqlite3' }, 'starting reachwatch');

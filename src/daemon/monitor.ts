@@ -20,6 +20,9 @@ import type { CanaryMonitor, CanaryState } from '../selfcheck/canary.ts';
 import { OUR_OVERLOAD_REASON, OverloadReport } from '../selfcheck/overload.ts';
 import type { DB } from '../store/db.ts';
 import { rememberedSlots } from '../store/job-slots.ts';
+import { AgentJobs, type SlotOpening } from '../store/agent-jobs.ts';
+import { CENTRAL } from '../agents/config.ts';
+import { parseJobId, planChannel, type PointCapabilities } from '../agents/jobs.ts';
 import { ProbeWriter, type InTransaction, type StoredProbe } from '../store/probe-writer.ts';
 import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
 import { statusRulesFor, timeSlot, timeSlotUnder } from '../status/rules.ts';
@@ -44,6 +47,12 @@ export interface ProberStop {
   detail: string;
   since: number;
 }
+
+/** How often the monitor looks whether agents enrolled or were revoked (what its points can probe). */
+const VANTAGE_REFRESH_MS = 15_000;
+
+const capsKey = (caps: PointCapabilities): string =>
+  [...caps].map(([p, c]) => `${p}:${[...c].sort().join(',')}`).sort().join(';');
 
 /** An idle daemon writes a heartbeat this often, so readiness notices a disk that stopped taking writes. */
 const HEARTBEAT_MS = 10_000;
@@ -71,6 +80,13 @@ export class Monitor {
   private lastHeartbeatAt = Number.NEGATIVE_INFINITY;
   private writeVerdict: WriteVerdict = { ok: true };
   private writeWatch: NodeJS.Timeout | null = null;
+  private vantageWatch: NodeJS.Timeout | null = null;
+  /** The slots of other vantage points' jobs: opened here, leased by their agents. */
+  readonly slots: AgentJobs;
+  private pendingSlots: SlotOpening[] = [];
+  private slotRetry: NodeJS.Timeout | null = null;
+  private pointCaps: PointCapabilities = new Map();
+  private pointCapsKey = '';
   private readonly events: MonitorEvents;
   lastSync: SyncSummary | null = null;
   probesStored = 0;
@@ -88,6 +104,7 @@ export class Monitor {
     this.config = config;
     this.log = log;
     this.events = events;
+    this.slots = new AgentJobs(db);
     const base = baseProbingFor(config);
     this.probers = {};
     for (const p of [...base.probers, ...probers]) this.probers[p.method] = p;
@@ -180,39 +197,72 @@ export class Monitor {
     this.centerZones = new Map(load.centers.map((c) => [c.id, c.tz]));
     const next = new Map<string, Channel>();
     for (const c of load.centers) for (const ch of c.channels) next.set(ch.id, ch);
-    const remembered = rememberedSlots(this.db);
-    const changed = new Set(summary.changedChannels);
-    const wanted = new Set<string>();
-    const noProber: string[] = [];
-    const withProber: string[] = [];
-    for (const ch of next.values()) {
-      if (!ch.target) continue;
-      const methods = this.methodsOf(ch);
-      const runnable = methods.filter((m) => this.probers[m]);
-      if (methods.length > 0 && runnable.length === 0) noProber.push(ch.id);
-      else withProber.push(ch.id);
-      for (const m of runnable) {
-        const prober = this.probers[m] as Prober;
-        const jobId = `${ch.id}#${m}`;
-        wanted.add(jobId);
-        if (this.scheduler.has(jobId) && !changed.has(ch.id)) continue;
-        const memory = changed.has(ch.id) ? null : (remembered.get(jobId) ?? null);
-        this.scheduler.upsert({ id: jobId, channelId: ch.id, hostKey: prober.hostKey(ch), schedule: this.scheduleOf(ch, m) }, memory);
-        // A job never run gets its first run soon if its prober asks (a silent lookup before the first call).
-        if (prober.firstRunWithinMs !== undefined && memory === null) this.scheduler.deferTo(jobId, Date.now() + Math.floor(phaseOf(jobId) * prober.firstRunWithinMs));
-      }
-    }
-    for (const jobId of this.scheduler.jobIds()) if (!wanted.has(jobId)) this.scheduler.remove(jobId);
-    // Channels whose methods have no prober here say "not probed" (never unknown or down) until they can be: through
-    // the status policy and the status-change chain, like every status change.
-    this.writer.status.markProberAvailability(noProber, withProber, Date.now());
     this.channels = next;
+    this.scheduleJobs(new Set(summary.changedChannels));
     this.lastSync = summary;
     this.log.info(
       { file, centers: load.centers.length, channels: next.size, jobs: this.scheduler.size, ...summary, changedChannels: summary.changedChannels.length, archivedChannels: summary.archivedChannels.length },
       'registry synced',
     );
     return summary;
+  }
+
+  /**
+   * (Re)schedules every channel's jobs, one per (method, vantage point): the central's as before, the
+   * other points' as inline jobs that open slots for their agents. `changed` channels start on a new
+   * rhythm; the others keep their jobs or their remembered slots. Channels none of whose jobs can run
+   * (no prober here, no agent of their points able to) say "not probed" with what is missing.
+   */
+  private scheduleJobs(changed: ReadonlySet<string>): void {
+    const remembered = rememberedSlots(this.db);
+    this.pointCaps = this.slots.pointCapabilities();
+    this.pointCapsKey = capsKey(this.pointCaps);
+    const wanted = new Set<string>();
+    const noProber: { id: string; reason?: string }[] = [];
+    const withProber: string[] = [];
+    const centralHas = (m: ScheduledMethod) => this.probers[m] !== undefined;
+    for (const ch of this.channels.values()) {
+      if (!ch.target) continue;
+      const plan = planChannel(ch, this.methodsOf(ch), this.config.vantage.defaults, centralHas, this.pointCaps);
+      if (plan.notProbed === null) withProber.push(ch.id);
+      else noProber.push({ id: ch.id, ...plan.notProbed });
+      for (const job of plan.runnable) {
+        wanted.add(job.jobId);
+        if (this.scheduler.has(job.jobId) && !changed.has(ch.id)) continue;
+        const memory = changed.has(ch.id) ? null : (remembered.get(job.jobId) ?? null);
+        if (job.point !== CENTRAL) {
+          this.scheduler.upsert({ id: job.jobId, channelId: ch.id, hostKey: `vantage:${job.point}`, schedule: this.scheduleOf(ch, job.method), inline: true }, memory);
+          continue;
+        }
+        const prober = this.probers[job.method] as Prober;
+        this.scheduler.upsert({ id: job.jobId, channelId: ch.id, hostKey: prober.hostKey(ch), schedule: this.scheduleOf(ch, job.method) }, memory);
+        // A job never run gets its first run soon if its prober asks (a silent lookup before the first call).
+        if (prober.firstRunWithinMs !== undefined && memory === null) this.scheduler.deferTo(job.jobId, Date.now() + Math.floor(phaseOf(job.jobId) * prober.firstRunWithinMs));
+      }
+    }
+    const dropped: string[] = [];
+    for (const jobId of this.scheduler.jobIds()) {
+      if (wanted.has(jobId)) continue;
+      this.scheduler.remove(jobId);
+      if (parseJobId(jobId).point !== CENTRAL) dropped.push(jobId);
+    }
+    // Open slots of jobs that no longer exist are not leased any more; a result already under way is still stored.
+    if (dropped.length > 0) this.slots.withdraw(dropped, Date.now());
+    // Channels whose jobs cannot run say "not probed" (never unknown or down) until they can be: through
+    // the status policy and the status-change chain, like every status change.
+    this.writer.status.markProberAvailability(noProber, withProber, Date.now());
+  }
+
+  /**
+   * Agents enroll and are revoked while the daemon runs: when what the points' agents can do changed,
+   * the jobs are made again (a channel only an agent can probe gets its jobs, or says what is missing).
+   */
+  refreshVantage(): void {
+    if (this.config.vantage.points.length <= 1 && this.pointCapsKey === '') return;
+    const caps = this.slots.pointCapabilities();
+    if (capsKey(caps) === this.pointCapsKey) return;
+    this.log.info({ points: Object.fromEntries([...caps].map(([p, c]) => [p, [...c].sort()])) }, 'what the agents of the vantage points can do changed; rescheduling their jobs');
+    this.scheduleJobs(new Set());
   }
 
   private scheduleOf(ch: Channel, method: ScheduledMethod): Schedule {
@@ -236,10 +286,24 @@ export class Monitor {
     this.scheduler.start();
     this.writeWatch = setInterval(() => this.checkWrites(), 1000);
     this.writeWatch.unref();
+    this.vantageWatch = setInterval(() => {
+      try {
+        this.refreshVantage();
+      } catch (err) {
+        this.log.error({ err }, 'could not read what the agents of the vantage points can do; will retry');
+      }
+    }, VANTAGE_REFRESH_MS);
+    this.vantageWatch.unref();
     this.recovery = Promise.all(Object.values(this.probers).map((p) => this.recover(p))).then(() => undefined);
   }
 
   private async runJob(job: DueJob): Promise<void> {
+    const { method: jobMethod, point } = parseJobId(job.jobId);
+    if (point !== CENTRAL) {
+      // Another point's job: its agents probe it. Open the slot for them (until the next one) and move on.
+      this.queueSlot({ jobId: job.jobId, channelId: job.channelId, method: jobMethod, vantage: point, slotAt: job.slotAt, expiresAt: job.nextSlotAt, nextSlotAt: job.nextSlotAt });
+      return;
+    }
     const ch = this.channels.get(job.channelId);
     const method = methodOfJob(job.jobId);
     const prober = this.probers[method];
@@ -289,6 +353,31 @@ export class Monitor {
     else stored.catch(() => undefined); // failures are the writer's to report (onError)
   }
 
+  /** Slots due in one scheduler tick are opened in one transaction, right after it. */
+  private queueSlot(slot: SlotOpening): void {
+    this.pendingSlots.push(slot);
+    if (this.pendingSlots.length === 1) queueMicrotask(() => this.flushSlots());
+  }
+
+  private flushSlots(): void {
+    if (this.slotRetry) clearTimeout(this.slotRetry);
+    this.slotRetry = null;
+    const slots = this.pendingSlots.splice(0);
+    if (slots.length === 0) return;
+    try {
+      const opened = this.slots.openSlots(slots);
+      this.log.debug({ slots: slots.length, opened: opened.filter((o) => o === 'opened').length }, 'opened slots for the agents of vantage points');
+    } catch (err) {
+      // Kept and tried again: a slot the agents never see is a probe nobody makes. Opening twice is harmless.
+      this.pendingSlots.unshift(...slots);
+      this.log.error({ err, slots: slots.length }, 'could not open slots for the agents of vantage points; retrying');
+      if (!this.abort.signal.aborted) {
+        this.slotRetry = setTimeout(() => this.flushSlots(), 1000);
+        this.slotRetry.unref();
+      }
+    }
+  }
+
   /** Our overload is the operator's to hear about, not a center's: a warning, at most once a minute. */
   private noteOverload(): void {
     const summary = this.overload.note(Date.now());
@@ -324,7 +413,7 @@ export class Monitor {
   /** The prober's follow-up: a job run again sooner than its next slot (a silent call is tried again soon). */
   private followUp(s: StoredProbe): void {
     const jobId = s.record.jobId;
-    if (!jobId) return;
+    if (!jobId || parseJobId(jobId).point !== CENTRAL) return;
     const delay = this.probers[methodOfJob(jobId)]?.followUp?.(s.record.classification, s.status);
     if (delay !== undefined && delay !== null) this.scheduler.deferTo(jobId, Date.now() + delay);
   }
@@ -398,6 +487,9 @@ export class Monitor {
     await stopping;
     clearTimeout(timer);
     if (this.writeWatch) clearInterval(this.writeWatch);
+    if (this.vantageWatch) clearInterval(this.vantageWatch);
+    this.flushSlots();
+    if (this.slotRetry) clearTimeout(this.slotRetry);
     this.writer.close();
   }
 

@@ -23,6 +23,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseDomain } from 'tldts';
 import { CHANNEL_TYPES } from '../domain.ts';
 import type { Center, Channel, ChannelOptions, ChannelType, ProbeMethod } from '../domain.ts';
+import { CENTRAL } from '../agents/config.ts';
+import type { Config } from '../config/config.ts';
 import { parseYamlSource } from '../util/yaml-source.ts';
 import type { NodePath, PathSegment, SourcePosition, YamlSource } from '../util/yaml-source.ts';
 import { isValidChannelId, parseLooseUrl, hasScheme, phoneChannelId, slugify, websiteChannelId } from './channel-id.ts';
@@ -87,7 +89,27 @@ export interface RegistryOptions {
    * so a test or bench name such as "c00001.bench.test" is probeable although under no public domain.
    */
   resolvedHosts?: readonly string[];
+  /**
+   * The vantage points configured (`vantage.points`, `central` included) and the defaults per channel
+   * type (`vantage.defaults`): a channel's `vantage` list must name known points. Absent: only `central`.
+   */
+  vantage?: RegistryVantage;
 }
+
+export interface RegistryVantage {
+  points: readonly string[];
+  defaults: { readonly website: readonly string[]; readonly phone: readonly string[] };
+}
+
+/** The loader's options from a configuration: the hosts it resolves itself, and its vantage points. */
+export function registryOptionsFor(config: Pick<Config, 'website' | 'vantage'>): RegistryOptions {
+  return {
+    resolvedHosts: Object.keys(config.website.resolve),
+    vantage: { points: config.vantage.points.map((p) => p.name), defaults: config.vantage.defaults },
+  };
+}
+
+const CENTRAL_ONLY: RegistryVantage = { points: [CENTRAL], defaults: { website: [CENTRAL], phone: [CENTRAL] } };
 
 /** Reads and validates a registry file. Never throws for bad content or an unreadable file. */
 export function loadRegistry(file: string, options: RegistryOptions = {}): RegistryLoad {
@@ -165,6 +187,7 @@ export const CHANNEL_KEYS: Readonly<Record<string, FieldKind>> = {
   insecure: 'boolean',
   schedule: 'text',
   methods: 'text-list',
+  vantage: 'text-list',
 };
 
 /**
@@ -212,6 +235,7 @@ const CHANNEL_TEXT_RULES: Readonly<Record<string, TextRule>> = {
   expect_text: line(1000),
   schedule: line(200),
   methods: line(20),
+  vantage: line(40),
   note: prose(5000),
   problem: prose(5000),
 };
@@ -281,7 +305,7 @@ interface ChannelIdUse {
 /** Validates registry text. `file` is only used in problems. Never throws for bad content. */
 export function parseRegistry(text: string, file: string, options: RegistryOptions = {}): RegistryLoad {
   const src = parseYamlSource(text);
-  const v = new Validator(src, file, new Set((options.resolvedHosts ?? []).map((h) => h.toLowerCase())));
+  const v = new Validator(src, file, new Set((options.resolvedHosts ?? []).map((h) => h.toLowerCase())), options.vantage ?? CENTRAL_ONLY);
   // Field names use record ids, so index them before any problem (even a YAML one) is named.
   if (Array.isArray(src.value)) v.indexRecords(src.value);
 
@@ -315,11 +339,13 @@ class Validator {
   private prefixes: string[] = [];
 
   private readonly resolvedHosts: ReadonlySet<string>;
+  private readonly vantage: RegistryVantage;
 
-  constructor(src: YamlSource, file: string, resolvedHosts: ReadonlySet<string>) {
+  constructor(src: YamlSource, file: string, resolvedHosts: ReadonlySet<string>, vantage: RegistryVantage) {
     this.src = src;
     this.file = file;
     this.resolvedHosts = resolvedHosts;
+    this.vantage = vantage;
   }
 
   fieldOf(path: NodePath): string {
@@ -552,7 +578,11 @@ class Validator {
       const e164 = isPhoneProblem(result) ? null : result.e164;
       const problem = isPhoneProblem(result) ? result : phoneCountryProblem(value, result, country);
       target = problem ? null : e164;
-      if (problem) {
+      // A short code cannot be dialled from abroad, but an agent of a vantage point in the country can:
+      // with such a point in its list the channel is probed from there (only there), so no warning.
+      const points = options.vantage ?? this.vantage.defaults.phone;
+      if (problem?.kind === 'short_code' && problem.shortCode !== undefined && points.some((p) => p !== CENTRAL)) target = problem.shortCode;
+      else if (problem) {
         reason = problem.problem;
         this.warn([...path, 'value'], problem.problem);
       }
@@ -681,6 +711,22 @@ class Validator {
         this.error([...path, 'methods'], `methods of a ${type} channel may be ${allowed.join(', ')}; ${bad.map((m) => JSON.stringify(m)).join(', ')} is not one of them.`);
       } else {
         options.methods = [...new Set(methods as ProbeMethod[])];
+      }
+    }
+    const vantage = ch['vantage'];
+    if (Array.isArray(vantage) && vantage.every((p): p is string => typeof p === 'string')) {
+      const known = this.vantage.points;
+      const unknown = vantage.filter((p) => !known.includes(p));
+      if (vantage.length === 0) {
+        this.error([...path, 'vantage'], `vantage is an empty list, so nothing would probe this channel. Name at least one point (${known.join(', ')}), or remove the key to use vantage.defaults.`);
+      } else if (unknown.length > 0) {
+        this.error(
+          [...path, 'vantage'],
+          `${unknown.map((p) => JSON.stringify(p)).join(', ')} ${unknown.length === 1 ? 'is not a vantage point' : 'are not vantage points'}; ` +
+            `the known points are ${known.join(', ')}. Add the point under vantage.points in the configuration, or correct the name.`,
+        );
+      } else {
+        options.vantage = [...new Set(vantage)];
       }
     }
     const schedule = ch['schedule'];

@@ -27,6 +27,16 @@ export interface PhoneProblem {
   /** A sentence for the data maintainer: what is wrong and what to do. */
   problem: string;
   kind: 'short_code' | 'malformed' | 'wrong_country';
+  /** A short code's digits (e.g. `114`): what a line inside the country dials. */
+  shortCode?: string;
+}
+
+/**
+ * Whether a phone channel's target is a national short code rather than an E.164 number: only an agent
+ * of a vantage point whose line dials short codes can probe it (docs/agents.md), never the central.
+ */
+export function isShortCodeTarget(ch: { type: string; target: string | null }): boolean {
+  return ch.type === 'phone' && ch.target !== null && !ch.target.startsWith('+');
 }
 
 export type PhoneResult = NormalizedPhone | PhoneProblem;
@@ -67,6 +77,7 @@ export function normalizePhone(value: string, country: CountryCode = DEFAULT_PHO
   if (!international && (digits.length === 3 || digits.length === 4)) {
     return {
       kind: 'short_code',
+      shortCode: digits,
       problem:
         `${quoted} is a national short code (${digits.length} digits). Short codes have no international ` +
         `(E.164) form and cannot be dialled through an international calling provider, so this channel ` +

@@ -30,6 +30,12 @@ export interface ScheduledChannel {
   channelId: string;
   hostKey: string;
   schedule: Schedule;
+  /**
+   * Its run only records that a slot is due (a job of another vantage point, which an agent probes):
+   * it starts at once, outside the concurrency caps, and does not keep the channel's own probes from
+   * running nor wait for them.
+   */
+  inline?: boolean;
 }
 
 export interface DueJob {
@@ -184,6 +190,10 @@ export class Scheduler {
         const following = nextSlot(e.channel.schedule, e.phase, Math.max(e.slotAt, now - 1));
         this.heap.push({ ...e, slotAt: following, dueAt: following + this.jitter(e.channel.schedule) });
       }
+      if (e.channel.inline) {
+        this.startInline(e, now);
+        continue;
+      }
       if (this.inFlight.has(e.channel.channelId) || this.waiting.has(e.channel.channelId)) {
         this.skipped++;
         this.opts.onSkip?.(e.channel.channelId, 'overlap');
@@ -227,6 +237,15 @@ export class Scheduler {
       this.start1(e, host);
       this.markRunnable(host);
     }
+  }
+
+  private startInline(e: Entry, now: number): void {
+    const nextSlotAt = nextSlot(e.channel.schedule, e.phase, Math.max(e.slotAt, now));
+    const p = this.opts
+      .run({ jobId: e.channel.id, channelId: e.channel.channelId, slotAt: e.slotAt, dueAt: e.dueAt, startedAt: now, nextSlotAt })
+      .catch(() => undefined)
+      .finally(() => this.settled.delete(p));
+    this.settled.add(p);
   }
 
   private start1(e: Entry, host: string): void {

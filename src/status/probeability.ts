@@ -12,8 +12,12 @@ export const NOT_CONFIGURED_REASON = 'not probed: telephony not configured';
 export type ProbeabilityEvent =
   /** The registry gave the channel a target, or took it away: what was observed before no longer applies. */
   | { kind: 'target'; probeable: boolean }
-  /** Whether any of the channel's methods has a prober here (only a channel with a target is asked). */
-  | { kind: 'prober'; available: boolean };
+  /**
+   * Whether any of the channel's jobs can run: a prober here, or an agent of one of its vantage points
+   * with the capability (only a channel with a target is asked). `reason` says what is missing
+   * (absent: telephony not configured).
+   */
+  | { kind: 'prober'; available: boolean; reason?: string };
 
 export function applyProbeability(state: ChannelStatusState, event: ProbeabilityEvent, at: number): { state: ChannelStatusState; change: StatusChange | null } {
   let next: ChannelStatusState;
@@ -23,7 +27,9 @@ export function applyProbeability(state: ChannelStatusState, event: Probeability
   } else if (!event.available) {
     // Never hides an observed status: only a channel nothing was learnt about yet says "not probed".
     if (state.status !== 'unknown' && state.status !== 'not_probed') return { state, change: null };
-    next = { ...state, status: 'not_probed', statusReason: NOT_CONFIGURED_REASON, statusSince: state.statusSince ?? at };
+    const reason = event.reason ?? NOT_CONFIGURED_REASON;
+    if (state.status === 'not_probed' && state.statusReason === reason) return { state, change: null };
+    next = { ...state, status: 'not_probed', statusReason: reason, statusSince: state.statusSince ?? at };
   } else {
     if (state.status !== 'not_probed') return { state, change: null };
     next = { ...state, status: 'unknown', statusReason: null, statusSince: at };
@@ -35,5 +41,5 @@ export function applyProbeability(state: ChannelStatusState, event: Probeability
 
 function reasonOf(event: ProbeabilityEvent): string {
   if (event.kind === 'target') return event.probeable ? 'target_added' : 'no_target';
-  return event.available ? 'prober_available' : NOT_CONFIGURED_REASON;
+  return event.available ? 'prober_available' : (event.reason ?? NOT_CONFIGURED_REASON);
 }

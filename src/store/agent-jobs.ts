@@ -117,6 +117,9 @@ export class AgentJobs {
         `UPDATE agent_jobs SET expires_at = MIN(expires_at, ?)
          WHERE job_id IN (SELECT value FROM json_each(?)) AND done_at IS NULL AND expires_at > ?`,
       ),
+      capabilities: db.prepare<[], { vantage: string; capabilities: string }>(
+        'SELECT vantage, capabilities FROM agents WHERE enrolled_at IS NOT NULL AND revoked_at IS NULL',
+      ),
       prune: db.prepare<[number, number]>('DELETE FROM agent_jobs WHERE (done_at IS NOT NULL AND done_at < ?) OR expires_at < ?'),
     };
     this.openMany = db.transaction((slots: readonly SlotOpening[]) =>
@@ -209,6 +212,17 @@ export class AgentJobs {
   /** Open slots of jobs that no longer exist (the channel left the point's list): no longer leased after `now`. */
   withdraw(jobIds: readonly string[], now: number): number {
     return jobIds.length === 0 ? 0 : this.stmts.withdraw.run(now, JSON.stringify(jobIds), now).changes;
+  }
+
+  /** What the enrolled, not revoked agents of each point can do, together. */
+  pointCapabilities(): Map<string, Set<string>> {
+    const caps = new Map<string, Set<string>>();
+    for (const r of this.stmts.capabilities.all()) {
+      const set = caps.get(r.vantage) ?? new Set<string>();
+      for (const c of JSON.parse(r.capabilities) as string[]) set.add(c);
+      caps.set(r.vantage, set);
+    }
+    return caps;
   }
 
   /** Deletes slots closed or expired before `before`. */

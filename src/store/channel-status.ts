@@ -103,12 +103,15 @@ export class ChannelStatusStore {
     }
   }
 
-  /** Channels whose methods have no prober here say "not probed"; those that have one again return to unknown. */
-  markProberAvailability(noProber: readonly string[], withProber: readonly string[], at: number): StatusChange[] {
+  /**
+   * Channels none of whose jobs can run (no prober here, no agent of their points with the capability)
+   * say "not probed" with what is missing; those that can run again return to unknown.
+   */
+  markProberAvailability(noProber: readonly { id: string; reason?: string }[], withProber: readonly string[], at: number): StatusChange[] {
     return this.transaction(() => {
       const changes: StatusChange[] = [];
-      for (const id of noProber) {
-        const c = this.applyProbeability(id, { kind: 'prober', available: false }, at);
+      for (const { id, reason } of noProber) {
+        const c = this.applyProbeability(id, { kind: 'prober', available: false, ...(reason !== undefined ? { reason } : {}) }, at);
         if (c) changes.push(c);
       }
       for (const id of withProber) {

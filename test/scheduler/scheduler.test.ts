@@ -220,3 +220,34 @@ describe('scheduler', () => {
     await stopAll(h.s);
   });
 });
+
+describe('inline jobs (the slots of other vantage points)', () => {
+  test("run at every slot even while the channel's own probe is in flight and every concurrency slot is taken, and never block it", async () => {
+    const runs: DueJob[] = [];
+    const s = new Scheduler({
+      concurrency: 1,
+      perHostConcurrency: 1,
+      jitterMs: 0,
+      now: () => Date.now(),
+      run: async (job) => {
+        runs.push(job);
+        // The channel's own probe takes far longer than its interval; the inline job returns at once.
+        if (!job.jobId.includes('@')) await new Promise((r) => setTimeout(r, 25_000));
+      },
+    });
+    s.upsert({ id: 'a#http', channelId: 'a', hostKey: 'h', schedule: every('10s') });
+    s.upsert({ id: 'a#http@kz', channelId: 'a', hostKey: 'agent:kz', schedule: every('10s'), inline: true });
+    s.start();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await stopAll(s);
+    const inline = runs.filter((r) => r.jobId === 'a#http@kz');
+    const own = runs.filter((r) => r.jobId === 'a#http');
+    // Six slots in a minute: every one opened, each once, each with the next slot as its successor.
+    expect(inline.length).toBe(6);
+    expect(new Set(inline.map((r) => r.slotAt)).size).toBe(6);
+    for (const r of inline) expect(r.nextSlotAt).toBe(r.slotAt + 10_000);
+    // The channel's own probe still ran (skipping the slots that overlapped its long probe), unblocked by the inline job.
+    expect(own.length).toBeGreaterThanOrEqual(2);
+    expect(s.inFlightCount).toBe(0);
+  });
+});

@@ -24,6 +24,17 @@ test('no prober here: only a channel nothing was learnt about says not_probed; a
   expect(applyProbeability(down, { kind: 'prober', available: false }, 500)).toEqual({ state: down, change: null });
 });
 
+test('a channel no vantage point can probe says what is missing; a new reason replaces the old without a change in the chain', () => {
+  const why = 'not probed: no agent of kz has a line that dials short codes (short_codes)';
+  const r = applyProbeability(INITIAL_STATE, { kind: 'prober', available: false, reason: why }, 500);
+  expect(r.state).toMatchObject({ status: 'not_probed', statusReason: why, statusSince: 500 });
+  expect(r.change).toEqual({ from: 'unknown', to: 'not_probed', at: 500, reason: why, probes: [] });
+  expect(applyProbeability(r.state, { kind: 'prober', available: false, reason: why }, 600)).toEqual({ state: r.state, change: null });
+  const other = applyProbeability(r.state, { kind: 'prober', available: false }, 700);
+  expect(other.state).toMatchObject({ status: 'not_probed', statusReason: NOT_CONFIGURED_REASON, statusSince: 500 });
+  expect(other.change).toBeNull();
+});
+
 test('a prober again: not_probed returns to unknown; other statuses are untouched', () => {
   const off = applyProbeability(INITIAL_STATE, { kind: 'prober', available: false }, 500).state;
   const on = applyProbeability(off, { kind: 'prober', available: true }, 700);
