@@ -16,8 +16,8 @@ export interface TcpProxy {
   readonly mode: ProxyMode;
   /** Accept, never forward, never answer; connections already open stop carrying bytes. */
   blackhole(): void;
-  /** Requests go through; answers are swallowed. */
-  holdAnswers(): void;
+  /** Requests go through; answers to requests whose first bytes are `prefix` (all, when omitted) are swallowed. */
+  holdAnswers(prefix?: string): void;
   /** Forward again; connections that lost bytes while cut are closed (their streams are broken). */
   heal(): void;
   /** The target port, e.g. after the server restarted elsewhere. */
@@ -29,12 +29,14 @@ export interface TcpProxy {
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let mode: ProxyMode = 'forward';
+  let holdPrefix = '';
   let target = targetPort;
-  const pairs = new Set<{ client: Socket; upstream: Socket | null; broken: boolean }>();
+  const pairs = new Set<{ client: Socket; upstream: Socket | null; broken: boolean; last: string }>();
   const starts: string[] = [];
 
   const server: Server = createServer((client) => {
-    const pair: { client: Socket; upstream: Socket | null; broken: boolean } = { client, upstream: null, broken: false };
+    // `last`: the first bytes of the latest request on this connection (HTTP/1.1 without pipelining).
+    const pair: { client: Socket; upstream: Socket | null; broken: boolean; last: string } = { client, upstream: null, broken: false, last: '' };
     pairs.add(pair);
     const end = () => {
       pairs.delete(pair);
@@ -53,12 +55,14 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     upstream.on('error', end);
     upstream.on('close', end);
     client.on('data', (d: Buffer) => {
-      starts.push(d.subarray(0, 64).toString('latin1'));
+      const start = d.subarray(0, 64).toString('latin1');
+      starts.push(start);
+      if (/^[A-Z]+ \//.test(start)) pair.last = start;
       if (mode === 'blackhole') pair.broken = true;
       else upstream.write(d);
     });
     upstream.on('data', (d: Buffer) => {
-      if (mode === 'forward') client.write(d);
+      if (mode === 'forward' || (mode === 'hold-answers' && !pair.last.startsWith(holdPrefix))) client.write(d);
       else pair.broken = true;
     });
   });
@@ -72,7 +76,10 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       return mode;
     },
     blackhole: () => void (mode = 'blackhole'),
-    holdAnswers: () => void (mode = 'hold-answers'),
+    holdAnswers: (prefix = '') => {
+      mode = 'hold-answers';
+      holdPrefix = prefix;
+    },
     heal: () => {
       mode = 'forward';
       for (const p of [...pairs]) {
