@@ -10,5 +10,6 @@ import { callbacksSection } from './callbacks.ts';
 import { cpsSection } from './calls-per-second.ts';
 import { overloadSection } from './overload.ts';
 import { probesSection } from './probes.ts';
+import { agentsIngestSection } from './agents-ingest.ts';
 
-export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection];
+export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, agentsIngestSection];

@@ -4,6 +4,7 @@
 // An agent's silence never touches a center's status nor the daemon's self-check: its channels show
 // "no data from <agent>" and the other vantage points (and central) go on counting.
 
+import type { AlertFacts } from '../alerts/messages.ts';
 import type { AgentStore } from '../store/agents.ts';
 import type { AgentRow } from '../store/rows.ts';
 
@@ -32,12 +33,19 @@ type HealthFacts = Pick<AgentRow, 'last_seen_at' | 'stale_since' | 'revoked_at' 
 /** When the agent was last heard; an enrolled agent was heard at its enrollment at least. */
 const heardAt = (a: HealthFacts): number | null => a.last_seen_at ?? a.enrolled_at;
 
-export function judgeAgentHealth(a: HealthFacts, now: number, limits: Pick<AgentHealthLimits, 'staleAfterMs'>): AgentHealthDecision {
+/**
+ * `listeningSince`: when this daemon started taking requests. An agent cannot have been heard while
+ * the central was down, so its silence is counted from then: our outage is not the agent's.
+ */
+export function judgeAgentHealth(a: HealthFacts, now: number, limits: Pick<AgentHealthLimits, 'staleAfterMs'>, listeningSince = Number.NEGATIVE_INFINITY): AgentHealthDecision {
   // A revoked agent is expected to be silent; one never enrolled was never running.
   if (a.revoked_at !== null || a.enrolled_at === null) return { kind: 'none' };
   const heard = heardAt(a);
   if (heard === null) return { kind: 'none' };
-  if (a.stale_since === null) return now - heard > limits.staleAfterMs ? { kind: 'stale', since: heard + limits.staleAfterMs } : { kind: 'none' };
+  if (a.stale_since === null) {
+    const silentFrom = Math.max(heard, listeningSince);
+    return now - silentFrom > limits.staleAfterMs ? { kind: 'stale', since: silentFrom + limits.staleAfterMs } : { kind: 'none' };
+  }
   return heard > a.stale_since ? { kind: 'back', staleSince: a.stale_since, heardAt: heard } : { kind: 'none' };
 }
 
@@ -62,18 +70,44 @@ export interface AgentNotice {
   silentMs?: number;
 }
 
+/** The operator's alert for a notice: a `self_check` event, so it reaches the operators' subscriptions only. */
+export function agentNoticeFacts(n: AgentNotice, boardUrl: string | null): AlertFacts {
+  return {
+    event: 'self_check',
+    at: n.at,
+    center: null,
+    channels: [],
+    evidence: [],
+    boardUrl,
+    agent: { state: n.state, id: n.agent.id, name: n.agent.name, vantage: n.agent.vantage, lastSeenAt: n.lastSeenAt },
+  };
+}
+
 export class AgentHealthWatch {
   private readonly store: AgentStore;
   private readonly limits: AgentHealthLimits;
   private readonly notify: (notice: AgentNotice, key: string) => void;
   private readonly now: () => number;
+  /** Points with at least one fresh agent, as of the last tick. */
+  private fresh = new Set<string>();
 
   /** `notify` queues the operator's notice; it runs inside the transaction that marks the agent, once per key. */
+  private readonly listeningSince: number;
+
   constructor(opts: { store: AgentStore; limits: AgentHealthLimits; notify: (notice: AgentNotice, key: string) => void; now?: () => number }) {
     this.store = opts.store;
     this.limits = opts.limits;
     this.notify = opts.notify;
     this.now = opts.now ?? Date.now;
+    this.listeningSince = this.now();
+  }
+
+  /**
+   * Whether no agent of the point is fresh (as of the last tick): its results then do not count in a
+   * channel's combined status (src/status/vantage.ts), whatever they said last.
+   */
+  isPointStale(point: string): boolean {
+    return !this.fresh.has(point);
   }
 
   /** Looks at every agent once; returns the notices raised. */
@@ -81,7 +115,7 @@ export class AgentHealthWatch {
     const now = this.now();
     const raised: AgentNotice[] = [];
     for (const a of this.store.list(false)) {
-      const d = judgeAgentHealth(a, now, this.limits);
+      const d = judgeAgentHealth(a, now, this.limits, this.listeningSince);
       if (d.kind === 'none') continue;
       const agent = { id: a.id, name: a.name, vantage: a.vantage };
       this.store.transaction(() => {
@@ -98,6 +132,12 @@ export class AgentHealthWatch {
         }
       });
     }
+    const fresh = new Set<string>();
+    for (const a of this.store.list(false)) {
+      const view = agentHealthView({ ...a, last_seen_at: a.stale_since === null && a.enrolled_at !== null ? Math.max(heardAt(a) ?? 0, this.listeningSince) : a.last_seen_at }, now, this.limits);
+      if (view.state === 'fresh') fresh.add(a.vantage);
+    }
+    this.fresh = fresh;
     return raised;
   }
 }

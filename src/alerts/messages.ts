@@ -41,6 +41,8 @@ export interface AlertFacts {
   /** Raised when a maintenance window ended with the center still dark. */
   afterMaintenance?: boolean;
   selfCheck?: { degraded: boolean; since: number; reasons: { check: string; detail: string }[] };
+  /** An agent of a vantage point went stale or was heard again (event self_check: operators only). */
+  agent?: { state: 'stale' | 'back'; id: string; name: string; vantage: string; lastSeenAt: number | null };
   boardUrl: string | null;
 }
 
@@ -57,6 +59,27 @@ export function centerPageUrl(boardUrl: string | null, centerId: string): string
 export function renderAlert(f: AlertFacts, lang: Language): Omit<AlertMessage, 'id' | 'createdAt'> {
   const d = ALERT_WORDS[lang];
   const tz = f.center?.tz ?? 'UTC';
+  if (f.event === 'self_check' && f.agent) {
+    const a = f.agent;
+    const subject = a.state === 'stale' ? d.agent.staleSubject(a.name) : d.agent.backSubject(a.name);
+    const lines = [
+      a.state === 'stale' ? d.agent.stale(a.name, a.vantage) : d.agent.back(a.name, a.vantage),
+      `${d.since}: ${when(d, f.at, tz)}`,
+      `${d.agent.lastSeen}: ${a.lastSeenAt === null ? d.agent.never : when(d, a.lastSeenAt, tz)}`,
+      d.agent.noCenterAlerts,
+    ];
+    return {
+      event: 'self_check',
+      subject,
+      text: lines.join('\n'),
+      short: subject.slice(0, 300),
+      html: `<b>${escapeHtml(subject)}</b>\n${escapeHtml(lines.join('\n'))}`,
+      data: {
+        agent: { id: a.id, name: a.name, vantage: a.vantage, state: a.state, last_seen_at: a.lastSeenAt === null ? null : new Date(a.lastSeenAt).toISOString() },
+        since: new Date(f.at).toISOString(),
+      },
+    };
+  }
   if (f.event === 'self_check' || !f.center) {
     const s = f.selfCheck ?? { degraded: true, since: f.at, reasons: [] };
     const subject = s.degraded ? d.subject.self_check('') : `reachwatch: OK`;

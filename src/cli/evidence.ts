@@ -13,6 +13,7 @@ import { DB_FILE_NAME, openDatabase } from '../store/db.ts';
 import { lockDataFolder } from '../store/daemon-lock.ts';
 import { MIN_RETENTION_MS, pruneProbes } from '../store/retention.ts';
 import { verifyDatabase, type ChainReport } from '../store/verify.ts';
+import { verifyVantage, type VantageReport } from '../store/vantage-verify.ts';
 
 type Out = NodeJS.WritableStream;
 
@@ -34,27 +35,39 @@ function parseHead(s: string): { table: ChainTable; id: number; hash: string } {
   return { table: m[1] as ChainTable, id: Number(m[2]), hash: (m[3] as string).toLowerCase() };
 }
 
-function printReports(reports: ChainReport[], out: Out, ms: number): void {
+function printReports(reports: ChainReport[], out: Out, ms: number, vantage?: VantageReport): void {
   for (const r of reports) {
     const base = `${r.table}: ${r.records.toLocaleString('en-US')} records${r.pruned ? ` (+${r.pruned.toLocaleString('en-US')} pruned, from a checkpoint)` : ''}`;
     if (r.ok) out.write(`ok    ${base}, head ${r.head ? `${r.head.id} ${r.head.hash}` : '(empty)'}${r.headsChecked ? `; ${r.headsChecked} published head(s) match` : ''}\n`);
     else out.write(`BAD   ${base}: first bad record ${r.problem?.id} (${r.problem?.kind}): ${r.problem?.detail}\n`);
+  }
+  if (vantage) {
+    const base = `agent probes: ${vantage.records.toLocaleString('en-US')} records, point and agent columns checked against their chained vantage blocks${vantage.signaturesChecked ? `, ${vantage.signaturesChecked.toLocaleString('en-US')} signatures checked` : ''}`;
+    if (vantage.ok) out.write(`ok    ${base}\n`);
+    else {
+      out.write(`BAD   ${base}: ${vantage.problemCount} problem(s)\n`);
+      for (const p of vantage.problems) out.write(`      ${p.detail}\n`);
+    }
   }
   const total = reports.reduce((s, r) => s + r.records, 0);
   out.write(`checked ${total.toLocaleString('en-US')} records in ${(ms / 1000).toFixed(2)} s (${Math.round(total / Math.max(ms / 1000, 1e-3)).toLocaleString('en-US')} records/s)\n`);
 }
 
 export async function verifyCommand(args: string[], out: Out): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, head: { type: 'string', multiple: true }, workers: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args,
+    options: { db: { type: 'string' }, head: { type: 'string', multiple: true }, workers: { type: 'string' }, json: { type: 'boolean' }, signatures: { type: 'boolean' } },
+  });
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 0 || workers > 64)) throw new UsageError('--workers must be a whole number from 0 to 64');
   const file = databaseFile(values.db);
   const t0 = performance.now();
   const reports = await verifyDatabase(file, { ...(workers !== undefined ? { workers } : {}), heads: (values.head ?? []).map(parseHead) });
+  const vantage = verifyVantage(file, { signatures: values.signatures === true });
   const ms = performance.now() - t0;
-  if (values.json) out.write(`${JSON.stringify({ file, ms, reports }, null, 2)}\n`);
-  else printReports(reports, out, ms);
-  return reports.every((r) => r.ok) ? 0 : 1;
+  if (values.json) out.write(`${JSON.stringify({ file, ms, reports, vantage }, null, 2)}\n`);
+  else printReports(reports, out, ms, vantage);
+  return reports.every((r) => r.ok) && vantage.ok ? 0 : 1;
 }
 
 export async function backupCommand(args: string[], out: Out): Promise<number> {

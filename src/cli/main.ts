@@ -31,14 +31,20 @@ Usage:
                                        create an API token; its secret is printed once
   reachwatch token list [--all]        tokens in force (--all: revoked ones too), never their secrets
   reachwatch token revoke <id>         refuse a token from now on (works while the daemon runs)
+  reachwatch agents create --name <name> --vantage <point>
+                                       create a regional agent for a vantage point; its token is printed once
+  reachwatch agents list [--all]       agents, their point, health, queue and clock (--all: revoked ones too)
+  reachwatch agents revoke <id|name>   refuse an agent's requests and results from now on (works while the daemon runs)
   reachwatch report --from <date|instant> --to <date|instant> [--center <id>]... [--region <region>] [--kind <kind>]
          [--granularity day|week|month] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
                                        availability report for auditors, from the rollups (read-only; works while the daemon runs)
   reachwatch report --thesis-table --date <YYYY-MM-DD> [--until <YYYY-MM-DD>] [--format json|csv|html] [--lang ru|kk|en] [--out <file>]
                                        the 2018 thesis's accessibility table (Appendix 1) for that day, or to --until (at most 31 days)
-  reachwatch verify [--head <table>:<id>:<hash>]... [--workers N] [--json]
+  reachwatch verify [--head <table>:<id>:<hash>]... [--workers N] [--signatures] [--json]
                                        walk the hash chains; name the first changed, inserted, deleted
-                                       or reordered record (exit 1), or confirm them up to their heads
+                                       or reordered record (exit 1), or confirm them up to their heads;
+                                       agents' probes: their columns match their chained vantage block,
+                                       and with --signatures each result's Ed25519 signature is checked
   reachwatch backup <file>             consistent copy while the daemon runs (SQLite online backup), then verify it
   reachwatch export --from <date> --to <date> [--center <id>]... [--region R] [--kind K] --out <folder>
                                        evidence bundle: NDJSON of probes and status changes, manifest, SHA256SUMS
@@ -76,6 +82,8 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
         return validate(rest, out, err);
       case 'token':
         return token(rest, out, err);
+      case 'agents':
+        return (await import('./agents.ts')).agentsCommand(rest, out, err);
       case 'report':
         return await (await import('./report.ts')).runReportCommand(rest, undefined, out, err);
       case 'verify':

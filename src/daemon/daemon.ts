@@ -15,6 +15,8 @@ import { reportSettingsFrom } from '../reports/availability.ts';
 import { checkpointAndClose, Housekeeping } from '../store/housekeeping.ts';
 import { Monitor } from './monitor.ts';
 import { leaseDurations } from '../agents/leasing.ts';
+import { AgentHealthWatch, agentNoticeFacts } from '../agents/health.ts';
+import { AgentStore } from '../store/agents.ts';
 import type { Telephony } from './telephony.ts';
 import { ConfigError } from '../config/config.ts';
 import { SubscriptionConflict } from '../alerts/subscriptions-store.ts';
@@ -217,6 +219,32 @@ async function run(
         }
       : null,
   });
+  // Regional agents' health: one operator notice when an agent goes silent and one when it is heard
+  // again, and its point's channels recombined without it. Never through the self-check: an agent's
+  // silence must not freeze the statuses that central and the other points still see.
+  const agentHealth =
+    config.vantage.points.length > 1
+      ? new AgentHealthWatch({
+          store: new AgentStore(db),
+          limits: config.vantage,
+          notify: (n, key) => a.tracker.raiseSelfCheck(agentNoticeFacts(n, config.alerts.boardUrl), key),
+        })
+      : null;
+  const checkAgents = () => {
+    try {
+      const raised = agentHealth?.tick() ?? [];
+      for (const n of raised) {
+        if (n.state === 'stale') log.warn({ agent: n.agent.id, name: n.agent.name, vantage: n.agent.vantage, lastSeenAt: n.lastSeenAt }, 'an agent is silent (stale): the operator is alerted; no center is affected');
+        else log.info({ agent: n.agent.id, name: n.agent.name, vantage: n.agent.vantage, silentMs: n.silentMs }, 'an agent is heard again');
+      }
+      if (raised.length > 0) m.writer.recombineVantage(Date.now());
+    } catch (err) {
+      log.error({ err }, 'checking the agents\' health failed; it runs again shortly');
+    }
+  };
+  checkAgents();
+  const agentTimer = agentHealth ? setInterval(checkAgents, Math.max(1000, Math.min(15_000, Math.floor(config.vantage.staleAfterMs / 4)))) : null;
+  agentTimer?.unref();
   await app.ready();
   // Until now the socket answered 503 "starting"; Fastify takes requests once every route is registered.
   if (fastifyHandler) socket.serve(fastifyHandler, serverSettings);
@@ -234,6 +262,7 @@ async function run(
     (stopped ??= (async () => {
       process.off('SIGHUP', onHup);
       clearInterval(housekeeping);
+      if (agentTimer) clearInterval(agentTimer);
       watcher?.close();
       if (debounce) clearTimeout(debounce);
       await monitor.stop();

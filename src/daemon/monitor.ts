@@ -23,6 +23,7 @@ import { rememberedSlots } from '../store/job-slots.ts';
 import { AgentJobs, type SlotOpening } from '../store/agent-jobs.ts';
 import { CENTRAL } from '../agents/config.ts';
 import { parseJobId, planChannel, type PointCapabilities } from '../agents/jobs.ts';
+import { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
 import { ProbeWriter, type InTransaction, type StoredProbe } from '../store/probe-writer.ts';
 import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
 import { statusRulesFor, timeSlot, timeSlotUnder } from '../status/rules.ts';
@@ -87,6 +88,7 @@ export class Monitor {
   private slotRetry: NodeJS.Timeout | null = null;
   private pointCaps: PointCapabilities = new Map();
   private pointCapsKey = '';
+  private notProbed = new Map<string, string>();
   private readonly events: MonitorEvents;
   lastSync: SyncSummary | null = null;
   probesStored = 0;
@@ -177,6 +179,16 @@ export class Monitor {
     return this.centerZones.get(channel.centerId) ?? this.config.defaultTimezone;
   }
 
+  /** A channel's scheduled jobs: the central's (`<channel>#<method>`) and other points' (`…@<point>`). */
+  jobIdsOf(ch: Channel): string[] {
+    return this.scheduler.jobIds().filter((j) => parseJobId(j).channelId === ch.id);
+  }
+
+  /** Why a channel with a target has no job that can run (no prober here, no able agent), if so. */
+  notProbedReasonOf(channelId: string): string | undefined {
+    return this.notProbed.get(channelId);
+  }
+
   /** The scheduled methods of a channel: the registry's choice, or the channel type's default. */
   methodsOf(ch: Channel): ScheduledMethod[] {
     return scheduledMethodsOf(this.config, ch);
@@ -221,11 +233,15 @@ export class Monitor {
     const noProber: { id: string; reason?: string }[] = [];
     const withProber: string[] = [];
     const centralHas = (m: ScheduledMethod) => this.probers[m] !== undefined;
+    const notProbed = new Map<string, string>();
     for (const ch of this.channels.values()) {
       if (!ch.target) continue;
       const plan = planChannel(ch, this.methodsOf(ch), this.config.vantage.defaults, centralHas, this.pointCaps);
       if (plan.notProbed === null) withProber.push(ch.id);
-      else noProber.push({ id: ch.id, ...plan.notProbed });
+      else {
+        noProber.push({ id: ch.id, ...plan.notProbed });
+        notProbed.set(ch.id, plan.notProbed.reason ?? NOT_CONFIGURED_REASON);
+      }
       for (const job of plan.runnable) {
         wanted.add(job.jobId);
         if (this.scheduler.has(job.jobId) && !changed.has(ch.id)) continue;
@@ -251,6 +267,7 @@ export class Monitor {
     // Channels whose jobs cannot run say "not probed" (never unknown or down) until they can be: through
     // the status policy and the status-change chain, like every status change.
     this.writer.status.markProberAvailability(noProber, withProber, Date.now());
+    this.notProbed = notProbed;
   }
 
   /**

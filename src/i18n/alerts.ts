@@ -25,6 +25,16 @@ export interface AlertWords {
   certExpires: string;
   afterMaintenance: string;
   selfCheck: { degraded: string; ok: string; why: string; noCenterAlerts: string };
+  /** An agent of a vantage point went silent or was heard again (operators only; never a center's alert). */
+  agent: {
+    staleSubject: (name: string) => string;
+    backSubject: (name: string) => string;
+    stale: (name: string, point: string) => string;
+    back: (name: string, point: string) => string;
+    lastSeen: string;
+    never: string;
+    noCenterAlerts: string;
+  };
 }
 
 const RU: AlertWords = {
@@ -63,6 +73,15 @@ const RU: AlertWords = {
     ok: 'reachwatch снова работает нормально: статусы центров обновляются.',
     why: 'Причины',
     noCenterAlerts: 'Ошибки этого периода записаны как наши, а не как недоступность центров.',
+  },
+  agent: {
+    staleSubject: (n) => `reachwatch: агент ${n} молчит`,
+    backSubject: (n) => `reachwatch: агент ${n} снова на связи`,
+    stale: (n, p) => `Агент ${n} (точка наблюдения ${p}) не выходит на связь: его каналы показаны как «нет данных от ${n}».`,
+    back: (n, p) => `Агент ${n} (точка наблюдения ${p}) снова на связи; накопленные результаты передаются с исходным временем проверки.`,
+    lastSeen: 'Последний раз на связи',
+    never: 'никогда',
+    noCenterAlerts: 'Молчание агента — наша проблема, а не центров: статусы центров из-за него не меняются, НКО не оповещаются.',
   },
 };
 
@@ -104,6 +123,15 @@ const KK: AlertWords = {
     why: 'Себептері',
     noCenterAlerts: 'Бұл кезеңнің қателері орталықтардың емес, біздің қателеріміз ретінде жазылды.',
   },
+  agent: {
+    staleSubject: (n) => `reachwatch: ${n} агенті үнсіз`,
+    backSubject: (n) => `reachwatch: ${n} агенті қайта байланыста`,
+    stale: (n, p) => `${n} агенті (${p} бақылау нүктесі) байланысқа шықпайды: оның арналары «${n} агентінен дерек жоқ» деп көрсетіледі.`,
+    back: (n, p) => `${n} агенті (${p} бақылау нүктесі) қайта байланыста; жиналған нәтижелер бастапқы тексеру уақытымен жіберілуде.`,
+    lastSeen: 'Соңғы байланыс',
+    never: 'ешқашан',
+    noCenterAlerts: 'Агенттің үнсіздігі орталықтардың емес, біздің мәселеміз: орталықтардың мәртебесі өзгермейді, ҮЕҰ-ға хабарлама жіберілмейді.',
+  },
 };
 
 const EN: AlertWords = {
@@ -142,6 +170,15 @@ const EN: AlertWords = {
     ok: 'reachwatch works normally again: center statuses are updated again.',
     why: 'Reasons',
     noCenterAlerts: 'Failures in this period are recorded as ours, not as centers being unreachable.',
+  },
+  agent: {
+    staleSubject: (n) => `reachwatch: agent ${n} is silent`,
+    backSubject: (n) => `reachwatch: agent ${n} is back`,
+    stale: (n, p) => `Agent ${n} (vantage point ${p}) has gone silent: its channels show "no data from ${n}".`,
+    back: (n, p) => `Agent ${n} (vantage point ${p}) is heard again; the results it kept are arriving with their original probe times.`,
+    lastSeen: 'Last heard',
+    never: 'never',
+    noCenterAlerts: "An agent's silence is our problem, not the centers': no center status changes because of it and no NGO is alerted.",
   },
 };
 

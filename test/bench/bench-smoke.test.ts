@@ -115,3 +115,16 @@ test('the overload section drives the daemon past saturation and counts healthy 
   expect(section.healthyMisclassified).toBeTypeOf('number');
   expect(section.verdicts.map((v) => v.target)).toEqual(['healthy sites misclassified at 2x saturating demand = 0']);
 }, QUICK_RUN_TIMEOUT_MS);
+
+test('the agents-ingest section pushes signed batches over HTTP, stores every result once, and gives the ProbeWriter peer', async () => {
+  const { code, stdout, stderr } = await runBench(['--only', 'agents-ingest', '--quick', '--json']);
+  expect(code, stderr).toBe(0);
+  const s = (JSON.parse(stdout) as QuickReport).sections['agents-ingest'] as Section & { results: number; stored: number; notStored: number; slotsClosed: number; ingestPerS: number; peerPerS: number };
+  expect(s.skipped).toBeNull();
+  expect(s.stored).toBe(s.results);
+  expect(s.notStored).toBe(0);
+  expect(s.slotsClosed).toBe(s.results);
+  expect(s.ingestPerS).toBeGreaterThan(0);
+  expect(s.peerPerS).toBeGreaterThan(0);
+  expect(s.verdicts.every((v) => v.pass)).toBe(true);
+}, QUICK_RUN_TIMEOUT_MS);

@@ -10,6 +10,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, expect, test } from 'vitest';
+import { buildApp } from '../../src/api/app.ts';
+import { Tokens } from '../../src/auth/tokens.ts';
 import { buildConfig, type Config } from '../../src/config/config.ts';
 import { Monitor } from '../../src/daemon/monitor.ts';
 import { loadRegistry, registryOptionsFor } from '../../src/registry/load.ts';
@@ -181,3 +183,24 @@ test("channels whose points' agents cannot probe them say what is missing, and a
   expect(monitor.scheduler.jobIds().filter((j) => j.includes('phone'))).toEqual([]);
   expect(statusOf(db, 'a--phone-114')?.status).toBe('not_probed');
 }, 60_000);
+
+test("probe now opens a slot at once for the agents of the channel's other points, besides the central's own run", async () => {
+  const { db, port, config, file, writeRegistry } = await setup();
+  addAgent(db, 'agt_kz1', 'kz', ['website']);
+  writeRegistry(site(port, ', vantage: [central, kz]').replace('schedule: 1s', 'schedule: 1d'));
+  const monitor = startMonitor(db, config, file);
+  cleanups.unshift(() => monitor.stop(100));
+  const app = await buildApp({ db, monitor, logger: pino({ level: 'silent' }), vantage: config.vantage });
+  cleanups.unshift(() => app.close());
+  const operator = new Tokens(db).create({ name: 'o.operator', role: 'operator', createdBy: 'test' }).secret;
+  const asked = Date.now();
+  const r = await app.inject({ method: 'POST', url: `/api/v1/channels/${SITE}/probe-now`, headers: { authorization: `Bearer ${operator}` } });
+  expect(r.statusCode, r.body).toBe(202);
+  expect((r.json() as { jobs: string[] }).jobs.sort()).toEqual([`${SITE}#http`, `${SITE}#http@kz`]);
+  const [slot] = await until('the slot opened now', () => slotsOf(db, `${SITE}#http@kz`).length > 0 && slotsOf(db, `${SITE}#http@kz`), 60_000);
+  // A one-off slot: opened for now, open until the job's next regular slot (a day's grid).
+  expect(slot?.slot_at).toBeGreaterThanOrEqual(asked);
+  expect((slot?.expires_at ?? 0) - (slot?.slot_at ?? 0)).toBeLessThanOrEqual(86_400_000);
+  expect(slot?.expires_at).toBeGreaterThan(slot?.slot_at ?? 0);
+  await until('the central probe too', () => monitor.probesStored >= 1, 60_000);
+}, 120_000);

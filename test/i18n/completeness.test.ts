@@ -42,6 +42,7 @@ const ARGS: Record<string, unknown[]> = {
   page: [2, 7], shown: [20, 45], outcome: ['busy'], since: ['26 Mar 2018, 11:00'], lastVerified: ['26 Mar 2018, 11:00'],
   // Alerts and calls
   sinceWhen: ['26 Mar 2018, 11:00'], menu: ['Ansar'],
+  staleSubject: ['almaty-1'], backSubject: ['almaty-1'], stale: ['almaty-1', 'kz'], back: ['almaty-1', 'kz'],
   // Reports
   thesisTitle: ['2018-03-26', '2018-04-02'], thesisNote: ['2018-03-26', '2018-04-02', 'Asia/Almaty'], attemptsOf: [21], hoursShort: [48], statements: [FACTS],
 };

@@ -5,6 +5,7 @@
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { agentRefusal } from '../../agents/auth.ts';
 import { LEASE_POLL_HINT_MS, leaseAskOf, leasedJobOf, type LeaseDurations } from '../../agents/leasing.ts';
 import { LeaseReply, LeaseRequest, REFUSALS } from '../../agents/protocol.ts';
 import type { AgentJobs } from '../../store/agent-jobs.ts';
@@ -41,7 +42,8 @@ const LeaseReplyShown = Type.Object(LeaseReply.properties, {
     },
   ],
 });
-const Refusal = Type.Object({ statusCode: Type.Integer(), error: Type.String(), code: Type.String(), message: Type.String() });
+// `code` is the protocol's refusal code; a body the schema refuses gets the app's usual 400 without one.
+const Refusal = Type.Object({ statusCode: Type.Integer(), error: Type.String(), code: Type.Optional(Type.String()), message: Type.String() });
 
 export const agentLeaseRoutes: FastifyPluginAsyncTypebox<AgentLeaseOptions> = async (app, opts) => {
   const now = opts.now ?? Date.now;
@@ -62,7 +64,7 @@ export const agentLeaseRoutes: FastifyPluginAsyncTypebox<AgentLeaseOptions> = as
       const agent = req.agent;
       // The agent-auth preHandler refuses every request without a valid agent token before this runs;
       // a route reached without one was registered outside that plugin, and must still lease nothing.
-      if (!agent) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', code: REFUSALS.badToken, message: 'An agent token is required.' });
+      if (!agent) return agentRefusal(reply, 401, REFUSALS.badToken, 'An agent token is required.');
       const at = now();
       const { queueDepth, oldestQueuedAt, agentTime, version } = req.body;
       opts.heartbeat(agent.id, { queueDepth, oldestQueuedAt, agentTime, ...(version !== undefined ? { version } : {}) }, at);

@@ -12,7 +12,7 @@ import { ErrorReply, IdParams } from '../schemas.ts';
 
 const ProbeNowReply = Type.Object({
   channelId: Type.String(),
-  jobs: Type.Array(Type.String(), { description: 'The scheduled jobs asked to run now, "<channel>#<method>".' }),
+  jobs: Type.Array(Type.String(), { description: 'The scheduled jobs asked to run now: "<channel>#<method>" at this daemon, "<channel>#<method>@<point>" for another vantage point (a slot opened now for its agents).' }),
   requestedBy: Type.String({ description: 'The name of the token used.' }),
 }, { examples: [{ channelId: 'perspective-almaty--phone-77272619580', jobs: ['perspective-almaty--phone-77272619580#lookup', 'perspective-almaty--phone-77272619580#call'], requestedBy: 'a.operator' }] });
 
@@ -44,9 +44,9 @@ export const probeNowRoutes: FastifyPluginAsyncTypebox<{ monitor: Monitor | null
         return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No channel with id "${id}".` });
       }
       const methods = monitor.methodsOf(channel);
-      const jobs = methods.map((m) => `${channel.id}#${m}`).filter((j) => monitor.scheduler.has(j));
+      const jobs = monitor.jobIdsOf(channel);
       if (jobs.length === 0) {
-        const why = channel.unprobeableReason ?? (methods.length === 0 ? 'it is probed by hand only (methods: [manual])' : NOT_CONFIGURED_REASON);
+        const why = channel.unprobeableReason ?? (methods.length === 0 ? 'it is probed by hand only (methods: [manual])' : (monitor.notProbedReasonOf(channel.id) ?? NOT_CONFIGURED_REASON));
         return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: `Channel "${id}" has no scheduled probe to run: ${why}.` });
       }
       const now = Date.now();
