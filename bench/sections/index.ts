@@ -11,5 +11,6 @@ import { cpsSection } from './calls-per-second.ts';
 import { overloadSection } from './overload.ts';
 import { probesSection } from './probes.ts';
 import { agentsIngestSection } from './agents-ingest.ts';
+import { agentSection } from './agent.ts';
 
-export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, agentsIngestSection];
+export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, agentsIngestSection, agentSection];

@@ -24,6 +24,8 @@ import { AGENT_VERSION } from './version.ts';
 const MAX_BACKOFF_MS = 60_000;
 /** After a 401/403 the agent stops working and only looks again this rarely (an admin must act). */
 const HALTED_RETRY_MS = 5 * 60_000;
+/** After a batch that was not full, results gather this long (at most) before the next push. */
+const PUSH_LINGER_MS = 250;
 /** The at-most-once memory of a lease is kept this long after it ended. */
 const LEASE_MEMORY_MS = 2 * 86_400_000;
 
@@ -87,6 +89,8 @@ export class RegionalAgent {
   private readonly leasePause = new Pause();
   private readonly pushPause = new Pause();
   private readonly workerWake = new Pause();
+  /** Woken when a probe ends: the lease loop may ask for more. */
+  private readonly capacity = new Pause();
   private loops: Promise<void>[] = [];
   private readonly cfg: Config['agent'];
 
@@ -167,6 +171,7 @@ export class RegionalAgent {
     if (!this.running) return;
     this.running = false;
     this.leasePause.wake();
+    this.capacity.wake();
     this.workerWake.wake();
     // Queued leases stay 'leased' in the outbox: the next start probes them if their lease allows.
     this.queue.length = 0;
@@ -208,30 +213,52 @@ export class RegionalAgent {
     return { queueDepth: d.depth, oldestQueuedAt: d.oldestStartedAt === null ? null : d.oldestStartedAt - this.clock.offsetMs };
   }
 
+  /**
+   * Leases keep the workers fed: up to two rounds of work are held (in flight and queued), and a
+   * lease is asked for when at least half a round is free, so a busy agent neither idles between
+   * polls nor sends a request per finished probe. While every slot is taken by hung probes, a
+   * heartbeat still says it is alive.
+   */
   private async leaseLoop(): Promise<void> {
     let failures = 0;
+    let lastContact = 0;
+    const hold = 2 * this.cfg.concurrency;
+    const enough = Math.max(1, Math.floor(this.cfg.concurrency / 2));
     while (this.running) {
       let waitMs = this.cfg.pollIntervalMs;
       try {
-        const free = this.cfg.concurrency - this.inFlight.size - this.queue.length;
+        const free = hold - this.inFlight.size - this.queue.length;
+        if (free < enough && this.queue.length > 0) {
+          // Busy: wait for workers to free up (they wake this), telling the central we are alive now and then.
+          if (Date.now() - lastContact >= this.cfg.pollIntervalMs) {
+            const r = await this.client.heartbeat({ ...this.oldestQueuedAt(), agentTime: Date.now() });
+            this.noteClock(r.clock);
+            lastContact = Date.now();
+          }
+          await this.capacity.wait(this.cfg.pollIntervalMs);
+          continue;
+        }
         if (free <= 0) {
-          // Busy: still tell the central we are alive and how deep the outbox is.
+          // Every slot is held by a probe in flight (hung sites until their deadline): heartbeat, then wait.
           const r = await this.client.heartbeat({ ...this.oldestQueuedAt(), agentTime: Date.now() });
           this.noteClock(r.clock);
-        } else {
-          const max = Math.min(this.cfg.leaseBatch, free);
-          const r = await this.client.lease({ max, ...this.oldestQueuedAt(), agentTime: Date.now(), version: AGENT_VERSION });
-          this.noteClock(r.clock);
-          const fresh = this.outbox.recordLeases(
-            r.body.jobs.map((j) => ({ jobId: j.jobId, slotAt: j.slotAt, leaseUntil: j.leaseUntil, job: JSON.stringify(j) })),
-            Date.now(),
-          );
-          const freshKeys = new Set(fresh.map((f) => `${f.jobId}\u0000${f.slotAt}`));
-          for (const j of r.body.jobs) if (freshKeys.has(`${j.jobId}\u0000${j.slotAt}`)) this.queue.push(j);
-          if (fresh.length > 0) this.workerWake.wake();
-          if (r.body.jobs.length >= max) waitMs = 0;
-          else if (r.body.retryAfterMs > 0) waitMs = Math.min(waitMs, r.body.retryAfterMs);
+          lastContact = Date.now();
+          await this.capacity.wait(this.cfg.pollIntervalMs);
+          continue;
         }
+        const max = Math.min(this.cfg.leaseBatch, free);
+        const r = await this.client.lease({ max, ...this.oldestQueuedAt(), agentTime: Date.now(), version: AGENT_VERSION });
+        lastContact = Date.now();
+        this.noteClock(r.clock);
+        const fresh = this.outbox.recordLeases(
+          r.body.jobs.map((j) => ({ jobId: j.jobId, slotAt: j.slotAt, leaseUntil: j.leaseUntil, job: JSON.stringify(j) })),
+          Date.now(),
+        );
+        const freshKeys = new Set(fresh.map((f) => `${f.jobId}\u0000${f.slotAt}`));
+        for (const j of r.body.jobs) if (freshKeys.has(`${j.jobId}\u0000${j.slotAt}`)) this.queue.push(j);
+        if (fresh.length > 0) this.workerWake.wake();
+        if (r.body.jobs.length >= max) waitMs = 0;
+        else if (r.body.retryAfterMs > 0) waitMs = Math.min(waitMs, r.body.retryAfterMs);
         failures = 0;
         this.halted = null;
       } catch (err) {
@@ -297,6 +324,7 @@ export class RegionalAgent {
     } finally {
       clearTimeout(deadline);
       this.inFlight.delete(key);
+      this.capacity.wake();
     }
   }
 
@@ -327,6 +355,8 @@ export class RegionalAgent {
         failures = 0;
         stuck = false;
         this.halted = null;
+        // A batch that was not full: let results gather a moment rather than send one request per result.
+        if (batch.results.length < this.cfg.pushBatch) retryAt = Date.now() + Math.min(this.cfg.pollIntervalMs, PUSH_LINGER_MS);
         continue;
       } catch (err) {
         if (!(err instanceof CentralError)) throw err;
