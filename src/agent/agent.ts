@@ -109,7 +109,7 @@ export class RegionalAgent {
     this.keys = keys;
     this.outbox = new AgentOutbox(this.cfg.dataDir);
     this.enrollment = readEnrollment(this.outbox);
-    this.client = new CentralClient({ baseUrl: this.cfg.centralUrl, token: this.cfg.token, caFile: this.cfg.caFile });
+    this.client = new CentralClient({ baseUrl: this.cfg.centralUrl, token: this.cfg.token, caFile: this.cfg.caFile, timeoutMs: this.cfg.requestTimeoutMs });
   }
 
   /** Capabilities this agent has: websites always; Twilio Lookups when it has credentials. */

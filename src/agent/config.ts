@@ -26,6 +26,8 @@ export interface AgentConfig {
   pollIntervalMs: number;
   /** On SIGTERM, probes in flight may finish for this long; then they are abandoned (their leases expire). */
   stopGraceMs: number;
+  /** The longest one request to the central may take. */
+  requestTimeoutMs: number;
   /** From REACHWATCH_AGENT_TOKEN only. */
   token: string | null;
 }
@@ -40,6 +42,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
   pushBatch: 100,
   pollIntervalMs: 5000,
   stopGraceMs: 5_000,
+  requestTimeoutMs: 30_000,
   token: null,
 };
 
@@ -55,6 +58,7 @@ export const AGENT_DOC: SectionDoc = {
     { key: 'lease_batch', default: String(D.leaseBatch), meaning: 'Jobs asked for in one lease request, 1 to 500.' },
     { key: 'push_batch', default: String(D.pushBatch), meaning: 'Results sent in one batch, 1 to 500.' },
     { key: 'poll_interval', default: showDuration(D.pollIntervalMs), meaning: 'Pause between lease requests when nothing was due.' },
+    { key: 'request_timeout', default: showDuration(D.requestTimeoutMs), meaning: 'The longest one request to the central may take before it is retried (a push is then sent again, the same batch).' },
     { key: 'stop_grace', default: showDuration(D.stopGraceMs), meaning: 'On SIGTERM, probes in flight may finish for this long; unfinished ones are abandoned and their leases expire at the central.' },
   ],
 };
@@ -104,6 +108,7 @@ export function parseAgentSection(raw: Obj, ctx: SectionContext): AgentConfig {
     pushBatch: f.int('push_batch', D.pushBatch, 1, 500),
     pollIntervalMs: f.duration('poll_interval', D.pollIntervalMs),
     stopGraceMs: f.duration('stop_grace', D.stopGraceMs),
+    requestTimeoutMs: f.duration('request_timeout', D.requestTimeoutMs),
     token: token === '' ? null : token,
   };
 }

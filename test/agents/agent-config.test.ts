@@ -47,7 +47,7 @@ test('an https central, a CA file and the limits; the token only from REACHWATCH
 test('every wrong agent key is named with its file and line, and none starts', () => {
   const { problems } = load('agent:\n  central_url: http://central.example.org\n  ca_file: missing.pem\n  concurrency: 0\n  push_batch: 900\n  pollinterval: 1s\n');
   expect(problems).toEqual([
-    'FILE:6 agent.pollinterval: unknown key "pollinterval" in agent; known keys are central_url, ca_file, data_dir, concurrency, lease_batch, push_batch, poll_interval, stop_grace.',
+    'FILE:6 agent.pollinterval: unknown key "pollinterval" in agent; known keys are central_url, ca_file, data_dir, concurrency, lease_batch, push_batch, poll_interval, request_timeout, stop_grace.',
     expect.stringMatching(/^FILE:2 agent\.central_url: plain http would send the agent's token in clear; use https/),
     expect.stringMatching(/^FILE:3 agent\.ca_file: .*missing\.pem does not exist\.$/),
     'FILE:4 agent.concurrency: must be a whole number from 1 to 256, not 0.',
