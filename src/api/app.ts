@@ -26,6 +26,7 @@ import { maintenanceRoutes } from './routes/maintenance.ts';
 import { buildRegistry, metricsRoutes } from './routes/metrics.ts';
 import type { DB } from '../store/db.ts';
 import { Queries } from '../store/queries.ts';
+import type { PointsOf } from '../store/vantage-state.ts';
 import { centerRoutes } from './routes/centers.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -79,6 +80,8 @@ export interface AppDeps {
   leaseDurations?: LeaseDurations;
   /** CORS, rate limit and body limit (config `http`); each defaults as in the config file. */
   http?: Partial<Pick<HttpConfig, 'corsOrigins' | 'rateLimit' | 'bodyLimit'>>;
+  /** Each channel's configured vantage points (registry list or vantage.defaults), so a point that never reported shows as "no data from" it. */
+  vantagePointsOf?: PointsOf;
   /** A socket bound before the app was built (the daemon binds first, then opens the database); call ready(), not listen(). */
   serverFactory?: (
     handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
@@ -256,7 +259,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No route ${req.method} ${req.url.split('?')[0]}.` }),
   );
 
-  const queries = new Queries(deps.db);
+  const queries = new Queries(deps.db, deps.vantagePointsOf ? { pointsOf: deps.vantagePointsOf } : {});
   await app.register(healthRoutes, { monitor: deps.monitor });
   await app.register(centerRoutes, { queries, prefix: '/api/v1' });
   await app.register(channelRoutes, { queries, prefix: '/api/v1' });

@@ -24,6 +24,36 @@ export const ErrorReply = Type.Object(
   { $id: 'ErrorReply', description: 'Returned for every 4xx and 5xx.' },
 );
 
+const VantagePoint = Type.Object({
+  point: Type.String({ description: 'The vantage point: `central` (this daemon) or a configured point such as `kz`.', examples: ['kz'] }),
+  domestic: Nullable(Type.Boolean({ description: 'Inside the country the directory serves; null when the configuration no longer names the point.' })),
+  status: Type.Union(CHANNEL_STATUSES.map((s) => Type.Literal(s)), { description: "This point's own confirmed status (the same rules as a single daemon's)." }),
+  since: Nullable(DateTime),
+  reason: Nullable(Type.String()),
+  lastProbeId: Nullable(Type.Integer()),
+  lastProbeAt: Nullable(DateTime),
+  lastOutcome: Nullable(Type.Union(OUTCOMES.map((o) => Type.Literal(o)))),
+  lastReason: Nullable(Type.String()),
+  lastDetail: Nullable(Type.String()),
+  agent: Nullable(Type.Object({ id: Type.String(), name: Nullable(Type.String()) }, { description: 'The agent whose result was this point’s latest.' })),
+  noData: Nullable(
+    Type.Union([Type.Literal('agents_stale'), Type.Literal('no_agents'), Type.Literal('no_results')], {
+      description: '"No data from <point>": its agents are silent (stale), it has no enrolled agent, or it has no verdict yet. Such a point never counts against the channel.',
+    }),
+  ),
+});
+
+export const ChannelVantage = Type.Object(
+  {
+    flags: Type.Array(Type.String(), {
+      description:
+        'geo_restricted: answers from a domestic point, not from abroad (it counts as reachable for the people it serves); points_disagree: the points that fail name different failures, so the status stays; stale_hold: a failure is not confirmed while a stale point last said otherwise.',
+    }),
+    points: Type.Array(VantagePoint),
+  },
+  { description: 'Only for a channel seen from several vantage points (docs/agents.md): what each point saw. `status` is their combination.' },
+);
+
 export const Channel = Type.Object(
   {
     id: Type.String({ examples: ['perspective-almaty--phone-77272619580'] }),
@@ -47,6 +77,7 @@ export const Channel = Type.Object(
     confirming: Nullable(
       Type.Object({ outcome: Type.String(), count: Type.Integer() }, { description: 'A different outcome seen `count` times in a row, not yet confirmed.' }),
     ),
+    vantage: Type.Optional(ChannelVantage),
   },
   { $id: 'Channel', examples: [CHANNEL_EXAMPLE] },
 );
@@ -109,6 +140,19 @@ export const Probe = Type.Object(
     flags: Type.Array(Type.String()),
     classifierVersion: Type.Integer(),
     evidence: Type.Unknown({ description: 'Raw evidence as stored: status codes, timings, TLS, hops.' }),
+    vantage: Type.Optional(
+      Type.Object(
+        {
+          point: Type.String(),
+          agentId: Type.String(),
+          agentName: Nullable(Type.String()),
+          receivedAt: Nullable(DateTime),
+          late: Nullable(Type.Boolean({ description: 'Received after its slot’s job expired (one interval after the slot); null when that is no longer known.' })),
+          clockOffsetMs: Nullable(Type.Integer({ description: 'Agent clock minus central clock, when the stored times were corrected by it.' })),
+        },
+        { description: 'Only for a probe made by a regional agent; the evidence’s `vantage` block holds its signature.' },
+      ),
+    ),
   },
   {
     $id: 'Probe',

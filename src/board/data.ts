@@ -33,6 +33,8 @@ export interface ProbeLine {
   /** How many attempts the probe stands for (a manual record of several calls), and when the first was made. */
   attempts: number;
   firstAt: number | null;
+  /** The vantage point of an agent's probe; null or absent for the central's own. */
+  vantage?: string | null;
 }
 
 export interface WindowFigures extends DayFigures {
@@ -124,7 +126,7 @@ export class BoardData {
       for (const r of this.repo.recentProbes(ch.id, limit)) {
         lines.push({
           channelId: ch.id, startedAt: r.started_at, method: r.method, outcome: r.outcome, reason: r.reason, flags: r.flags ? r.flags.split(',') : [],
-          attempts: r.attempts, firstAt: r.attempts > 1 ? r.first_at : null,
+          attempts: r.attempts, firstAt: r.attempts > 1 ? r.first_at : null, vantage: r.vantage ?? null,
         });
       }
     }

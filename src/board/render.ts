@@ -122,7 +122,35 @@ function channelLine(w: BoardWords, tz: string, ch: CenterView['channels'][numbe
   const value = ch.type === 'website' && ch.target ? `<a href="${esc(ch.target)}" rel="nofollow noopener">${esc(ch.value)}</a>` : ch.type === 'phone' && ch.target ? `<a href="tel:${esc(ch.target)}">${esc(ch.value)}</a>` : esc(ch.value);
   return `<li class="ch"><span class="ch-type">${esc(w.channelType[ch.type] ?? ch.type)}</span> <span class="ch-value">${value}</span>
 <span class="ch-status c-${esc(ch.status)}"><span aria-hidden="true">${CHANNEL_SYMBOL(ch.status)}</span> ${esc(w.channelStatus[status] ?? ch.status)}</span>
-${verified || last ? `<span class="ch-when">${esc(verified)}${last && last !== w.channelStatus[status] ? `${verified ? ' · ' : ''}${esc(last)}` : ''}</span>` : ''}</li>`;
+${verified || last ? `<span class="ch-when">${esc(verified)}${last && last !== w.channelStatus[status] ? `${verified ? ' · ' : ''}${esc(last)}` : ''}</span>` : ''}${vantageFlags(w, ch)}</li>`;
+}
+
+/** What the combination across vantage points adds to a channel's status, in words. */
+function vantageFlags(w: BoardWords, ch: CenterView['channels'][number]): string {
+  const flags = ch.vantage?.flags ?? [];
+  const says: Record<string, string> = { geo_restricted: w.vantage.geoRestricted, points_disagree: w.vantage.pointsDisagree, stale_hold: w.vantage.staleHold };
+  return flags
+    .filter((f) => says[f])
+    .map((f) => `<span class="ch-vantage vf-${esc(f)}">${esc(says[f])}</span>`)
+    .join('');
+}
+
+/** A channel seen from several points: each point's own status, its latest probe and agent, or why it says nothing. */
+function vantagePoints(w: BoardWords, tz: string, ch: CenterView['channels'][number]): string {
+  const v = ch.vantage;
+  if (!v) return '';
+  const items = v.points.map((p) => {
+    const where = p.domestic === null ? '' : ` (${p.domestic ? w.vantage.domestic : w.vantage.abroad})`;
+    const name = `<span class="vp-name">${esc(p.point === 'central' ? w.vantage.central : p.point)}${esc(where)}</span>`;
+    if (p.noData) {
+      const why = p.noData === 'agents_stale' ? w.vantage.agentsStale : p.noData === 'no_agents' ? w.vantage.noAgents : w.vantage.noResults;
+      return `<li class="vp vp-nodata" data-point="${esc(p.point)}">${name} <span class="vp-status">${esc(w.vantage.noDataFrom(p.point === 'central' ? w.vantage.central : p.point))}: ${esc(why)}</span></li>`;
+    }
+    const status = p.status as keyof BoardWords['channelStatus'];
+    const when = [p.lastProbeAt ? fmtTime(w, tz, p.lastProbeAt) : '', p.agent ? w.vantage.agent(p.agent.name ?? p.agent.id) : ''].filter(Boolean).join(' · ');
+    return `<li class="vp" data-point="${esc(p.point)}">${name} <span class="ch-status c-${esc(p.status)}"><span aria-hidden="true">${CHANNEL_SYMBOL(p.status)}</span> ${esc(w.channelStatus[status] ?? p.status)}</span>${when ? ` <span class="ch-when">${esc(when)}</span>` : ''}${p.lastDetail ? ` <span class="ch-detail">${esc(p.lastDetail)}</span>` : ''}</li>`;
+  });
+  return `<div class="vantage"><span class="vp-heading">${esc(w.vantage.heading)}</span><ul class="vantage-points">${items.join('')}</ul></div>`;
 }
 
 export interface BoardFilters {
@@ -228,7 +256,9 @@ ${m.windows.map((f) => `<tr><th scope="row">${esc(w.lastNDays(f.days))}</th>${fi
 ${c.channels.filter((ch) => !ch.archived).map((ch) => {
     const f = m.channelWindows.get(ch.id);
     const p = f ? pct(f.availability) : null;
-    return channelLine(w, tz, ch).replace('</li>', `<span class="ch-figure">${esc(w.lastNDays(90))}: ${p === null ? esc(w.noData) : `${p}%`}</span>${ch.lastDetail ? `<span class="ch-detail">${esc(ch.lastDetail)}</span>` : ''}</li>`);
+    const line = channelLine(w, tz, ch);
+    // The line's own closing tag (the per-point list below has list items of its own).
+    return `${line.slice(0, -'</li>'.length)}<span class="ch-figure">${esc(w.lastNDays(90))}: ${p === null ? esc(w.noData) : `${p}%`}</span>${ch.lastDetail ? `<span class="ch-detail">${esc(ch.lastDetail)}</span>` : ''}${vantagePoints(w, tz, ch)}</li>`;
   }).join('\n')}</ul></section>`;
   const incidents = `<section aria-labelledby="inc-h"><h2 id="inc-h">${esc(w.incidents)}</h2>
 ${m.incidents.length === 0 ? `<p>${esc(w.noIncidents)}</p>` : `<ol class="timeline">${m.incidents.map((i) => {
@@ -242,7 +272,7 @@ ${proofs ? `<ul class="proofs">${proofs}</ul>` : ''}</li>`;
   const names = new Map(c.channels.map((ch) => [ch.id, `${w.channelType[ch.type] ?? ch.type} ${ch.value}`]));
   const history = `<section aria-labelledby="hist-h"><h2 id="hist-h">${esc(w.probeHistory)}</h2>
 <div class="scroll"><table class="history"><thead><tr><th scope="col">${esc(w.when)}</th><th scope="col">${esc(w.channel)}</th><th scope="col">${esc(w.outcomeHeading)}</th></tr></thead><tbody>
-${m.probes.map((p) => `<tr><td>${probeTime(w, tz, p)}</td><td>${esc(names.get(p.channelId) ?? p.channelId)}</td><td><span aria-hidden="true">${CHANNEL_SYMBOL(p.outcome)}</span> ${esc(w.outcome(p.outcome as Outcome))}${p.attempts > 1 ? ` (${esc(w.attempts(p.attempts))})` : ''}</td></tr>`).join('\n')}
+${m.probes.map((p) => `<tr><td>${probeTime(w, tz, p)}</td><td>${esc(names.get(p.channelId) ?? p.channelId)}${p.vantage ? ` <span class="vp-name">(${esc(p.vantage)})</span>` : ''}</td><td><span aria-hidden="true">${CHANNEL_SYMBOL(p.outcome)}</span> ${esc(w.outcome(p.outcome as Outcome))}${p.attempts > 1 ? ` (${esc(w.attempts(p.attempts))})` : ''}</td></tr>`).join('\n')}
 </tbody></table></div></section>`;
   return layout(ctx, `${c.name} — reachwatch`, `${head}\n${avail}\n${channels}\n${incidents}\n${history}`);
 }

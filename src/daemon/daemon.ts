@@ -122,6 +122,7 @@ async function run(
     log,
     {
       afterBatch: (stored) => a.afterBatch(stored),
+      afterRecombine: (changes) => a.tracker.channelsChanged(changes.map((c) => c.channelId)),
       onStored: (stored) => {
         a.afterCommit(stored);
         probeMetrics.observe(stored);
@@ -196,6 +197,7 @@ async function run(
     board: { defaultTz: config.defaultTimezone, directoryDays: config.board.directoryDays, pageSize: config.board.pageSize },
     reports: reportSettingsFrom(config),
     logger: log,
+    vantagePointsOf: m.vantagePointsOf,
     serverFactory: (handler, settings) => {
       fastifyHandler = handler;
       serverSettings = settings;
@@ -237,11 +239,13 @@ async function run(
         if (n.state === 'stale') log.warn({ agent: n.agent.id, name: n.agent.name, vantage: n.agent.vantage, lastSeenAt: n.lastSeenAt }, 'an agent is silent (stale): the operator is alerted; no center is affected');
         else log.info({ agent: n.agent.id, name: n.agent.name, vantage: n.agent.vantage, silentMs: n.silentMs }, 'an agent is heard again');
       }
-      if (raised.length > 0) m.writer.recombineVantage(Date.now());
+      // Their points' channels are combined again; a change reaches the centers' tracker.
+      if (raised.length > 0) m.recombineVantage(Date.now());
     } catch (err) {
       log.error({ err }, 'checking the agents\' health failed; it runs again shortly');
     }
   };
+  if (agentHealth) m.isPointStale = (point) => agentHealth.isPointStale(point);
   checkAgents();
   const agentTimer = agentHealth ? setInterval(checkAgents, Math.max(1000, Math.min(15_000, Math.floor(config.vantage.staleAfterMs / 4)))) : null;
   agentTimer?.unref();

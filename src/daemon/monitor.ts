@@ -22,9 +22,10 @@ import type { DB } from '../store/db.ts';
 import { rememberedSlots } from '../store/job-slots.ts';
 import { AgentJobs, type SlotOpening } from '../store/agent-jobs.ts';
 import { CENTRAL } from '../agents/config.ts';
-import { parseJobId, planChannel, type PointCapabilities } from '../agents/jobs.ts';
+import { parseJobId, planChannel, vantageOf, type PointCapabilities } from '../agents/jobs.ts';
 import { NOT_CONFIGURED_REASON } from '../status/probeability.ts';
-import { ProbeWriter, type InTransaction, type StoredProbe } from '../store/probe-writer.ts';
+import { ProbeWriter, type InTransaction, type RecombinedChange, type StoredProbe } from '../store/probe-writer.ts';
+import type { PointsOf } from '../store/vantage-state.ts';
 import { isLockWait, judgeWrites, type WriteVerdict } from '../store/write-health.ts';
 import { statusRulesFor, timeSlot, timeSlotUnder } from '../status/rules.ts';
 import type { StatusRules } from '../status/policy.ts';
@@ -38,6 +39,8 @@ export interface MonitorEvents {
   onCanaryChange?: (state: CanaryState) => void;
   /** A batch could not be written (disk full...): the message, or null once writes succeed again. */
   onWriteHealth?: (error: string | null) => void;
+  /** Channels whose combined status changed without a probe (a vantage point went stale or came back). */
+  afterRecombine?: (changes: RecombinedChange[]) => void;
 }
 
 type ScheduledMethod = Prober['method'];
@@ -68,6 +71,8 @@ export class Monitor {
   readonly rules: ClassifierRules;
   private readonly statusRules: (type: string) => StatusRules;
   private channels = new Map<string, Channel>();
+  /** Each channel's vantage points (its registry list or vantage.defaults), for the writer, the API and the board. */
+  readonly vantagePointsOf: PointsOf;
   private centerZones = new Map<string, string | null>();
   private readonly abort = new AbortController();
   /** One per probe in flight; stop() aborts them. */
@@ -100,6 +105,12 @@ export class Monitor {
   private readonly log: Logger;
   private readonly overload = new OverloadReport();
 
+  /**
+   * Whether no agent of a vantage point is fresh: its results then stop counting in channels' combined
+   * statuses. Set by the daemon from the agents' health watch (src/agents/health.ts); never asked about central.
+   */
+  isPointStale: (point: string) => boolean = () => false;
+
   /** `probers` come beside those every configuration has (baseProbingFor); the daemon adds the others it has. */
   constructor(db: DB, config: Config, log: Logger, events: MonitorEvents = {}, probers: readonly Prober[] = []) {
     this.db = db;
@@ -118,11 +129,22 @@ export class Monitor {
       events.onCanaryChange?.(s);
     };
     this.statusRules = statusRulesFor(config);
+    this.vantagePointsOf = (channelId, type) => {
+      const ch = this.channels.get(channelId);
+      const names = ch ? vantageOf(ch, config.vantage.defaults) : (config.vantage.defaults[type as keyof typeof config.vantage.defaults] ?? [CENTRAL]);
+      return names.map((name) => config.vantage.points.find((pt) => pt.name === name) ?? { name, domestic: false });
+    };
     this.writer = new ProbeWriter(db, {
       rules: this.statusRules,
       defaultTz: config.defaultTimezone,
       batchMaxRows: config.store.batchMaxRows,
       flushIntervalMs: config.store.flushIntervalMs,
+      // Without vantage.points every channel's list is [central]: the writer keeps today's single path.
+      vantage: {
+        pointsOf: this.vantagePointsOf,
+        isStale: (point) => this.isPointStale(point),
+        quorum: config.vantage.quorum,
+      },
       ...(events.afterBatch ? { afterBatch: events.afterBatch } : {}),
       onAfterBatchError: (err) => log.error({ err }, 'center status or alert bookkeeping failed for a batch; the probes were stored'),
       onCommitted: (stored) => {
@@ -268,6 +290,19 @@ export class Monitor {
     // the status policy and the status-change chain, like every status change.
     this.writer.status.markProberAvailability(noProber, withProber, Date.now());
     this.notProbed = notProbed;
+  }
+
+  /**
+   * Combines again the statuses of the channels seen from several points, when a point's agents went
+   * silent or were heard again (`isPointStale` changed): a silent point stops counting and never turns
+   * a channel down; one heard again counts again. Changes are chained and handed to `afterRecombine`
+   * (the centers' tracker). The agents' health timer calls it.
+   */
+  recombineVantage(now = Date.now()): RecombinedChange[] {
+    const changes = this.writer.recombineVantage(now);
+    for (const c of changes) this.log.info({ channel: c.channelId, from: c.change.from, to: c.change.to, reason: c.change.reason }, 'channel status changed (vantage points combined again)');
+    if (changes.length > 0) this.events.afterRecombine?.(changes);
+    return changes;
   }
 
   /**

@@ -10,6 +10,7 @@ import { LANGUAGE_NAMES, LOCALES, type Language } from './languages.ts';
 import { ATTEMPT, ATTEMPT_OF, DAY, DAY_WITH_DATA, LISTED_CENTER_OF } from './nouns.ts';
 import { count } from './plural.ts';
 import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS, CHANNEL_TYPE_WORDS } from './status.ts';
+import { VANTAGE_WORDS, type VantageWords } from './vantage.ts';
 
 export interface BoardWords {
   lang: Language;
@@ -74,6 +75,8 @@ export interface BoardWords {
   legendNone: string;
   notFound: string;
   howCounted: string;
+  /** Vantage points: which place saw what. */
+  vantage: VantageWords;
 }
 
 const RU: BoardWords = {
@@ -118,6 +121,7 @@ const RU: BoardWords = {
   wentDark: 'стал недоступен',
   maintenance: 'плановое окно',
   probeHistory: 'История проверок',
+  vantage: VANTAGE_WORDS.ru,
   when: 'Когда',
   channel: 'Контакт',
   outcomeHeading: 'Результат',
@@ -181,6 +185,7 @@ const KK: BoardWords = {
   wentDark: 'қолжетімсіз болды',
   maintenance: 'жоспарлы уақыт',
   probeHistory: 'Тексерулер тарихы',
+  vantage: VANTAGE_WORDS.kk,
   when: 'Қашан',
   channel: 'Байланыс',
   outcomeHeading: 'Нәтиже',
@@ -244,6 +249,7 @@ const EN: BoardWords = {
   wentDark: 'went dark',
   maintenance: 'maintenance window',
   probeHistory: 'Probe history',
+  vantage: VANTAGE_WORDS.en,
   when: 'When',
   channel: 'Contact',
   outcomeHeading: 'Outcome',

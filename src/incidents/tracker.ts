@@ -112,6 +112,20 @@ export class CenterTracker {
     if (this.dirty.size > 0) this.scheduleDrain();
   }
 
+  /**
+   * Channels whose status changed without a probe (their vantage points were combined again when a
+   * point's agents went stale or came back): their centers are evaluated as after a batch.
+   */
+  channelsChanged(channelIds: readonly string[]): void {
+    for (const id of channelIds) {
+      const centerId = this.channelCenter.get(id);
+      if (!centerId) continue;
+      if (this.frozen) this.held.add(centerId);
+      else this.dirty.add(centerId);
+    }
+    if (this.dirty.size > 0) this.scheduleDrain();
+  }
+
   private scheduleDrain(): void {
     if (this.draining || this.stopped) return;
     this.draining = true;

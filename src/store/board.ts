@@ -8,7 +8,7 @@ import type { CenterDayRow, ChannelHourRow, ProbeRow } from './rows.ts';
 export type DayCounts = Pick<CenterDayRow, 'reachable' | 'down' | 'impaired' | 'probes'>;
 
 /** A probe as the board lists it: `attempts` is how many calls a manual record stands for, `first_at` when the first was made. */
-export type RecentProbeRow = Pick<ProbeRow, 'started_at' | 'method' | 'outcome' | 'reason' | 'flags'> & { attempts: number; first_at: number | null };
+export type RecentProbeRow = Pick<ProbeRow, 'started_at' | 'method' | 'outcome' | 'reason' | 'flags' | 'vantage'> & { attempts: number; first_at: number | null };
 
 export interface BoardRepository {
   /** Per center, the last day on or after `fromDay` with a reachable probe (centers without one are absent). */
@@ -39,7 +39,7 @@ export class SqliteBoardRepository implements BoardRepository {
        FROM channel_hours h WHERE h.channel_ref = (SELECT ref FROM channels WHERE id = ?) AND h.hour >= ?`,
     );
     this.recentOf = db.prepare<[string, number], RecentProbeRow>(
-      `SELECT started_at, method, outcome, reason, flags, ${PROBE_ATTEMPTS_SQL} AS attempts,
+      `SELECT started_at, method, outcome, reason, flags, vantage, ${PROBE_ATTEMPTS_SQL} AS attempts,
          CASE WHEN method = 'manual' THEN evidence ->> '$.attempts.first' END AS first_at
        FROM probes WHERE channel_ref = (SELECT ref FROM channels WHERE id = ?) ORDER BY started_at DESC, id DESC LIMIT ?`,
     );

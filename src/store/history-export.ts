@@ -13,7 +13,7 @@ export interface ExportKey {
 
 
 
-const COLUMNS = 'id, channel_ref, started_at, due_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence';
+const COLUMNS = 'id, channel_ref, started_at, due_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence, vantage, agent_id';
 const CHUNK = 500;
 
 export class HistoryExport {
@@ -104,6 +104,9 @@ function lineOf(r: UnchainedProbeRow, channelId: string | null, centerId: string
     reason: r.reason,
     flags: r.flags ? r.flags.split(',') : [],
     classifierVersion: r.classifier_version,
+    // Who probed, for an agent's probe only (a central probe's line is as it always was); the
+    // evidence's `vantage` block says the same, with the signature and the time it was received.
+    ...(r.agent_id !== null ? { vantage: r.vantage, agentId: r.agent_id } : {}),
   });
   // The stored evidence is already JSON (written by JSON.stringify, so without raw line breaks):
   // spliced in as is, the export is byte for byte what was recorded, without a parse per probe.

@@ -151,7 +151,12 @@ export class ProbeWriter {
     const heartbeat = db.prepare<[number]>('INSERT INTO daemon_heartbeat (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at');
     this.heartbeatStmt = { run: (at) => heartbeat.run(at) };
     const refs = new Map<string, { ref: number; type: string; centerId: string; tz: string | null }>();
-    this.forgetChannels = () => refs.clear();
+    // Whether a channel is seen from several points, per channel: asked once per registry sync, not per probe.
+    const multiPoint = new Map<string, boolean>();
+    this.forgetChannels = () => {
+      refs.clear();
+      multiPoint.clear();
+    };
     const afterBatchTx = db.transaction((stored: StoredProbe[]) => opts.afterBatch?.(stored));
     const rulesFor = typeof opts.rules === 'function' ? opts.rules : () => opts.rules as StatusRules;
 
@@ -356,7 +361,13 @@ export class ProbeWriter {
         }
         // Seen from several points, or an agent's: per-point states and their combination. A channel
         // probed by the central alone goes on below, exactly as before vantage points existed.
-        if (r.vantage || (vantage && vantage.pointsOf(r.channelId, channel.type).length > 1)) {
+        let multi = multiPoint.get(r.channelId);
+        if (multi === undefined) {
+          const points = vantage?.pointsOf(r.channelId, channel.type) ?? [];
+          multi = points.length > 1 || points.some((pt) => pt.name !== CENTRAL);
+          multiPoint.set(r.channelId, multi);
+        }
+        if (r.vantage || multi) {
           // The channel's history so far was the central's alone: it becomes the central's row.
           vantageStates.seedFromChannel(ref, CENTRAL);
           const last = vantageStates.points(ref).find((x) => x.vantage === (r.vantage?.point ?? CENTRAL));

@@ -1,6 +1,7 @@
 // Read side of the store: what the API and CLI show. Statements are prepared once per database.
 
 import type { DB } from './db.ts';
+import { VantageStateStore, type ChannelVantageView, type PointDisplay, type PointsOf, type ProbeVantageView } from './vantage-state.ts';
 import type { CenterRow, CenterStateRow, CenterStatusChangeRow, ChannelRow, ChannelStateRow, IncidentRow, ProbeRow, StatusChangeRow } from './rows.ts';
 
 export interface ChannelView {
@@ -23,6 +24,13 @@ export interface ChannelView {
   lastReachableAt: string | null;
   nextDueAt: string | null;
   confirming: { outcome: string; count: number } | null;
+  /** Only for a channel seen from several vantage points: what each point saw and the combination's flags. */
+  vantage?: VantageView;
+}
+
+export interface VantageView {
+  flags: string[];
+  points: (Omit<PointDisplay, 'since' | 'lastProbeAt'> & { since: string | null; lastProbeAt: string | null })[];
 }
 
 export interface CenterView {
@@ -75,6 +83,8 @@ export interface ProbeView {
   flags: string[];
   classifierVersion: number;
   evidence: unknown;
+  /** Only for a probe made by a regional agent. */
+  vantage?: Omit<ProbeVantageView, 'receivedAt'> & { receivedAt: string | null };
 }
 
 export interface ProbePage {
@@ -101,8 +111,12 @@ const flagsOf = (f: string | null): string[] => (f ? f.split(',') : []);
 
 /** A channel with its state (LEFT JOIN: the state columns are null before the first sync gave it a row). */
 type ChannelWithState = Pick<ChannelRow, 'ref' | 'id' | 'center_id' | 'type' | 'value' | 'target' | 'unprobeable_reason' | 'archived_at'> & {
-  [K in 'status' | 'status_since' | 'status_reason' | 'streak_outcome' | 'streak_count' | 'last_outcome' | 'last_reason' | 'last_detail' | 'last_flags' | 'last_probe_at' | 'last_verified_at' | 'last_reachable_at' | 'next_due_at']: ChannelStateRow[K] | null;
+  [K in 'status' | 'status_since' | 'status_reason' | 'streak_outcome' | 'streak_count' | 'last_outcome' | 'last_reason' | 'last_detail' | 'last_flags' | 'last_probe_at' | 'last_verified_at' | 'last_reachable_at' | 'next_due_at' | 'vantage_flags']: ChannelStateRow[K] | null;
 };
+
+function vantageView(v: ChannelVantageView): VantageView {
+  return { flags: v.flags, points: v.points.map((p) => ({ ...p, since: iso(p.since), lastProbeAt: iso(p.lastProbeAt) })) };
+}
 
 /** A center with its state (LEFT JOIN, state columns renamed). */
 type CenterWithState = Pick<CenterRow, 'id' | 'name' | 'kind' | 'city' | 'region' | 'tz' | 'archived_at'> & {
@@ -134,12 +148,17 @@ export class Queries {
   private readonly changesStmt;
 
   private readonly db: DB;
+  private readonly vantage: VantageStateStore;
+  private readonly pointsOf: PointsOf | undefined;
 
-  constructor(db: DB) {
+  /** `pointsOf`: each channel's configured vantage points, so a point that never reported shows as "no data". */
+  constructor(db: DB, opts: { pointsOf?: PointsOf } = {}) {
     this.db = db;
+    this.vantage = new VantageStateStore(db);
+    this.pointsOf = opts.pointsOf;
     const channelSelect = `SELECT c.ref, c.id, c.center_id, c.type, c.value, c.target, c.unprobeable_reason, c.archived_at,
         s.status, s.status_since, s.status_reason, s.streak_outcome, s.streak_count, s.last_outcome, s.last_reason, s.last_detail,
-        s.last_flags, s.last_probe_at, s.last_verified_at, s.last_reachable_at, s.next_due_at
+        s.last_flags, s.last_probe_at, s.last_verified_at, s.last_reachable_at, s.next_due_at, s.vantage_flags
       FROM channels c LEFT JOIN channel_state s ON s.channel_ref = c.ref`;
     const centerSelect = `SELECT c.id, c.name, c.kind, c.city, c.region, c.tz, c.archived_at,
         cs.status AS center_status, cs.since AS center_since, cs.incident_id
@@ -156,7 +175,11 @@ export class Queries {
     );
   }
 
-  private channelView(r: ChannelWithState): ChannelView {
+  private vantageOf(rows: readonly ChannelWithState[], filter: { centerId?: string }): Map<string, ChannelVantageView> {
+    return this.vantage.displays(rows.map((r) => ({ id: r.id, type: r.type, vantageFlags: r.vantage_flags })), filter, this.pointsOf);
+  }
+
+  private channelView(r: ChannelWithState, vantage?: ChannelVantageView): ChannelView {
     const needsMore = r.streak_outcome !== null && r.streak_outcome !== r.status && r.streak_outcome !== 'error';
     return {
       id: r.id,
@@ -178,32 +201,36 @@ export class Queries {
       lastReachableAt: iso(r.last_reachable_at),
       nextDueAt: iso(r.next_due_at),
       confirming: needsMore ? { outcome: r.streak_outcome as string, count: r.streak_count ?? 0 } : null,
+      ...(vantage ? { vantage: vantageView(vantage) } : {}),
     };
   }
 
-  private centerView(c: CenterWithState, channels: ChannelWithState[]): CenterView {
+  private centerView(c: CenterWithState, channels: ChannelWithState[], vantage: Map<string, ChannelVantageView>): CenterView {
     return {
       id: c.id, name: c.name, kind: c.kind, city: c.city, region: c.region, tz: c.tz, archived: c.archived_at !== null,
       status: c.center_status ?? 'unknown', statusSince: iso(c.center_since), openIncidentId: c.incident_id,
-      channels: channels.map((r) => this.channelView(r)),
+      channels: channels.map((r) => this.channelView(r, vantage.get(r.id))),
     };
   }
 
   centers(opts: { includeArchived?: boolean } = {}): CenterView[] {
     const all = opts.includeArchived ? 1 : 0;
     const byCenter = new Map<string, ChannelWithState[]>();
-    for (const r of this.channelsStmt.all(all)) {
+    const rows = this.channelsStmt.all(all);
+    const vantage = this.vantageOf(rows, {});
+    for (const r of rows) {
       const list = byCenter.get(r.center_id);
       if (list) list.push(r);
       else byCenter.set(r.center_id, [r]);
     }
-    return this.centersStmt.all(all).map((c) => this.centerView(c, byCenter.get(c.id) ?? []));
+    return this.centersStmt.all(all).map((c) => this.centerView(c, byCenter.get(c.id) ?? [], vantage));
   }
 
   center(id: string): CenterView | null {
     const c = this.centerStmt.get(id);
     if (!c) return null;
-    return this.centerView(c, this.channelsOfStmt.all(id, 1));
+    const rows = this.channelsOfStmt.all(id, 1);
+    return this.centerView(c, rows, this.vantageOf(rows, { centerId: id }));
   }
 
   channelExists(id: string): boolean {
@@ -222,7 +249,7 @@ export class Queries {
     const to = q.to ?? Number.MAX_SAFE_INTEGER;
     const desc = q.order === 'desc';
     const keyset = cur ? (desc ? 'AND (started_at, id) < (@cs, @ci)' : 'AND (started_at, id) > (@cs, @ci)') : '';
-    const sql = `SELECT id, started_at, due_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence FROM probes
+    const sql = `SELECT id, started_at, due_at, duration_ms, method, outcome, reason, flags, classifier_version, evidence, vantage, agent_id FROM probes
       WHERE channel_ref = @ref AND started_at >= @from AND started_at < @to ${keyset}
       ORDER BY started_at ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
     const rows = this.db.prepare(sql).all({ ref, from, to, limit: q.limit + 1, cs: cur?.startedAt, ci: cur?.id }) as Omit<UnchainedProbeRow, 'channel_ref'>[];
@@ -231,18 +258,23 @@ export class Queries {
     const last = page.at(-1);
     return {
       channelId,
-      probes: page.map((r) => ({
-        id: r.id,
-        startedAt: new Date(r.started_at).toISOString(),
-        dueAt: new Date(r.due_at).toISOString(),
-        durationMs: r.duration_ms,
-        method: r.method,
-        outcome: r.outcome,
-        reason: r.reason,
-        flags: flagsOf(r.flags),
-        classifierVersion: r.classifier_version,
-        evidence: JSON.parse(r.evidence) as unknown,
-      })),
+      probes: page.map((r) => {
+        const evidence = JSON.parse(r.evidence) as unknown;
+        const v = this.vantage.probeVantage({ ...r, channel_ref: ref }, evidence);
+        return {
+          id: r.id,
+          startedAt: new Date(r.started_at).toISOString(),
+          dueAt: new Date(r.due_at).toISOString(),
+          durationMs: r.duration_ms,
+          method: r.method,
+          outcome: r.outcome,
+          reason: r.reason,
+          flags: flagsOf(r.flags),
+          classifierVersion: r.classifier_version,
+          evidence,
+          ...(v ? { vantage: { ...v, receivedAt: iso(v.receivedAt) } } : {}),
+        };
+      }),
       nextCursor: more && last ? encodeCursor(last.started_at, last.id) : null,
     };
   }

@@ -15,7 +15,7 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function buildTestApp(deps: Partial<Pick<AppDeps, 'operatorToken'>> = {}): Promise<TestApp> {
+export async function buildTestApp(deps: Partial<Pick<AppDeps, 'operatorToken' | 'vantagePointsOf'>> = {}): Promise<TestApp> {
   const t = tempDir();
   const db = openDatabase(t.dir);
   const config = buildConfig({}, {}, null, (k) => k.join('.'), t.dir);

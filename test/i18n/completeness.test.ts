@@ -40,6 +40,8 @@ const ARGS: Record<string, unknown[]> = {
   // Board
   summary: [12, 45], dayFigure: ['26 Mar 2018', 75, 3, 4], dayNoData: ['26 Mar 2018'], barSummary: [81, 88.8], lastNDays: [90], attempts: [3],
   page: [2, 7], shown: [20, 45], outcome: ['busy'], since: ['26 Mar 2018, 11:00'], lastVerified: ['26 Mar 2018, 11:00'],
+  // Board: vantage points
+  noDataFrom: ['kz'], agent: ['almaty-1'],
   // Alerts and calls
   sinceWhen: ['26 Mar 2018, 11:00'], menu: ['Ansar'],
   staleSubject: ['almaty-1'], backSubject: ['almaty-1'], stale: ['almaty-1', 'kz'], back: ['almaty-1', 'kz'],
