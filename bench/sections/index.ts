@@ -12,5 +12,6 @@ import { overloadSection } from './overload.ts';
 import { probesSection } from './probes.ts';
 import { agentsIngestSection } from './agents-ingest.ts';
 import { agentSection } from './agent.ts';
+import { agentsLeaseSection } from './agents-lease.ts';
 
-export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, agentsIngestSection, agentSection];
+export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, agentsIngestSection, agentsLeaseSection, agentSection];

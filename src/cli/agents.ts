@@ -3,7 +3,6 @@
 // an agent's row on every request, so a revocation takes effect at the agent's next request.
 
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { agentHealthView } from '../agents/health.ts';
@@ -19,19 +18,10 @@ export const AGENTS_USAGE = `Usage:
   reachwatch agents revoke <id|name>
 `;
 
-function cliActor(): string {
-  let user = process.env.USER ?? 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (some containers): the environment's USER will do.
-  }
-  return `cli (${user})`;
-}
-
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
-export function agentsCommand(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
+/** `actor`: who runs the command, recorded as the creator or revoker (the CLI's `cliActor()`). */
+export function agentsCommand(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, actor: string): number {
   const [sub, ...rest] = args;
   let parsed;
   try {
@@ -52,9 +42,9 @@ export function agentsCommand(args: string[], out: NodeJS.WritableStream, err: N
       }
       const db = openDatabase(config.dataDir);
       try {
-        const { agent, token } = new Agents(db, { points }).create({ name: values.name, vantage: values.vantage, createdBy: cliActor() });
+        const { agent, token } = new Agents(db, { points }).create({ name: values.name, vantage: values.vantage, createdBy: actor });
         out.write(`Created agent ${agent.id} "${agent.name}" for vantage point ${agent.vantage}.\n${token}\n`);
-        out.write('This token cannot be shown again (only its hash is stored): give it to the agent now, as REACHWATCH_AGENT_TOKEN.\n');
+        out.write('This token cannot be shown again (only its hash is stored): give it to the agent now (the agent reads it from its environment, see docs/agents.md).\n');
         out.write(`The agent enrolls with it once ("reachwatch agent enroll --central <URL>"). Revoke it with: reachwatch agents revoke ${agent.name}\n`);
         return 0;
       } catch (e) {
@@ -118,7 +108,7 @@ export function agentsCommand(args: string[], out: NodeJS.WritableStream, err: N
       }
       const db = openDatabase(config.dataDir);
       try {
-        const r = new Agents(db, { points }).revoke(which, cliActor());
+        const r = new Agents(db, { points }).revoke(which, actor);
         if (r.result === 'not_found') {
           err.write(`reachwatch agents revoke: no agent ${which} (see reachwatch agents list).\n`);
           return 1;

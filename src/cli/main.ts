@@ -83,7 +83,7 @@ export async function runCli(argv: string[], out: NodeJS.WritableStream = proces
       case 'token':
         return token(rest, out, err);
       case 'agents':
-        return (await import('./agents.ts')).agentsCommand(rest, out, err);
+        return (await import('./agents.ts')).agentsCommand(rest, out, err, cliActor());
       case 'report':
         return await (await import('./report.ts')).runReportCommand(rest, undefined, out, err);
       case 'verify':

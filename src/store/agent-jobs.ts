@@ -69,7 +69,7 @@ export class AgentJobs {
   private readonly db: DB;
   private readonly stmts;
   private readonly openMany: (slots: readonly SlotOpening[]) => SlotOpened[];
-  private readonly leaseTx: (ask: LeaseAsk) => LeasedSlot[];
+  private readonly leaseTx: (ask: LeaseAsk, first?: () => void) => LeasedSlot[];
 
   constructor(db: DB) {
     this.db = db;
@@ -131,7 +131,8 @@ export class AgentJobs {
         return r.changes > 0 ? 'opened' : 'already_open';
       }),
     );
-    const leaseTx = db.transaction((ask: LeaseAsk): LeasedSlot[] => {
+    const leaseTx = db.transaction((ask: LeaseAsk, first?: () => void): LeasedSlot[] => {
+      first?.();
       if (ask.methods.length === 0 || ask.max < 1) return [];
       const rows = this.stmts.lease.all({
         agent: ask.agentId,
@@ -171,7 +172,7 @@ export class AgentJobs {
     });
     // IMMEDIATE: the write lock is taken before anything is read, so a lease never works from a snapshot
     // another connection's lease has already changed.
-    this.leaseTx = (ask) => leaseTx.immediate(ask);
+    this.leaseTx = (ask, first) => leaseTx.immediate(ask, first);
   }
 
   /**
@@ -186,9 +187,13 @@ export class AgentJobs {
     return this.openMany([slot])[0] as SlotOpened;
   }
 
-  /** Claims up to `ask.max` open slots of the agent's point that it can probe, oldest slot first. */
-  lease(ask: LeaseAsk): LeasedSlot[] {
-    return this.leaseTx(ask);
+  /**
+   * Claims up to `ask.max` open slots of the agent's point that it can probe, oldest slot first.
+   * `first` runs inside the same transaction, before the claim (the agent's heartbeat): one commit, one
+   * sync to disk, per lease request.
+   */
+  lease(ask: LeaseAsk, first?: () => void): LeasedSlot[] {
+    return this.leaseTx(ask, first);
   }
 
   /** The slot a result names, or undefined when no such slot was opened (or it was deleted long ago). */

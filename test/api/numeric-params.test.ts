@@ -4,6 +4,8 @@
 // route added later is covered without touching this file. Real SQLite file, real socket, an admin
 // token created as `reachwatch token create` does.
 
+import { Agents } from '../../src/agents/registry.ts';
+import { generateAgentKeys } from '../../src/agents/protocol.ts';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { App } from '../../src/api/app.ts';
 import { buildTestApp, type TestApp } from '../helpers/api-app.ts';
@@ -31,6 +33,7 @@ type Op = { parameters?: Param[]; requestBody?: { content: Record<string, { sche
 let app: App;
 let base: string;
 let admin: string;
+let agentToken: string;
 let built: TestApp;
 let doc: { paths: Record<string, Record<string, Op>>; components: { schemas: Record<string, Schema> } };
 
@@ -39,6 +42,14 @@ beforeAll(async () => {
   app = built.app;
   admin = app.tokens.create({ name: 'walker', role: 'admin', createdBy: 'test' }).secret;
   base = await app.listen({ host: '127.0.0.1', port: 0 });
+  // The agent endpoints take an enrolled agent's token, never an API token.
+  agentToken = new Agents(built.db, { points: ['kz'] }).create({ name: 'walker-agent', vantage: 'kz', createdBy: 'test' }).token;
+  const enrolled = await fetch(`${base}/agent/v1/enroll`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ publicKey: generateAgentKeys().publicKey, capabilities: ['website'], version: 'test', agentTime: Date.now() }),
+  });
+  expect(enrolled.status).toBe(200);
   doc = (await (await fetch(`${base}/docs/json`)).json()) as typeof doc;
 });
 afterAll(async () => {
@@ -158,7 +169,8 @@ test('a JSON body with a number beyond double range is refused with a 4xx naming
           // Telegram is the channel that takes chat_id; the other fields come from the documented example.
           const base_ = field === 'chat_id' ? { ...example, channel: 'telegram', url: undefined } : example;
           const json = JSON.stringify({ ...base_, [field]: 0 }).replace(`"${field}":0`, `"${field}":${raw}`);
-          const res = await fetch(base + p, { method: method.toUpperCase(), headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: json });
+          const token = p.startsWith('/agent/') ? agentToken : admin;
+          const res = await fetch(base + p, { method: method.toUpperCase(), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: json });
           const text = await res.text();
           tried++;
           const name = `${method.toUpperCase()} ${p} body ${field}=${raw.slice(0, 12)}`;

@@ -43,6 +43,10 @@ const LeaseReplyShown = Type.Object(LeaseReply.properties, {
   ],
 });
 // `code` is the protocol's refusal code; a body the schema refuses gets the app's usual 400 without one.
+const LeaseBody = Type.Object(LeaseRequest.properties, {
+  additionalProperties: false,
+  examples: [{ max: 20, queueDepth: 0, oldestQueuedAt: null, agentTime: 1_796_000_000_000, version: '1.4.0' }],
+});
 const Refusal = Type.Object({ statusCode: Type.Integer(), error: Type.String(), code: Type.Optional(Type.String()), message: Type.String() });
 
 export const agentLeaseRoutes: FastifyPluginAsyncTypebox<AgentLeaseOptions> = async (app, opts) => {
@@ -56,7 +60,7 @@ export const agentLeaseRoutes: FastifyPluginAsyncTypebox<AgentLeaseOptions> = as
         description:
           'Agent token only (`Authorization: Bearer rwa_…`). Claims up to `max` due jobs of the agent’s vantage point whose method it has the capability for; ' +
           'each lease lasts the probe’s deadline plus vantage.lease_margin, after which another agent of the point may take the job. Also records the heartbeat fields.',
-        body: LeaseRequest,
+        body: LeaseBody,
         response: { 200: LeaseReplyShown, 400: Refusal, 401: Refusal, 403: Refusal, 429: Refusal },
       },
     },
@@ -67,8 +71,16 @@ export const agentLeaseRoutes: FastifyPluginAsyncTypebox<AgentLeaseOptions> = as
       if (!agent) return agentRefusal(reply, 401, REFUSALS.badToken, 'An agent token is required.');
       const at = now();
       const { queueDepth, oldestQueuedAt, agentTime, version } = req.body;
-      opts.heartbeat(agent.id, { queueDepth, oldestQueuedAt, agentTime, ...(version !== undefined ? { version } : {}) }, at);
-      const slots = opts.jobs.lease(leaseAskOf(agent, req.body, at, opts.durations));
+      const beat = (): void => {
+        try {
+          opts.heartbeat(agent.id, { queueDepth, oldestQueuedAt, agentTime, ...(version !== undefined ? { version } : {}) }, at);
+        } catch (err) {
+          // Bookkeeping: a heartbeat that could not be noted must not keep the agent from its jobs.
+          req.log.warn({ err, agent: agent.id }, 'could not note an agent heartbeat');
+        }
+      };
+      // The heartbeat and the lease in one transaction: one commit per request.
+      const slots = opts.jobs.lease(leaseAskOf(agent, req.body, at, opts.durations), beat);
       return {
         jobs: slots.map((s) => leasedJobOf(s, opts.durations, opts.defaultTz)),
         serverTime: at,

@@ -18,6 +18,30 @@ const HeartbeatReplyShown = Type.Object(HeartbeatReply.properties, { examples: [
 const ResultsReplyShown = Type.Object(ResultsReply.properties, {
   examples: [{ batchId: 'b-000042-5f1c', results: [{ verdict: 'stored', probeId: 18_230 }, { verdict: 'duplicate', probeId: 18_101 }], serverTime: 1_796_000_000_000 }],
 });
+// The request bodies with an example each (the OpenAPI document shows them; the protocol's schemas stay bare).
+const SIG = `${'A'.repeat(86)}==`;
+const EnrollBody = Type.Object(EnrollRequest.properties, {
+  additionalProperties: false,
+  examples: [{ publicKey: 'MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=', capabilities: ['website', 'twilio'], version: '1.4.0', hostname: 'almaty-1', agentTime: 1_796_000_000_000 }],
+});
+const HeartbeatBody = Type.Object(HeartbeatRequest.properties, { additionalProperties: false, examples: [{ queueDepth: 0, oldestQueuedAt: null, agentTime: 1_796_000_000_000 }] });
+const ResultsBody = Type.Object(ResultsRequest.properties, {
+  additionalProperties: false,
+  examples: [
+    {
+      batchId: 'b-000042-5f1c',
+      seq: 42,
+      sentAt: 1_796_000_060_000,
+      results: [
+        {
+          jobId: 'perspective-almaty--website#http@kz', channelId: 'perspective-almaty--website', method: 'http', slotAt: 1_796_000_000_000, startedAt: 1_796_000_001_200, durationMs: 412,
+          evidence: { method: 'http', v: 1, url: 'https://perspektiva.kz/' }, signature: SIG,
+        },
+      ],
+      signature: SIG,
+    },
+  ],
+});
 const AgentError = Type.Object({ statusCode: Type.Integer(), error: Type.String(), code: Type.Optional(Type.String()), message: Type.String() });
 
 /** A batch may carry up to 500 results with their raw evidence; larger bodies get 413 with a sentence. */
@@ -45,7 +69,7 @@ export const agentProtocolRoutes: FastifyPluginAsyncTypebox<AgentProtocolOptions
         tags: ['agents'],
         summary: "An agent registers its Ed25519 public key and capabilities (agent token); once, repeatable with the same key",
         security: [{ agentToken: [] }],
-        body: EnrollRequest,
+        body: EnrollBody,
         response: { 200: EnrollReplyShown, 400: AgentError, 401: AgentError, 403: AgentError, 409: AgentError, 429: AgentError },
       },
     },
@@ -81,7 +105,7 @@ export const agentProtocolRoutes: FastifyPluginAsyncTypebox<AgentProtocolOptions
         tags: ['agents'],
         summary: 'An idle agent says it is alive, how many results wait in its outbox, and its clock (agent token)',
         security: [{ agentToken: [] }],
-        body: HeartbeatRequest,
+        body: HeartbeatBody,
         response: { 200: HeartbeatReplyShown, 400: AgentError, 401: AgentError, 403: AgentError, 429: AgentError },
       },
     },
@@ -112,7 +136,7 @@ export const agentProtocolRoutes: FastifyPluginAsyncTypebox<AgentProtocolOptions
           'a replayed seq (409 batch_replayed), every result signature (400 signature_invalid: one forged result refuses the batch), the agent clock (422 agent_clock_off). ' +
           'Then each result is stored, a duplicate of one stored before, or refused with a reason (unknown job, job of another point).',
         security: [{ agentToken: [] }],
-        body: ResultsRequest,
+        body: ResultsBody,
         response: { 200: ResultsReplyShown, 400: AgentError, 401: AgentError, 403: AgentError, 409: AgentError, 413: AgentError, 422: AgentError, 429: AgentError, 503: AgentError },
       },
     },

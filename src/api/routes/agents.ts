@@ -95,7 +95,7 @@ export const agentAdminRoutes: FastifyPluginAsyncTypebox<AgentAdminOptions> = as
       schema: {
         tags: ['agents'],
         summary: 'Create an agent for a vantage point (role: admin); its token is in this reply and never again',
-        description: 'Role: admin. The agent enrolls with the token (REACHWATCH_AGENT_TOKEN, "reachwatch agent enroll"). Only its SHA-256 is stored.',
+        description: 'Role: admin. The agent enrolls with the token ("reachwatch agent enroll", docs/agents.md). Only its SHA-256 is stored.',
         security: [{ bearer: [] }],
         body: Type.Object(
           {
