@@ -115,6 +115,7 @@ test(
     await until('the cut agent outbox drained', () => alive() && outboxOf(cut).results.length === 0, 60_000);
     await until('the operator notices delivered', () => centralDb(central, (db) => (db.prepare("SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')").get() as { n: number }).n === 0), 60_000);
 
+    expect(centralDb(central, (db) => (db.prepare("SELECT count(*) AS n FROM outbox WHERE event != 'self_check'").get() as { n: number }).n)).toBe(0);
     expect(ngo.received).toEqual([]);
     expect(new Set(noticesAbout(cut.created.id, 'stale').map((h) => h.id)).size).toBe(1);
     expect(new Set(noticesAbout(cut.created.id, 'back').map((h) => h.id)).size).toBe(1);
