@@ -208,9 +208,10 @@ export class RegionalAgent {
     this.halted = err.message;
   }
 
+  /** The outbox's depth and its oldest result's time on this agent's clock (the central corrects it by the offset it sees). */
   private oldestQueuedAt(): { queueDepth: number; oldestQueuedAt: number | null } {
     const d = this.outbox.depth();
-    return { queueDepth: d.depth, oldestQueuedAt: d.oldestStartedAt === null ? null : d.oldestStartedAt - this.clock.offsetMs };
+    return { queueDepth: d.depth, oldestQueuedAt: d.oldestStartedAt };
   }
 
   /**
