@@ -5,7 +5,7 @@
 // straight into the ProbeWriter of a fresh database, without HTTP, JSON or signatures.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
@@ -24,6 +24,7 @@ import type { BenchContext, BenchOptions, BenchSection, SectionReport, Verdict }
 import { fmtInt, renderTable } from '../lib/stats.ts';
 
 const TARGET_PER_S = 5_000;
+const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
 const BATCH = 500;
 const AGENTS = 4;
 const CHANNELS = 1000;
@@ -122,6 +123,7 @@ export const agentsIngestSection: BenchSection = {
       let stored = 0;
       let other = 0;
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await Promise.all(
         pushers.map(async (p) => {
           for (const b of p.batches) {
@@ -136,6 +138,7 @@ export const agentsIngestSection: BenchSection = {
         }),
       );
       const ingestS = (performance.now() - t0) / 1000;
+      const ingestCpuS = cpuSeconds(process.cpuUsage(c0));
       const closed = (db.prepare('SELECT count(*) AS n FROM agent_jobs WHERE done_at IS NOT NULL AND probe_id IS NOT NULL').get() as { n: number }).n;
       await app.close();
       monitor.writer.close();
@@ -155,6 +158,7 @@ export const agentsIngestSection: BenchSection = {
       syncRegistry(peer.db, loadRegistry(peer.registryFile).centers, peer.registryFile, 'bench');
       const writer = new ProbeWriter(peer.db, { rules: { confirmations: 3 }, batchMaxRows: BATCH, flushIntervalMs: 50, defaultTz: 'Asia/Almaty' });
       const p0 = performance.now();
+      const pc0 = process.cpuUsage();
       for (let i = 0; i < allRecords.length; i += BATCH) {
         const writes: Promise<unknown>[] = [];
         for (const r of allRecords.slice(i, i + BATCH)) {
@@ -169,10 +173,12 @@ export const agentsIngestSection: BenchSection = {
         await Promise.all(writes);
       }
       const peerS = (performance.now() - p0) / 1000;
+      const peerCpuS = cpuSeconds(process.cpuUsage(pc0));
       writer.close();
       peer.db.close();
 
-      const data = { results: total, agents: AGENTS, batchSize: BATCH, ingestS, ingestPerS: total / ingestS, stored, notStored: other, slotsClosed: closed, verifyPerS, peerS, peerPerS: total / peerS };
+      const data = {
+        results: total, agents: AGENTS, batchSize: BATCH, ingestS, ingestPerS: total / ingestS, ingestCpuS, ingestPerCpuS: total / ingestCpuS, peerCpuS, peerPerCpuS: total / peerCpuS, stored, notStored: other, slotsClosed: closed, verifyPerS, peerS, peerPerS: total / peerS };
       const verdicts: Verdict[] = [
         { target: 'every result stored once and its slot closed', pass: stored === total && other === 0 && closed === total, measured: `${fmtInt(stored)} stored, ${fmtInt(other)} not, ${fmtInt(closed)} slots closed` },
         ...(opts.quick ? [] : [{ target: `ingest ≥ ${fmtInt(TARGET_PER_S)} results/s with signatures checked`, pass: data.ingestPerS >= TARGET_PER_S, measured: `${fmtInt(data.ingestPerS)}/s` }]),
@@ -180,6 +186,8 @@ export const agentsIngestSection: BenchSection = {
       const rows: string[][] = [
         [`ingest over HTTP: ${AGENTS} agents, batches of ${BATCH}, both signatures checked`, `${fmtInt(total)} in ${ingestS.toFixed(2)} s: ${fmtInt(data.ingestPerS)} results/s`],
         ['peer: the same records straight into the ProbeWriter (no HTTP, no signatures)', `${peerS.toFixed(2)} s: ${fmtInt(data.peerPerS)} results/s`],
+        ['CPU time of this process (central and pushing agents, all threads): ingest / peer', `${ingestCpuS.toFixed(1)} s / ${peerCpuS.toFixed(1)} s: ${fmtInt(data.ingestPerCpuS)} / ${fmtInt(data.peerPerCpuS)} results per CPU-second`],
+        ['load average when it ended (the machine is shared)', loadavg().map((l) => l.toFixed(1)).join(' ')],
         ['Ed25519 verification alone, one thread', `${fmtInt(verifyPerS)} signatures/s`],
       ];
       return { name: this.name, text: renderTable(['measured', 'value'], rows), verdicts, data };

@@ -56,12 +56,7 @@ export function agentAuth({ agents, rate, now = Date.now }: AgentAuthOptions) {
     if (row.public_key === null && req.routeOptions.config.agentMayBeUnenrolled !== true) {
       return agentRefusal(reply, 403, REFUSALS.notEnrolled, `Agent "${row.name}" has not enrolled yet: POST /agent/v1/enroll with its public key first ("reachwatch agent enroll").`);
     }
-    try {
-      agents.touch(row.id, { at: req.agentReceivedAt });
-    } catch (err) {
-      // last_seen_at is bookkeeping: a busy disk must not refuse an agent whose results it can still take later.
-      req.log.warn({ err, agent: row.id }, 'could not note that an agent was heard');
-    }
+    agents.touch(row.id, { at: req.agentReceivedAt });
     req.agent = identityOf(row);
     return undefined;
   };

@@ -7,7 +7,7 @@
 // transaction, and each closes its job's slot in its own. Idempotent on (agent, channel, method,
 // slot): a result stored before is a duplicate, never a second probe.
 
-import type { KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import type { Classification, Evidence, ProbeRecord, ProbeVantage } from '../domain.ts';
 import type { AgentStore } from '../store/agents.ts';
 import type { AgentJobRow } from '../store/rows.ts';
@@ -46,6 +46,13 @@ export type IngestAnswer = { status: 200; reply: ResultsReply } | IngestRefusal;
 type Verdict = ResultsReply['results'][number];
 
 const refusal = (status: 400 | 409 | 422 | 503, code: string, message: string): IngestRefusal => ({ status, code, message });
+
+/** Ed25519 verification on the thread pool (crypto.verify with a callback); false for a malformed signature. */
+function verifyOffLoop(key: KeyObject, payload: Buffer, signature: string): Promise<boolean> {
+  const sig = Buffer.from(signature, 'base64');
+  if (sig.length !== 64) return Promise.resolve(false);
+  return new Promise((resolve) => verify(null, payload, key, sig, (err, ok) => resolve(!err && ok)));
+}
 
 const isEvidence = (e: Record<string, unknown>): e is Evidence => typeof e.method === 'string' && typeof e.v === 'number';
 
@@ -93,10 +100,25 @@ export class AgentIngest {
     if (batch.seq <= lastSeq) {
       return refusal(409, REFUSALS.replayed, `Batch ${batch.batchId} has seq ${batch.seq}, not above the last ingested seq ${lastSeq}, and an unknown id: a replay; nothing was stored.`);
     }
-    for (const [i, r] of batch.results.entries()) {
-      if (!verifyPayload(key, resultPayload(agent.id, r), r.signature)) {
-        return refusal(400, REFUSALS.badSignature, `results[${i}] (job ${r.jobId}): its signature does not verify with agent "${agent.name}"'s key; the whole batch was refused and nothing was stored.`);
-      }
+    // Checked on libuv's thread pool, all at once: a batch's signatures use every core, and the event
+    // loop keeps answering meanwhile.
+    const valid = await Promise.all(batch.results.map((r) => verifyOffLoop(key, resultPayload(agent.id, r), r.signature)));
+    const forged = valid.indexOf(false);
+    if (forged >= 0) {
+      const r = batch.results[forged] as AgentResult;
+      return refusal(400, REFUSALS.badSignature, `results[${forged}] (job ${r.jobId}): its signature does not verify with agent "${agent.name}"'s key; the whole batch was refused and nothing was stored.`);
+    }
+    // Checked again after the wait: another delivery of this batch, or a later batch, may have been
+    // stored meanwhile. From here to inFlight.add nothing awaits.
+    if (this.inFlight.has(flightKey)) {
+      return { ...refusal(503, 'batch_in_progress', `Batch ${batch.batchId} is being stored right now (an earlier delivery of it); retry in a moment.`), retryAfterS: 1 };
+    }
+    if (this.d.store.batch(agent.id, batch.batchId)) {
+      return refusal(409, REFUSALS.alreadyIngested, `Batch ${batch.batchId} was ingested meanwhile; nothing was stored again.`);
+    }
+    const seqNow = this.d.store.byId(agent.id)?.last_batch_seq ?? 0;
+    if (batch.seq <= seqNow) {
+      return refusal(409, REFUSALS.replayed, `Batch ${batch.batchId} has seq ${batch.seq}, not above the last ingested seq ${seqNow}, and an unknown id: a replay; nothing was stored.`);
     }
     const offsetMs = clockOffsetOf(batch.sentAt, receivedAt);
     const clock = judgeClock(offsetMs, this.d.limits);

@@ -38,17 +38,17 @@ export function vantageOf(ch: Pick<Channel, 'type' | 'options'>, defaults: Vanta
 
 /**
  * A channel's jobs: each scheduled method at each of its points. A channel without a target has none.
- * A short code is never the central's (it cannot be dialled from abroad) and has no lookup (there is
- * no number to look up).
+ * A short code has no lookup (there is no number to look up), and is the central's only through a line
+ * that dials national numbers (the sip method, issue 16): Twilio cannot dial it from abroad.
  */
 export function jobsOf(ch: Pick<Channel, 'id' | 'type' | 'target'>, methods: readonly Method[], points: readonly string[]): PlannedJob[] {
   if (!ch.target) return [];
   const shortCode = isShortCodeTarget(ch);
   const jobs: PlannedJob[] = [];
   for (const point of points) {
-    if (shortCode && point === CENTRAL) continue;
     for (const method of methods) {
       if (shortCode && method === 'lookup') continue;
+      if (shortCode && point === CENTRAL && CAPABILITY_OF_METHOD[method] !== 'sip') continue;
       jobs.push({ jobId: jobIdOf(ch.id, method, point), channelId: ch.id, method, point });
     }
   }

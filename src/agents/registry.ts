@@ -98,6 +98,7 @@ export class Agents {
   /** The configured points an agent may be created for (every point but central). */
   private readonly points: readonly string[];
   private readonly now: () => number;
+  private readonly sightings = new Map<string, AgentSighting>();
 
   constructor(db: DB | AgentStore, opts: { points: readonly string[]; now?: () => number }) {
     this.store = db instanceof AgentStore ? db : new AgentStore(db);
@@ -125,11 +126,13 @@ export class Agents {
   }
 
   list(opts: { includeRevoked?: boolean } = {}): AgentInfo[] {
+    this.flushQuietly();
     return this.store.list(opts.includeRevoked ?? false).map(infoOf);
   }
 
   /** By id (`agt_…`) or by name. */
   get(idOrName: string): AgentInfo | null {
+    this.flushQuietly();
     const r = AGENT_ID_RE.test(idOrName) ? this.store.byId(idOrName) : this.store.byName(idOrName);
     return r ? infoOf(r) : null;
   }
@@ -179,8 +182,58 @@ export class Agents {
     return { result: 'already_enrolled', agent: this.get(row.id) as AgentInfo };
   }
 
-  /** Notes that the agent was heard (every authenticated request is a heartbeat). */
+  /**
+   * Notes that the agent was heard (every authenticated request is a heartbeat). A heartbeat's report
+   * (queue depth) is written at once; the rest is kept in memory and written by `flushSightings` (about once a second, in one transaction for every agent): a write of
+   * its own per request would wait for the disk on the event loop, several times per batch. What a
+   * crash loses is at most a second of "last heard", which stale_after (minutes) does not notice.
+   */
   touch(id: string, s: AgentSighting): void {
-    this.store.touch(id, s);
+    const was = this.sightings.get(id);
+    if (s.queueDepth !== undefined) {
+      // A heartbeat (or a lease, which is one) is written at once: it is what the agent list and the
+      // health watch read, and it comes about once a second per agent at most.
+      this.sightings.delete(id);
+      this.store.touch(id, was ? { ...s, at: Math.max(was.at, s.at), ...(s.version === undefined && was.version !== undefined ? { version: was.version } : {}) } : s);
+      return;
+    }
+    if (!was) {
+      this.sightings.set(id, { ...s });
+      return;
+    }
+    // Merged: the latest time, and whatever the later request said (a batch says nothing of the queue).
+    was.at = Math.max(was.at, s.at);
+    if (s.queueDepth !== undefined) {
+      was.queueDepth = s.queueDepth;
+      was.oldestQueuedAt = s.oldestQueuedAt ?? null;
+    }
+    if (s.clockOffsetMs !== undefined) was.clockOffsetMs = s.clockOffsetMs;
+    if (s.version !== undefined) was.version = s.version;
+  }
+
+  /** Before a read that shows them: the list is as fresh as the requests (a failed write waits for the next flush). */
+  private flushQuietly(): void {
+    try {
+      this.flushSightings();
+    } catch {
+      // The timer's flush reports it.
+    }
+  }
+
+  /** Writes the sightings noted since the last flush; returns how many agents it wrote. */
+  flushSightings(): number {
+    if (this.sightings.size === 0) return 0;
+    const pending = [...this.sightings];
+    this.sightings.clear();
+    try {
+      this.store.transaction(() => {
+        for (const [id, s] of pending) this.store.touch(id, s);
+      });
+    } catch (err) {
+      // Kept for the next flush (a busy disk); a newer sighting of the same agent wins.
+      for (const [id, s] of pending) if (!this.sightings.has(id)) this.sightings.set(id, s);
+      throw err;
+    }
+    return pending.length;
   }
 }

@@ -271,6 +271,23 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const vantage = deps.vantage ?? DEFAULTS.vantage;
   const agents = new Agents(deps.db, { points: vantage.points.map((p) => p.name) });
   const jobs = new AgentJobs(deps.db);
+  // Agents' sightings (last heard, queue, clock) are written once a second for all of them, and at close.
+  const sightings = setInterval(() => {
+    try {
+      agents.flushSightings();
+    } catch (err) {
+      app.log.warn({ err }, 'could not write when agents were last heard (the disk?); retrying');
+    }
+  }, 1000);
+  sightings.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(sightings);
+    try {
+      agents.flushSightings();
+    } catch (err) {
+      app.log.warn({ err }, 'could not write when agents were last heard at close');
+    }
+  });
   await app.register(agentAdminRoutes, { agents, limits: vantage, prefix: '/api/v1' });
   // The agent endpoints, in one encapsulated context: its agent-auth hook (token, revocation, the
   // per-agent rate limit, enrollment) applies to these routes and to no other.

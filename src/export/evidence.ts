@@ -11,6 +11,8 @@ import { CHAINS, chainHash, encodeContent, type ChainTable, type ChainValue } fr
 import { SqliteEvidenceExportRepository } from '../store/evidence-export.ts';
 import type { DB } from '../store/db.ts';
 import { currentHeads } from '../store/heads.ts';
+import type { BundleAgent } from '../store/evidence-export.ts';
+import { agentSignatureHolds } from '../store/vantage-verify.ts';
 
 export const BUNDLE_FORMAT = 'reachwatch-evidence/1';
 
@@ -38,6 +40,12 @@ export interface Manifest {
   /** The chains' ends when the bundle was made: compare with published daily heads. */
   chainHeads: { table: string; lastId: number | null; hash: string | null }[];
   howToCheck: string[];
+  /**
+   * Only when the period holds regional agents' probes: those agents with their public keys, and the
+   * ids of those probes' channels by ref, so each result's signature can be checked with the bundle alone.
+   */
+  agents?: BundleAgent[];
+  channels?: { ref: number; id: string }[];
 }
 
 const FILES: { table: ChainTable; name: string }[] = [
@@ -87,6 +95,7 @@ export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = 
       if (failure) throw failure;
       files.push({ name: f.name, sha256: sha.digest('hex'), bytes, records });
     }
+    const byAgents = store.agentsOf(q.from, q.to, centers);
     const manifest: Manifest = {
       format: BUNDLE_FORMAT,
       generatedAt: new Date(now).toISOString(),
@@ -98,7 +107,13 @@ export async function exportEvidence(db: DB, q: ExportQuery, dir: string, now = 
         'sha256sum -c SHA256SUMS checks that no file was changed since the export.',
         'Each line holds a record: hash = hex SHA-256 of the UTF-8 text prev_hash + encode(values), where encode writes each value as "<length>:<text>" (NULL as "-", the length in UTF-8 bytes; numbers as JavaScript prints them) and concatenates them; `reachwatch verify-export <dir>` recomputes every one.',
         'A record whose prev_hash is the hash of the line before it (same table, consecutive ids) is linked to it; compare the chain heads with the daily heads reachwatch published (GET /api/v1/chain/heads) to tie the bundle to history noted earlier.',
+        ...(byAgents.agents.length
+          ? [
+              "A probe made by a regional agent carries a `vantage` block in its evidence (point, agent, signature); `agents` lists those agents' Ed25519 public keys and `channels` the ids of their probes' channels, so `reachwatch verify-export` also checks each result's signature: over the canonical JSON of {agent, jobId <channel>#<method>@<point>, channelId, method, slotAt = due_at, startedAt = the block's agentStartedAt or started_at, durationMs, evidence without its vantage block} (docs/agents.md).",
+            ]
+          : []),
       ],
+      ...(byAgents.agents.length ? { agents: byAgents.agents, channels: byAgents.channels } : {}),
     };
     writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     writeFileSync(path.join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}`).join('\n') + '\n');
@@ -122,6 +137,8 @@ export function verifyBundle(dir: string): BundleCheck {
   } catch (err) {
     return { ok: false, problems: [`manifest.json cannot be read: ${(err as Error).message}`], records: 0 };
   }
+  const keys = new Map((manifest.agents ?? []).map((a) => [a.id, a.publicKey]));
+  const channelIds = new Map((manifest.channels ?? []).map((c) => [c.ref, c.id]));
   for (const f of manifest.files ?? []) {
     let body: Buffer;
     try {
@@ -151,9 +168,36 @@ export function verifyBundle(dir: string): BundleCheck {
       const computed = chainHash(r.prev_hash, r.values);
       if (computed !== r.hash) problems.push(`${f.name}:${i + 1}: record ${String(r.values[0])} does not match its hash (content ${encodeContent(r.values).slice(0, 40)}…)`);
       const id = Number(r.values[0]);
+      if (f.name === 'probes.ndjson') {
+        const bad = agentSignatureProblem(r.values, keys, channelIds);
+        if (bad) problems.push(`${f.name}:${i + 1}: record ${id}: ${bad}`);
+      }
       if (prev && id === prev.id + 1 && r.prev_hash !== prev.hash) problems.push(`${f.name}:${i + 1}: record ${id} does not link to record ${prev.id}`);
       prev = { id, hash: r.hash };
     });
   }
   return { ok: problems.length === 0, problems, records };
+}
+
+/**
+ * For a probe record (its values in CHAINS.probes order) made by an agent: why its signature does not
+ * hold with the manifest's key, or null (it holds, or it is the central's own probe).
+ */
+function agentSignatureProblem(values: ChainValue[], keys: Map<string, string | null>, channelIds: Map<number, string>): string | null {
+  const [, ref, dueAt, startedAt, durationMs, method, , , , , evidenceText] = values;
+  let evidence: Record<string, unknown>;
+  try {
+    evidence = JSON.parse(String(evidenceText)) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const block = evidence.vantage as { agentId?: unknown } | undefined;
+  if (!block || typeof block !== 'object' || typeof block.agentId !== 'string') return null;
+  const key = keys.get(block.agentId);
+  const channelId = channelIds.get(Number(ref));
+  if (!key || !channelId) return `made by agent ${block.agentId}, whose public key or channel the manifest does not list`;
+  const holds = agentSignatureHolds(key, {
+    agentId: block.agentId, channelId, method: String(method), dueAt: Number(dueAt), startedAt: Number(startedAt), durationMs: Number(durationMs), evidence,
+  });
+  return holds === false ? `the signature of agent ${block.agentId} does not match the result (its evidence, times or slot differ from what the agent sent)` : null;
 }

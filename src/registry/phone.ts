@@ -32,8 +32,9 @@ export interface PhoneProblem {
 }
 
 /**
- * Whether a phone channel's target is a national short code rather than an E.164 number: only an agent
- * of a vantage point whose line dials short codes can probe it (docs/agents.md), never the central.
+ * Whether a phone channel's target is a national short code rather than an E.164 number: only a line
+ * inside the country dials it (an agent of a vantage point whose line dials short codes, docs/agents.md),
+ * never Twilio.
  */
 export function isShortCodeTarget(ch: { type: string; target: string | null }): boolean {
   return ch.type === 'phone' && ch.target !== null && !ch.target.startsWith('+');

@@ -27,6 +27,16 @@ export interface EvidenceExportRepository {
   inSnapshot<T>(read: () => Promise<T>): Promise<T>;
   /** The table's records with from <= time < to, of these centers (all when empty), in id order. */
   records(table: ChainTable, from: number, to: number, centers: string[]): IterableIterator<ChainRecord>;
+  /** The agents whose probes the period holds (with their public keys), and those probes' channels' ids by ref. */
+  agentsOf(from: number, to: number, centers: string[]): { agents: BundleAgent[]; channels: { ref: number; id: string }[] };
+}
+
+/** An agent as a bundle names it: enough to check its results' signatures with the bundle alone. */
+export interface BundleAgent {
+  id: string;
+  name: string;
+  vantage: string;
+  publicKey: string | null;
 }
 
 export class SqliteEvidenceExportRepository implements EvidenceExportRepository {
@@ -65,6 +75,25 @@ export class SqliteEvidenceExportRepository implements EvidenceExportRepository 
     } finally {
       this.db.exec('COMMIT');
     }
+  }
+
+  agentsOf(from: number, to: number, centers: string[]): { agents: BundleAgent[]; channels: { ref: number; id: string }[] } {
+    const centerFilter = centers.length ? `AND ${CUTS.probes.center} IN (SELECT value FROM json_each(?))` : '';
+    const args: (number | string)[] = [from, to, ...(centers.length ? [JSON.stringify(centers)] : [])];
+    const agents = this.db
+      .prepare<(number | string)[], BundleAgent>(
+        `SELECT a.id, a.name, a.vantage, a.public_key AS publicKey FROM agents a
+         WHERE a.id IN (SELECT t.agent_id FROM probes t WHERE t.agent_id IS NOT NULL AND t.started_at >= ? AND t.started_at < ? ${centerFilter}) ORDER BY a.id`,
+      )
+      .all(...args);
+    if (agents.length === 0) return { agents, channels: [] };
+    const channels = this.db
+      .prepare<(number | string)[], { ref: number; id: string }>(
+        `SELECT c.ref, c.id FROM channels c
+         WHERE c.ref IN (SELECT t.channel_ref FROM probes t WHERE t.agent_id IS NOT NULL AND t.started_at >= ? AND t.started_at < ? ${centerFilter}) ORDER BY c.ref`,
+      )
+      .all(...args);
+    return { agents, channels };
   }
 
   *records(table: ChainTable, from: number, to: number, centers: string[]): IterableIterator<ChainRecord> {

@@ -41,9 +41,15 @@ export class Housekeeping {
     try {
       const missed = this.slots.expireMissed(now);
       // A point with no live agent misses every slot: one line per tick and point, not one per slot.
-      const byPoint = new Map<string, number>();
-      for (const m of missed) byPoint.set(m.vantage, (byPoint.get(m.vantage) ?? 0) + 1);
-      for (const [vantage, slots] of byPoint) this.log.warn({ vantage, slots }, 'slots of a vantage point expired without a result: no agent of the point probed them in time');
+      const byPoint = new Map<string, { slots: number; neverLeased: number }>();
+      for (const m of missed) {
+        const n = byPoint.get(m.vantage) ?? { slots: 0, neverLeased: 0 };
+        n.slots++;
+        if (m.leases === 0) n.neverLeased++;
+        byPoint.set(m.vantage, n);
+      }
+      // Leased but without a result yet: the agent may still send it (stored then, as late).
+      for (const [vantage, n] of byPoint) this.log.warn({ vantage, ...n }, 'slots of a vantage point expired without a result: no agent of the point took them, or none has reported yet');
       if (now - this.lastSlotPrune > HOUR) {
         this.lastSlotPrune = now;
         this.slots.prune(now - AGENT_JOB_KEEP_MS);

@@ -40,6 +40,34 @@ interface Row {
 /** The job id an agent's result names: `<channel>#<method>@<point>` (the scheduler's format for a point's job). */
 export const agentJobId = (channelId: string, method: string, point: string): string => `${channelId}#${method}@${point}`;
 
+/**
+ * Whether an agent's stored result still carries the agent's signature: the payload it signed is
+ * rebuilt from the stored row (src/agents/protocol.ts resultPayload: the job, the slot, the agent's own
+ * start time, the duration, and the evidence without the `vantage` block the central added). Null
+ * when the evidence has no vantage block or names no signature.
+ */
+export function agentSignatureHolds(
+  publicKey: string,
+  r: { agentId: string; channelId: string; method: string; dueAt: number; startedAt: number; durationMs: number; evidence: Record<string, unknown> },
+): boolean | null {
+  const block = r.evidence.vantage as Partial<ProbeVantage> | undefined;
+  if (block === undefined || block === null || typeof block !== 'object' || typeof block.point !== 'string' || typeof block.signature !== 'string') return null;
+  const key = publicKeyFromRaw(publicKey);
+  if (key === null) return false;
+  const { vantage: _block, ...sent } = r.evidence;
+  const payload = resultPayload(r.agentId, {
+    jobId: agentJobId(r.channelId, r.method, block.point),
+    channelId: r.channelId,
+    method: r.method,
+    slotAt: r.dueAt,
+    // The agent signed its own clock's time; the stored one may have been corrected.
+    startedAt: block.agentStartedAt ?? r.startedAt + (block.clockOffsetMs ?? 0),
+    durationMs: r.durationMs,
+    evidence: sent,
+  });
+  return verifyPayload(key, payload, block.signature);
+}
+
 export function verifyVantage(file: string, opts: { signatures?: boolean; maxProblems?: number } = {}): VantageReport {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   const max = opts.maxProblems ?? 20;
@@ -84,24 +112,15 @@ export function verifyVantage(file: string, opts: { signatures?: boolean; maxPro
       }
       if (!opts.signatures) continue;
       const raw = keyOf(r.agent_id as string);
-      const key = raw === null ? null : publicKeyFromRaw(raw);
-      if (key === null) {
+      if (raw === null || publicKeyFromRaw(raw) === null) {
         bad(r.id, `probe ${r.id}: agent ${r.agent_id} has no usable public key in the agents table, so its signature cannot be checked`);
         continue;
       }
-      const { vantage: _block, ...sent } = evidence;
-      const payload = resultPayload(r.agent_id as string, {
-        jobId: agentJobId(r.channelId, r.method, block.point as string),
-        channelId: r.channelId,
-        method: r.method,
-        slotAt: r.due_at,
-        // The agent signed its own clock's time; the stored one may have been corrected.
-        startedAt: block.agentStartedAt ?? r.started_at + (block.clockOffsetMs ?? 0),
-        durationMs: r.duration_ms,
-        evidence: sent,
-      });
       report.signaturesChecked++;
-      if (typeof block.signature !== 'string' || !verifyPayload(key, payload, block.signature)) {
+      const holds = agentSignatureHolds(raw, {
+        agentId: r.agent_id as string, channelId: r.channelId, method: r.method, dueAt: r.due_at, startedAt: r.started_at, durationMs: r.duration_ms, evidence,
+      });
+      if (holds !== true) {
         bad(r.id, `probe ${r.id}: the signature of agent ${r.agent_id} does not match the stored result (its evidence, times or slot differ from what the agent sent)`);
       }
     }

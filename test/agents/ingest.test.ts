@@ -197,6 +197,24 @@ describe('an accepted batch', () => {
   });
 });
 
+test('the same batch delivered twice at once (a retry racing a slow answer) is stored once', async () => {
+  const slots = [openSlot(WEB, 'kz'), openSlot(BETA, 'kz'), openSlot(WEB, 'kz')];
+  const batch = push(kz, slots.map((s, i) => result(i === 1 ? BETA : WEB, s)));
+  const [a, b] = await Promise.all([post('/agent/v1/results', kz.token, batch), post('/agent/v1/results', kz.token, batch)]);
+  const statuses = [a.status, b.status].sort();
+  // One is stored; the other is told it was (409) or that it is being stored (503, retry).
+  expect(statuses[0]).toBe(200);
+  expect([409, 503]).toContain(statuses[1]);
+  const other = a.status === 200 ? b : a;
+  expect(other.body.code).toBe(other.status === 409 ? 'batch_already_ingested' : 'batch_in_progress');
+  if (other.status === 503) expect(other.headers.get('retry-after')).toBe('1');
+  for (const s of slots) {
+    const n = (daemon.db.prepare('SELECT count(*) AS n FROM probes WHERE agent_id = ? AND due_at = ?').get(kz.id, s.slotAt) as { n: number }).n;
+    expect(n).toBe(1);
+  }
+  expect((daemon.db.prepare('SELECT count(*) AS n FROM agent_batches WHERE batch_id = ?').get(batch.batchId) as { n: number }).n).toBe(1);
+});
+
 describe('a refused batch stores nothing', () => {
   test('a batch whose id was ingested already: 409 batch_already_ingested', async () => {
     const s = openSlot(WEB, 'kz');

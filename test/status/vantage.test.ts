@@ -105,4 +105,39 @@ describe('combineVantage', () => {
     expect(flagsOf('geo_restricted,bogus')).toEqual(['geo_restricted']);
     expect(flagsOf(null)).toEqual([]);
   });
+
+  it('holds its rules over every combination of three points, their staleness, the present status and the quorum', () => {
+    const statuses: ChannelStatus[] = ['reachable', 'unavailable', 'no_answer', 'unknown', 'not_probed'];
+    const failing = (x: ChannelStatus) => x !== 'reachable' && x !== 'unknown' && x !== 'not_probed';
+    let cases = 0;
+    for (const a of statuses) for (const b of statuses) for (const c of statuses)
+      for (const staleKz of [false, true]) for (const staleEu of [false, true])
+        for (const before of ['reachable', 'unavailable', 'unknown'] as ChannelStatus[]) for (const quorum of [0, 1, 2]) {
+          const states = [pt('central', a), pt('kz', b, { domestic: true, stale: staleKz }), pt('eu', c, { stale: staleEu })];
+          const v = combineVantage(states, was(before), quorum);
+          const counting = states.filter((s) => !s.stale && s.status !== 'unknown' && s.status !== 'not_probed');
+          const label = JSON.stringify({ a, b, c, staleKz, staleEu, before, quorum, v });
+          cases++;
+          // Anyone who reaches it makes it reachable; nobody counting changes nothing.
+          if (counting.some((s) => s.status === 'reachable')) expect(v.status, label).toBe('reachable');
+          if (counting.length === 0) expect(v.status, label).toBe(before);
+          // geo_restricted exactly when a counting domestic point answers and a counting point abroad does not.
+          const geo = counting.some((s) => s.domestic && s.status === 'reachable') && counting.some((s) => !s.domestic && s.status !== 'reachable');
+          expect(v.flags.includes('geo_restricted'), label).toBe(geo);
+          // The status is never something no counting point said, unless it stayed what it was.
+          if (v.status !== before) expect(counting.some((s) => s.status === v.status), label).toBe(true);
+          if (v.status !== before && failing(v.status)) {
+            const agree = counting.filter((s) => s.status === v.status).length;
+            if (quorum === 0) expect(agree, label).toBe(counting.length);
+            else expect(agree, label).toBeGreaterThanOrEqual(quorum);
+            expect(counting.some((s) => s.status === 'reachable'), label).toBe(false);
+            // A silent point that last said otherwise holds a new failure back.
+            expect(states.some((s) => s.stale && s.status !== 'unknown' && s.status !== 'not_probed' && s.status !== v.status), label).toBe(false);
+          }
+          // Whenever the status changed, a deciding point is named; the no-data list is every silent point.
+          if (v.status !== before) expect(v.deciding, label).not.toBeNull();
+          expect(v.noData, label).toEqual(states.filter((s) => s.stale || s.status === 'unknown' || s.status === 'not_probed').map((s) => s.point));
+        }
+    expect(cases).toBe(4500);
+  });
 });

@@ -2,12 +2,13 @@
 // match the chained `vantage` block, and with --signatures every result's Ed25519 signature is checked
 // again with the agent's public key, the agent's own clock time included when the central corrected it.
 
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateAgentKeys } from '../../src/agents/protocol.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { exportEvidence, verifyBundle, type Manifest } from '../../src/export/evidence.ts';
 import { assertLoadable, parseRegistry } from '../../src/registry/load.ts';
 import { syncRegistry } from '../../src/registry/sync.ts';
 import { DB_FILE_NAME, openDatabase } from '../../src/store/db.ts';
@@ -103,5 +104,30 @@ describe('verify on agent probes', () => {
     expect(verifyVantage(slot, { signatures: true }).problems.map((p) => p.probeId)).toEqual([2]);
     const noKey = tampered("UPDATE agents SET public_key = NULL WHERE id = 'agt_00000000000000a1'");
     expect(verifyVantage(noKey, { signatures: true }).problems[0]?.detail).toMatch(/agent agt_00000000000000a1 has no usable public key/);
+  });
+});
+
+describe('an evidence bundle of agents\' probes', () => {
+  test("names the agents with their public keys and its probes' channels, and verify-export checks every signature with the bundle alone", async () => {
+    const data = path.join(dir, 'bundle-db');
+    mkdirSync(data);
+    copyFileSync(original, path.join(data, DB_FILE_NAME));
+    const db = openDatabase(data);
+    const out = path.join(dir, 'bundle');
+    const manifest = await exportEvidence(db, { from: T0 - 60_000, to: T0 + 3_600_000 }, out);
+    db.close();
+    expect(manifest.agents).toEqual([
+      { id: almaty.id, name: 'almaty-1', vantage: 'kz', publicKey: almaty.keys.publicKey },
+      { id: astana.id, name: 'astana-1', vantage: 'kz', publicKey: astana.keys.publicKey },
+    ]);
+    expect(manifest.channels).toEqual([{ ref: 1, id: WEB }]);
+    expect(verifyBundle(out)).toMatchObject({ ok: true, problems: [] });
+    // Another key in the manifest for astana-1: its result (record 3) is named, the chains still hold.
+    const forged = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    (forged.agents ?? [])[1] = { ...(forged.agents ?? [])[1], publicKey: generateAgentKeys().publicKey } as NonNullable<Manifest['agents']>[number];
+    writeFileSync(path.join(out, 'manifest.json'), JSON.stringify(forged));
+    const check = verifyBundle(out);
+    expect(check.ok).toBe(false);
+    expect(check.problems).toEqual([expect.stringMatching(/^probes\.ndjson:3: record 3: the signature of agent agt_00000000000000a2 does not match/)]);
   });
 });

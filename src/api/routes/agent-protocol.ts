@@ -120,7 +120,7 @@ export const agentProtocolRoutes: FastifyPluginAsyncTypebox<AgentProtocolOptions
         oldestQueuedAt: req.body.oldestQueuedAt === null ? null : req.body.oldestQueuedAt - offset,
         clockOffsetMs: offset,
       });
-      return { serverTime: now(), stale: agents.store.byId(agent.id)?.stale_since != null };
+      return { serverTime: now(), stale: (agents.get(agent.id)?.staleSince ?? null) !== null };
     },
   );
 
