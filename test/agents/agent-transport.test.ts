@@ -283,3 +283,20 @@ test(
   },
   120_000,
 );
+
+test(
+  'a lease too short for its probe is not started (the slot is left to expire for another agent), and one long enough is',
+  async () => {
+    // Ends in 2 s, but the probe may take 5: starting it could race another agent for the slot.
+    central.offered = [job(1, '/page/short', 2000, 5000), job(2, '/page/long', 120_000, 5000)];
+    const a = agent();
+    await until('the long lease stored', () => assertRunning(a) && central.stored.size === 1, 60_000);
+    await until('the short lease skipped', () => outboxRows().leases.skipped === 1, 30_000);
+    expect(siteHits.get('/page/short')).toBeUndefined();
+    expect(siteHits.get('/page/long')).toBe(1);
+    expect([...central.stored.keys()]).toEqual([`c2--web#http@kz@${job(2).slotAt}`]);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+  },
+  120_000,
+);
