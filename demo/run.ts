@@ -147,7 +147,8 @@ function demoConfig(dataDir: string, resolve: Record<string, string>, sitePort: 
     // against the real milliseconds each request takes; its lease margin and poll are in simulated time
     // (a poll every 2 simulated minutes leases each 5-minute website slot in time, and keeps its requests
     // to the daemon few: the daemon's real milliseconds are the calls' simulated seconds).
-    vantage: { points: { kz: { domestic: true } }, defaults: { website: ['central', 'kz'] }, stale_after: '6h', max_clock_offset: '1h', refuse_clock_offset: '2h', lease_margin: guard },
+    // The per-agent rate limit counts real seconds, which are minutes here: raised to match.
+    vantage: { points: { kz: { domestic: true } }, defaults: { website: ['central', 'kz'] }, stale_after: '6h', max_clock_offset: '1h', refuse_clock_offset: '2h', lease_margin: guard, agent_rate: 1000 },
     agent: { central_url: board, data_dir: path.join(dataDir, 'agent'), poll_interval: '2m', request_timeout: guard, stop_grace: guard, concurrency: 8 },
     alerts: {
       send_timeout: guard,
