@@ -25,6 +25,7 @@ import { loadRegistry } from '../src/registry/load.ts';
 import { reportSettingsFrom } from '../src/reports/availability.ts';
 import { buildThesisTable } from '../src/reports/thesis-table.ts';
 import { openDatabase, type DB } from '../src/store/db.ts';
+import { Agents } from '../src/agents/registry.ts';
 import { CLOCK_ENV, encodeSegment, installFastClock, realNow, realTimers, type Segment } from './clock.ts';
 import { compare, renderHtml, renderText, say, type Comparison } from './compare.ts';
 import { demoRegistry } from './registry.ts';
@@ -122,7 +123,7 @@ async function pickPort(wanted: number | null): Promise<number> {
 const guardSeconds = () => Math.ceil(Math.max(30, 2 * opts.speed * NIGHT.factor));
 
 /** The daemon's configuration: the shipped defaults, except where the 2018 round or the fast clock needs otherwise. */
-function demoConfig(dataDir: string, resolve: Record<string, string>, sitePort: number, smtpPort: number, sipLine: string | null): Record<string, unknown> {
+function demoConfig(dataDir: string, resolve: Record<string, string>, sitePort: number, smtpPort: number, sipLine: string | null, board: string): Record<string, unknown> {
   // Guards against hung peers are simulated durations too; give each at least two real seconds, so a
   // busy machine cannot make a loopback answer look like a timeout.
   const guard = `${guardSeconds()}s`;
@@ -153,6 +154,14 @@ function demoConfig(dataDir: string, resolve: Record<string, string>, sitePort: 
       ? { sip: { proxy: sipLine, name: 'demo-line', listen: '127.0.0.1:0', interface: '127.0.0.1', ring_timeout: '1h', listen_after_answer: '2h', price_per_minute: 0 } }
       : {}),
     centers: { sweep_interval: '1m' },
+    // One regional agent (vantage point kz, inside the country) probes the websites too, from its own
+    // process, as docs/agents.md describes. Its clock is the demo's, so the clock limits only guard
+    // against the real milliseconds each request takes; its lease margin and poll are in simulated time
+    // (a poll every 2 simulated minutes leases each 5-minute website slot in time, and keeps its requests
+    // to the daemon few: the daemon's real milliseconds are the calls' simulated seconds).
+    // The per-agent rate limit counts real seconds, which are minutes here: raised to match.
+    vantage: { points: { kz: { domestic: true } }, defaults: { website: ['central', 'kz'] }, stale_after: '6h', max_clock_offset: '1h', refuse_clock_offset: '2h', lease_margin: guard, agent_rate: 1000 },
+    agent: { central_url: board, data_dir: path.join(dataDir, 'agent'), poll_interval: '2m', request_timeout: guard, stop_grace: guard, concurrency: 8 },
     alerts: {
       send_timeout: guard,
       smtp: { host: '127.0.0.1', port: smtpPort, from: 'reachwatch demo <alerts@reachwatch.demo>' },
@@ -185,8 +194,10 @@ async function main(): Promise<void> {
   const dir = opts.data ?? mkdtempSync(path.join(tmpdir(), 'reachwatch-demo-'));
   mkdirSync(dir, { recursive: true });
   const log = path.join(dir, 'daemon.log');
+  const agentLog = path.join(dir, 'agent.log');
   let world: World | null = null;
   let daemon: ChildProcess | null = null;
+  let agent: ChildProcess | null = null;
   let inbox: Server | null = null;
   let db: DB | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
@@ -195,6 +206,7 @@ async function main(): Promise<void> {
   // Every process changes speed at one announced real instant, so they never disagree on the time.
   const announce = (segment: Segment) => {
     if (daemon?.stdin?.writable) daemon.stdin.write(`clock ${encodeSegment(segment)}\n`);
+    if (agent?.stdin?.writable) agent.stdin.write(`clock ${encodeSegment(segment)}\n`);
     clock.add(segment);
   };
   const setSpeedSoon = (speed: number) => announce(clock.segmentAt(realNow() + SWITCH_AHEAD_MS, speed));
@@ -208,6 +220,15 @@ async function main(): Promise<void> {
     (stopping ??= (async () => {
       if (ticker) clearInterval(ticker);
       db?.close();
+      if (agent && agent.exitCode === null && agent.signalCode === null) {
+        setSpeedSoon(1);
+        await new Promise((r) => realTimers.setTimeout(r, SWITCH_AHEAD_MS + 50));
+        const exited = agent.exitCode === null && agent.signalCode === null ? once(agent, 'exit') : Promise.resolve();
+        agent.kill('SIGTERM');
+        const force = realTimers.setTimeout(() => agent?.kill('SIGKILL'), 20_000);
+        await exited;
+        realTimers.clearTimeout(force);
+      }
       if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
         // Its shutdown grace is simulated time: at real speed it gets real seconds to finish.
         setSpeedSoon(1);
@@ -238,7 +259,7 @@ async function main(): Promise<void> {
     const reg = demoRegistry(registryFile, registry.centers, sims, world.site.port);
     writeFileSync(path.join(dir, 'centers.yaml'), reg.text);
     const configFile = path.join(dir, 'reachwatch.yaml');
-    writeFileSync(configFile, `# The demo's configuration (demo/run.ts): the defaults of config/reachwatch.yaml except these.\n${stringify(demoConfig(dir, reg.resolve, world.site.port, world.smtp.port, world.line?.proxy ?? null))}`);
+    writeFileSync(configFile, `# The demo's configuration (demo/run.ts): the defaults of config/reachwatch.yaml except these.\n${stringify(demoConfig(dir, reg.resolve, world.site.port, world.smtp.port, world.line?.proxy ?? null, board))}`);
     const env: Record<string, string> = {
       REACHWATCH_CONFIG: configFile,
       PORT: String(port),
@@ -271,6 +292,11 @@ async function main(): Promise<void> {
     const inboxUrl = `http://127.0.0.1:${await listenOn(inbox, 0)}`;
     if (stopping) return;
 
+    // The regional agent's token, made as `reachwatch agents create --name almaty-demo --vantage kz` makes it.
+    const setupDb = openDatabase(config.dataDir);
+    const { token: agentToken } = new Agents(setupDb, { points: config.vantage.points.map((p) => p.name) }).create({ name: 'almaty-demo', vantage: 'kz', createdBy: 'demo' });
+    setupDb.close();
+
     // The daemon logs to a file, never to a pipe: a pipe whose reader died (the demo killed -9)
     // would make its logger retry the write forever instead of letting it exit.
     const logFd = openSync(log, 'a');
@@ -281,6 +307,16 @@ async function main(): Promise<void> {
       detached: true, // Ctrl-C reaches the demo only, which stops the daemon gracefully
     });
     closeSync(logFd);
+    // The agent starts beside it, on the same clock (it hears the same speed changes), and enrolls
+    // as soon as the daemon answers; like the daemon, it stops when the demo's pipe closes.
+    const agentFd = openSync(agentLog, 'a');
+    agent = spawn(process.execPath, ['--import', path.join(ROOT, 'demo/clock-preload.ts'), path.join(ROOT, 'src/cli/main.ts'), 'agent', 'run'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, REACHWATCH_AGENT_TOKEN: agentToken, TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '' },
+      stdio: ['pipe', agentFd, agentFd],
+      detached: true,
+    });
+    closeSync(agentFd);
     const tail = logTail(log);
     await new Promise<void>((resolve, reject) => {
       const check = realTimers.setTimeout(function poll() {
@@ -305,6 +341,7 @@ async function main(): Promise<void> {
     out(`  The board:          ${board}/?lang=${opts.lang}`);
     out(`  The NGO's inbox:    ${inboxUrl}/   (alerts to ${NGO_MAILBOX})`);
     out(`  The API:            ${board}/docs   (reachwatch runs as pid ${daemon.pid}; its log: ${ownDir ? 'daemon.log in a temporary folder' : log})`);
+    out(`  A regional agent:   vantage point kz (inside the country), pid ${agent.pid}: it leases the websites' jobs and probes them too (docs/agents.md)`);
     out('');
     out(`  ${sims.length} channels of ${new Set(sims.map((s) => s.centerId)).size} centers behave as the thesis reports (${unsimulated.length} reported ones cannot be simulated; ${reg.manual.length} unreported ones are left to hand probes).`);
     out(`  Time runs ${opts.speed}× faster (${opts.speed * NIGHT.factor}× at night): Monday 26 March 2018, 09:00 in Almaty, to Tuesday noon takes about ${realSeconds} s.`);

@@ -13,6 +13,7 @@ import { overloadSection } from './overload.ts';
 import { probesSection } from './probes.ts';
 import { sipSection } from './sip.ts';
 import { agentsIngestSection } from './agents-ingest.ts';
+import { agentSection } from './agent.ts';
 import { agentsLeaseSection } from './agents-lease.ts';
 
-export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, audioSection, sipSection, agentsIngestSection, agentsLeaseSection];
+export const SECTIONS: readonly BenchSection[] = [probesSection, overloadSection, blackboxSection, callbacksSection, cpsSection, boardSection, evidenceSection, audioSection, sipSection, agentsIngestSection, agentsLeaseSection, agentSection];

@@ -142,6 +142,20 @@ export const COMMANDS: readonly CliCommand[] = [
     run: async (args, io) => (await import('./announcements.ts')).announcementsCommand(args, (await import('./token.ts')).cliActor(), io.out, io.err),
   },
   {
+    name: 'agent',
+    summary: 'run this machine as a regional agent of a vantage point: enroll once, then lease, probe and push signed results',
+    help: lines(
+      'Usage:',
+      '  reachwatch agent enroll [--central <url>]   make the Ed25519 key (mode 0600) in agent.data_dir and register it (token: REACHWATCH_AGENT_TOKEN)',
+      '  reachwatch agent run [--central <url>]      enroll if needed, then lease the point\'s jobs, probe them, push signed results until SIGTERM',
+      '',
+      'See docs/agents.md, "Running an agent" (systemd unit: deploy/reachwatch-agent.service; Docker: bin/reachwatch-agent).',
+      'Exit: 0 done or stopped cleanly; 64 misuse; 78 a configuration problem (named); 75 the central could not be reached (try again);',
+      '77 the central refused the token (revoked or unknown); 1 the central refused the enrollment for another reason (named).',
+    ),
+    run: async (args, io) => (await import('../agent/command.ts')).agentCommand(args, io.out, io.err),
+  },
+  {
     name: 'agents',
     summary: 'create, list and revoke regional agents (vantage points); a token is printed once',
     help: lines(

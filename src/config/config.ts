@@ -4,6 +4,7 @@
 // refuses the whole configuration, before anything is opened or written, if any section found a problem.
 
 import { parseVantageSection, VANTAGE_DEFAULTS, VANTAGE_DOC, type VantageConfig } from '../agents/config.ts';
+import { AGENT_DEFAULTS, AGENT_DOC, parseAgentSection, type AgentConfig } from '../agent/config.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseYamlSource } from '../util/yaml-source.ts';
@@ -52,6 +53,8 @@ export interface Config {
   twilio: TwilioConfig;
   auth: AuthConfig;
   vantage: VantageConfig;
+  /** Only `reachwatch agent` reads it. */
+  agent: AgentConfig;
 }
 
 export class ConfigError extends Error {
@@ -83,12 +86,13 @@ export const DEFAULTS: Omit<Config, 'file' | 'twilio' | 'auth'> = {
   maintenance: [],
   vantage: VANTAGE_DEFAULTS,
   audio: AUDIO_DEFAULTS,
+  agent: AGENT_DEFAULTS,
 };
 
 /** The sections of the file, in the order of the reference (docs/configuration.md). */
 export const SECTION_DOCS: SectionDoc[] = [
   HTTP_DOC, DATA_DIR_DOC, REGISTRY_DOC, LOG_DOC, SCHEDULER_DOC, WEBSITE_DOC, STATUS_DOC, CANARIES_DOC, STORE_DOC, TIMEZONE_DOC, TELEPHONY_DOC, SIP_DOC, CENTERS_DOC, BOARD_DOC, ALERTS_DOC,
-  MAINTENANCE_DOC, VANTAGE_DOC, AUDIO_DOC,
+  MAINTENANCE_DOC, VANTAGE_DOC, AGENT_DOC, AUDIO_DOC,
 ];
 
 /** Loads the file (if any) and the environment into a validated Config. */
@@ -143,6 +147,7 @@ export function buildConfig(raw: Obj, envSource: EnvSource, file: string | null,
     twilio: parseTwilioEnv(ctx),
     auth: authFromEnv(ctx),
     vantage: parseVantageSection(raw, ctx),
+    agent: parseAgentSection(raw, ctx),
   };
   if (ctx.problems.length) throw new ConfigError(ctx.problems);
   return config;

@@ -16,6 +16,8 @@ export interface Environment {
   logLevel: string | undefined;
   logFormat: string | undefined;
   operatorToken: string | undefined;
+  /** The regional agent's token (`reachwatch agent`), never in a file. */
+  agentToken: string | undefined;
   publicUrl: string | undefined;
   boardUrl: string | undefined;
   smtpPassword: string | undefined;
@@ -47,6 +49,7 @@ export const ENVIRONMENT_VARIABLES = [
   { name: 'LOG_LEVEL', meaning: 'fatal, error, warn, info, debug, trace or silent; wins over log.level.' },
   { name: 'REACHWATCH_LOG_FORMAT', meaning: 'auto, json or pretty; wins over log.format.' },
   { name: 'REACHWATCH_OPERATOR_TOKEN', meaning: 'A legacy operator token that has no row in the token table.' },
+  { name: 'REACHWATCH_AGENT_TOKEN', meaning: "A regional agent's token (rwa_…), for `reachwatch agent enroll` and `agent run` only; an admin creates it with `reachwatch agents create`." },
   { name: 'REACHWATCH_PUBLIC_URL', meaning: 'Where Twilio reaches this daemon\'s webhooks; also the board address when alerts.board_url is unset.' },
   { name: 'REACHWATCH_BOARD_URL', meaning: 'Where the board is published (alerts link to it); alerts.board_url wins over it.' },
   { name: 'REACHWATCH_SMTP_PASSWORD', meaning: 'The SMTP password; required when alerts.smtp.user is set.' },
@@ -76,6 +79,7 @@ export function readEnv(source: EnvSource = process.env): Environment {
     logLevel: get('LOG_LEVEL'),
     logFormat: get('REACHWATCH_LOG_FORMAT'),
     operatorToken: get('REACHWATCH_OPERATOR_TOKEN'),
+    agentToken: get('REACHWATCH_AGENT_TOKEN'),
     publicUrl: get('REACHWATCH_PUBLIC_URL'),
     boardUrl: get('REACHWATCH_BOARD_URL'),
     smtpPassword: get('REACHWATCH_SMTP_PASSWORD'),

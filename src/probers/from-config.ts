@@ -24,6 +24,7 @@ export function websiteProberFor(config: Config): Prober {
     maxBodyBytes: w.maxBodyBytes,
     userAgent: w.userAgent,
     resolve: w.resolve,
+    ...(w.localAddress ? { localAddress: w.localAddress } : {}),
   });
 }
 

@@ -128,3 +128,17 @@ test('the agents-ingest section pushes signed batches over HTTP, stores every re
   expect(s.peerPerS).toBeGreaterThan(0);
   expect(s.verdicts.every((v) => v.pass)).toBe(true);
 }, QUICK_RUN_TIMEOUT_MS);
+
+test('the agent section runs a real central and agent: results stored, the agent RSS sampled, slot-to-stored delays given', async () => {
+  const { code, stdout, stderr } = await runBench(['--only', 'agent', '--quick', '--json']);
+  expect(code, stderr).toBe(0);
+  const s = (JSON.parse(stdout) as QuickReport).sections.agent as Section & { stored: number; reachable: number; rssPeakBytes: number | null; slotToStoredMs: { n: number; p50: number | null; p99: number | null } };
+  expect(s.skipped).toBeNull();
+  expect(s.stored).toBeGreaterThan(0);
+  expect(s.reachable).toBe(s.stored);
+  expect(s.rssPeakBytes).toBeGreaterThan(0);
+  expect(s.slotToStoredMs.n).toBe(s.stored);
+  expect(s.slotToStoredMs.p99).toBeGreaterThanOrEqual(s.slotToStoredMs.p50 as number);
+  // --quick runs 100 channels: the RSS target is judged only at 1,000, so it is never passed here.
+  expect(s.verdicts.map((v) => v.pass)).toEqual([false]);
+}, QUICK_RUN_TIMEOUT_MS);

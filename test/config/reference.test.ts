@@ -28,7 +28,7 @@ test('every section of the defaults and every environment variable is documented
 });
 
 // Defaults that are prose, not a value one could write (or that need other keys to mean anything).
-const PROSE = new Set(['data_dir', 'registry.file', 'canaries.timeout', 'alerts.board_url', 'alerts.sms.from', 'telephony.kazakh_prompt_audio', 'telephony.byoc_trunk', 'sip.proxy', 'sip.domain', 'sip.name', 'sip.interface']);
+const PROSE = new Set(['data_dir', 'agent.data_dir', 'registry.file', 'canaries.timeout', 'alerts.board_url', 'alerts.sms.from', 'telephony.kazakh_prompt_audio', 'telephony.byoc_trunk', 'sip.proxy', 'sip.domain', 'sip.name', 'sip.interface']);
 
 test('a documented default written into the file gives the same configuration as leaving the key out', () => {
   const load = (yaml: string) => {

@@ -1,5 +1,6 @@
 // The `website` section: the website prober's limits and the classifier's website thresholds.
 
+import { isIP } from 'node:net';
 import { fieldsOf, isObj, knownKeys, sectionOf, showDuration, showValue, type Obj, type SectionContext, type SectionDoc } from '../../config/section.ts';
 
 export interface WebsiteConfig {
@@ -14,6 +15,8 @@ export interface WebsiteConfig {
   certExpiryWarnDays: number;
   /** hostname -> IP, like curl --resolve. For tests, benchmarks and the demo; empty in production. */
   resolve: Record<string, string>;
+  /** The source address of website probes (undici's localAddress); null: the system's choice. */
+  localAddress: string | null;
 }
 
 export const WEBSITE_DEFAULTS: WebsiteConfig = {
@@ -27,6 +30,7 @@ export const WEBSITE_DEFAULTS: WebsiteConfig = {
   slowMs: 3000,
   certExpiryWarnDays: 14,
   resolve: {},
+  localAddress: null,
 };
 
 const D = WEBSITE_DEFAULTS;
@@ -44,6 +48,7 @@ export const WEBSITE_DOC: SectionDoc = {
     { key: 'slow', default: showDuration(D.slowMs), meaning: 'A page answering slower than this is classified slow.' },
     { key: 'cert_expiry_warn_days', default: String(D.certExpiryWarnDays), meaning: 'A certificate expiring within this many days is a warning, 0 to 365.' },
     { key: 'resolve', default: showValue(D.resolve), meaning: 'Host name to IP address, like curl --resolve; for tests, benchmarks and the demo.' },
+    { key: 'local_address', default: 'none', meaning: "The source IP address of website probes (one of this machine's addresses), e.g. to probe through one uplink of several; none: the system's choice." },
   ],
 };
 
@@ -61,6 +66,12 @@ export function parseWebsiteSection(raw: Obj, ctx: SectionContext): WebsiteConfi
         else resolve[host.toLowerCase()] = ip;
       }
   }
+  let localAddress: string | null = null;
+  if (web.local_address !== undefined && web.local_address !== null && web.local_address !== 'none') {
+    if (typeof web.local_address !== 'string' || isIP(web.local_address) === 0) {
+      problems.push(`${where(['website', 'local_address'])}: must be an IP address (one of this machine's), e.g. 192.0.2.10, not ${JSON.stringify(web.local_address)}.`);
+    } else localAddress = web.local_address;
+  }
   return {
     connectTimeoutMs: f.duration('connect_timeout', D.connectTimeoutMs),
     tlsTimeoutMs: f.duration('tls_timeout', D.tlsTimeoutMs),
@@ -72,5 +83,6 @@ export function parseWebsiteSection(raw: Obj, ctx: SectionContext): WebsiteConfi
     slowMs: f.duration('slow', D.slowMs),
     certExpiryWarnDays: f.int('cert_expiry_warn_days', D.certExpiryWarnDays, 0, 365),
     resolve,
+    localAddress,
   };
 }

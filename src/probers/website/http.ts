@@ -42,6 +42,8 @@ export interface WebsiteProberOptions {
   userAgent: string;
   /** hostname → IP, like curl --resolve: points real-looking names at loopback in tests/bench/demo. */
   resolve?: Record<string, string>;
+  /** The source address of every connection (undici's localAddress); absent: the system's choice. */
+  localAddress?: string;
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots; for tests and the demo only. */
   ca?: string[];
   /** Measures our own event loop's stalls during each probe; the process's shared watch by default. */
@@ -65,6 +67,7 @@ interface Limits {
   maxBodyBytes: number;
   userAgent: string;
   resolve: ReadonlyMap<string, string>;
+  localAddress: string | undefined;
   ca: string[] | undefined;
   loopWatch: LoopWatch;
 }
@@ -87,6 +90,7 @@ function normaliseOptions(opts: WebsiteProberOptions): Limits {
     if (isIP(ip) === 0) throw new TypeError(`resolve: "${ip}" for "${host}" is not an IP address`);
     resolve.set(host.toLowerCase(), ip);
   }
+  if (opts.localAddress !== undefined && isIP(opts.localAddress) === 0) throw new TypeError(`localAddress: "${opts.localAddress}" is not an IP address`);
   return {
     connectTimeoutMs: opts.connectTimeoutMs,
     tlsTimeoutMs: opts.tlsTimeoutMs,
@@ -97,6 +101,7 @@ function normaliseOptions(opts: WebsiteProberOptions): Limits {
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     userAgent: opts.userAgent,
     resolve,
+    localAddress: opts.localAddress,
     // Passing `ca` to tls.connect replaces the bundled roots, so keep them alongside the extras.
     ca: opts.ca && opts.ca.length > 0 ? [...rootCertificates, ...opts.ca] : undefined,
     loopWatch: opts.loopWatch ?? sharedLoopWatch(),
@@ -378,7 +383,7 @@ function makeConnector(state: HopState, limits: Limits, insecure: boolean): buil
 
   return (options, callback) => {
     const timers = new PhaseTimer();
-    const socket = base(options, (err, sock) => {
+    const socket = base(limits.localAddress ? { ...options, localAddress: limits.localAddress } : options, (err, sock) => {
       timers.clear();
       if (err) return callback(err, null);
       if (https && !acceptTls(sock as TLSSocket, state, insecure)) {
