@@ -15,7 +15,8 @@ import { Worker } from 'node:worker_threads';
 import type { Static } from 'typebox';
 import type { Logger } from 'pino';
 import type { Ready } from '../api/schemas.ts';
-import type { Config } from '../config/config.ts';
+import { ConfigError, type Config } from '../config/config.ts';
+import { missingSipPrograms } from '../probers/sip/programs.ts';
 import { assertLoadable, registryOptionsFor } from '../registry/load.ts';
 import { loadRegistryInWorker } from '../registry/load-in-worker.ts';
 import { DaemonLockHeld, lockDataFolder, type DataFolderLock } from '../store/daemon-lock.ts';
@@ -95,6 +96,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 export async function startFront(config: Config, log: Logger, opts: { pretty: boolean }): Promise<Front> {
+  // Before the data folder is touched: a trunk without its user agent would make every SIP call our own error.
+  const missing = missingSipPrograms(config.sip);
+  if (missing.length > 0) throw new ConfigError(missing);
   // The same order as startDaemon: a broken registry changes nothing, not even the data folder.
   // The same options as the core's own reloads, so the first load and later ones read the file alike.
   const registry = await loadRegistryInWorker(config.registry.file, registryOptionsFor(config));
