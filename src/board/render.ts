@@ -92,7 +92,7 @@ export function layout(ctx: PageContext, title: string, body: string): string {
 <main id="main">
 ${body}
 </main>
-<footer><p><a href="/directory.json">${esc(w.directory)} (JSON)</a> · <a href="/directory.csv">CSV</a> · <a href="/docs">${esc(w.api)}</a>${ctx.viewer ? '' : ` · <a href="/signin" rel="nofollow">${esc(SESSION_WORDS[w.lang].signIn)}</a>`}</p><p class="fine">${esc(w.howCounted)}</p></footer>
+<footer><p><a href="/directory.json">${esc(w.directory)} (JSON)</a> · <a href="/directory.csv">CSV</a> · <a href="/docs">${esc(w.api)}</a>${ctx.viewer || ctx.path === '/signin' ? '' : ` · <a href="${esc(href('/signin', { next: ctx.path }))}" rel="nofollow">${esc(SESSION_WORDS[w.lang].signIn)}</a>`}</p><p class="fine">${esc(w.howCounted)}</p></footer>
 </body>
 </html>`;
 }

@@ -50,6 +50,8 @@ export function context(req: FastifyRequest, reply: FastifyReply, query: Record<
   const lang = pickLanguage(chosen, cookie, req.headers['accept-language']);
   if (chosen) void reply.header('set-cookie', `lang=${lang}; Path=/; Max-Age=31536000; SameSite=Lax`);
   void reply.header('vary', 'Accept-Language, Cookie').header('content-language', lang);
+  // helmet's no-referrer makes browsers post forms with "Origin: null"; the sign-out form must show its origin.
+  if (viewer) void reply.header('referrer-policy', 'same-origin');
   const rest = Object.fromEntries(Object.entries(query).filter(([k, v]) => k !== 'lang' && typeof v === 'string' && v !== '')) as Record<string, string>;
   return { w: BOARD_WORDS[lang], path: req.url.split('?')[0] ?? '/', query: rest, ...(viewer ? { viewer } : {}) };
 }

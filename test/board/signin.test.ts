@@ -5,18 +5,13 @@
 // origin; wrong tokens are counted and then refused for a while; no token ever reaches the log.
 
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { keepClip, type ClipRef } from '../../src/audio/clips.ts';
+import type { ClipRef } from '../../src/audio/clips.ts';
 import { Tokens } from '../../src/auth/tokens.ts';
-import { assertLoadable, loadRegistry } from '../../src/registry/load.ts';
-import { syncRegistry } from '../../src/registry/sync.ts';
-import { ProbeWriter } from '../../src/store/probe-writer.ts';
 import { buildTestApp, type TestApp } from '../helpers/api-app.ts';
-import { audioFactory, SWITCHED_OFF_RU } from '../helpers/audio.ts';
+import { centerWithClip } from '../helpers/center-with-clip.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let t: TestApp;
@@ -28,32 +23,6 @@ let tokens: Tokens;
 const T = {} as Record<'operator' | 'auditor' | 'admin', { id: string; secret: string }>;
 const logLines: string[] = [];
 let cleanupAudio: () => void;
-
-/** Sets up a center with a SIP probe that kept one clip; returns the app's parts. */
-export async function centerWithClip(app: TestApp, audioDir: string): Promise<{ probeId: number; clip: ClipRef; alteredProbeId: number }> {
-  const a = audioFactory(audioDir);
-  await a.speak('off.wav', 'ru', SWITCHED_OFF_RU);
-  const registry = path.join(audioDir, 'centers.yaml');
-  writeFileSync(registry, '- id: alpha\n  name: Alpha\n  kind: hotline\n  channels:\n    - {type: phone, value: "+77012345678"}\n');
-  const load = assertLoadable(loadRegistry(registry));
-  syncRegistry(app.db, load, registry, 'sha');
-  const kept = await keepClip(app.dir, a.bytes('off.wav'), { kind: 'early_media', maxSeconds: 30 });
-  const writer = new ProbeWriter(app.db, { rules: { confirmations: 3 }, batchMaxRows: 10, flushIntervalMs: 10 });
-  const channelId = load[0]?.channels[0]?.id as string;
-  const stored = await writer.add({
-    channelId, dueAt: Date.now() - 1000, startedAt: Date.now() - 1000, durationMs: 9000,
-    evidence: { method: 'sip', v: 1, number: '+77012345678', clips: [kept] },
-    classification: { outcome: 'unavailable', reason: 'special_information_tone', detail: 'x', flags: [] },
-  });
-  // A probe whose evidence names a hash its file does not have: the clip was changed after it was kept.
-  const altered = await writer.add({
-    channelId, dueAt: Date.now() - 2000, startedAt: Date.now() - 2000, durationMs: 9000,
-    evidence: { method: 'sip', v: 1, number: '+77012345678', clips: [{ ...kept, sha256: '0'.repeat(64) }] },
-    classification: { outcome: 'unavailable', reason: 'special_information_tone', detail: 'x', flags: [] },
-  });
-  writer.close();
-  return { probeId: stored.probeId, clip: kept, alteredProbeId: altered.probeId };
-}
 
 beforeAll(async () => {
   const sink = new Writable({ write: (chunk, _enc, done) => { logLines.push(String(chunk)); done(); } });
@@ -132,7 +101,7 @@ describe('board sign-in', () => {
     expect(html).toContain(`before answer (early media), ${clip.seconds.toLocaleString('en')} s`);
     expect(html).toContain('Signed in as a.auditor (auditor)');
     expect(html).toMatch(/<form class="session" method="post" action="\/signout">/);
-    expect(html).not.toContain('href="/signin"');
+    expect(html).not.toContain('href="/signin');
 
     const c = await clipOf(cookie);
     expect(c.status).toBe(200);
@@ -154,7 +123,7 @@ describe('board sign-in', () => {
     expect(html).not.toContain('<audio');
     expect(html).not.toContain('/clips/');
     expect(html).not.toContain('Signed in');
-    expect(html).toContain('<a href="/signin" rel="nofollow">Sign in</a>');
+    expect(html).toContain('<a href="/signin?next=%2Fcenters%2Falpha" rel="nofollow">Sign in</a>');
     const c = await clipOf();
     expect(c.status).toBe(401);
     expect(c.headers.get('cache-control')).toBe('private, no-store');

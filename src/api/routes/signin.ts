@@ -67,7 +67,8 @@ export const signinRoutes: FastifyPluginAsyncTypebox<SigninOptions> = async (app
 
   const page = (req: FastifyRequest, reply: FastifyReply, code: number, next: string, error?: string) => {
     const ctx = context(req, reply, req.query as Record<string, unknown>, viewerOf(sessionOf(sessions, req)));
-    return reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'private, no-store').send(renderSignin(ctx, { next, ...(error ? { error } : {}) }));
+    // helmet's no-referrer makes browsers post forms with "Origin: null"; this form must show its origin.
+    return reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'private, no-store').header('referrer-policy', 'same-origin').send(renderSignin(ctx, { next, ...(error ? { error } : {}) }));
   };
 
   app.get(
