@@ -1,14 +1,7 @@
 // The board_sessions table: board sign-ins (src/auth/sessions.ts decides what they mean).
 
 import type { DB } from './connection.ts';
-
-export interface BoardSessionRow {
-  id_hash: string;
-  token_id: string;
-  csrf: string;
-  created_at: number;
-  seen_at: number;
-}
+import type { BoardSessionRow } from './rows.ts';
 
 export class SqliteSessionRepository {
   private readonly byHashStmt;
