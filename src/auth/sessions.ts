@@ -41,8 +41,13 @@ export class Sessions {
     const actor = this.tokens.verify(secret);
     if (!actor) return null;
     const now = this.now();
-    // Sign-ins are rare: a good moment to forget the sessions that have expired.
-    this.repo.expire(now - SESSION_IDLE_MS, now - SESSION_MAX_MS);
+    // Sign-ins are rare: a good moment to forget the sessions that have expired (they are refused
+    // anyway, so a busy disk here must not stop the sign-in).
+    try {
+      this.repo.expire(now - SESSION_IDLE_MS, now - SESSION_MAX_MS);
+    } catch {
+      // Left for the next sign-in.
+    }
     const id = randomBytes(32).toString('base64url');
     const csrf = randomBytes(32).toString('base64url');
     this.repo.insert({ id_hash: hashOf(id), token_id: actor.tokenId, csrf, created_at: now, seen_at: now });
@@ -56,13 +61,10 @@ export class Sessions {
     const row = this.repo.byHash(h);
     if (!row) return null;
     const now = this.now();
-    if (row.seen_at < now - SESSION_IDLE_MS || row.created_at < now - SESSION_MAX_MS) {
-      this.repo.delete(h);
-      return null;
-    }
-    const actor = this.holder(row.token_id);
+    const expired = row.seen_at < now - SESSION_IDLE_MS || row.created_at < now - SESSION_MAX_MS;
+    const actor = expired ? null : this.holder(row.token_id);
     if (!actor) {
-      this.repo.delete(h);
+      this.forget(h);
       return null;
     }
     if (now - row.seen_at >= SEEN_EVERY_MS) {
@@ -73,6 +75,15 @@ export class Sessions {
       }
     }
     return { actor, csrf: row.csrf };
+  }
+
+  /** Removes a dead session's row; if the disk refuses, the row stays dead all the same (resolve checks it again). */
+  private forget(idHash: string): void {
+    try {
+      this.repo.delete(idHash);
+    } catch {
+      // Nothing to do: an expired or revoked session is refused whether or not its row is gone.
+    }
   }
 
   signOut(id: string | undefined): void {
