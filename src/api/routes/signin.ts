@@ -41,6 +41,24 @@ export const viewerOf = (s: Session | null): Viewer | null => (s ? { name: s.act
 /** A page to go back to: a path on this site, never another site ("//host", "/\\host"). */
 const localPath = (v: unknown): string => (typeof v === 'string' && /^\/(?![/\\])[^\s]*$/.test(v) && v.length <= 500 ? v : '/');
 
+/**
+ * Whether a POST came from one of this site's pages: its Origin when the browser sends one (not
+ * "null"), else its Referer, must be the address the request was made to or the board's public
+ * origin. For every form a session can post (the operator console's too).
+ */
+export function postedFromThisSite(req: FastifyRequest, publicOrigin: string | null): boolean {
+  const own = new Set([`${req.protocol}://${req.host}`, ...(publicOrigin ? [publicOrigin] : [])]);
+  const origin = req.headers.origin;
+  if (typeof origin === 'string' && origin !== 'null') return own.has(origin);
+  const referer = req.headers.referer;
+  if (typeof referer !== 'string') return false;
+  try {
+    return own.has(new URL(referer).origin);
+  } catch {
+    return false;
+  }
+}
+
 const FormBody = Type.Object({ token: Type.Optional(Type.String({ maxLength: 1000 })), next: Type.Optional(Type.String({ maxLength: 1000 })), csrf: Type.Optional(Type.String({ maxLength: 200 })) });
 
 export const signinRoutes: FastifyPluginAsyncTypebox<SigninOptions> = async (app, { sessions, queries, dataDir, publicUrl, throttle = new SigninThrottle() }) => {
@@ -48,19 +66,7 @@ export const signinRoutes: FastifyPluginAsyncTypebox<SigninOptions> = async (app
   const publicOrigin = publicUrl ? new URL(publicUrl).origin : null;
   const secureAlways = publicUrl?.startsWith('https:') ?? false;
 
-  /** Whether a POST came from one of this site's pages: Origin when the browser sends one, else Referer. */
-  const sameSite = (req: FastifyRequest): boolean => {
-    const own = new Set([`${req.protocol}://${req.host}`, ...(publicOrigin ? [publicOrigin] : [])]);
-    const origin = req.headers.origin;
-    if (typeof origin === 'string' && origin !== 'null') return own.has(origin);
-    const referer = req.headers.referer;
-    if (typeof referer !== 'string') return false;
-    try {
-      return own.has(new URL(referer).origin);
-    } catch {
-      return false;
-    }
-  };
+  const sameSite = (req: FastifyRequest): boolean => postedFromThisSite(req, publicOrigin);
 
   const cookie = (req: FastifyRequest, value: string, maxAgeS: number): string =>
     `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict${secureAlways || req.protocol === 'https' ? '; Secure' : ''}`;
