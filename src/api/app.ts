@@ -20,6 +20,9 @@ import { alertRoutes } from './routes/alerts.ts';
 import { BoardData } from '../board/data.ts';
 import type { ProbeMetrics } from '../metrics/probe-metrics.ts';
 import { boardRoutes } from '../board/routes.ts';
+import { CenterClips } from '../board/clips.ts';
+import { Sessions } from '../auth/sessions.ts';
+import { sessionOf, signinRoutes, viewerOf } from './routes/signin.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { chainRoutes } from './routes/chain.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
@@ -69,6 +72,8 @@ export interface AppDeps {
   logger: Logger;
   /** The data folder, where recorded clips are kept; without it the announcement and clip routes are absent. */
   audio?: { dataDir: string } | null;
+  /** The board's public address (alerts.board_url: REACHWATCH_BOARD_URL or REACHWATCH_PUBLIC_URL): its origin may post the sign-in forms, and https makes the session cookie Secure. */
+  publicUrl?: string | null;
   /** Twilio's webhooks, when telephony is configured. */
   twilio?: TwilioWebhookOptions | null;
   /**
@@ -351,7 +356,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }
   await app.register(metricsRoutes, { register: buildRegistry(deps.db, deps.monitor, a ?? null, deps.probeMetrics ?? null) });
   const board = deps.board ?? { defaultTz: DEFAULTS.defaultTimezone, ...DEFAULTS.board };
-  await app.register(boardRoutes, { data: new BoardData(deps.db, queries, board.defaultTz), directoryDays: board.directoryDays, pageSize: board.pageSize });
+  // Board sign-in: a session lets operators and auditors play recorded clips on the center pages.
+  const sessions = new Sessions(deps.db, app.tokens);
+  await app.register(signinRoutes, { sessions, queries, dataDir: deps.audio?.dataDir ?? null, publicUrl: deps.publicUrl ?? null });
+  await app.register(boardRoutes, {
+    data: new BoardData(deps.db, queries, board.defaultTz),
+    directoryDays: board.directoryDays,
+    pageSize: board.pageSize,
+    viewer: (req) => viewerOf(sessionOf(sessions, req)),
+    clips: deps.audio ? new CenterClips(deps.db) : null,
+  });
   // Loaded only with telephony: the twilio package is large.
   if (deps.twilio) await app.register((await import('./routes/twilio-webhooks.ts')).twilioWebhookRoutes, deps.twilio);
   return app;

@@ -9,6 +9,7 @@ import type { BarDay, ProbeLine, RegionSummary, WindowFigures } from './data.ts'
 import { availability } from '../status/availability.ts';
 import { BOARD_WORDS, regionName, type BoardWords } from '../i18n/board.ts';
 import { LANGUAGES, type Language } from '../i18n/languages.ts';
+import { SESSION_WORDS } from '../i18n/session.ts';
 
 export const esc = (s: unknown): string =>
   String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -22,6 +23,16 @@ export interface PageContext {
   /** Path and query of this page without `lang`, for the language switcher. */
   path: string;
   query: Record<string, string>;
+  /** Who is signed in (src/auth/sessions.ts), or absent: the public page. */
+  viewer?: Viewer;
+}
+
+/** A signed-in operator, auditor or admin, as the pages show them. */
+export interface Viewer {
+  name: string;
+  role: 'operator' | 'auditor' | 'admin';
+  /** The session's CSRF token, for the sign-out form. */
+  csrf: string;
 }
 
 // Intl formatters are costly to build (tens of microseconds each) and a page has thousands of dates:
@@ -40,7 +51,7 @@ function formatter(locale: string, tz: string, withTime: boolean): Intl.DateTime
   return f;
 }
 
-function fmtTime(w: BoardWords, tz: string, iso: string | number | null): string {
+export function fmtTime(w: BoardWords, tz: string, iso: string | number | null): string {
   if (iso === null) return w.never;
   return formatter(w.locale, tz, true).format(typeof iso === 'number' ? iso : Date.parse(iso));
 }
@@ -56,7 +67,7 @@ function href(path: string, query: Record<string, string | undefined>): string {
   return q.length ? `${path}?${q.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : path;
 }
 
-function layout(ctx: PageContext, title: string, body: string): string {
+export function layout(ctx: PageContext, title: string, body: string): string {
   const { w } = ctx;
   const switcher = LANGUAGES.map((l: Language) => {
     const name = BOARD_WORDS[l].languageName;
@@ -76,14 +87,20 @@ function layout(ctx: PageContext, title: string, body: string): string {
 <body>
 <header class="top">
 <a class="brand" href="/">reachwatch</a>
-<nav aria-label="Language"><ul class="langs">${switcher}</ul></nav>
+<nav aria-label="Language"><ul class="langs">${switcher}</ul></nav>${ctx.viewer ? signedIn(w, ctx.viewer) : ''}
 </header>
 <main id="main">
 ${body}
 </main>
-<footer><p><a href="/directory.json">${esc(w.directory)} (JSON)</a> · <a href="/directory.csv">CSV</a> · <a href="/docs">${esc(w.api)}</a></p><p class="fine">${esc(w.howCounted)}</p></footer>
+<footer><p><a href="/directory.json">${esc(w.directory)} (JSON)</a> · <a href="/directory.csv">CSV</a> · <a href="/docs">${esc(w.api)}</a>${ctx.viewer || ctx.path === '/signin' ? '' : ` · <a href="${esc(href('/signin', { next: ctx.path }))}" rel="nofollow">${esc(SESSION_WORDS[w.lang].signIn)}</a>`}</p><p class="fine">${esc(w.howCounted)}</p></footer>
 </body>
 </html>`;
+}
+
+/** "Signed in as <name> (role) · sign out": signing out is a POST with the session's CSRF token. */
+function signedIn(w: BoardWords, v: Viewer): string {
+  const s = SESSION_WORDS[w.lang];
+  return `<form class="session" method="post" action="/signout"><span>${esc(s.signedInAs(v.name, s.roles[v.role]))}</span> · <input type="hidden" name="csrf" value="${esc(v.csrf)}"><button type="submit">${esc(s.signOut)}</button></form>`;
 }
 
 function statusBadge(w: BoardWords, status: CenterStatus): string {
@@ -233,6 +250,8 @@ export interface CenterModel {
   channelWindows: Map<string, WindowFigures>;
   incidents: IncidentView[];
   probes: ProbeLine[];
+  /** The clip players (src/board/clips.ts), for a signed-in viewer only. */
+  clipsHtml?: string;
 }
 
 function figures(w: BoardWords, f: WindowFigures): string {
@@ -274,7 +293,7 @@ ${proofs ? `<ul class="proofs">${proofs}</ul>` : ''}</li>`;
 <div class="scroll"><table class="history"><thead><tr><th scope="col">${esc(w.when)}</th><th scope="col">${esc(w.channel)}</th><th scope="col">${esc(w.outcomeHeading)}</th></tr></thead><tbody>
 ${m.probes.map((p) => `<tr><td>${probeTime(w, tz, p)}</td><td>${esc(names.get(p.channelId) ?? p.channelId)}${p.vantage ? ` <span class="vp-name">(${esc(p.vantage)})</span>` : ''}</td><td><span aria-hidden="true">${CHANNEL_SYMBOL(p.outcome)}</span> ${esc(w.outcome(p.outcome as Outcome))}${p.attempts > 1 ? ` (${esc(w.attempts(p.attempts))})` : ''}</td></tr>`).join('\n')}
 </tbody></table></div></section>`;
-  return layout(ctx, `${c.name} — reachwatch`, `${head}\n${avail}\n${channels}\n${incidents}\n${history}`);
+  return layout(ctx, `${c.name} — reachwatch`, `${head}\n${avail}\n${channels}\n${incidents}\n${m.clipsHtml ? `${m.clipsHtml}\n` : ''}${history}`);
 }
 
 /** When a probe was made; a record of several calls shows its first and last. */

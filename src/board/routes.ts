@@ -11,13 +11,18 @@ import { ErrorReply } from '../api/schemas.ts';
 import type { BoardData } from './data.ts';
 import { BOARD_WORDS } from '../i18n/board.ts';
 import { pickLanguage } from '../i18n/languages.ts';
-import { renderBoard, renderCenter, renderNotFound, type PageContext } from './render.ts';
+import { renderBoard, renderCenter, renderNotFound, type PageContext, type Viewer } from './render.ts';
+import { renderClips, type CenterClips } from './clips.ts';
 
 export interface BoardOptions {
   data: BoardData;
   /** A channel is listed in the directory when verified reachable within this many days. */
   directoryDays: number;
   pageSize: number;
+  /** Who is signed in on this request (the API's sessions), when sign-in is wired; absent: nobody ever is. */
+  viewer?: (req: FastifyRequest) => Viewer | null;
+  /** The clips a signed-in viewer may play on a center page; absent when clips are not kept. */
+  clips?: CenterClips | null;
 }
 
 const ASSETS = {
@@ -36,22 +41,27 @@ const BoardQuery = Type.Object({
   page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
 });
 
-function context(req: FastifyRequest, reply: FastifyReply, query: Record<string, unknown>): PageContext {
+/** A page for everyone may be cached; a signed-in one is its viewer's alone. */
+const cacheOf = (ctx: PageContext): string => (ctx.viewer ? 'private, no-store' : 'public, max-age=15');
+
+export function context(req: FastifyRequest, reply: FastifyReply, query: Record<string, unknown>, viewer?: Viewer | null): PageContext {
   const cookie = /(?:^|;\s*)lang=(ru|kk|en)\b/.exec(req.headers.cookie ?? '')?.[1];
   const chosen = typeof query.lang === 'string' ? query.lang : undefined;
   const lang = pickLanguage(chosen, cookie, req.headers['accept-language']);
   if (chosen) void reply.header('set-cookie', `lang=${lang}; Path=/; Max-Age=31536000; SameSite=Lax`);
   void reply.header('vary', 'Accept-Language, Cookie').header('content-language', lang);
+  // helmet's no-referrer makes browsers post forms with "Origin: null"; the sign-out form must show its origin.
+  if (viewer) void reply.header('referrer-policy', 'same-origin');
   const rest = Object.fromEntries(Object.entries(query).filter(([k, v]) => k !== 'lang' && typeof v === 'string' && v !== '')) as Record<string, string>;
-  return { w: BOARD_WORDS[lang], path: req.url.split('?')[0] ?? '/', query: rest };
+  return { w: BOARD_WORDS[lang], path: req.url.split('?')[0] ?? '/', query: rest, ...(viewer ? { viewer } : {}) };
 }
 
-export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, { data, directoryDays, pageSize }) => {
+export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, { data, directoryDays, pageSize, viewer, clips }) => {
   app.get(
     '/',
     { schema: { tags: ['board'], summary: 'The uptime board (HTML): every listed center, its status and its 90-day availability', querystring: BoardQuery } },
     async (req, reply) => {
-      const ctx = context(req, reply, req.query as Record<string, unknown>);
+      const ctx = context(req, reply, req.query as Record<string, unknown>, viewer?.(req));
       const now = Date.now();
       const all = data.centers();
       const f = req.query;
@@ -75,7 +85,7 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
         pages,
         filters: { page, ...(f.region ? { region: f.region } : {}), ...(f.status ? { status: f.status } : {}), ...(f.kind ? { kind: f.kind } : {}), ...(f.q ? { q: f.q } : {}) },
       });
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'public, max-age=15').send(html);
+      return reply.type('text/html; charset=utf-8').header('cache-control', cacheOf(ctx)).send(html);
     },
   );
 
@@ -90,9 +100,12 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
       },
     },
     async (req, reply) => {
-      const ctx = context(req, reply, req.query as Record<string, unknown>);
+      const ctx = context(req, reply, req.query as Record<string, unknown>, viewer?.(req));
       const center = data.queries.center(req.params.id);
-      if (!center) return reply.code(404).type('text/html; charset=utf-8').send(renderNotFound(ctx));
+      if (!center) {
+        if (ctx.viewer) void reply.header('cache-control', 'private, no-store');
+        return reply.code(404).type('text/html; charset=utf-8').send(renderNotFound(ctx));
+      }
       const now = Date.now();
       const bar = data.bar(center, now);
       const html = renderCenter(ctx, {
@@ -103,8 +116,9 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
         channelWindows: new Map(center.channels.map((ch) => [ch.id, data.channelWindow(ch.id, now, 90)])),
         incidents: data.incidents(center.id),
         probes: data.recentProbes(center, 50),
+        ...(ctx.viewer && clips ? { clipsHtml: renderClips(ctx.w, data.tzOf(center), center, clips.recent(center)) } : {}),
       });
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'public, max-age=15').send(html);
+      return reply.type('text/html; charset=utf-8').header('cache-control', cacheOf(ctx)).send(html);
     },
   );
 

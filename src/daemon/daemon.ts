@@ -239,6 +239,7 @@ async function run(
     operatorToken: config.auth.operatorToken,
     http: config.http,
     audio: { dataDir: config.dataDir },
+    publicUrl: config.alerts.boardUrl,
     vantage: config.vantage,
     leaseDurations: leaseDurations(config),
     twilio: telephony

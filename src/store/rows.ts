@@ -416,3 +416,12 @@ export interface AgentBatchRow {
   stored: number;
   duplicates: number;
 }
+
+/** A board session (migration 0010): the cookie's id only as its SHA-256, the token only as its id. */
+export interface BoardSessionRow {
+  id_hash: string;
+  token_id: string;
+  csrf: string;
+  created_at: number;
+  seen_at: number;
+}

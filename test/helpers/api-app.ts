@@ -11,19 +11,23 @@ import { tempDir } from './tmp.ts';
 export interface TestApp {
   db: DB;
   app: App;
+  /** The data folder (clips are kept under it when `audio` is asked for). */
+  dir: string;
   /** Closes the app and the database, and removes the directory. */
   close: () => Promise<void>;
 }
 
-export async function buildTestApp(deps: Partial<Pick<AppDeps, 'operatorToken' | 'vantagePointsOf'>> = {}): Promise<TestApp> {
+export async function buildTestApp(deps: Partial<Pick<AppDeps, 'operatorToken' | 'vantagePointsOf' | 'publicUrl' | 'logger'>> & { audio?: boolean } = {}): Promise<TestApp> {
   const t = tempDir();
   const db = openDatabase(t.dir);
   const config = buildConfig({}, {}, null, (k) => k.join('.'), t.dir);
   const alerting = await createAlerting(db, config, pino({ level: 'silent' }), null);
-  const app = await buildApp({ db, monitor: null, alerting, logger: pino({ level: 'silent' }), ...deps });
+  const { audio, ...rest } = deps;
+  const app = await buildApp({ db, monitor: null, alerting, logger: pino({ level: 'silent' }), ...rest, ...(audio ? { audio: { dataDir: t.dir } } : {}) });
   return {
     db,
     app,
+    dir: t.dir,
     close: async () => {
       await app.close();
       db.close();

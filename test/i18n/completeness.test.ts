@@ -9,6 +9,7 @@ import { CALL_WORDS } from '../../src/i18n/calls.ts';
 import { LANGUAGE_NAMES, LANGUAGES, LOCALES, type Language } from '../../src/i18n/languages.ts';
 import { COUNTABLES } from '../../src/i18n/nouns.ts';
 import { REPORT_WORDS, type RuleFacts } from '../../src/i18n/reports.ts';
+import { SESSION_WORDS } from '../../src/i18n/session.ts';
 import { CENTER_STATUS_WORDS, CHANNEL_STATUS_WORDS, CHANNEL_TYPE_WORDS } from '../../src/i18n/status.ts';
 import { assertLoadable, loadRegistry } from '../../src/registry/load.ts';
 
@@ -45,6 +46,8 @@ const ARGS: Record<string, unknown[]> = {
   // Alerts and calls
   sinceWhen: ['26 Mar 2018, 11:00'], menu: ['Ansar'],
   staleSubject: ['almaty-1'], backSubject: ['almaty-1'], stale: ['almaty-1', 'kz'], back: ['almaty-1', 'kz'],
+  // Board sign-in and clips
+  signedInAs: ['a.auditor', 'auditor'], tooMany: [15], clipKind: ['early_media'], seconds: [4.2],
   // Reports
   thesisTitle: ['2018-03-26', '2018-04-02'], thesisNote: ['2018-03-26', '2018-04-02', 'Asia/Almaty'], attemptsOf: [21], hoursShort: [48], statements: [FACTS],
 };
@@ -58,6 +61,7 @@ const argsFor = (path: string): unknown[] => {
 
 const LISTS: [string, Record<Language, unknown>][] = [
   ['board', BOARD_WORDS],
+  ['board sign-in', SESSION_WORDS],
   ['alerts', ALERT_WORDS],
   ['reports', REPORT_WORDS],
   ['calls', CALL_WORDS],

@@ -3,6 +3,7 @@
 // auditors (and admins), and only when the file still hashes to what the probe's evidence says.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { clipNamed, clipsOf, readClip } from '../../audio/clips.ts';
 import { Announcements, clipOfProbe, describeClips, LABEL_OUTCOMES, LabelInputError } from '../../audio/labels.ts';
@@ -212,26 +213,32 @@ export const announcementRoutes: FastifyPluginAsyncTypebox<{ db: DB; queries: Qu
       },
       onRequest: requireRole(['operator', 'auditor']),
     },
-    async (req, reply) => {
-      const { id, n } = req.params;
-      const probe = queries.probeEvidence(id);
-      if (!probe) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No probe ${id}.` });
-      const evidence = JSON.parse(probe.evidence) as Record<string, unknown>;
-      const ref = clipNamed(evidence, n);
-      if (!ref) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Probe ${id} has ${describeClips(clipsOf(evidence).map((c) => c.name))}, not clip ${n}.` });
-      const r = await readClip(dataDir, ref);
-      if (!r.ok) {
-        if (r.why === 'pruned') return reply.code(410).send({ statusCode: 410, error: 'Gone', message: r.message });
-        req.log.warn({ probe: id, clip: n, why: r.why }, r.message);
-        return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: r.message });
-      }
-      req.log.info({ probe: id, clip: n, by: req.actor?.tokenId }, 'clip served');
-      return reply
-        .header('content-type', 'audio/wav')
-        .header('cache-control', 'private, no-store')
-        .header('content-disposition', `inline; filename="probe-${id}-clip-${n}.wav"`)
-        .header('x-content-sha256', ref.sha256)
-        .send(r.bytes as never); // bytes are sent as is; the schema only documents them
-    },
+    async (req, reply) => serveClip(req, reply, queries, dataDir, req.params.id, req.params.n),
   );
 };
+
+/**
+ * Sends a probe's clip as WAV, private and never stored by a cache, only while its file still has
+ * the SHA-256 the probe's evidence names: 404 without such a clip, 409 when altered, 410 when pruned.
+ * The caller has checked who may hear it (a token here, a board session in routes/signin.ts).
+ */
+export async function serveClip(req: FastifyRequest, reply: FastifyReply, queries: Queries, dataDir: string, id: number, n: string): Promise<FastifyReply> {
+  const probe = queries.probeEvidence(id);
+  if (!probe) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No probe ${id}.` });
+  const evidence = JSON.parse(probe.evidence) as Record<string, unknown>;
+  const ref = clipNamed(evidence, n);
+  if (!ref) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Probe ${id} has ${describeClips(clipsOf(evidence).map((c) => c.name))}, not clip ${n}.` });
+  const r = await readClip(dataDir, ref);
+  if (!r.ok) {
+    if (r.why === 'pruned') return reply.code(410).send({ statusCode: 410, error: 'Gone', message: r.message });
+    req.log.warn({ probe: id, clip: n, why: r.why }, r.message);
+    return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: r.message });
+  }
+  req.log.info({ probe: id, clip: n, by: req.actor?.tokenId }, 'clip served');
+  return reply
+    .header('content-type', 'audio/wav')
+    .header('cache-control', 'private, no-store')
+    .header('content-disposition', `inline; filename="probe-${id}-clip-${n}.wav"`)
+    .header('x-content-sha256', ref.sha256)
+    .send(r.bytes as never); // bytes are sent as is; the schema only documents them
+}
