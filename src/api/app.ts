@@ -38,6 +38,7 @@ import { tokenRoutes } from './routes/tokens.ts';
 import { announcementRoutes } from './routes/announcements.ts';
 import type { TwilioWebhookOptions } from './routes/twilio-webhooks.ts';
 import { installAuth } from './auth.ts';
+import { installCompression } from './compress.ts';
 import { numericParamError } from './numeric-params.ts';
 import type { App } from './types.ts';
 import { Center, Channel, ErrorReply, Probe } from './schemas.ts';
@@ -129,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Not includeSubDomains: the board's host name may be a subdomain of an organisation's own site.
     strictTransportSecurity: { maxAge: 180 * 86_400, includeSubDomains: false },
   });
+  installCompression(app);
   // No origins configured: no CORS headers at all, so browsers keep the same-origin policy.
   if (http.corsOrigins === '*' || http.corsOrigins.length > 0) {
     await app.register(cors, { origin: http.corsOrigins, methods: ['GET', 'HEAD', 'POST', 'DELETE'], maxAge: 600 });
@@ -255,7 +257,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }
   await app.register(metricsRoutes, { register: buildRegistry(deps.db, deps.monitor, a ?? null, deps.probeMetrics ?? null) });
   const board = deps.board ?? { defaultTz: DEFAULTS.defaultTimezone, ...DEFAULTS.board };
-  await app.register(boardRoutes, { data: new BoardData(deps.db, queries, board.defaultTz), directoryDays: board.directoryDays, pageSize: board.pageSize });
+  await app.register(boardRoutes, {
+    data: new BoardData(deps.db, queries, board.defaultTz),
+    directoryDays: board.directoryDays,
+    pageSize: board.pageSize,
+    selfCheck: a ? () => a.selfCheck.state : null,
+    maintenance: a?.maintenance ?? null,
+  });
   // Loaded only with telephony: the twilio package is large.
   if (deps.twilio) await app.register((await import('./routes/twilio-webhooks.ts')).twilioWebhookRoutes, deps.twilio);
   return app;
