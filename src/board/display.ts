@@ -49,8 +49,9 @@ export interface CenterDisplay {
 /**
  * A center's badge from its status and its channels' statuses. `partial` covers two situations
  * the status machine keeps apart for alerting: a center with some line alive (partly reachable),
- * and one whose every line is confirmed down but not yet for the dark grace period ("going dark"):
- * the second is shown as down, since a yellow "partly reachable" over lines that all fail is false.
+ * and one with no line known alive and some confirmed down (every line down within the dark grace
+ * period, or down beside one that could not be checked): the second is shown as down, "not answering
+ * (being confirmed)", since a yellow "partly reachable" over lines that all fail is false.
  * `unknown` before any check is "not checked yet", not "no data" as if it had been looked for.
  */
 export function centerDisplay(status: CenterStatus, channels: { status: string; lastVerifiedAt: string | null; archived?: boolean }[]): CenterDisplay {
@@ -67,7 +68,8 @@ export function centerDisplay(status: CenterStatus, channels: { status: string; 
       return show('none', live.some((c) => c.lastVerifiedAt !== null) ? 'unknown' : 'not_checked');
     case 'partial': {
       const tones = live.map((c) => channelTone(c.status));
-      if (tones.includes('up') || tones.includes('partial')) return show('partial', 'partial');
+      // Nothing known alive and some line down: nobody answers, whatever the last line may do.
+      if (tones.includes('up') || tones.includes('partial') || !tones.includes('down')) return show('partial', 'partial');
       return show('down', 'going_dark');
     }
   }

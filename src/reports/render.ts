@@ -37,6 +37,22 @@ tr.total td { font-weight: 600; background: #f6f6f6; }
 td.lines div + div { margin-top: .2rem; }
 .thesis td:first-child { width: 30%; }
 .thesis td:nth-child(2) { width: 25%; }
+/* A phone (390 px): wide tables wrap inside their cells instead of pushing the page sideways. */
+@media screen and (max-width: 40rem) {
+  :root { font-size: 9.5pt; }
+  body { margin: .5rem auto; padding: 0 .5rem; }
+  th, td { overflow-wrap: anywhere; padding: .1rem .2rem; }
+  td.n { white-space: normal; }
+  .thesis td:first-child, .thesis td:nth-child(2) { width: auto; }
+}
+@media screen and (prefers-color-scheme: dark) {
+  :root { color: #e8e8e8; background: #121212; color-scheme: dark; }
+  h2 { border-bottom-color: #bbb; }
+  p.meta, p.note { color: #c8c8c8; }
+  th, td { border-color: #777; }
+  thead th { background: #2a2a2a; }
+  tr.total td { background: #1f1f1f; }
+}
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   :root { font-size: 8.5pt; }
