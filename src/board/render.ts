@@ -113,7 +113,7 @@ function centerLabel(w: BoardWords, label: CenterLabel): string {
 
 function statusBadge(w: BoardWords, c: Pick<CenterView, 'status' | 'channels'>): string {
   const d = centerDisplay(c.status as CenterStatus, c.channels);
-  return `<span class="badge t-${d.tone}" data-tone="${d.tone}" data-label="${d.label}"><span aria-hidden="true">${d.symbol}</span> ${esc(centerLabel(w, d.label))}</span>`;
+  return `<span class="badge s-${esc(c.status)} t-${d.tone}" data-tone="${d.tone}" data-label="${d.label}"><span aria-hidden="true">${d.symbol}</span> ${esc(centerLabel(w, d.label))}</span>`;
 }
 
 /** A badge for a status alone (an incident's worst status), in the same tones. */
@@ -143,9 +143,11 @@ export function renderBar(w: BoardWords, bar: BarDay[]): string {
       return `<li class="${level(d)} t-${dayTone(d)}" title="${esc(label)}" data-day="${d.day}"></li>`;
     })
     .join('');
+  // The cells are for the eye (each with its tooltip); a screen reader gets the caption's summary
+  // instead of 90 list items (an <ol role="img"> left its <li>s without a list, which axe rejects).
   const latest = [...bar].reverse().find((d) => availability(d) !== null);
   const tone = latest ? dayTone(latest) : 'none';
-  return `<figure class="bar" data-latest-tone="${tone}"><ol role="img" aria-label="${esc(`${w.days90}. ${summary}`)}">${cells}</ol><figcaption>${esc(summary)}</figcaption></figure>`;
+  return `<figure class="bar" data-latest-tone="${tone}"><ol aria-hidden="true">${cells}</ol><figcaption>${esc(summary)}</figcaption></figure>`;
 }
 
 function channelLine(w: BoardWords, tz: string, ch: CenterView['channels'][number]): string {

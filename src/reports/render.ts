@@ -37,12 +37,16 @@ tr.total td { font-weight: 600; background: #f6f6f6; }
 td.lines div + div { margin-top: .2rem; }
 .thesis td:first-child { width: 30%; }
 .thesis td:nth-child(2) { width: 25%; }
-/* A phone (390 px): wide tables wrap inside their cells instead of pushing the page sideways. */
+/* On screens, wide tables wrap inside their cells instead of pushing the page sideways (a phone at
+   390 px, or a window narrower than a report of many columns). */
+@media screen {
+  th, td { overflow-wrap: anywhere; }
+  td.n { white-space: normal; }
+}
 @media screen and (max-width: 40rem) {
   :root { font-size: 9.5pt; }
   body { margin: .5rem auto; padding: 0 .5rem; }
-  th, td { overflow-wrap: anywhere; padding: .1rem .2rem; }
-  td.n { white-space: normal; }
+  th, td { padding: .1rem .2rem; }
   .thesis td:first-child, .thesis td:nth-child(2) { width: auto; }
 }
 @media screen and (prefers-color-scheme: dark) {

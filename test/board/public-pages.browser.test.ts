@@ -120,6 +120,7 @@ const PAGES = (lang: string) => [
   ['not-found', '/centers/no-such-center', 404],
   ['report', `/api/v1/reports/availability?format=html&from=${today}&to=${today}&granularity=day&region=Almaty+Region&lang=${lang}`, 200],
   ['thesis', `/api/v1/reports/thesis-table?format=html&date=${today}&lang=${lang}`, 200],
+  ['docs', '/docs/static/index.html', 200],
 ] as const;
 
 describe('every public page, in three languages, on a desktop and a phone', () => {
@@ -141,10 +142,12 @@ describe('every public page, in three languages, on a desktop and a phone', () =
       const res = await page.goto(seeded.url + p);
       expect(res?.status(), p).toBe(status);
       expect(res?.headers()['content-type'], p).toMatch(/^text\/html/);
-      expect(await page.getAttribute('html', 'lang'), p).toBe(lang);
+      if (name !== 'docs') expect(await page.getAttribute('html', 'lang'), p).toBe(lang);
       const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
       if (scroll > width) problems.push(`${p}: ${scroll} px wide at ${width} px`);
-      problems.push(...(await axeViolations(page)).map((v) => `${p}: ${v}`));
+      // Swagger UI nests its buttons in its operation headers (axe: nested-interactive), which is
+      // its markup, not ours to change; every other rule holds on /docs too.
+      problems.push(...(await axeViolations(page)).filter((v) => !(name === 'docs' && v.startsWith('nested-interactive '))).map((v) => `${p}: ${v}`));
       await page.screenshot({ path: screenshotPath(`public-${name}-${lang}-${device}`), fullPage: device === 'phone' && name !== 'board' });
     }
     expect(problems).toEqual([]);
