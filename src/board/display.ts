@@ -37,6 +37,11 @@ export function channelDisplay(status: string, lastOutcome: string | null): Chan
   return { tone, symbol: TONE_SYMBOL[tone], latest: differs ? 'differs' : 'none' };
 }
 
+/** A center status's own tone, where no channels are at hand (an incident's worst status). */
+export function centerStatusTone(status: CenterStatus): Tone {
+  return status === 'reachable' ? 'up' : status === 'partial' ? 'partial' : status === 'dark' ? 'down' : 'none';
+}
+
 /** The words a center's badge uses: its status, except where the status alone would mislead. */
 export type CenterLabel = CenterStatus | 'not_checked' | 'going_dark';
 

@@ -9,8 +9,8 @@ import type { BarDay, ProbeLine, RegionSummary, WindowFigures } from './data.ts'
 import { availability } from '../status/availability.ts';
 import { BOARD_WORDS, regionName, type BoardWords } from '../i18n/board.ts';
 import { LANGUAGES, type Language } from '../i18n/languages.ts';
-import { centerDisplay, channelDisplay, dayTone, incidentEnd, TONE_SYMBOL, type CenterLabel, type Tone } from './display.ts';
-import type { Banner, HeadlineDecision } from './headline.ts';
+import { centerDisplay, centerStatusTone, channelDisplay, dayTone, incidentEnd, TONE_SYMBOL, type CenterLabel } from './display.ts';
+import type { Banner, Headline } from './headline.ts';
 import type { BadParam } from './query.ts';
 
 export const esc = (s: unknown): string =>
@@ -23,8 +23,10 @@ export interface PageContext {
   /** Path and query of this page without `lang`, for the language switcher. */
   path: string;
   query: Record<string, string>;
-  /** The headline, banners and "data as of" (headline.ts). */
-  honesty: HeadlineDecision;
+  /** Our own failure and maintenance, above every page (headline.ts). */
+  banners: Banner[];
+  /** The newest verification behind the page ("data as of"), or null when nothing was verified. */
+  dataAsOf: number | null;
   /** Query values that were not understood: named in a note, the page shown with its defaults. */
   notes: BadParam[];
 }
@@ -96,12 +98,12 @@ ${body}
 /** Banners above every page: our own failure first, then maintenance; then the notes on a bad query. */
 function banners(ctx: PageContext): string {
   const { w } = ctx;
-  const when = (t: number | undefined) => formatter(w.locale, 'UTC', true).format(t ?? 0) + ' UTC';
-  const scope = (b: Banner) => (b.centerName ? b.centerName : b.region ? regionName(b.region, w) : w.wholeDirectory);
-  const out = ctx.honesty.banners.map((b) => {
+  const when = (t: number) => `${formatter(w.locale, 'UTC', true).format(t)} UTC`;
+  const scope = (b: Exclude<Banner, { kind: 'degraded' }>) => (b.centerName ? b.centerName : b.region ? regionName(b.region, w) : w.wholeDirectory);
+  const out = ctx.banners.map((b) => {
     if (b.kind === 'degraded') return `<p class="banner b-degraded" role="alert">${esc(w.degraded(when(b.since)))}</p>`;
-    if (b.kind === 'maintenance_now') return `<p class="banner b-maintenance">${esc(w.maintenanceNow(scope(b), when(b.endsAt), b.reason ?? ''))}</p>`;
-    return `<p class="banner b-upcoming">${esc(w.maintenanceUpcoming(scope(b), when(b.startsAt), when(b.endsAt), b.reason ?? ''))}</p>`;
+    if (b.kind === 'maintenance_now') return `<p class="banner b-maintenance">${esc(w.maintenanceNow(scope(b), when(b.endsAt), b.reason))}</p>`;
+    return `<p class="banner b-upcoming">${esc(w.maintenanceUpcoming(scope(b), when(b.startsAt), when(b.endsAt), b.reason))}</p>`;
   });
   for (const n of ctx.notes) out.push(`<p class="banner b-note" role="status" data-param="${esc(n.param)}">${esc(w.badQuery(n.param, n.value))}</p>`);
   return out.length ? `<div class="banners">${out.join('\n')}</div>` : '';
@@ -118,7 +120,7 @@ function statusBadge(w: BoardWords, c: Pick<CenterView, 'status' | 'channels'>):
 
 /** A badge for a status alone (an incident's worst status), in the same tones. */
 function statusOnlyBadge(w: BoardWords, status: CenterStatus): string {
-  const tone: Tone = status === 'reachable' ? 'up' : status === 'partial' ? 'partial' : status === 'dark' ? 'down' : 'none';
+  const tone = centerStatusTone(status);
   return `<span class="badge t-${tone}" data-tone="${tone}"><span aria-hidden="true">${TONE_SYMBOL[tone]}</span> ${esc(w.centerStatus[status])}</span>`;
 }
 
@@ -173,6 +175,8 @@ export interface BoardFilters {
 }
 
 export interface BoardModel {
+  /** What the headline says (headline.ts): the figures, or that nothing was checked yet. */
+  headline: Headline;
   summary: { total: number; reachable: number; regions: RegionSummary[] };
   regions: (string | null)[];
   kinds: string[];
@@ -190,7 +194,7 @@ export function renderBoard(ctx: PageContext, m: BoardModel): string {
   const summary = `<section class="summary" aria-labelledby="summary-h">
 <h1 id="summary-h">${esc(w.title)}</h1>
 <p class="tagline">${esc(w.tagline)}</p>
-${headlineHtml(ctx)}
+${headlineHtml(ctx, m.headline)}
 <details><summary>${esc(w.summaryByRegion)}</summary><table class="regions"><tbody>
 ${byRegion.map((r) => `<tr><th scope="row">${esc(regionName(r.region, w))}</th><td>${r.reachable} / ${r.total}</td></tr>`).join('\n')}
 </tbody></table></details>
@@ -236,16 +240,15 @@ ${f.page < m.pages ? `<a rel="next" href="${esc(href('/', { ...ctx.query, page: 
   return layout(ctx, w.title, `${summary}\n${form}\n${legend}\n${shown}\n${groups}\n${nav}`);
 }
 
-function headlineHtml(ctx: PageContext): string {
+function headlineHtml(ctx: PageContext, h: Headline): string {
   const { w } = ctx;
-  const h = ctx.honesty.headline;
   const text = h.kind === 'nothing_checked' ? w.nothingChecked(h.total) : `${w.summary(h.reachable, h.total)}${h.notChecked > 0 ? ` ${w.notCheckedCount(h.notChecked)}` : ''}`;
   return `<p class="headline" data-kind="${h.kind}"><strong>${esc(text)}</strong></p>\n${dataAsOf(ctx)}`;
 }
 
 function dataAsOf(ctx: PageContext): string {
   const { w } = ctx;
-  const t = ctx.honesty.dataAsOf;
+  const t = ctx.dataAsOf;
   return `<p class="as-of">${t === null ? esc(w.noDataYet) : `<time datetime="${new Date(t).toISOString()}">${esc(w.dataAsOf(`${formatter(w.locale, 'UTC', true).format(t)} UTC`))}</time>`}</p>`;
 }
 

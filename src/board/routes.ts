@@ -9,7 +9,7 @@ import { Type } from 'typebox';
 import { CENTER_STATUSES } from '../status/center.ts';
 import type { MaintenanceWindows } from '../maintenance/windows.ts';
 import type { CenterView } from '../store/queries.ts';
-import { headline } from './headline.ts';
+import { banners, headline } from './headline.ts';
 import { parseBoardQuery, parseLang, type BadParam } from './query.ts';
 import { ErrorReply } from '../api/schemas.ts';
 import type { BoardData } from './data.ts';
@@ -47,13 +47,13 @@ const BoardQuery = Type.Object({
   page: Type.Optional(Type.String({ description: 'Page number, from 1' })),
 });
 
-function context(req: FastifyRequest, reply: FastifyReply, chosen: Language | undefined, query: Record<string, string | undefined>, honesty: PageContext['honesty'], notes: BadParam[]): PageContext {
+function context(req: FastifyRequest, reply: FastifyReply, chosen: Language | undefined, query: Record<string, string | undefined>, shown: Pick<PageContext, 'banners' | 'dataAsOf' | 'notes'>): PageContext {
   const cookie = /(?:^|;\s*)lang=(ru|kk|en)\b/.exec(req.headers.cookie ?? '')?.[1];
   const lang = pickLanguage(chosen, cookie, req.headers['accept-language']);
   if (chosen) void reply.header('set-cookie', `lang=${lang}; Path=/; Max-Age=31536000; SameSite=Lax`);
   void reply.header('vary', 'Accept-Language, Cookie').header('content-language', lang);
   const rest = Object.fromEntries(Object.entries(query).filter((e): e is [string, string] => e[0] !== 'lang' && typeof e[1] === 'string' && e[1] !== ''));
-  return { w: BOARD_WORDS[lang], path: req.url.split('?')[0] ?? '/', query: rest, honesty, notes };
+  return { w: BOARD_WORDS[lang], path: req.url.split('?')[0] ?? '/', query: rest, ...shown };
 }
 
 /** The newest verification among these channels: what "data as of" says. */
@@ -89,17 +89,12 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
       const regions = [...new Set(all.map((c) => c.region))].sort((a, b) => (a ?? '').localeCompare(b ?? ''));
       const { filters: f, bad } = parseBoardQuery(req.query as Record<string, unknown>, { kinds: new Set(kinds), regions: new Set(regions.filter((r): r is string => r !== null)) });
       const summary = data.summary(all, now);
-      const honesty = headline({
-        total: summary.total,
-        reachable: summary.reachable,
-        checked: all.filter((c) => c.channels.some((ch) => ch.lastVerifiedAt !== null)).length,
-        dataAsOf: newestVerification(all),
-        degradedSince: degradedSince(),
-        maintenance: windows(now),
-        now,
-      });
       const { lang: _lang, page: _page, ...kept } = f;
-      const ctx = context(req, reply, f.lang, { ...kept, ...(f.page > 1 ? { page: String(f.page) } : {}) }, honesty, bad);
+      const ctx = context(req, reply, f.lang, { ...kept, ...(f.page > 1 ? { page: String(f.page) } : {}) }, {
+        banners: banners(degradedSince(), windows(now), now),
+        dataAsOf: newestVerification(all),
+        notes: bad,
+      });
       const q = f.q?.trim().toLowerCase();
       const matching = all.filter(
         (c) =>
@@ -112,6 +107,7 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
       const page = Math.min(f.page, pages);
       const slice = matching.slice((page - 1) * pageSize, page * pageSize);
       const html = renderBoard(ctx, {
+        headline: headline({ total: summary.total, reachable: summary.reachable, checked: all.filter((c) => c.channels.some((ch) => ch.lastVerifiedAt !== null)).length }),
         summary,
         regions,
         kinds,
@@ -141,8 +137,11 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
       const lang = parseLang(req.query as Record<string, unknown>, bad);
       const id = (req.params as { id?: unknown }).id;
       const center = typeof id === 'string' && id.length <= 300 ? data.queries.center(id) : null;
-      const honesty = headline({ total: 1, reachable: 0, checked: 0, dataAsOf: center ? newestVerification([center]) : null, degradedSince: degradedSince(), maintenance: center ? windows(now, center) : [], now });
-      const ctx = context(req, reply, lang, {}, honesty, bad);
+      const ctx = context(req, reply, lang, {}, {
+        banners: banners(degradedSince(), center ? windows(now, center) : [], now),
+        dataAsOf: center ? newestVerification([center]) : null,
+        notes: bad,
+      });
       if (!center) return reply.code(404).type('text/html; charset=utf-8').send(renderNotFound(ctx));
       const bar = data.bar(center, now);
       const html = renderCenter(ctx, {

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { CHANNEL_STATUSES, OUTCOMES } from '../../src/domain.ts';
 import { centerDisplay, channelDisplay, channelTone, dayTone, incidentEnd, TONE_SYMBOL, type Tone } from '../../src/board/display.ts';
-import { headline, UPCOMING_MS } from '../../src/board/headline.ts';
+import { banners, headline, UPCOMING_MS } from '../../src/board/headline.ts';
 import { parseBoardQuery } from '../../src/board/query.ts';
 import { CENTER_STATUSES, DOWN_STATUSES, IMPAIRED_STATUSES, evaluateCenter, type ChannelView } from '../../src/status/center.ts';
 import type { ChannelStatus } from '../../src/domain.ts';
@@ -101,23 +101,19 @@ describe('incidents', () => {
   });
 });
 
-describe('the headline', () => {
-  const base = { total: 45, reachable: 0, checked: 0, dataAsOf: null, degradedSince: null, maintenance: [], now: 1_000_000_000 };
+describe('the headline and the banners', () => {
   test('nothing checked: says so, never "0 of 45 reachable"', () => {
-    expect(headline(base).headline).toEqual({ kind: 'nothing_checked', total: 45 });
+    expect(headline({ total: 45, reachable: 0, checked: 0 })).toEqual({ kind: 'nothing_checked', total: 45 });
   });
   test('some checked: the figures and how many were never checked', () => {
-    expect(headline({ ...base, checked: 40, reachable: 12 }).headline).toEqual({ kind: 'figures', reachable: 12, total: 45, notChecked: 5 });
+    expect(headline({ total: 45, reachable: 12, checked: 40 })).toEqual({ kind: 'figures', reachable: 12, total: 45, notChecked: 5 });
   });
   test('a failing self-check is the first banner; maintenance now and within a week follow, later and past ones do not', () => {
+    const now = 1_000_000_000;
     const w = (startsAt: number, endsAt: number, reason: string) => ({ startsAt, endsAt, centerId: null, region: 'Almaty Region', reason });
-    const now = base.now;
-    const d = headline({
-      ...base,
-      degradedSince: now - 60_000,
-      maintenance: [w(now + UPCOMING_MS + 1, now + UPCOMING_MS + 10, 'far'), w(now + 3600_000, now + 7200_000, 'soon'), w(now - 10, now + 10, 'now'), w(now - 100, now - 1, 'past')],
-    });
-    expect(d.banners.map((b) => [b.kind, b.reason])).toEqual([['degraded', undefined], ['maintenance_now', 'now'], ['maintenance_upcoming', 'soon']]);
+    const b = banners(now - 60_000, [w(now + UPCOMING_MS + 1, now + UPCOMING_MS + 10, 'far'), w(now + 3600_000, now + 7200_000, 'soon'), w(now - 10, now + 10, 'now'), w(now - 100, now - 1, 'past')], now);
+    expect(b.map((x) => [x.kind, 'reason' in x ? x.reason : null])).toEqual([['degraded', null], ['maintenance_now', 'now'], ['maintenance_upcoming', 'soon']]);
+    expect(banners(null, [], now)).toEqual([]);
   });
 });
 
