@@ -70,6 +70,14 @@ td.lines div + div { margin-top: .2rem; }
 /** For the page's Content-Security-Policy: the one inline style block, allowed by its hash alone. */
 export const REPORT_STYLE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
+/**
+ * A refused report asked for as a page: the same refusal the JSON answer gives (which parameter, and
+ * why), as a page, since a person who opened a link should not meet raw JSON.
+ */
+export function renderReportRefusal(status: number, message: string): string {
+  return page('en', 'reachwatch: report not made', `<h1>The report could not be made</h1>\n<p class="note" data-status="${status}">${escapeHtml(message)}</p>`);
+}
+
 export function escapeHtml(v: unknown): string {
   return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }

@@ -216,6 +216,22 @@ describe('statuses a non-engineer can read', () => {
     const api = await fetch(seeded.url + '/directory.json?days=0');
     expect(api.headers.get('content-type')).toMatch(/^application\/json/);
     expect(api.status).toBe(400);
+    // A report asked for as a page is refused with a page; asked for as JSON, with JSON.
+    const auth = { authorization: `Bearer ${auditor}` };
+    for (const [p, param, status] of [
+      ['/api/v1/reports/availability?format=html&from=yesterday', 'from', 400],
+      ['/api/v1/reports/availability?format=html&region=' + 'x'.repeat(301), 'region', 400],
+      ['/api/v1/reports/thesis-table?format=html&date=2026-13-45', 'date', 400],
+      ['/api/v1/reports/thesis-table?format=html&date=2026-12-01&center=no-such-center', 'center', 404],
+    ] as const) {
+      const res = await fetch(seeded.url + p, { headers: auth });
+      expect(res.status, p).toBe(status);
+      expect(res.headers.get('content-type'), p).toMatch(/^text\/html/);
+      expect(await res.text(), p).toContain(`querystring parameter &quot;${param}&quot;`);
+    }
+    const json = await fetch(seeded.url + '/api/v1/reports/availability?from=yesterday', { headers: auth });
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await json.json()) as { message: string }).message).toMatch(/^querystring parameter "from"/);
   });
 
   test('maintenance banners: the current window and the upcoming one, on the board and on the center\'s page', async () => {
