@@ -182,12 +182,26 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   });
   // The top bar holds only Swagger's logo (no alt text) and a spec-URL box (no label): hidden, so
-  // the page keeps to what axe-core accepts there; the spec is at /docs/json all the same.
+  // the page keeps to what axe-core accepts; the spec is at /docs/json all the same.
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     staticCSP: DOCS_CSP,
     uiConfig: { validatorUrl: null },
-    theme: { css: [{ filename: 'theme.css', content: '.swagger-ui .topbar { display: none; }' }] },
+    // Swagger's own light greens and blues fall below WCAG AA contrast on white: darker shades.
+    theme: {
+      css: [{
+        filename: 'theme.css',
+        content:
+          '.swagger-ui .topbar { display: none; }\n' +
+          '.swagger-ui .info .title small.version-stamp { background-color: #1d632e; }\n' +
+          '@media (prefers-color-scheme: light) { .swagger-ui .info a, .swagger-ui .info .url { color: #1f5fa8; } }\n' +
+          '.swagger-ui .btn.authorize, .swagger-ui .btn.authorize svg { border-color: #1b6e47; color: #1b6e47; fill: #1b6e47; }\n' +
+          '.swagger-ui .opblock.opblock-get .opblock-summary-method { background: #1f5fa8; }\n' +
+          '.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #1b6e47; }\n' +
+          '.swagger-ui .opblock.opblock-delete .opblock-summary-method { background: #b3261e; }\n' +
+          '.swagger-ui .opblock.opblock-put .opblock-summary-method, .swagger-ui .opblock.opblock-patch .opblock-summary-method { background: #8a5300; }\n',
+      }],
+    },
   });
 
   // Bad input is the client's to fix: say which parameter and why, with 4xx, never 500.
