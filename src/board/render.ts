@@ -10,13 +10,14 @@ import { availability } from '../status/availability.ts';
 import { BOARD_WORDS, regionName, type BoardWords } from '../i18n/board.ts';
 import { LANGUAGES, type Language } from '../i18n/languages.ts';
 import { SESSION_WORDS } from '../i18n/session.ts';
+import { centerDisplay, centerStatusTone, channelDisplay, dayTone, incidentEnd, TONE_SYMBOL, type CenterLabel } from './display.ts';
+import type { Banner, Headline } from './headline.ts';
+import type { BadParam } from './query.ts';
 
 export const esc = (s: unknown): string =>
   String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-const SYMBOL: Record<CenterStatus, string> = { reachable: '✓', partial: '◐', dark: '✕', unknown: '?', opted_out: '⊘' };
-const CHANNEL_SYMBOL = (status: string): string =>
-  status === 'reachable' ? '✓' : ['unavailable', 'wrong_number', 'closed', 'no_answer'].includes(status) ? '✕' : ['unknown', 'not_probed', 'inconclusive'].includes(status) ? '?' : '◐';
+const CHANNEL_SYMBOL = (status: string): string => channelDisplay(status, null).symbol;
 
 export interface PageContext {
   w: BoardWords;
@@ -25,6 +26,12 @@ export interface PageContext {
   query: Record<string, string>;
   /** Who is signed in (src/auth/sessions.ts), or absent: the public page. */
   viewer?: Viewer;
+  /** Our own failure and maintenance, above every page (headline.ts). */
+  banners: Banner[];
+  /** The newest verification behind the page ("data as of"), or null when nothing was verified. */
+  dataAsOf: number | null;
+  /** Query values that were not understood: named in a note, the page shown with its defaults. */
+  notes: BadParam[];
 }
 
 /** A signed-in operator, auditor or admin, as the pages show them. */
@@ -85,11 +92,13 @@ export function layout(ctx: PageContext, title: string, body: string): string {
 <script src="/assets/board.js" defer></script>
 </head>
 <body>
+<a class="skip" href="#main">${esc(w.skipToContent)}</a>
 <header class="top">
 <a class="brand" href="/">reachwatch</a>
 <nav aria-label="Language"><ul class="langs">${switcher}</ul></nav>${ctx.viewer ? signedIn(w, ctx.viewer) : ''}
 </header>
-<main id="main">
+<main id="main" tabindex="-1">
+${banners(ctx)}
 ${body}
 </main>
 <footer><p><a href="/directory.json">${esc(w.directory)} (JSON)</a> · <a href="/directory.csv">CSV</a> · <a href="/docs">${esc(w.api)}</a>${ctx.viewer || ctx.path === '/signin' ? '' : ` · <a href="${esc(href('/signin', { next: ctx.path }))}" rel="nofollow">${esc(SESSION_WORDS[w.lang].signIn)}</a>`}</p><p class="fine">${esc(w.howCounted)}</p></footer>
@@ -103,8 +112,33 @@ function signedIn(w: BoardWords, v: Viewer): string {
   return `<form class="session" method="post" action="/signout"><span>${esc(s.signedInAs(v.name, s.roles[v.role]))}</span> · <input type="hidden" name="csrf" value="${esc(v.csrf)}"><button type="submit">${esc(s.signOut)}</button></form>`;
 }
 
-function statusBadge(w: BoardWords, status: CenterStatus): string {
-  return `<span class="badge s-${status}"><span aria-hidden="true">${SYMBOL[status]}</span> ${esc(w.centerStatus[status])}</span>`;
+/** Banners above every page: our own failure first, then maintenance; then the notes on a bad query. */
+function banners(ctx: PageContext): string {
+  const { w } = ctx;
+  const when = (t: number) => `${formatter(w.locale, 'UTC', true).format(t)} UTC`;
+  const scope = (b: Exclude<Banner, { kind: 'degraded' }>) => (b.centerName ? b.centerName : b.region ? regionName(b.region, w) : w.wholeDirectory);
+  const out = ctx.banners.map((b) => {
+    if (b.kind === 'degraded') return `<p class="banner b-degraded" role="alert">${esc(w.degraded(when(b.since)))}</p>`;
+    if (b.kind === 'maintenance_now') return `<p class="banner b-maintenance">${esc(w.maintenanceNow(scope(b), when(b.endsAt), b.reason))}</p>`;
+    return `<p class="banner b-upcoming">${esc(w.maintenanceUpcoming(scope(b), when(b.startsAt), when(b.endsAt), b.reason))}</p>`;
+  });
+  for (const n of ctx.notes) out.push(`<p class="banner b-note" role="status" data-param="${esc(n.param)}">${esc(w.badQuery(n.param, n.value))}</p>`);
+  return out.length ? `<div class="banners">${out.join('\n')}</div>` : '';
+}
+
+function centerLabel(w: BoardWords, label: CenterLabel): string {
+  return label === 'not_checked' ? w.notCheckedYet : label === 'going_dark' ? w.goingDark : w.centerStatus[label];
+}
+
+function statusBadge(w: BoardWords, c: Pick<CenterView, 'status' | 'channels'>): string {
+  const d = centerDisplay(c.status as CenterStatus, c.channels);
+  return `<span class="badge s-${esc(c.status)} t-${d.tone}" data-tone="${d.tone}" data-label="${d.label}"><span aria-hidden="true">${d.symbol}</span> ${esc(centerLabel(w, d.label))}</span>`;
+}
+
+/** A badge for a status alone (an incident's worst status), in the same tones. */
+function statusOnlyBadge(w: BoardWords, status: CenterStatus): string {
+  const tone = centerStatusTone(status);
+  return `<span class="badge t-${tone}" data-tone="${tone}"><span aria-hidden="true">${TONE_SYMBOL[tone]}</span> ${esc(w.centerStatus[status])}</span>`;
 }
 
 function level(d: BarDay): string {
@@ -125,21 +159,28 @@ export function renderBar(w: BoardWords, bar: BarDay[]): string {
     .map((d) => {
       const a = availability(d);
       const label = a === null ? w.dayNoData(fmtDay(w, d.day)) : w.dayFigure(fmtDay(w, d.day), pct(a) ?? 0, d.reachable, d.reachable + d.down + d.impaired);
-      return `<li class="${level(d)}" title="${esc(label)}" data-day="${d.day}"></li>`;
+      return `<li class="${level(d)} t-${dayTone(d)}" title="${esc(label)}" data-day="${d.day}"></li>`;
     })
     .join('');
-  return `<figure class="bar"><ol role="img" aria-label="${esc(`${w.days90}. ${summary}`)}">${cells}</ol><figcaption>${esc(summary)}</figcaption></figure>`;
+  // The cells are for the eye (each with its tooltip); a screen reader gets the caption's summary
+  // instead of 90 list items (an <ol role="img"> left its <li>s without a list, which axe rejects).
+  const latest = [...bar].reverse().find((d) => availability(d) !== null);
+  const tone = latest ? dayTone(latest) : 'none';
+  return `<figure class="bar" data-latest-tone="${tone}"><ol aria-hidden="true">${cells}</ol><figcaption>${esc(summary)}</figcaption></figure>`;
 }
 
 function channelLine(w: BoardWords, tz: string, ch: CenterView['channels'][number]): string {
   const status = ch.status as keyof BoardWords['channelStatus'];
-  const last = ch.lastOutcome ? w.outcome(ch.lastOutcome as Outcome) : null;
+  const d = channelDisplay(ch.status, ch.lastOutcome);
+  // The latest attempt is named apart, and only when it is a different verdict about the center:
+  // "✓ answers · could not be checked" on one line reads as a contradiction.
+  const last = d.latest === 'differs' && ch.lastOutcome ? w.latestAttempt(w.outcome(ch.lastOutcome as Outcome)) : null;
   // "Not checked yet" is already the status of a channel never verified; say it once.
   const verified = ch.lastVerifiedAt ? w.lastVerified(fmtTime(w, tz, ch.lastVerifiedAt)) : ch.status === 'unknown' || ch.status === 'not_probed' ? '' : w.never;
   const value = ch.type === 'website' && ch.target ? `<a href="${esc(ch.target)}" rel="nofollow noopener">${esc(ch.value)}</a>` : ch.type === 'phone' && ch.target ? `<a href="tel:${esc(ch.target)}">${esc(ch.value)}</a>` : esc(ch.value);
   return `<li class="ch"><span class="ch-type">${esc(w.channelType[ch.type] ?? ch.type)}</span> <span class="ch-value">${value}</span>
-<span class="ch-status c-${esc(ch.status)}"><span aria-hidden="true">${CHANNEL_SYMBOL(ch.status)}</span> ${esc(w.channelStatus[status] ?? ch.status)}</span>
-${verified || last ? `<span class="ch-when">${esc(verified)}${last && last !== w.channelStatus[status] ? `${verified ? ' · ' : ''}${esc(last)}` : ''}</span>` : ''}${vantageFlags(w, ch)}</li>`;
+<span class="ch-status t-${d.tone}" data-tone="${d.tone}"><span aria-hidden="true">${d.symbol}</span> ${esc(w.channelStatus[status] ?? ch.status)}</span>
+${verified ? `<span class="ch-when">${esc(verified)}</span>` : ''}${last ? `<span class="ch-latest">${esc(last)}</span>` : ''}${vantageFlags(w, ch)}</li>`;
 }
 
 /** What the combination across vantage points adds to a channel's status, in words. */
@@ -165,7 +206,7 @@ function vantagePoints(w: BoardWords, tz: string, ch: CenterView['channels'][num
     }
     const status = p.status as keyof BoardWords['channelStatus'];
     const when = [p.lastProbeAt ? fmtTime(w, tz, p.lastProbeAt) : '', p.agent ? w.vantage.agent(p.agent.name ?? p.agent.id) : ''].filter(Boolean).join(' · ');
-    return `<li class="vp" data-point="${esc(p.point)}">${name} <span class="ch-status c-${esc(p.status)}"><span aria-hidden="true">${CHANNEL_SYMBOL(p.status)}</span> ${esc(w.channelStatus[status] ?? p.status)}</span>${when ? ` <span class="ch-when">${esc(when)}</span>` : ''}${p.lastDetail ? ` <span class="ch-detail">${esc(p.lastDetail)}</span>` : ''}</li>`;
+    return `<li class="vp" data-point="${esc(p.point)}">${name} <span class="ch-status c-${esc(p.status)} t-${channelDisplay(p.status, null).tone}" data-tone="${channelDisplay(p.status, null).tone}"><span aria-hidden="true">${CHANNEL_SYMBOL(p.status)}</span> ${esc(w.channelStatus[status] ?? p.status)}</span>${when ? ` <span class="ch-when">${esc(when)}</span>` : ''}${p.lastDetail ? ` <span class="ch-detail">${esc(p.lastDetail)}</span>` : ''}</li>`;
   });
   return `<div class="vantage"><span class="vp-heading">${esc(w.vantage.heading)}</span><ul class="vantage-points">${items.join('')}</ul></div>`;
 }
@@ -179,6 +220,8 @@ export interface BoardFilters {
 }
 
 export interface BoardModel {
+  /** What the headline says (headline.ts): the figures, or that nothing was checked yet. */
+  headline: Headline;
   summary: { total: number; reachable: number; regions: RegionSummary[] };
   regions: (string | null)[];
   kinds: string[];
@@ -196,7 +239,7 @@ export function renderBoard(ctx: PageContext, m: BoardModel): string {
   const summary = `<section class="summary" aria-labelledby="summary-h">
 <h1 id="summary-h">${esc(w.title)}</h1>
 <p class="tagline">${esc(w.tagline)}</p>
-<p class="headline"><strong>${esc(w.summary(m.summary.reachable, m.summary.total))}</strong></p>
+${headlineHtml(ctx, m.headline)}
 <details><summary>${esc(w.summaryByRegion)}</summary><table class="regions"><tbody>
 ${byRegion.map((r) => `<tr><th scope="row">${esc(regionName(r.region, w))}</th><td>${r.reachable} / ${r.total}</td></tr>`).join('\n')}
 </tbody></table></details>
@@ -225,7 +268,7 @@ ${byRegion.map((r) => `<tr><th scope="row">${esc(regionName(r.region, w))}</th><
     const city = c.city ? ` · ${esc(c.city)}` : '';
     groups += `<li class="center" id="c-${esc(c.id)}" data-name="${esc(c.name.toLowerCase())}">
 <h3><a href="/centers/${encodeURIComponent(c.id)}">${esc(c.name)}</a></h3>
-<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}${city}</span>${c.statusSince && c.status !== 'unknown' ? ` <span class="since">${esc(w.since(fmtTime(w, tz, c.statusSince)))}</span>` : ''}</p>
+<p class="meta">${statusBadge(w, c)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}${city}</span>${c.statusSince && c.status !== 'unknown' ? ` <span class="since">${esc(w.since(fmtTime(w, tz, c.statusSince)))}</span>` : ''}</p>
 <ul class="channels">${c.channels.filter((ch) => !ch.archived).map((ch) => channelLine(w, tz, ch)).join('')}</ul>
 ${renderBar(w, bar)}
 </li>`;
@@ -240,6 +283,18 @@ ${f.page < m.pages ? `<a rel="next" href="${esc(href('/', { ...ctx.query, page: 
       : '';
   const shown = `<p class="shown" role="status">${esc(w.shown(m.centers.length, m.matching))}</p>`;
   return layout(ctx, w.title, `${summary}\n${form}\n${legend}\n${shown}\n${groups}\n${nav}`);
+}
+
+function headlineHtml(ctx: PageContext, h: Headline): string {
+  const { w } = ctx;
+  const text = h.kind === 'nothing_checked' ? w.nothingChecked(h.total) : `${w.summary(h.reachable, h.total)}${h.notChecked > 0 ? ` ${w.notCheckedCount(h.notChecked)}` : ''}`;
+  return `<p class="headline" data-kind="${h.kind}"><strong>${esc(text)}</strong></p>\n${dataAsOf(ctx)}`;
+}
+
+function dataAsOf(ctx: PageContext): string {
+  const { w } = ctx;
+  const t = ctx.dataAsOf;
+  return `<p class="as-of">${t === null ? esc(w.noDataYet) : `<time datetime="${new Date(t).toISOString()}">${esc(w.dataAsOf(`${formatter(w.locale, 'UTC', true).format(t)} UTC`))}</time>`}</p>`;
 }
 
 export interface CenterModel {
@@ -265,8 +320,8 @@ export function renderCenter(ctx: PageContext, m: CenterModel): string {
   const tz = m.tz;
   const head = `<p><a href="/">${esc(w.backToBoard)}</a></p>
 <h1>${esc(c.name)}</h1>
-<p class="meta">${statusBadge(w, c.status as CenterStatus)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}</span> · ${esc(regionName(c.region, w))}${c.city ? ` · ${esc(c.city)}` : ''}${c.statusSince && c.status !== 'unknown' ? ` · ${esc(w.since(fmtTime(w, tz, c.statusSince)))}` : ''}</p>`;
-  const avail = `<section aria-labelledby="avail-h"><h2 id="avail-h">${esc(w.availability)}</h2>
+<p class="meta">${statusBadge(w, c)} <span class="kind">${esc(w.kinds[c.kind] ?? c.kind)}</span> · ${esc(regionName(c.region, w))}${c.city ? ` · ${esc(c.city)}` : ''}${c.statusSince && c.status !== 'unknown' ? ` · ${esc(w.since(fmtTime(w, tz, c.statusSince)))}` : ''}</p>`;
+  const avail = `${dataAsOf(ctx)}<section aria-labelledby="avail-h"><h2 id="avail-h">${esc(w.availability)}</h2>
 ${renderBar(w, m.bar)}
 <table class="figures"><thead><tr><th scope="col"></th><th scope="col">${esc(w.availability)}</th><th scope="col"></th></tr></thead><tbody>
 ${m.windows.map((f) => `<tr><th scope="row">${esc(w.lastNDays(f.days))}</th>${figures(w, f)}</tr>`).join('\n')}
@@ -283,9 +338,9 @@ ${c.channels.filter((ch) => !ch.archived).map((ch) => {
 ${m.incidents.length === 0 ? `<p>${esc(w.noIncidents)}</p>` : `<ol class="timeline">${m.incidents.map((i) => {
     const ev = i.openEvidence as { probes?: { channelId: string; at: number; detail: string }[] } | null;
     const proofs = (ev?.probes ?? []).slice(0, 6).map((p) => `<li><time>${esc(fmtTime(w, tz, p.at))}</time> ${esc(p.detail)}</li>`).join('');
-    return `<li class="incident"><p><strong>${statusBadge(w, i.worstStatus as CenterStatus)}</strong> ${esc(w.opened)}: <time datetime="${esc(i.openedAt)}">${esc(fmtTime(w, tz, i.openedAt))}</time>
+    return `<li class="incident"><p><strong>${statusOnlyBadge(w, i.worstStatus as CenterStatus)}</strong> ${esc(w.opened)}: <time datetime="${esc(i.openedAt)}">${esc(fmtTime(w, tz, i.openedAt))}</time>
 ${i.wentDarkAt ? ` · ${esc(w.wentDark)}: <time datetime="${esc(i.wentDarkAt)}">${esc(fmtTime(w, tz, i.wentDarkAt))}</time>` : ''}
- · ${esc(w.closed)}: ${i.closedAt ? `<time datetime="${esc(i.closedAt)}">${esc(fmtTime(w, tz, i.closedAt))}</time>` : esc(w.ongoing)}${i.maintenanceId ? ` · ${esc(w.maintenance)}` : ''}</p>
+ · ${incidentEnd(i.closedAt) === 'closed' && i.closedAt !== null ? `${esc(w.closed)}: <time datetime="${esc(i.closedAt)}">${esc(fmtTime(w, tz, i.closedAt))}</time>` : `<span class="open">${esc(w.stillOpen)}</span>`}${i.maintenanceId ? ` · ${esc(w.maintenance)}` : ''}</p>
 ${proofs ? `<ul class="proofs">${proofs}</ul>` : ''}</li>`;
   }).join('\n')}</ol>`}</section>`;
   const names = new Map(c.channels.map((ch) => [ch.id, `${w.channelType[ch.type] ?? ch.type} ${ch.value}`]));

@@ -7,15 +7,23 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { csvDialect, CsvOptionError, writeCsv } from '../util/csv.ts';
 import { Type } from 'typebox';
 import { CENTER_STATUSES } from '../status/center.ts';
+import type { MaintenanceWindows } from '../maintenance/windows.ts';
+import type { CenterView } from '../store/queries.ts';
+import { banners, headline } from './headline.ts';
+import { parseBoardQuery, parseLang, type BadParam } from './query.ts';
 import { ErrorReply } from '../api/schemas.ts';
 import type { BoardData } from './data.ts';
 import { BOARD_WORDS } from '../i18n/board.ts';
-import { pickLanguage } from '../i18n/languages.ts';
+import { pickLanguage, type Language } from '../i18n/languages.ts';
 import { renderBoard, renderCenter, renderNotFound, type PageContext, type Viewer } from './render.ts';
 import { renderClips, type CenterClips } from './clips.ts';
 
 export interface BoardOptions {
   data: BoardData;
+  /** reachwatch's own health, for the "monitoring degraded" banner; absent in tools without a self-check. */
+  selfCheck?: (() => { degraded: boolean; since: number }) | null;
+  /** Maintenance windows, for the current and upcoming banners. */
+  maintenance?: MaintenanceWindows | null;
   /** A channel is listed in the directory when verified reachable within this many days. */
   directoryDays: number;
   pageSize: number;
@@ -30,41 +38,83 @@ const ASSETS = {
   'board.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./assets/board.js', import.meta.url)) },
 };
 
-const LangQuery = Type.Optional(Type.Union([Type.Literal('ru'), Type.Literal('kk'), Type.Literal('en')], { description: 'ru, kk or en; remembered in a cookie' }));
+const LangQuery = Type.Optional(Type.String({ description: 'ru, kk or en; remembered in a cookie. Another value is ignored, with a note on the page.' }));
 
+// The pages' parameters are documented here but read by parseBoardQuery: a value that is not
+// understood shows the page with its default and a note (attachValidation keeps Fastify's JSON
+// error away from people).
 const BoardQuery = Type.Object({
   lang: LangQuery,
-  q: Type.Optional(Type.String({ maxLength: 200, description: 'Search in center names' })),
-  region: Type.Optional(Type.String({ maxLength: 200, description: 'A region as listed, or "-" for centers without one' })),
-  status: Type.Optional(Type.Union([Type.Literal(''), ...CENTER_STATUSES.map((s) => Type.Literal(s))])),
-  kind: Type.Optional(Type.String({ maxLength: 100 })),
-  page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
+  q: Type.Optional(Type.String({ description: 'Search in center names, at most 200 characters' })),
+  region: Type.Optional(Type.String({ description: 'A region as listed, or "-" for centers without one' })),
+  status: Type.Optional(Type.String({ description: CENTER_STATUSES.join(', ') })),
+  kind: Type.Optional(Type.String({ description: 'A kind of center as listed' })),
+  page: Type.Optional(Type.String({ description: 'Page number, from 1' })),
 });
 
 /** A page for everyone may be cached; a signed-in one is its viewer's alone. */
 const cacheOf = (ctx: PageContext): string => (ctx.viewer ? 'private, no-store' : 'public, max-age=15');
 
-export function context(req: FastifyRequest, reply: FastifyReply, query: Record<string, unknown>, viewer?: Viewer | null): PageContext {
+/** What a page shows besides its own content: nothing, for pages outside the board's data (sign-in). */
+export const NOTHING_SHOWN: Pick<PageContext, 'banners' | 'dataAsOf' | 'notes'> = { banners: [], dataAsOf: null, notes: [] };
+
+export function context(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  chosen: Language | undefined,
+  query: Record<string, string | undefined>,
+  shown: Pick<PageContext, 'banners' | 'dataAsOf' | 'notes'>,
+  viewer?: Viewer | null,
+): PageContext {
   const cookie = /(?:^|;\s*)lang=(ru|kk|en)\b/.exec(req.headers.cookie ?? '')?.[1];
-  const chosen = typeof query.lang === 'string' ? query.lang : undefined;
   const lang = pickLanguage(chosen, cookie, req.headers['accept-language']);
   if (chosen) void reply.header('set-cookie', `lang=${lang}; Path=/; Max-Age=31536000; SameSite=Lax`);
   void reply.header('vary', 'Accept-Language, Cookie').header('content-language', lang);
   // helmet's no-referrer makes browsers post forms with "Origin: null"; the sign-out form must show its origin.
   if (viewer) void reply.header('referrer-policy', 'same-origin');
-  const rest = Object.fromEntries(Object.entries(query).filter(([k, v]) => k !== 'lang' && typeof v === 'string' && v !== '')) as Record<string, string>;
-  return { w: BOARD_WORDS[lang], path: req.url.split('?')[0] ?? '/', query: rest, ...(viewer ? { viewer } : {}) };
+  const rest = Object.fromEntries(Object.entries(query).filter((e): e is [string, string] => e[0] !== 'lang' && typeof e[1] === 'string' && e[1] !== ''));
+  return { w: BOARD_WORDS[lang], path: req.url.split('?')[0] ?? '/', query: rest, ...shown, ...(viewer ? { viewer } : {}) };
 }
 
-export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, { data, directoryDays, pageSize, viewer, clips }) => {
+/** The newest verification among these channels: what "data as of" says. */
+function newestVerification(centers: readonly CenterView[]): number | null {
+  let newest: number | null = null;
+  for (const c of centers) {
+    for (const ch of c.channels) {
+      if (ch.lastVerifiedAt === null) continue;
+      const t = Date.parse(ch.lastVerifiedAt);
+      if (newest === null || t > newest) newest = t;
+    }
+  }
+  return newest;
+}
+
+export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, { data, directoryDays, pageSize, selfCheck, maintenance, viewer, clips }) => {
+  const degradedSince = (): number | null => {
+    const s = selfCheck?.();
+    return s?.degraded ? s.since : null;
+  };
+  const windows = (now: number, center?: CenterView) =>
+    (maintenance?.list({ current: now, limit: 50 }) ?? [])
+      .filter((w) => !center || (w.centerId === null && w.region === null) || w.centerId === center.id || (w.region !== null && w.region === center.region))
+      .map((w) => ({ ...w, centerName: w.centerId === null ? null : (center?.id === w.centerId ? center.name : (data.queries.center(w.centerId)?.name ?? w.centerId)) }));
+
   app.get(
     '/',
-    { schema: { tags: ['board'], summary: 'The uptime board (HTML): every listed center, its status and its 90-day availability', querystring: BoardQuery } },
+    { attachValidation: true, schema: { tags: ['board'], summary: 'The uptime board (HTML): every listed center, its status and its 90-day availability', querystring: BoardQuery } },
     async (req, reply) => {
-      const ctx = context(req, reply, req.query as Record<string, unknown>, viewer?.(req));
       const now = Date.now();
       const all = data.centers();
-      const f = req.query;
+      const kinds = [...new Set(all.map((c) => c.kind))].sort();
+      const regions = [...new Set(all.map((c) => c.region))].sort((a, b) => (a ?? '').localeCompare(b ?? ''));
+      const { filters: f, bad } = parseBoardQuery(req.query as Record<string, unknown>, { kinds: new Set(kinds), regions: new Set(regions.filter((r): r is string => r !== null)) });
+      const summary = data.summary(all, now);
+      const { lang: _lang, page: _page, ...kept } = f;
+      const ctx = context(req, reply, f.lang, { ...kept, ...(f.page > 1 ? { page: String(f.page) } : {}) }, {
+        banners: banners(degradedSince(), windows(now), now),
+        dataAsOf: newestVerification(all),
+        notes: bad,
+      }, viewer?.(req));
       const q = f.q?.trim().toLowerCase();
       const matching = all.filter(
         (c) =>
@@ -77,21 +127,23 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
       const page = Math.min(f.page, pages);
       const slice = matching.slice((page - 1) * pageSize, page * pageSize);
       const html = renderBoard(ctx, {
-        summary: data.summary(all, now),
-        regions: [...new Set(all.map((c) => c.region))].sort((a, b) => (a ?? '').localeCompare(b ?? '')),
-        kinds: [...new Set(all.map((c) => c.kind))].sort(),
+        headline: headline({ total: summary.total, reachable: summary.reachable, checked: all.filter((c) => c.channels.some((ch) => ch.lastVerifiedAt !== null)).length }),
+        summary,
+        regions,
+        kinds,
         centers: slice.map((center) => ({ center, tz: data.tzOf(center), bar: data.bar(center, now) })),
         matching: matching.length,
         pages,
         filters: { page, ...(f.region ? { region: f.region } : {}), ...(f.status ? { status: f.status } : {}), ...(f.kind ? { kind: f.kind } : {}), ...(f.q ? { q: f.q } : {}) },
       });
-      return reply.type('text/html; charset=utf-8').header('cache-control', cacheOf(ctx)).send(html);
+      return reply.code(bad.length ? 400 : 200).type('text/html; charset=utf-8').header('cache-control', cacheOf(ctx)).send(html);
     },
   );
 
   app.get(
     '/centers/:id',
     {
+      attachValidation: true,
       schema: {
         tags: ['board'],
         summary: "A center's page (HTML): channels, incidents with evidence, probe history, availability over 7, 30 and 90 days",
@@ -100,13 +152,20 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
       },
     },
     async (req, reply) => {
-      const ctx = context(req, reply, req.query as Record<string, unknown>, viewer?.(req));
-      const center = data.queries.center(req.params.id);
+      const now = Date.now();
+      const bad: BadParam[] = [];
+      const lang = parseLang(req.query as Record<string, unknown>, bad);
+      const id = (req.params as { id?: unknown }).id;
+      const center = typeof id === 'string' && id.length <= 300 ? data.queries.center(id) : null;
+      const ctx = context(req, reply, lang, {}, {
+        banners: banners(degradedSince(), center ? windows(now, center) : [], now),
+        dataAsOf: center ? newestVerification([center]) : null,
+        notes: bad,
+      }, viewer?.(req));
       if (!center) {
         if (ctx.viewer) void reply.header('cache-control', 'private, no-store');
         return reply.code(404).type('text/html; charset=utf-8').send(renderNotFound(ctx));
       }
-      const now = Date.now();
       const bar = data.bar(center, now);
       const html = renderCenter(ctx, {
         center,
@@ -118,7 +177,7 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
         probes: data.recentProbes(center, 50),
         ...(ctx.viewer && clips ? { clipsHtml: renderClips(ctx.w, data.tzOf(center), center, clips.recent(center)) } : {}),
       });
-      return reply.type('text/html; charset=utf-8').header('cache-control', cacheOf(ctx)).send(html);
+      return reply.code(bad.length ? 400 : 200).type('text/html; charset=utf-8').header('cache-control', cacheOf(ctx)).send(html);
     },
   );
 

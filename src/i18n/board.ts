@@ -77,6 +77,28 @@ export interface BoardWords {
   howCounted: string;
   /** Vantage points: which place saw what. */
   vantage: VantageWords;
+  /** A center none of whose channels was ever verified (not "no data", as if looked for). */
+  notCheckedYet: string;
+  /** Every line confirmed down, the dark grace period still running. */
+  goingDark: string;
+  /** A channel's latest attempt, when it says something other than the confirmed status. */
+  latestAttempt: (what: string) => string;
+  /** The headline when nothing at all has been verified yet. */
+  nothingChecked: (total: number) => string;
+  /** After the summary: how many centers were never verified. */
+  notCheckedCount: (n: number) => string;
+  dataAsOf: (when: string) => string;
+  noDataYet: string;
+  /** The self-check banner: the problem is ours, and no center is marked down for it. */
+  degraded: (since: string) => string;
+  maintenanceNow: (scope: string, until: string, reason: string) => string;
+  maintenanceUpcoming: (scope: string, from: string, until: string, reason: string) => string;
+  wholeDirectory: string;
+  /** A query parameter whose value was not understood, and what is shown instead. */
+  badQuery: (param: string, value: string) => string;
+  skipToContent: string;
+  /** An incident still open, instead of "closed: ongoing". */
+  stillOpen: string;
 }
 
 const RU: BoardWords = {
@@ -141,6 +163,20 @@ const RU: BoardWords = {
   legendNone: 'нет данных',
   notFound: 'Такого центра нет.',
   howCounted: 'Доступность — доля попыток, дозвонившихся до центра, среди попыток, давших ответ о нём; наши собственные сбои и дни без проверок не считаются недоступностью.',
+  notCheckedYet: 'ещё не проверялся',
+  goingDark: 'не отвечает (подтверждается)',
+  latestAttempt: (what) => `последняя попытка: ${what}`,
+  nothingChecked: (t) => `Ни один из ${count('ru', t, LISTED_CENTER_OF)} ещё не проверен.`,
+  notCheckedCount: (n) => `Ещё не проверено: ${n}.`,
+  dataAsOf: (when) => `Данные на ${when}.`,
+  noDataYet: 'Данных ещё нет.',
+  degraded: (since) => `Мониторинг работает с перебоями с ${since} (проблема на нашей стороне). Пока она не устранена, центры не отмечаются недоступными, а цифры могут быть устаревшими.`,
+  maintenanceNow: (scope, until, reason) => `Плановые работы (${scope}) до ${until}: ${reason}`,
+  maintenanceUpcoming: (scope, from, until, reason) => `Запланированы работы (${scope}) с ${from} до ${until}: ${reason}`,
+  wholeDirectory: 'весь справочник',
+  badQuery: (param, value) => `Значение «${value}» параметра «${param}» не распознано и не учтено.`,
+  skipToContent: 'Перейти к содержимому',
+  stillOpen: 'продолжается',
 };
 
 const KK: BoardWords = {
@@ -205,6 +241,20 @@ const KK: BoardWords = {
   legendNone: 'дерек жоқ',
   notFound: 'Мұндай орталық жоқ.',
   howCounted: 'Қолжетімділік — орталық туралы жауап берген әрекеттер ішінде орталыққа жеткен әрекеттердің үлесі; біздің ақауларымыз бен тексерілмеген күндер қолжетімсіздік болып саналмайды.',
+  notCheckedYet: 'әлі тексерілмеген',
+  goingDark: 'жауап бермейді (расталуда)',
+  latestAttempt: (what) => `соңғы әрекет: ${what}`,
+  nothingChecked: (t) => `Анықтамалықтағы ${count('kk', t, LISTED_CENTER_OF)} ешқайсысы әлі тексерілмеген.`,
+  notCheckedCount: (n) => `Әлі тексерілмегені: ${n}.`,
+  dataAsOf: (when) => `Деректер ${when} бойынша.`,
+  noDataYet: 'Деректер әлі жоқ.',
+  degraded: (since) => `Мониторинг ${since} бастап ақаумен жұмыс істеуде (біз жақтағы мәселе). Ол түзетілгенше орталықтар қолжетімсіз деп белгіленбейді, ал сандар ескірген болуы мүмкін.`,
+  maintenanceNow: (scope, until, reason) => `Жоспарлы жұмыстар (${scope}) ${until} дейін: ${reason}`,
+  maintenanceUpcoming: (scope, from, until, reason) => `Жоспарланған жұмыстар (${scope}) ${from} бастап ${until} дейін: ${reason}`,
+  wholeDirectory: 'бүкіл анықтамалық',
+  badQuery: (param, value) => `«${param}» параметрінің «${value}» мәні танылмады және ескерілмеді.`,
+  skipToContent: 'Мазмұнға өту',
+  stillOpen: 'жалғасуда',
 };
 
 const EN: BoardWords = {
@@ -269,6 +319,20 @@ const EN: BoardWords = {
   legendNone: 'no data',
   notFound: 'There is no such center.',
   howCounted: 'Availability is the share of attempts that reached the center among the attempts that said something about it; our own failures and days without checks never count as down.',
+  notCheckedYet: 'not checked yet',
+  goingDark: 'not answering (being confirmed)',
+  latestAttempt: (what) => `latest attempt: ${what}`,
+  nothingChecked: (t) => `None of the ${count('en', t, LISTED_CENTER_OF)} has been checked yet.`,
+  notCheckedCount: (n) => `Not checked yet: ${n}.`,
+  dataAsOf: (when) => `Data as of ${when}.`,
+  noDataYet: 'No data yet.',
+  degraded: (since) => `Monitoring degraded since ${since} (a problem on our side). Until it is fixed no center is marked down, and the figures may be out of date.`,
+  maintenanceNow: (scope, until, reason) => `Maintenance (${scope}) until ${until}: ${reason}`,
+  maintenanceUpcoming: (scope, from, until, reason) => `Planned maintenance (${scope}) from ${from} to ${until}: ${reason}`,
+  wholeDirectory: 'the whole directory',
+  badQuery: (param, value) => `The value "${value}" of "${param}" was not understood and is ignored.`,
+  skipToContent: 'Skip to content',
+  stillOpen: 'ongoing',
 };
 
 export const BOARD_WORDS: Record<Language, BoardWords> = { ru: RU, kk: KK, en: EN };

@@ -37,6 +37,26 @@ tr.total td { font-weight: 600; background: #f6f6f6; }
 td.lines div + div { margin-top: .2rem; }
 .thesis td:first-child { width: 30%; }
 .thesis td:nth-child(2) { width: 25%; }
+/* On screens, wide tables wrap inside their cells instead of pushing the page sideways (a phone at
+   390 px, or a window narrower than a report of many columns). */
+@media screen {
+  th, td { overflow-wrap: anywhere; }
+  td.n { white-space: normal; }
+}
+@media screen and (max-width: 40rem) {
+  :root { font-size: 9.5pt; }
+  body { margin: .5rem auto; padding: 0 .5rem; }
+  th, td { padding: .1rem .2rem; }
+  .thesis td:first-child, .thesis td:nth-child(2) { width: auto; }
+}
+@media screen and (prefers-color-scheme: dark) {
+  :root { color: #e8e8e8; background: #121212; color-scheme: dark; }
+  h2 { border-bottom-color: #bbb; }
+  p.meta, p.note { color: #c8c8c8; }
+  th, td { border-color: #777; }
+  thead th { background: #2a2a2a; }
+  tr.total td { background: #1f1f1f; }
+}
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   :root { font-size: 8.5pt; }
@@ -49,6 +69,14 @@ td.lines div + div { margin-top: .2rem; }
 
 /** For the page's Content-Security-Policy: the one inline style block, allowed by its hash alone. */
 export const REPORT_STYLE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+
+/**
+ * A refused report asked for as a page: the same refusal the JSON answer gives (which parameter, and
+ * why), as a page, since a person who opened a link should not meet raw JSON.
+ */
+export function renderReportRefusal(status: number, message: string): string {
+  return page('en', 'reachwatch: report not made', `<h1>The report could not be made</h1>\n<p class="note" data-status="${status}">${escapeHtml(message)}</p>`);
+}
 
 export function escapeHtml(v: unknown): string {
   return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);

@@ -154,7 +154,9 @@ describe('the board in Chromium', () => {
     await page.goto(`${url}/centers/${CENTER}`);
     const cells = page.locator('.bar ol li');
     expect(await cells.count()).toBe(90);
-    expect(await cells.evaluateAll((els) => els.map((e) => e.className))).toEqual(pattern);
+    expect(await cells.evaluateAll((els) => els.map((e) => e.classList[0]))).toEqual(pattern);
+    // Colour follows the day's tone: a no-data day is grey, a failed day red, an answered day green.
+    expect(await cells.evaluateAll((els) => els.map((e) => e.classList[1]))).toEqual(pattern.map((l) => (l === 'ln' ? 't-none' : l === 'l0' ? 't-down' : 't-up')));
     expect(await cells.nth(0).getAttribute('title')).toMatch(/: no data$/);
     expect(await cells.nth(1).getAttribute('title')).toMatch(/: 0% \(0 of 4 attempts\)$/);
     expect(await cells.nth(2).getAttribute('title')).toMatch(/: 100% \(4 of 4 attempts\)$/);

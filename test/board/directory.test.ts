@@ -78,11 +78,17 @@ test('directory.csv quotes names with commas and quotes correctly', async () => 
   expect(lines).toHaveLength(2);
 });
 
-test('bad parameters are a 400 naming them; unknown centers are a 404 page', async () => {
-  for (const [path, param] of [['/directory.json?days=0', 'days'], ['/directory.csv?days=x', 'days'], ['/?status=sleeping', 'status'], ['/?page=0', 'page']] as const) {
+test('bad parameters are a 400 naming them (JSON for the directory, the page with a note for the board); unknown centers are a 404 page', async () => {
+  for (const [path, param] of [['/directory.json?days=0', 'days'], ['/directory.csv?days=x', 'days']] as const) {
     const res = await app.inject(path);
     expect(res.statusCode, path).toBe(400);
     expect((res.json() as { message: string }).message).toContain(`"${param}"`);
+  }
+  for (const [path, param] of [['/?status=sleeping', 'status'], ['/?page=0', 'page']] as const) {
+    const res = await app.inject({ url: path, headers: { 'accept-language': 'en' } });
+    expect(res.statusCode, path).toBe(400);
+    expect(res.headers['content-type'], path).toMatch(/^text\/html/);
+    expect(res.body, path).toContain(`data-param="${param}"`);
   }
   const missing = await app.inject({ url: '/centers/nope', headers: { 'accept-language': 'en' } });
   expect(missing.statusCode).toBe(404);

@@ -43,6 +43,9 @@ const ARGS: Record<string, unknown[]> = {
   page: [2, 7], shown: [20, 45], outcome: ['busy'], since: ['26 Mar 2018, 11:00'], lastVerified: ['26 Mar 2018, 11:00'],
   // Board: vantage points
   noDataFrom: ['kz'], agent: ['almaty-1'],
+  // Board: honesty, banners and notes
+  latestAttempt: ['busy'], nothingChecked: [45], notCheckedCount: [3], dataAsOf: ['26 Mar 2018, 11:00'], degraded: ['26 Mar 2018, 11:00 UTC'],
+  maintenanceNow: ['Ansar', '27 Mar 2018, 11:00 UTC', 'moving'], maintenanceUpcoming: ['Ansar', '26 Mar 2018, 09:00 UTC', '27 Mar 2018, 11:00 UTC', 'moving'], badQuery: ['lang', 'de'],
   // Alerts and calls
   sinceWhen: ['26 Mar 2018, 11:00'], menu: ['Ansar'],
   staleSubject: ['almaty-1'], backSubject: ['almaty-1'], stale: ['almaty-1', 'kz'], back: ['almaty-1', 'kz'],

@@ -20,7 +20,7 @@ import { ProbeWriter } from '../../src/store/probe-writer.ts';
 import type { CenterView } from '../../src/store/queries.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const ctx = (lang: Language): PageContext => ({ w: BOARD_WORDS[lang], path: '/', query: {} });
+const ctx = (lang: Language): PageContext => ({ w: BOARD_WORDS[lang], path: '/', query: {}, banners: [], dataAsOf: null, notes: [] });
 const day = (d: string, reachable: number, down: number): BarDay => ({ day: d, reachable, down, impaired: 0, probes: reachable + down });
 const noData = (d: string): BarDay => day(d, 0, 0);
 const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&#39;/g, "'").replace(/&quot;/g, '"');
@@ -124,6 +124,7 @@ describe('the center page', () => {
 describe('the board', () => {
   const board = (lang: Language, reachable: number, total: number) =>
     renderBoard(ctx(lang), {
+      headline: { kind: 'figures', reachable, total, notChecked: 0 },
       summary: { total, reachable, regions: [] }, regions: ['Akmola Region'], kinds: ['rehabilitation_center'], centers: [{ center, bar: [], tz: 'Asia/Almaty' }], matching: 1, pages: 3,
       filters: { page: 2 },
     });

@@ -3,11 +3,11 @@
 // the same parameters and refusals as `reachwatch report`.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { buildAvailabilityReport, ReportInputError, reportShape, UnknownCenterError, type ReportSettings } from '../../reports/availability.ts';
 import { parseAvailabilityParams, parseThesisParams } from '../../reports/query.ts';
-import { CONTENT_TYPES, periodSlug, renderAvailability, renderThesis, REPORT_STYLE_CSP, type ReportFormat } from '../../reports/render.ts';
+import { CONTENT_TYPES, periodSlug, renderAvailability, renderReportRefusal, renderThesis, REPORT_STYLE_CSP, type ReportFormat } from '../../reports/render.ts';
 import { buildThesisTable } from '../../reports/thesis-table.ts';
 import type { DB } from '../../store/db.ts';
 import { requireRole } from '../auth.ts';
@@ -192,7 +192,22 @@ const bodies = (schema: typeof AvailabilityReportSchema | typeof ThesisTableSche
 });
 
 export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportSettings; maxRows?: number }> = async (app, { db, settings, maxRows = MAX_API_REPORT_ROWS }) => {
-  const bad = (reply: FastifyReply, message: string) => reply.code(400).send({ statusCode: 400, error: 'Bad Request', message });
+  // A report asked for as a page (format=html) is refused with a page, every other with JSON.
+  const refuse = (req: FastifyRequest, reply: FastifyReply, status: 400 | 404, message: string) => {
+    if ((req.query as { format?: unknown }).format === 'html') {
+      return reply.code(status).type(CONTENT_TYPES.html).header('cache-control', 'no-store').header('content-security-policy', REPORT_STYLE_CSP).send(renderReportRefusal(status, message));
+    }
+    return reply.code(status).send({ statusCode: status, error: status === 400 ? 'Bad Request' : 'Not Found', message });
+  };
+  const bad = (req: FastifyRequest, reply: FastifyReply, message: string) => refuse(req, reply, 400, message);
+  // Schema errors (a region too long, too many centers) are refused the same way, page or JSON.
+  const schemaError = (req: FastifyRequest, reply: FastifyReply) => {
+    const e = req.validationError as (Error & { validation?: { instancePath?: string; message?: string }[] }) | undefined;
+    if (!e) return null;
+    const first = e.validation?.[0];
+    const param = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+    return bad(req, reply, param ? `querystring parameter "${param}" ${first?.message ?? 'is invalid'}` : e.message);
+  };
   const name = (p: string) => `"${p}"`;
   const send = (reply: FastifyReply, format: ReportFormat, text: string, file: string) => {
     void reply.type(CONTENT_TYPES[format]).header('cache-control', 'no-store');
@@ -228,13 +243,17 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
         response: { 200: bodies(AvailabilityReportSchema, 'The report'), 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply },
       },
       onRequest: requireRole('auditor'),
+      attachValidation: true,
     },
     async (req, reply) => {
+      const invalid = schemaError(req, reply);
+      if (invalid) return invalid;
       try {
         const { query, format, csv } = parseAvailabilityParams(req.query, settings);
         const shape = reportShape(db, query, settings);
         if (shape.rows > maxRows) {
           return bad(
+            req,
             reply,
             `querystring parameter "granularity": this report would have ${shape.rows.toLocaleString('en')} rows (${shape.centers} centers and ${shape.channels} channels × ${shape.buckets + 1} periods); ` +
               `the API builds at most ${maxRows.toLocaleString('en')}: choose a coarser granularity, a shorter period or fewer centers (center, region, kind), or run "reachwatch report" on the server`,
@@ -244,8 +263,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
         req.log.info({ by: req.actor?.tokenId, from: report.period.from, to: report.period.to, centers: report.centers.length, granularity: query.granularity, format }, 'availability report');
         return send(reply, format, renderAvailability(report, format, { compact: true, csv }), `reachwatch-availability-${periodSlug(report)}`);
       } catch (e) {
-        if (e instanceof ReportInputError) return bad(reply, `querystring parameter ${name(e.param)} ${e.describe(name)}`);
-        if (e instanceof UnknownCenterError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `querystring parameter "center": ${e.message}` });
+        if (e instanceof ReportInputError) return bad(req, reply, `querystring parameter ${name(e.param)} ${e.describe(name)}`);
+        if (e instanceof UnknownCenterError) return refuse(req, reply, 404, `querystring parameter "center": ${e.message}`);
         throw e;
       }
     },
@@ -274,8 +293,11 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
         response: { 200: bodies(ThesisTableSchema, 'The table'), 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply },
       },
       onRequest: requireRole('auditor'),
+      attachValidation: true,
     },
     async (req, reply) => {
+      const invalid = schemaError(req, reply);
+      if (invalid) return invalid;
       try {
         const { query, format, csv } = parseThesisParams(req.query);
         const table = buildThesisTable(db, query, settings);
@@ -283,8 +305,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ db: DB; settings: ReportS
         const days = table.until === table.date ? table.date : `${table.date}_${table.until}`;
         return send(reply, format, renderThesis(table, format, { compact: true, csv }), `reachwatch-thesis-table-${days}`);
       } catch (e) {
-        if (e instanceof ReportInputError) return bad(reply, `querystring parameter ${name(e.param)} ${e.describe(name)}`);
-        if (e instanceof UnknownCenterError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `querystring parameter "center": ${e.message}` });
+        if (e instanceof ReportInputError) return bad(req, reply, `querystring parameter ${name(e.param)} ${e.describe(name)}`);
+        if (e instanceof UnknownCenterError) return refuse(req, reply, 404, `querystring parameter "center": ${e.message}`);
         throw e;
       }
     },

@@ -12,7 +12,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { csrfMatches, SESSION_COOKIE, SESSION_IDLE_MS, SigninThrottle, type Session, type Sessions } from '../../auth/sessions.ts';
-import { context } from '../../board/routes.ts';
+import { context, NOTHING_SHOWN } from '../../board/routes.ts';
 import type { Viewer } from '../../board/render.ts';
 import { renderSignin } from '../../board/signin.ts';
 import { SESSION_WORDS } from '../../i18n/session.ts';
@@ -72,7 +72,9 @@ export const signinRoutes: FastifyPluginAsyncTypebox<SigninOptions> = async (app
     `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict${secureAlways || req.protocol === 'https' ? '; Secure' : ''}`;
 
   const page = (req: FastifyRequest, reply: FastifyReply, code: number, next: string, error?: string) => {
-    const ctx = context(req, reply, req.query as Record<string, unknown>, viewerOf(sessionOf(sessions, req)));
+    const q = req.query as Record<string, unknown>;
+    const chosen = q.lang === 'ru' || q.lang === 'kk' || q.lang === 'en' ? q.lang : undefined;
+    const ctx = context(req, reply, chosen, { next: typeof q.next === 'string' ? q.next : undefined }, NOTHING_SHOWN, viewerOf(sessionOf(sessions, req)));
     // helmet's no-referrer makes browsers post forms with "Origin: null"; this form must show its origin.
     return reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'private, no-store').header('referrer-policy', 'same-origin').send(renderSignin(ctx, { next, ...(error ? { error } : {}) }));
   };
@@ -102,7 +104,7 @@ export const signinRoutes: FastifyPluginAsyncTypebox<SigninOptions> = async (app
       },
     },
     async (req, reply) => {
-      const w = SESSION_WORDS[context(req, reply, {}).w.lang];
+      const w = SESSION_WORDS[context(req, reply, undefined, {}, NOTHING_SHOWN).w.lang];
       const next = localPath(req.body.next);
       if (!sameSite(req)) {
         req.log.info({ origin: req.headers.origin ?? null }, 'sign-in refused: not posted from this site');
