@@ -7,7 +7,7 @@ import { availability } from '../status/availability.ts';
 import type { ChannelSums, ReportCenter, ReportChannel, ReportIncident, ReportWindow, StatusPoint } from '../store/reports.ts';
 import { formatDuration, HOUR_MS, intersectSegments, offsetSegments, type Bucket } from './periods.ts';
 import type { CallingWindow } from '../calling/policy.ts';
-import type { CenterPeriod, CenterReport, ChannelPeriod, ChannelReport, Figures, Outage, OutcomeCounts, PeriodKey } from './report-types.ts';
+import type { CenterPeriod, CenterReport, ChannelPeriod, ChannelReport, Figures, Outage, OutcomeCounts, PeriodKey, PointFigures } from './report-types.ts';
 
 /** Per channel and bucket: everything the SQL sums, for all hours and for maintenance hours. */
 export class Acc {
@@ -485,4 +485,27 @@ export function assembleCenters(a: {
       channels: chReports,
     };
   });
+}
+
+/**
+ * What each vantage point saw of one channel, from its attempts by point and outcome: the same classes
+ * and the same availability rule as the rest of the report (our errors and inconclusive attempts
+ * count as probes, never as down). The central comes first, then the points by name.
+ */
+export function pointFigures(rows: readonly { point: string; outcome: string; n: number }[], classOf: (outcome: string) => keyof OutcomeCounts): PointFigures[] {
+  const by = new Map<string, PointFigures>();
+  for (const r of rows) {
+    let f = by.get(r.point);
+    if (!f) {
+      f = { point: r.point, probes: 0, outcomes: { reachable: 0, down: 0, impaired: 0, inconclusive: 0, errors: 0 }, availability: null };
+      by.set(r.point, f);
+    }
+    f.probes += r.n;
+    f.outcomes[classOf(r.outcome)] += r.n;
+  }
+  for (const f of by.values()) {
+    const counted = f.outcomes.reachable + f.outcomes.down + f.outcomes.impaired;
+    f.availability = counted === 0 ? null : f.outcomes.reachable / counted;
+  }
+  return [...by.values()].sort((a, b) => (a.point === 'central' ? -1 : b.point === 'central' ? 1 : a.point.localeCompare(b.point)));
 }

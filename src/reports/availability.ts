@@ -6,12 +6,13 @@
 import type { Language } from '../i18n/languages.ts';
 import type { CallingWindow } from '../calling/policy.ts';
 import type { Config } from '../config/config.ts';
-import type { ChannelStatus } from '../domain.ts';
+import type { ChannelStatus, Outcome } from '../domain.ts';
+import { outcomeClass } from '../status/availability.ts';
 import { DOWN_STATUSES, IMPAIRED_STATUSES } from '../status/center.ts';
 import { phoneStatusRules } from '../status/rules.ts';
 import type { DB } from '../store/db.ts';
 import { reportStore, type ChannelSet, type ReportCenter } from '../store/reports.ts';
-import { addSums, assembleCenters, planReport, reachableSeeks, type Acc, type Accs } from './availability-compute.ts';
+import { addSums, assembleCenters, planReport, pointFigures, reachableSeeks, type Acc, type Accs } from './availability-compute.ts';
 import { bucketsOf, ceilHour, floorHour, HOUR_MS, MAX_RANGE_MS, type Granularity } from './periods.ts';
 import type { AvailabilityReport, ReportRules } from './report-types.ts';
 import { REPORT_WORDS } from '../i18n/reports.ts';
@@ -188,6 +189,19 @@ export function buildAvailabilityReport(db: DB, query: AvailabilityQuery, settin
     plan, accs, centerHistory, channelHistory, incidents: store.incidents(centers.map((c) => c.id), from, to), spellEnd,
     outages: { isDown: (s) => DOWN_STATUSES.has(s as ChannelStatus), isImpaired: (s) => IMPAIRED_STATUSES.has(s as ChannelStatus) },
   });
+
+  // A channel seen from several vantage points: what each saw (from the raw probes, which carry the point).
+  const multi = store.multiPointChannels();
+  if (multi.size > 0) {
+    const refOf = new Map(channels.map((ch) => [ch.id, ch.ref]));
+    const classOf = (o: string) => outcomeClass(o as Outcome);
+    for (const c of out) {
+      for (const ch of c.channels) {
+        const ref = refOf.get(ch.id);
+        if (ref !== undefined && multi.has(ref)) ch.vantage = pointFigures(store.attemptsByPoint(ref, from, to), classOf);
+      }
+    }
+  }
 
   return {
     report: 'availability',

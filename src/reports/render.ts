@@ -168,6 +168,15 @@ export function availabilityHtml(r: AvailabilityReport): string {
     for (const ch of c.channels) {
       parts.push(`<h3>${escapeHtml(bw.channelType[ch.type] ?? ch.type)} ${escapeHtml(ch.value)} <small>(${escapeHtml(ch.id)}${ch.probeable ? '' : `, ${bw.channelStatus.not_probed}`})</small></h3>`);
       parts.push(`<table>${head(false)}<tbody>${[...ch.buckets, ch.total].map((p) => row(p, false)).join('')}</tbody></table>`);
+      if (ch.vantage) {
+        // What each vantage point saw: a site that answers inside the country and not from abroad shows it here.
+        const seen = ch.vantage.map((v) => {
+          const name = v.point === 'central' ? bw.vantage.central : v.point;
+          const share = v.availability === null ? '—' : `${(Math.round(v.availability * 1000) / 10).toLocaleString(bw.locale)} %`;
+          return `<li data-point="${escapeHtml(v.point)}">${escapeHtml(name)}: ${escapeHtml(share)} (${escapeHtml(`${v.outcomes.reachable} / ${v.probes}`)})</li>`;
+        });
+        parts.push(`<p class="vantage">${escapeHtml(bw.vantage.heading)}:</p><ul class="vantage">${seen.join('')}</ul>`);
+      }
     }
     if (c.incidents.length) {
       parts.push(`<h3>${escapeHtml(w.incidents)}</h3><table><thead><tr><th>#</th><th>${escapeHtml(w.opened)}</th><th>${escapeHtml(w.closed)}</th><th>${escapeHtml(w.worst)}</th><th>${escapeHtml(w.maintenance)}</th></tr></thead><tbody>`);

@@ -82,6 +82,16 @@ export interface CenterPeriod extends PeriodKey, Figures {
   longestOutage: Outage | null;
 }
 
+/** What one vantage point saw of a channel in the period (docs/agents.md): its attempts by class. */
+export interface PointFigures {
+  /** `central`, or a configured point such as `kz`. */
+  point: string;
+  probes: number;
+  outcomes: OutcomeCounts;
+  /** reachable / (reachable + down + impaired) over the whole period, maintenance included; null when none. */
+  availability: number | null;
+}
+
 export interface ChannelReport {
   id: string;
   type: string;
@@ -91,6 +101,8 @@ export interface ChannelReport {
   archived: boolean;
   buckets: ChannelPeriod[];
   total: ChannelPeriod;
+  /** Only for a channel probed from more than one vantage point: what each point saw. */
+  vantage?: PointFigures[];
 }
 
 export interface CenterReport {

@@ -140,6 +140,11 @@ export class ReportStore {
         `SELECT TOTAL(reachable) AS reachable, TOTAL(down) AS down, TOTAL(impaired) AS impaired, TOTAL(inconclusive) AS inconclusive, TOTAL(errors) AS errors
          FROM channel_hours WHERE channel_ref = ? AND hour >= ? AND hour < ?`,
       ),
+      multiPoint: db.prepare<[], { ref: number }>('SELECT DISTINCT channel_ref AS ref FROM vantage_state'),
+      attemptsByPoint: db.prepare<[number, number, number], { point: string; outcome: Outcome; n: number }>(
+        `SELECT COALESCE(vantage, 'central') AS point, outcome, SUM(${PROBE_ATTEMPTS_SQL}) AS n FROM probes
+         WHERE channel_ref = ? AND started_at >= ? AND started_at < ? GROUP BY point, outcome ORDER BY point`,
+      ),
       attempts: db.prepare<[number, number, number], { outcome: Outcome; n: number }>(
         `SELECT outcome, SUM(${PROBE_ATTEMPTS_SQL}) AS n FROM probes WHERE channel_ref = ? AND started_at >= ? AND started_at < ? GROUP BY outcome`,
       ),
@@ -217,6 +222,16 @@ export class ReportStore {
   /** A channel's attempts by class in UTC hours [fromHour, toHour) (zeros when none). */
   hourTotals(ref: number, fromHour: number, toHour: number): HourTotals | undefined {
     return this.s.hourTotals.get(ref, fromHour, toHour);
+  }
+
+  /** The channels seen from more than one vantage point (they have per-point state). */
+  multiPointChannels(): Set<number> {
+    return new Set(this.s.multiPoint.all().map((r) => r.ref));
+  }
+
+  /** A channel's attempts by vantage point and outcome in [from, to); the central's own are `central`. */
+  attemptsByPoint(ref: number, from: number, to: number): { point: string; outcome: Outcome; n: number }[] {
+    return this.s.attemptsByPoint.all(ref, from, to);
   }
 
   /** A channel's attempts by outcome in [from, to) (a manual record of several calls counts each). */

@@ -142,6 +142,28 @@ describe('the API', () => {
   });
 });
 
+describe("the auditors' availability report", () => {
+  test('a channel seen from several points says what each saw; a central-only channel has no such list', async () => {
+    const day = new Date(T0).toISOString().slice(0, 10);
+    const res = await get(`/api/v1/reports/availability?from=${day}&to=${day}&center=a`, { authorization: `Bearer ${auditor}` });
+    expect(res.statusCode).toBe(200);
+    type Ch = { id: string; vantage?: { point: string; probes: number; outcomes: Record<string, number>; availability: number | null }[] };
+    const channels = (res.json() as { centers: { channels: Ch[] }[] }).centers[0]?.channels ?? [];
+    const geo = channels.find((c) => c.id === GEO);
+    // Reachable inside the country, failing from the central: the report shows both, central first.
+    expect(geo?.vantage).toEqual([
+      { point: 'central', probes: 2, outcomes: { reachable: 0, down: 2, impaired: 0, inconclusive: 0, errors: 0 }, availability: 0 },
+      { point: 'kz', probes: 2, outcomes: { reachable: 2, down: 0, impaired: 0, inconclusive: 0, errors: 0 }, availability: 1 },
+    ]);
+    expect(channels.find((c) => c.id === FAR)?.vantage?.map((v) => v.point)).toEqual(['central', 'eu', 'kz']);
+    expect(channels.find((c) => c.id === PLAIN)).not.toHaveProperty('vantage');
+    const html = await get(`/api/v1/reports/availability?from=${day}&to=${day}&center=a&format=html&lang=ru`, { authorization: `Bearer ${auditor}` });
+    expect(html.statusCode).toBe(200);
+    expect(html.body).toContain('Откуда проверяли');
+    expect(html.body).toMatch(/data-point="kz">kz: 100 %/);
+  });
+});
+
 describe("the board's center page", () => {
   const page = async (lang: string) => {
     const res = await get(`/centers/a?lang=${lang}`);
