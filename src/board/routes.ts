@@ -226,7 +226,8 @@ export const boardRoutes: FastifyPluginAsyncTypebox<BoardOptions> = async (app, 
     days: DirectoryQuery.properties.days,
     excel: Type.Optional(Type.String({ description: 'For spreadsheets: 1 (or true) adds a UTF-8 byte-order mark and CRLF line ends, keeps digit-only numbers as text, and separates cells with ";" for lang ru or kk.', examples: ['1'] })),
     sep: Type.Optional(Type.String({ description: 'Cell separator: "," (default), ";" or tab; overrides the one excel picks from lang.', examples: [';'] })),
-    lang: LangQuery,
+    // A file for programs and spreadsheets, not a page: a language it does not know is a 400 naming it.
+    lang: Type.Optional(Type.Union([Type.Literal('ru'), Type.Literal('kk'), Type.Literal('en')], { description: 'ru, kk or en: the separator excel picks' })),
   });
   app.get(
     '/directory.csv',
