@@ -41,6 +41,30 @@ export function classifyPhone(evidence: Evidence): Classification {
   return verdict('error', 'malformed_evidence', 'The stored phone evidence does not have the expected shape.');
 }
 
+/**
+ * What a person who answered said through the call menu (keys or speech), the same for every way of
+ * calling (Twilio, SIP). `movedNote` says where what they said about the move can be heard. Null for
+ * a key the menu does not know: the call then counts as not answered through the menu.
+ */
+export function menuAnswerVerdict(answer: NonNullable<ReturnType<typeof firstAnswer>>, movedNote: string): Classification | null {
+  switch (answer.key) {
+    case MENU_KEYS.confirmed:
+      return verdict('reachable', 'confirmed', `Answered; the person ${answer.via}: this is the center.`);
+    case MENU_KEYS.wrongNumber:
+      return verdict('wrong_number', 'not_the_center', `Answered; the person ${answer.via}: this is not the center's number.`);
+    case MENU_KEYS.closed:
+      return verdict('closed', 'center_closed', `Answered; the person ${answer.via}: the center has closed.`);
+    case MENU_KEYS.moved:
+      return verdict('redirected', 'center_moved', `Answered; the person ${answer.via}: the center has moved${movedNote}.`);
+    case MENU_KEYS.optOut:
+      return verdict('inconclusive', OPT_OUT_REASON, `Answered; the person ${answer.via}: never call this number again. The number is opted out.`);
+    case CALLBACK:
+      return verdict('callback_requested', 'callback_requested', `Answered; the person ${answer.via}: call back later.`);
+    default:
+      return null;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Manual records: what the person wrote down, standing for as many calls as they say they made.
 
@@ -191,28 +215,8 @@ function classifyAnswered(e: CallEvidence, code: number | undefined): Classifica
   if (phrase) {
     return verdict(phrase.outcome, 'intercept_announcement', `The network answered with an announcement: "${spoken.trim()}" (phrase ${phrase.id}).`);
   }
-  if (answer) {
-    switch (answer.key) {
-      case MENU_KEYS.confirmed:
-        return verdict('reachable', 'confirmed', `Answered; the person ${answer.via}: this is the center.`);
-      case MENU_KEYS.wrongNumber:
-        return verdict('wrong_number', 'not_the_center', `Answered; the person ${answer.via}: this is not the center's number.`);
-      case MENU_KEYS.closed:
-        return verdict('closed', 'center_closed', `Answered; the person ${answer.via}: the center has closed.`);
-      case MENU_KEYS.moved:
-        return verdict(
-          'redirected',
-          'center_moved',
-          `Answered; the person ${answer.via}: the center has moved${e.recording ? ` (recorded message, ${e.recording.durationSec} s)` : ''}.`,
-        );
-      case MENU_KEYS.optOut:
-        return verdict('inconclusive', OPT_OUT_REASON, `Answered; the person ${answer.via}: never call this number again. The number is opted out.`);
-      case CALLBACK:
-        return verdict('callback_requested', 'callback_requested', `Answered; the person ${answer.via}: call back later.`);
-      default:
-        break; // an unknown key: treat like no answer to the menu
-    }
-  }
+  const said = answer ? menuAnswerVerdict(answer, e.recording ? ` (recorded message, ${e.recording.durationSec} s)` : '') : null;
+  if (said) return said;
   if (answeredBy === 'fax') return verdict('wrong_number', 'fax', 'A fax machine answered.');
   if (answeredBy?.startsWith('machine')) return verdict('voicemail', 'voicemail', `An answering machine answered (${answeredBy}) and nobody used the menu.`);
   const secs = e.final?.durationSec;

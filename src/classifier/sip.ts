@@ -8,8 +8,8 @@
 import { announcementVerdict, type AnnouncementVerdict } from '../audio/verdict.ts';
 import type { Classification, Outcome } from '../domain.ts';
 import { clipSeconds, type SipEvidence } from '../probers/sip/evidence.ts';
-import { firstAnswer, MENU_KEYS } from '../probers/phone/menu.ts';
-import { OPT_OUT_REASON } from './phone.ts';
+import { firstAnswer } from '../probers/phone/menu.ts';
+import { menuAnswerVerdict } from './phone.ts';
 
 const verdict = (outcome: Outcome, reason: string, detail: string, confirming = true): Classification => ({
   outcome,
@@ -87,22 +87,8 @@ function classifyAnswered(e: SipEvidence): Classification {
   if (after) return fromHeard(after, 'The network answered the call (SIP 200) and played an announcement, not the center: ');
   const answer = firstAnswer(e.keys.map((k) => ({ step: 1, digits: k.key })));
   const secs = e.endedAtMs !== null && e.answeredAtMs !== null ? ` after ${Math.round((e.endedAtMs - e.answeredAtMs) / 1000)} s` : '';
-  if (answer) {
-    switch (answer.key) {
-      case MENU_KEYS.confirmed:
-        return verdict('reachable', 'confirmed', `Answered; the person ${answer.via}: this is the center.`);
-      case MENU_KEYS.wrongNumber:
-        return verdict('wrong_number', 'not_the_center', `Answered; the person ${answer.via}: this is not the center's number.`);
-      case MENU_KEYS.closed:
-        return verdict('closed', 'center_closed', `Answered; the person ${answer.via}: the center has closed.`);
-      case MENU_KEYS.moved:
-        return verdict('redirected', 'center_moved', `Answered; the person ${answer.via}: the center has moved${e.clips.answered ? ` (what they said is in the call's audio, ${Math.round(clipSeconds(e.clips.answered))} s)` : ''}.`);
-      case MENU_KEYS.optOut:
-        return verdict('inconclusive', OPT_OUT_REASON, `Answered; the person ${answer.via}: never call this number again. The number is opted out.`);
-      default:
-        break;
-    }
-  }
+  const said = answer ? menuAnswerVerdict(answer, e.clips.answered ? ` (what they said is in the call's audio, ${Math.round(clipSeconds(e.clips.answered))} s)` : '') : null;
+  if (said) return said;
   const who = e.hungUpBy === 'them' ? '; they hung up' : '';
   // Our failure to keep or analyse the audio is said, so nobody reads "nothing was heard" into it.
   const unheard = e.audioError ? ` What was heard is not known: ${e.audioError}.` : '';
